@@ -1,0 +1,2 @@
+export { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
+export type { Migration, MigrateOptions } from './migrations.ts';

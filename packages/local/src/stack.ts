@@ -1,0 +1,221 @@
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { migrate } from '@herald/ingest/migrations';
+import { type HandlerRef, ROUTES, type RouteTable } from '@herald/protocol';
+import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
+import pg from 'pg';
+import { startDynamo, createTables, dynamoClient } from './dynamodb.ts';
+import { createLocalGateway } from './gateway/index.ts';
+import { startIdentityProvider, type IssueTokenOptions } from './identity.ts';
+import { invokeWithTimeout } from './lambda.ts';
+import { startPostgres } from './postgres.ts';
+import { PushOutbox, handleOutboxRequest } from './push-outbox.ts';
+import { LocalQueue } from './queue.ts';
+import { wireS3EventsToQueue } from './s3-events.ts';
+import { startS3 } from './s3.ts';
+import { startSampleSrvGw } from './srvgw.ts';
+
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.herald');
+export const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'samples');
+
+/** Logical bucket names → physical names; the CDK app uses the same logical names. */
+export const BUCKETS = { uploads: 'herald-uploads', files: 'herald-files' } as const;
+
+export interface LocalStackOptions {
+  /** Folder for all state (database, objects, tables, keys). Default `<repo>/.herald`. */
+  readonly dataDir?: string;
+  /** Wipe `dataDir` first. */
+  readonly fresh?: boolean;
+  readonly log?: (line: string) => void;
+  /** WebSocket idle timeout and maximum age; AWS's are 10 min and 2 h. */
+  readonly idleTimeoutMs?: number;
+  readonly maxConnectionAgeMs?: number;
+  /** The queue's visibility timeout; default 6× the worker timeout, as on AWS. */
+  readonly visibilityTimeoutMs?: number;
+  /** The route table to serve (tests may pass their own). Default: the shared `ROUTES`. */
+  readonly routes?: RouteTable;
+}
+
+export interface LocalStack {
+  readonly apiUrl: string;
+  readonly wsUrl: string;
+  /** Serves `GET /_local/pushes` (the FCM stand-in) and `GET /_local/info`. */
+  readonly localUrl: string;
+  readonly managementEndpoint: string;
+  readonly postgres: { readonly connectionString: string };
+  readonly s3: { readonly endpoint: string; readonly buckets: typeof BUCKETS };
+  readonly dynamodb: { readonly endpoint: string; readonly tables: Record<string, string> };
+  readonly srvgw: { readonly url: string; readonly credential: string };
+  readonly identity: { readonly issuer: string; readonly jwksUri: string; readonly clientId: string };
+  readonly queues: ReadonlyMap<string, LocalQueue>;
+  issueToken(username: string, options?: IssueTokenOptions): Promise<string>;
+  pushes: PushOutbox['list'];
+  /** The environment the handlers run with (what Lambda configuration would hold). */
+  readonly env: Readonly<Record<string, string>>;
+  stop(): Promise<void>;
+}
+
+let running = false;
+
+/** The landing page of the local stack until the web demo (packages/web-demo) is served here. */
+function indexPage(info: { apiUrl: string; wsUrl: string; identity: string; users: string[] }): string {
+  const rows = Object.entries({ 'REST API': info.apiUrl, WebSocket: info.wsUrl, Identity: info.identity })
+    .map(([k, v]) => `<tr><th>${k}</th><td><code>${v}</code></td></tr>`)
+    .join('');
+  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Herald local stack</title>
+<body style="font-family:system-ui;max-width:48rem;margin:2rem auto"><h1>Herald local stack</h1>
+<table>${rows}</table><p>Dev users: ${info.users.join(', ')}. Get a token:
+<code>curl -XPOST ${info.identity}/token -d '{"username":"alice"}'</code></p>
+<p>Pushes recorded instead of FCM: <a href="/_local/pushes">/_local/pushes</a>.</p></body></html>`;
+}
+
+/** Imports `@herald/<package>/handlers/<name>` and calls its `handler` like Lambda would. */
+async function invokeHandler(ref: HandlerRef, event: unknown, timeoutMs: number): Promise<unknown> {
+  const mod = (await import(`@herald/${ref.package}/handlers/${ref.name}`)) as {
+    handler?: (event: unknown, context: unknown) => Promise<unknown>;
+  };
+  if (typeof mod.handler !== 'function') throw new Error(`${ref.package}/${ref.name} exports no handler`);
+  return invokeWithTimeout(mod.handler, event, { functionName: `${ref.package}-${ref.name}`, timeoutMs });
+}
+
+/**
+ * Starts the whole local stack: real PostgreSQL, S3 (s3rver), DynamoDB (dynalite), a local
+ * identity provider, the sample SRV-GW, the push outbox, the local queue(s) and the API Gateway
+ * emulator serving the shared route table with the SAME handlers AWS runs.
+ *
+ * Handlers read their configuration from `process.env`, as on Lambda; this sets it, so one
+ * process runs one stack.
+ */
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  if (running) throw new Error('a local stack is already running in this process (handlers share process.env)');
+  running = true;
+  const log = options.log ?? (() => {});
+  const routes = options.routes ?? ROUTES;
+  const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
+  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
+  mkdirSync(dataDir, { recursive: true });
+
+  const stops: Array<() => Promise<unknown>> = [];
+  const stop = async () => {
+    for (const s of stops.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
+    running = false;
+  };
+
+  try {
+    const srvgwCredential = 'local-srvgw-credential';
+    const [postgres, s3, dynamo, idp, srvgw] = await Promise.all([
+      startPostgres({ dataDir: join(dataDir, 'postgres'), log }),
+      startS3({ dataDir: join(dataDir, 's3'), buckets: Object.values(BUCKETS) }),
+      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
+      startIdentityProvider({ keyFile: join(dataDir, 'identity', 'signing-key.json') }),
+      startSampleSrvGw({ root: SAMPLES_DIR, credential: srvgwCredential }),
+    ]);
+    stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);
+
+    const db = new pg.Client({ connectionString: postgres.connectionString });
+    await db.connect();
+    try {
+      const applied = await migrate(db);
+      if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
+    } finally {
+      await db.end();
+    }
+
+    const ddb = dynamoClient(dynamo.endpoint);
+    const tables = await createTables(ddb, 'herald-local-');
+    ddb.destroy();
+
+    const gateway = await createLocalGateway({
+      routes,
+      invoke: (ref, event) => invokeHandler(ref, event, 30_000),
+      verifyToken: idp.verify,
+      ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
+      ...(options.maxConnectionAgeMs !== undefined && { maxConnectionAgeMs: options.maxConnectionAgeMs }),
+      log: (entry) => log(JSON.stringify(entry)),
+    });
+    stops.push(gateway.close);
+
+    const outbox = new PushOutbox();
+    const control: Server = createServer((req, res) => {
+      if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
+      if (req.method === 'GET' && (req.url === '/' || req.url === '/_local/info')) {
+        const info = { apiUrl: gateway.restUrl, wsUrl: gateway.wsUrl, identity: idp.issuer, users: idp.users.map((u) => u.username) };
+        if (req.url === '/_local/info') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
+        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexPage(info));
+      }
+      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"ROUTE_NOT_FOUND","message":"Not found."}');
+    });
+    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          control.closeAllConnections();
+          control.close(() => resolve());
+        }),
+    );
+    const localUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+
+
+    // What the CDK app puts in each Lambda's environment; only the values differ on AWS.
+    const env: Record<string, string> = {
+      AWS_REGION: 'us-east-1',
+      // Local servers accept any credentials; explicit dummies keep a developer's real AWS
+      // profile from being picked up (or refreshed) by the SDK's credential chain.
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      HERALD_CONNECTIONS_TABLE: tables[CONNECTIONS_TABLE.id] as string,
+      HERALD_DYNAMODB_ENDPOINT: dynamo.endpoint,
+      HERALD_WS_MANAGEMENT_ENDPOINT: gateway.managementEndpoint,
+      HERALD_JWT_ISSUER: idp.issuer,
+      HERALD_JWT_AUDIENCE: idp.clientId,
+      HERALD_JWKS_URI: idp.jwksUri,
+      HERALD_DATABASE_URL: postgres.connectionString,
+      HERALD_S3_ENDPOINT: s3.endpoint,
+      HERALD_UPLOADS_BUCKET: BUCKETS.uploads,
+      HERALD_FILES_BUCKET: BUCKETS.files,
+      HERALD_SRVGW_URL: srvgw.url,
+      HERALD_SRVGW_CREDENTIAL: srvgwCredential,
+    };
+    Object.assign(process.env, env);
+
+    const queues = new Map<string, LocalQueue>();
+    for (const q of routes.queues) {
+      const queue = new LocalQueue({
+        name: q.id,
+        handler: (event) => invokeHandler(q.handler, event, q.timeoutSeconds * 1000) as never,
+        visibilityTimeoutMs: options.visibilityTimeoutMs ?? q.timeoutSeconds * 6 * 1000,
+        maxReceiveCount: q.maxReceiveCount,
+        batchSize: q.batchSize,
+      });
+      const bucket = BUCKETS[q.source.bucket as keyof typeof BUCKETS];
+      if (!bucket) throw new Error(`queue ${q.id}: unknown bucket "${q.source.bucket}"`);
+      wireS3EventsToQueue(s3.server, { bucket, prefix: q.source.prefix, queue });
+      queues.set(q.id, queue);
+      stops.push(async () => queue.close());
+    }
+
+    return {
+      apiUrl: gateway.restUrl,
+      wsUrl: gateway.wsUrl,
+      localUrl,
+      managementEndpoint: gateway.managementEndpoint,
+      postgres: { connectionString: postgres.connectionString },
+      s3: { endpoint: s3.endpoint, buckets: BUCKETS },
+      dynamodb: { endpoint: dynamo.endpoint, tables },
+      srvgw: { url: srvgw.url, credential: srvgwCredential },
+      identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },
+      queues,
+      issueToken: idp.issueToken,
+      pushes: (filter) => outbox.list(filter),
+      env,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cli.ts');
+const dataDir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+/** Runs `npm run dev`'s CLI, waits for its banner, reads the API URL, then presses Ctrl-C. */
+async function runOnce(): Promise<{ banner: string; exitCode: number | null; apiUrl: string; meStatus: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let banner = '';
+  let errors = '';
+  child.stderr.on('data', (d) => {
+    errors += d;
+  });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner in 60 s; stderr: ${errors}`)), 60_000);
+    child.stdout.on('data', (d) => {
+      banner += d;
+      if (banner.includes('Ctrl-C stops everything')) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`exited ${code} before the banner; stderr: ${errors}`)));
+  });
+  const apiUrl = /REST API\s+(\S+)/.exec(banner)?.[1] ?? '';
+  const token = /Dev token for alice \(12 h\):\s+(\S+)/.exec(banner)?.[1] ?? '';
+  const me = await fetch(`${apiUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+  const exitCode = await new Promise<number | null>((resolve) => {
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+  return { banner, exitCode, apiUrl, meStatus: me.status };
+}
+
+describe('npm run dev (the local stack CLI)', () => {
+  it('prints a banner whose URLs and dev token work, and stops cleanly on Ctrl-C, twice', async () => {
+    for (let run = 0; run < 2; run++) {
+      const { banner, exitCode, apiUrl, meStatus } = await runOnce();
+      expect(banner).toMatch(/WebSocket\s+ws:\/\/127\.0\.0\.1:\d+/);
+      expect(apiUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(meStatus).toBe(200);
+      expect(exitCode).toBe(0);
+      // After a clean stop the API port is closed.
+      await expect(fetch(`${apiUrl}/me`)).rejects.toThrow();
+    }
+  }, 120_000);
+});
