@@ -8,7 +8,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const PNPM_VERSION = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split(
+  '@',
+)[1];
 const [task, ...rest] = process.argv.slice(2);
 
 const TASKS = {
@@ -23,7 +25,10 @@ function say(message) {
 
 function pnpmVersion(cmd, args) {
   try {
-    return execFileSync(cmd, [...args, '--version'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    return execFileSync(cmd, [...args, '--version'], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trim();
   } catch {
     return undefined;
   }
@@ -54,7 +59,8 @@ if (!task || !(task in TASKS)) {
 const [pnpm, pnpmArgs] = ensurePnpm();
 // --frozen-lockfile: a fresh machine gets exactly what CI tested. pnpm is quick when nothing changed.
 const installArgs = [...pnpmArgs, 'install', '--frozen-lockfile', '--prefer-offline'];
-if (!existsSync(join(root, 'pnpm-lock.yaml'))) installArgs.splice(installArgs.indexOf('--frozen-lockfile'), 1);
+if (!existsSync(join(root, 'pnpm-lock.yaml')))
+  installArgs.splice(installArgs.indexOf('--frozen-lockfile'), 1);
 if (run(pnpm, installArgs, { CI: process.env.CI ?? 'true' }) !== 0) {
   say('dependency installation failed; see the output above');
   process.exit(1);
@@ -64,4 +70,6 @@ if (run(pnpm, installArgs, { CI: process.env.CI ?? 'true' }) !== 0) {
 for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => {});
 // The AWS SDK warns on every start that releases after January 2027 need Node 22 (Lambda runs
 // nodejs22.x already); known and tracked, so keep it out of the dev and test output.
-process.exit(run(pnpm, [...pnpmArgs, ...TASKS[task]], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }));
+process.exit(
+  run(pnpm, [...pnpmArgs, ...TASKS[task]], { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }),
+);

@@ -16,7 +16,9 @@ function step(name, cmd, args) {
   const started = Date.now();
   const r = spawnSync(cmd, args, { stdio: 'inherit' });
   const ok = r.status === 0;
-  process.stdout.write(`== ${name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`);
+  process.stdout.write(
+    `== ${name}: ${ok ? 'ok' : 'FAILED'} (${((Date.now() - started) / 1000).toFixed(1)} s)\n`,
+  );
   return ok;
 }
 
@@ -46,7 +48,9 @@ if (existsSync(resultsFile)) {
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
   // A suite that failed to load (syntax error, failing globalSetup) has no failed tests in it.
-  const brokenSuites = (report.testResults ?? []).filter((s) => s.status === 'failed' && !s.assertionResults?.some((a) => a.status === 'failed')).length;
+  const brokenSuites = (report.testResults ?? []).filter(
+    (s) => s.status === 'failed' && !s.assertionResults?.some((a) => a.status === 'failed'),
+  ).length;
   failed += brokenSuites;
   if (!vitestOk && failed === 0) failed = 1;
   if (report.numTotalTests === 0) {
