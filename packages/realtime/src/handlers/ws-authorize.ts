@@ -1,0 +1,38 @@
+import { type DepsProvider, getDeps } from '../compose.ts';
+import { authenticate } from '../core/authenticate.ts';
+import { type AuthorizerPolicy, allowConnect } from '../core/authorizer-policy.ts';
+import { extractCredential } from '../core/credentials.ts';
+import { AuthenticationError } from '../errors.ts';
+import type { WsAuthorizerEvent } from '../events.ts';
+
+/** Builds the `$connect` REQUEST authorizer. Credentials never reach a log line. */
+export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'log'>) {
+  return async (event: WsAuthorizerEvent): Promise<AuthorizerPolicy> => {
+    const { tokens, log } = deps();
+    const logger = log.child({
+      requestId: event.requestContext?.requestId,
+      connectionId: event.requestContext?.connectionId,
+    });
+    const credential = extractCredential(event);
+    try {
+      if (credential === undefined) throw new AuthenticationError('missing', 'no credential was offered');
+      const identity = await authenticate(credential, { tokens });
+      logger.log('info', 'connection authorized', {
+        userId: identity.userId,
+        credentialKind: credential.kind,
+      });
+      return allowConnect(event.methodArn, identity);
+    } catch (error) {
+      if (error instanceof AuthenticationError) {
+        logger.log('warn', 'connection refused', { reason: error.reason, credentialKind: credential?.kind });
+        // This exact message is what API Gateway turns into a 401 for the client.
+        throw new Error('Unauthorized');
+      }
+      // Not a verdict on the credential (e.g. JWKS unreachable): fail (500) so the client retries.
+      logger.log('error', 'authorizer failed', { error });
+      throw error;
+    }
+  };
+}
+
+export const handler = makeWsAuthorizeHandler(getDeps);
