@@ -1,2 +1,2 @@
-export { MIGRATIONS_DIR, loadMigrations, migrate } from './migrations.ts';
-export type { Migration, MigrateOptions } from './migrations.ts';
+export type { MigrateOptions, Migration } from './migrations.ts';
+export { loadMigrations, MIGRATIONS_DIR, migrate } from './migrations.ts';

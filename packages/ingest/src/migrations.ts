@@ -52,13 +52,18 @@ export async function migrate(client: pg.ClientBase, options: MigrateOptions = {
       const done = await client.query('SELECT 1 FROM schema_migrations WHERE version = $1', [m.version]);
       if (done.rowCount === 0) {
         await client.query(m.sql);
-        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [m.version, m.name]);
+        await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+          m.version,
+          m.name,
+        ]);
         applied.push(m.version);
       }
       await client.query('COMMIT');
     } catch (error) {
       await client.query('ROLLBACK');
-      throw new Error(`migration ${m.version}_${m.name} failed: ${(error as Error).message}`, { cause: error });
+      throw new Error(`migration ${m.version}_${m.name} failed: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
   }
   return applied;

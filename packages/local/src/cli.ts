@@ -25,12 +25,15 @@ if (values.help) {
 const started = performance.now();
 const log = values.verbose ? (line: string) => process.stderr.write(`${line}\n`) : () => {};
 process.stderr.write('[herald] starting the local stack ...\n');
-const stack = await startLocalStack({ dataDir: values['data-dir'], fresh: values.fresh, log }).catch(
-  (error: unknown) => {
-    process.stderr.write(`[herald] the local stack failed to start: ${(error as Error).message}\n`);
-    process.exit(1);
-  },
-);
+const stack = await startLocalStack({
+  dataDir: values['data-dir'],
+  fresh: values.fresh,
+  log,
+  logLevel: values.verbose ? 'debug' : 'warn',
+}).catch((error: unknown) => {
+  process.stderr.write(`[herald] the local stack failed to start: ${(error as Error).message}\n`);
+  process.exit(1);
+});
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
 const token = await stack.issueToken('alice', { expiresIn: 12 * 3600 });
 

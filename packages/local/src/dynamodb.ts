@@ -1,12 +1,7 @@
-import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import {
-  CreateTableCommand,
-  type CreateTableCommandInput,
-  DynamoDBClient,
-  ResourceInUseException,
-} from '@aws-sdk/client-dynamodb';
-import { TABLES, type TableDefinition, tableName } from '@herald/realtime/tables';
+import type { AddressInfo } from 'node:net';
+import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import { createTableInput, TABLES, tableName } from '@herald/realtime/tables';
 import dynalite from 'dynalite';
 
 export interface LocalDynamo {
@@ -34,33 +29,6 @@ export async function startDynamo(options: { dataDir?: string } = {}): Promise<L
         server.closeAllConnections?.();
         server.close((err) => (err ? reject(err) : resolve()));
       }),
-  };
-}
-
-/** The CreateTable input for a definition: on-demand, GSIs projecting all attributes. */
-export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {
-  const attrs = new Map<string, string>();
-  const keys = [def.partitionKey, def.sortKey, ...def.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
-  for (const key of keys) if (key) attrs.set(key.name, key.type);
-  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
-    { AttributeName: pk.name, KeyType: 'HASH' as const },
-    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
-  ];
-  return {
-    TableName: name,
-    BillingMode: 'PAY_PER_REQUEST',
-    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({
-      AttributeName,
-      AttributeType: AttributeType as 'S' | 'N',
-    })),
-    KeySchema: keySchema(def.partitionKey, def.sortKey),
-    ...(def.globalSecondaryIndexes.length > 0 && {
-      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((g) => ({
-        IndexName: g.indexName,
-        KeySchema: keySchema(g.partitionKey, g.sortKey),
-        Projection: { ProjectionType: 'ALL' as const },
-      })),
-    }),
   };
 }
 

@@ -6,14 +6,14 @@ import { dirname } from 'node:path';
 import { errorEnvelope } from '@herald/protocol';
 import {
   type CryptoKey,
+  createLocalJWKSet,
   exportJWK,
   generateKeyPair,
   importJWK,
+  type JSONWebKeySet,
   type JWK,
   jwtVerify,
   SignJWT,
-  createLocalJWKSet,
-  type JSONWebKeySet,
 } from 'jose';
 
 /** A dev user of the local identity provider. `sub` is stable so data survives restarts. */
@@ -25,9 +25,24 @@ export interface DevUser {
 }
 
 export const DEV_USERS: readonly DevUser[] = [
-  { username: 'alice', sub: '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001', email: 'alice@example.test', groups: ['analysts'] },
-  { username: 'bob', sub: '6f1c1f9e-3b1a-4c55-9d0e-b0b000000002', email: 'bob@example.test', groups: ['analysts'] },
-  { username: 'admin', sub: '6f1c1f9e-3b1a-4c55-9d0e-ad0000000003', email: 'admin@example.test', groups: ['admins'] },
+  {
+    username: 'alice',
+    sub: '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001',
+    email: 'alice@example.test',
+    groups: ['analysts'],
+  },
+  {
+    username: 'bob',
+    sub: '6f1c1f9e-3b1a-4c55-9d0e-b0b000000002',
+    email: 'bob@example.test',
+    groups: ['analysts'],
+  },
+  {
+    username: 'admin',
+    sub: '6f1c1f9e-3b1a-4c55-9d0e-ad0000000003',
+    email: 'admin@example.test',
+    groups: ['admins'],
+  },
 ];
 
 export interface IssueTokenOptions {
@@ -56,7 +71,9 @@ export interface IdentityProviderOptions {
 
 const KEY_ID = 'herald-local-1';
 
-async function loadOrCreateKey(keyFile: string | undefined): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
+async function loadOrCreateKey(
+  keyFile: string | undefined,
+): Promise<{ privateKey: CryptoKey; publicJwk: JWK }> {
   if (keyFile && existsSync(keyFile)) {
     const jwk = JSON.parse(readFileSync(keyFile, 'utf8')) as JWK;
     const { d: _d, p: _p, q: _q, dp: _dp, dq: _dq, qi: _qi, ...publicJwk } = jwk;
@@ -96,7 +113,9 @@ async function readJson(req: IncomingMessage, limit = 16 * 1024): Promise<unknow
  * tokens for the dev users. `POST /token {username, expiresIn?}` is the dev sign-in the demo page
  * and tests use; it exists only here, bound to loopback.
  */
-export async function startIdentityProvider(options: IdentityProviderOptions = {}): Promise<IdentityProvider> {
+export async function startIdentityProvider(
+  options: IdentityProviderOptions = {},
+): Promise<IdentityProvider> {
   const clientId = options.clientId ?? 'herald-local-client';
   const { privateKey, publicJwk } = await loadOrCreateKey(options.keyFile);
   const jwks: JSONWebKeySet = { keys: [{ ...publicJwk, kid: KEY_ID, alg: 'RS256', use: 'sig' }] };
@@ -105,7 +124,10 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
 
   const issueToken = async (username: string, opts: IssueTokenOptions = {}): Promise<string> => {
     const user = DEV_USERS.find((u) => u.username === username);
-    if (!user) throw new Error(`unknown dev user "${username}" (known: ${DEV_USERS.map((u) => u.username).join(', ')})`);
+    if (!user)
+      throw new Error(
+        `unknown dev user "${username}" (known: ${DEV_USERS.map((u) => u.username).join(', ')})`,
+      );
     const now = Math.floor(Date.now() / 1000);
     return new SignJWT({
       'cognito:username': user.username,
@@ -128,7 +150,11 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
 
   const verify = async (token: string): Promise<Record<string, unknown> | undefined> => {
     try {
-      const { payload } = await jwtVerify(token, keySet, { issuer, audience: clientId, algorithms: ['RS256'] });
+      const { payload } = await jwtVerify(token, keySet, {
+        issuer,
+        audience: clientId,
+        algorithms: ['RS256'],
+      });
       return payload.token_use === 'id' ? payload : undefined;
     } catch {
       return undefined;
@@ -140,10 +166,18 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
     if (req.method === 'OPTIONS') return json(res, 204, null);
     if (req.method === 'GET' && url.pathname === '/.well-known/jwks.json') return json(res, 200, jwks);
     if (req.method === 'GET' && url.pathname === '/.well-known/openid-configuration') {
-      return json(res, 200, { issuer, jwks_uri: `${issuer}/.well-known/jwks.json`, id_token_signing_alg_values_supported: ['RS256'] });
+      return json(res, 200, {
+        issuer,
+        jwks_uri: `${issuer}/.well-known/jwks.json`,
+        id_token_signing_alg_values_supported: ['RS256'],
+      });
     }
     if (req.method === 'GET' && url.pathname === '/users') {
-      return json(res, 200, DEV_USERS.map(({ username, groups }) => ({ username, groups })));
+      return json(
+        res,
+        200,
+        DEV_USERS.map(({ username, groups }) => ({ username, groups })),
+      );
     }
     if (req.method === 'POST' && url.pathname === '/token') {
       readJson(req)
@@ -154,7 +188,14 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
             audience?: unknown;
           };
           if (typeof username !== 'string' || !DEV_USERS.some((u) => u.username === username)) {
-            return json(res, 400, errorEnvelope('BAD_REQUEST', `Unknown dev user; use one of: ${DEV_USERS.map((u) => u.username).join(', ')}.`));
+            return json(
+              res,
+              400,
+              errorEnvelope(
+                'BAD_REQUEST',
+                `Unknown dev user; use one of: ${DEV_USERS.map((u) => u.username).join(', ')}.`,
+              ),
+            );
           }
           const lifetime = typeof expiresIn === 'number' && Number.isFinite(expiresIn) ? expiresIn : 3600;
           // `audience` lets tests mint a wrong-audience token; this endpoint exists only locally.
@@ -164,10 +205,16 @@ export async function startIdentityProvider(options: IdentityProviderOptions = {
           });
           json(res, 200, { idToken, tokenType: 'Bearer', expiresIn: lifetime });
         })
-        .catch(() => json(res, 400, errorEnvelope('BAD_REQUEST', 'The body must be JSON like {"username":"alice"}.')));
+        .catch(() =>
+          json(res, 400, errorEnvelope('BAD_REQUEST', 'The body must be JSON like {"username":"alice"}.')),
+        );
       return;
     }
-    json(res, 404, errorEnvelope('ROUTE_NOT_FOUND', `No identity-provider route ${req.method} ${url.pathname}.`));
+    json(
+      res,
+      404,
+      errorEnvelope('ROUTE_NOT_FOUND', `No identity-provider route ${req.method} ${url.pathname}.`),
+    );
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

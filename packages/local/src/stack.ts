@@ -7,15 +7,15 @@ import { migrate } from '@herald/ingest/migrations';
 import { type HandlerRef, ROUTES, type RouteTable } from '@herald/protocol';
 import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
 import pg from 'pg';
-import { startDynamo, createTables, dynamoClient } from './dynamodb.ts';
+import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
 import { createLocalGateway } from './gateway/index.ts';
-import { startIdentityProvider, type IssueTokenOptions } from './identity.ts';
+import { type IssueTokenOptions, startIdentityProvider } from './identity.ts';
 import { invokeWithTimeout } from './lambda.ts';
 import { startPostgres } from './postgres.ts';
-import { PushOutbox, handleOutboxRequest } from './push-outbox.ts';
+import { handleOutboxRequest, PushOutbox } from './push-outbox.ts';
 import { LocalQueue } from './queue.ts';
-import { wireS3EventsToQueue } from './s3-events.ts';
 import { startS3 } from './s3.ts';
+import { wireS3EventsToQueue } from './s3-events.ts';
 import { startSampleSrvGw } from './srvgw.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -36,6 +36,8 @@ export interface LocalStackOptions {
   readonly maxConnectionAgeMs?: number;
   /** The queue's visibility timeout; default 6× the worker timeout, as on AWS. */
   readonly visibilityTimeoutMs?: number;
+  /** Lowest level the handlers log (`HERALD_LOG_LEVEL`); default `info`. */
+  readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** The route table to serve (tests may pass their own). Default: the shared `ROUTES`. */
   readonly routes?: RouteTable;
 }
@@ -91,7 +93,8 @@ async function invokeHandler(ref: HandlerRef, event: unknown, timeoutMs: number)
  * process runs one stack.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  if (running) throw new Error('a local stack is already running in this process (handlers share process.env)');
+  if (running)
+    throw new Error('a local stack is already running in this process (handlers share process.env)');
   running = true;
   const log = options.log ?? (() => {});
   const routes = options.routes ?? ROUTES;
@@ -143,11 +146,19 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const control: Server = createServer((req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
       if (req.method === 'GET' && (req.url === '/' || req.url === '/_local/info')) {
-        const info = { apiUrl: gateway.restUrl, wsUrl: gateway.wsUrl, identity: idp.issuer, users: idp.users.map((u) => u.username) };
-        if (req.url === '/_local/info') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
+        const info = {
+          apiUrl: gateway.restUrl,
+          wsUrl: gateway.wsUrl,
+          identity: idp.issuer,
+          users: idp.users.map((u) => u.username),
+        };
+        if (req.url === '/_local/info')
+          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
         return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexPage(info));
       }
-      res.writeHead(404, { 'content-type': 'application/json' }).end('{"code":"ROUTE_NOT_FOUND","message":"Not found."}');
+      res
+        .writeHead(404, { 'content-type': 'application/json' })
+        .end('{"code":"ROUTE_NOT_FOUND","message":"Not found."}');
     });
     await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
     stops.push(
@@ -159,10 +170,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     );
     const localUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
-
     // What the CDK app puts in each Lambda's environment; only the values differ on AWS.
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
+      HERALD_LOG_LEVEL: options.logLevel ?? 'info',
       // Local servers accept any credentials; explicit dummies keep a developer's real AWS
       // profile from being picked up (or refreshed) by the SDK's credential chain.
       AWS_ACCESS_KEY_ID: 'local',

@@ -26,7 +26,14 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const dataDir = mkdtempSync(join(tmpdir(), 'herald-test-'));
   const started = Date.now();
-  const stack = await startLocalStack({ dataDir, fresh: true, log: (l) => process.env.HERALD_DEBUG && console.error(l) });
+  // HERALD_DEBUG=1 npm test shows the gateway's and the handlers' logs.
+  const debug = Boolean(process.env.HERALD_DEBUG);
+  const stack = await startLocalStack({
+    dataDir,
+    fresh: true,
+    logLevel: debug ? 'debug' : 'warn',
+    log: (line) => debug && console.error(line),
+  });
   console.error(`[herald] local stack for tests up in ${Date.now() - started} ms`);
   const info: StackInfo = {
     apiUrl: stack.apiUrl,

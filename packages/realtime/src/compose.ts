@@ -39,7 +39,7 @@ export function buildDeps(config: RealtimeConfig): RealtimeDeps {
     connections: new DynamoConnectionStore({ client: documents, tableName: config.connectionsTable }),
     tokens: new JwtTokenVerifier(config.jwt),
     clock: systemClock,
-    log: createJsonLogger({ service: 'herald-realtime' }),
+    log: createJsonLogger({ service: 'herald-realtime' }, undefined, config.logLevel),
     connectionTtlSeconds: config.connectionTtlSeconds,
   };
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { ConfigError } from './errors.ts';
+import type { LogLevel } from './ports.ts';
 
 /** The realtime package's validated configuration. Frozen; built once per container by `compose.ts`. */
 export interface RealtimeConfig {
@@ -22,6 +23,8 @@ export interface RealtimeConfig {
   };
   /** `HERALD_CONNECTION_TTL_SECONDS`: connection item lifetime, ≥ 7200. */
   readonly connectionTtlSeconds: number;
+  /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
+  readonly logLevel: LogLevel;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -76,6 +79,9 @@ const EnvSchema = z.object({
       message: `must be at least ${MIN_CONNECTION_TTL_SECONDS} (API Gateway keeps a connection open up to 2 hours)`,
     })
     .optional(),
+  HERALD_LOG_LEVEL: z
+    .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
+    .optional(),
 });
 
 const VARIABLES = Object.keys(EnvSchema.shape);
@@ -106,6 +112,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   const e = parsed.data;
   return Object.freeze({
     region: e.AWS_REGION,
+    logLevel: e.HERALD_LOG_LEVEL ?? 'info',
     connectionsTable: e.HERALD_CONNECTIONS_TABLE,
     dynamodbEndpoint: e.HERALD_DYNAMODB_ENDPOINT,
     wsManagementEndpoint: e.HERALD_WS_MANAGEMENT_ENDPOINT,

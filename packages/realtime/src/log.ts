@@ -4,6 +4,8 @@ import type { LogFields, Logger, LogLevel } from './ports.ts';
 // under that rule, not the rule itself.
 const SECRET_KEY = /token|ticket|authorization|secret|password|sec-websocket-protocol|cookie/i;
 
+const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
 /**
  * A tiny JSON-lines logger (Powertools is not a dependency): one object per line with `level`,
  * `message`, `timestamp`, the base fields and the call's fields. Values under credential-like
@@ -16,9 +18,11 @@ const SECRET_KEY = /token|ticket|authorization|secret|password|sec-websocket-pro
 export function createJsonLogger(
   base: LogFields = {},
   write: (line: string) => void = (line) => process.stdout.write(`${line}\n`),
+  minLevel: LogLevel = 'debug',
 ): Logger {
   return {
     log(level: LogLevel, message: string, fields: LogFields = {}): void {
+      if (RANK[level] < RANK[minLevel]) return;
       const entry = {
         level,
         message,
@@ -29,7 +33,7 @@ export function createJsonLogger(
       write(JSON.stringify(entry));
     },
     child(fields: LogFields): Logger {
-      return createJsonLogger({ ...base, ...fields }, write);
+      return createJsonLogger({ ...base, ...fields }, write, minLevel);
     },
   };
 }

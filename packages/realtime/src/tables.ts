@@ -1,3 +1,5 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
 /**
  * DynamoDB table definitions, as data. `infra` builds the tables from these and the local
  * stack creates them in dynalite from the SAME objects, so names, keys and GSIs cannot drift.
@@ -51,4 +53,35 @@ export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE];
 /** The physical name of a table under a deployment or test prefix. */
 export function tableName(def: TableDefinition, prefix: string): string {
   return `${prefix}${def.baseName}`;
+}
+
+/** The CreateTable input for a definition: on-demand, GSIs projecting all attributes. */
+export function createTableInput(def: TableDefinition, name: string): CreateTableCommandInput {
+  const attrs = new Map<string, string>();
+  const keys = [
+    def.partitionKey,
+    def.sortKey,
+    ...def.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ];
+  for (const key of keys) if (key) attrs.set(key.name, key.type);
+  const keySchema = (pk: { name: string }, sk?: { name: string }) => [
+    { AttributeName: pk.name, KeyType: 'HASH' as const },
+    ...(sk ? [{ AttributeName: sk.name, KeyType: 'RANGE' as const }] : []),
+  ];
+  return {
+    TableName: name,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attrs].map(([AttributeName, AttributeType]) => ({
+      AttributeName,
+      AttributeType: AttributeType as 'S' | 'N',
+    })),
+    KeySchema: keySchema(def.partitionKey, def.sortKey),
+    ...(def.globalSecondaryIndexes.length > 0 && {
+      GlobalSecondaryIndexes: def.globalSecondaryIndexes.map((g) => ({
+        IndexName: g.indexName,
+        KeySchema: keySchema(g.partitionKey, g.sortKey),
+        Projection: { ProjectionType: 'ALL' as const },
+      })),
+    }),
+  };
 }

@@ -42,12 +42,14 @@ declare module 's3rver' {
     on(event: 'event', listener: (event: S3rverEvent) => void): this;
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
+
   export type { S3rverEvent, S3rverOptions };
   export default S3rver;
 }
 
 declare module 'dynalite' {
   import type { Server } from 'node:http';
+
   interface DynaliteOptions {
     path?: string;
     createTableMs?: number;

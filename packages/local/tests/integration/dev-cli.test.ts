@@ -10,7 +10,12 @@ const dataDir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
 /** Runs `npm run dev`'s CLI, waits for its banner, reads the API URL, then presses Ctrl-C. */
-async function runOnce(): Promise<{ banner: string; exitCode: number | null; apiUrl: string; meStatus: number }> {
+async function runOnce(): Promise<{
+  banner: string;
+  exitCode: number | null;
+  apiUrl: string;
+  meStatus: number;
+}> {
   const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,4 +1,4 @@
-import { SignJWT, generateKeyPair } from 'jose';
+import { generateKeyPair, SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { DEV_USERS } from '../../src/index.ts';
 import { issueToken, stack } from '../support.ts';

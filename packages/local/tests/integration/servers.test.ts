@@ -1,11 +1,6 @@
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  GetObjectCommand,
-  HeadObjectCommand,
-  PutObjectCommand,
-  S3Client,
-} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
 import pg from 'pg';
@@ -24,10 +19,16 @@ describe('local PostgreSQL', () => {
   });
 
   it('has the packages’ migrations applied', async () => {
-    const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    const { rows } = await client.query<{ version: number }>(
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     expect(rows.map((r) => r.version)).toContain(1);
-    const cols = await client.query("SELECT column_name FROM information_schema.columns WHERE table_name = 'ingest_jobs'");
-    expect(cols.rows.map((r) => r.column_name)).toEqual(expect.arrayContaining(['job_id', 'user_id', 'state']));
+    const cols = await client.query(
+      "SELECT column_name FROM information_schema.columns WHERE table_name = 'ingest_jobs'",
+    );
+    expect(cols.rows.map((r) => r.column_name)).toEqual(
+      expect.arrayContaining(['job_id', 'user_id', 'state']),
+    );
   });
 
   it('gives each test file its own schema', async () => {
@@ -57,7 +58,9 @@ describe('local S3', () => {
 
   it('puts, heads and gets an object', async () => {
     const key = `${prefix}hello.txt`;
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'hello, herald', ContentType: 'text/plain' }));
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: key, Body: 'hello, herald', ContentType: 'text/plain' }),
+    );
     const head = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     expect(head.ContentLength).toBe(13);
     const got = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -66,10 +69,14 @@ describe('local S3', () => {
 
   it('serves presigned PUT and GET URLs to plain fetch', async () => {
     const key = `${prefix}presigned.csv`;
-    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 });
+    const putUrl = await getSignedUrl(s3, new PutObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: 60,
+    });
     const put = await fetch(putUrl, { method: 'PUT', body: 'a,b\n1,2\n' });
     expect(put.status).toBe(200);
-    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), { expiresIn: 60 });
+    const getUrl = await getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
+      expiresIn: 60,
+    });
     const get = await fetch(getUrl);
     expect(get.status).toBe(200);
     expect(await get.text()).toBe('a,b\n1,2\n');

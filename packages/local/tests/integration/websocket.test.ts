@@ -116,7 +116,9 @@ describe('local WebSocket gateway', () => {
 
   it('answers 410 GoneException for an unknown connection id', async () => {
     await expect(
-      management.send(new PostToConnectionCommand({ ConnectionId: 'Zm9yZ290dGVuPQ=', Data: Buffer.from('x') })),
+      management.send(
+        new PostToConnectionCommand({ ConnectionId: 'Zm9yZ290dGVuPQ=', Data: Buffer.from('x') }),
+      ),
     ).rejects.toBeInstanceOf(GoneException);
   });
 

@@ -24,6 +24,7 @@ describe('loadConfig', () => {
   it('reads a minimal AWS configuration with defaults', () => {
     expect(loadConfig(VALID)).toEqual({
       region: 'eu-west-1',
+      logLevel: 'info',
       connectionsTable: 'herald-connections',
       dynamodbEndpoint: undefined,
       wsManagementEndpoint: undefined,
@@ -45,6 +46,11 @@ describe('loadConfig', () => {
     expect(config.wsManagementEndpoint).toBe('http://127.0.0.1:45002/local');
     expect(config.jwt.jwksUri).toBe('http://127.0.0.1:45003/.well-known/jwks.json');
     expect(config.connectionTtlSeconds).toBe(7200);
+  });
+
+  it('reads the log level and refuses an unknown one', () => {
+    expect(loadConfig({ ...VALID, HERALD_LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+    expect(configError({ ...VALID, HERALD_LOG_LEVEL: 'loud' }).variables).toEqual(['HERALD_LOG_LEVEL']);
   });
 
   it('returns a frozen object', () => {

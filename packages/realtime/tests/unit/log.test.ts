@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { createJsonLogger } from '../../src/log.ts';
 import { RecordingLogger } from '../fakes/recording-logger.ts';
 
 describe('createJsonLogger', () => {
@@ -8,6 +9,16 @@ describe('createJsonLogger', () => {
     expect(logs.lines).toHaveLength(1);
     expect(logs.entries[0]).toMatchObject({ level: 'info', message: 'hello', userId: 'u-1' });
     expect(Date.parse(String(logs.entries[0]?.timestamp))).not.toBeNaN();
+  });
+
+  it('drops lines below its minimum level, in children too', () => {
+    const lines: string[] = [];
+    const log = createJsonLogger({}, (line) => lines.push(line), 'warn');
+    log.log('info', 'quiet');
+    log.child({ a: 1 }).log('debug', 'quieter');
+    log.log('warn', 'heard');
+    log.child({ a: 1 }).log('error', 'heard too');
+    expect(lines.map((l) => JSON.parse(l).message)).toEqual(['heard', 'heard too']);
   });
 
   it('adds child fields to every line of the child only', () => {

@@ -1,0 +1,24 @@
+import { randomBytes } from 'node:crypto';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { afterAll, inject } from 'vitest';
+import { DynamoConnectionStore } from '../../src/adapters/dynamo-connection-store.ts';
+import { CONNECTIONS_TABLE, createTableInput } from '../../src/tables.ts';
+import { describeConnectionStoreContract } from '../contracts/connection-store.contract.ts';
+
+// The run's local stack (packages/local/tests/global-setup.ts) provides its endpoints.
+const { dynamodb } = inject('stack' as never) as { dynamodb: { endpoint: string } };
+const raw = new DynamoDBClient({
+  endpoint: dynamodb.endpoint,
+  region: 'us-east-1',
+  credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+});
+const doc = DynamoDBDocumentClient.from(raw);
+afterAll(() => raw.destroy());
+
+// The same contract the in-memory fake passes, on real dynalite: a fresh table per test.
+describeConnectionStoreContract('DynamoConnectionStore on dynalite', async () => {
+  const tableName = `t-${randomBytes(4).toString('hex')}-connections`;
+  await raw.send(new CreateTableCommand(createTableInput(CONNECTIONS_TABLE, tableName)));
+  return new DynamoConnectionStore({ client: doc, tableName });
+});
