@@ -55,7 +55,7 @@ process.stdout.write(`
   Dev token for alice (12 h):
   ${token}
 
-  Try: curl -H "Authorization: Bearer $TOKEN" ${stack.apiUrl}/me
+  Try: curl -H "Authorization: Bearer <the token>" ${stack.apiUrl}/me
 
   Ctrl-C stops everything.
 `);
