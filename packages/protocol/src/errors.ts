@@ -35,6 +35,23 @@ export const ERROR_CODES = {
   MALFORMED_FRAME: { status: 400, message: 'The WebSocket message is not a valid Herald message.' },
   UNKNOWN_ACTION: { status: 400, message: 'The WebSocket message names an unknown action.' },
   MESSAGE_TOO_LARGE: { status: 413, message: 'The WebSocket message is too large.' },
+  // Workflow 1: uploads and CSV ingest. Job failures travel in `job.failed` and GET /jobs/{id}.
+  UNKNOWN_DATASET: { status: 400, message: 'There is no dataset with that name.' },
+  FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this dataset allows.' },
+  INVALID_FILE_NAME: { status: 400, message: 'The file name is not acceptable.' },
+  OBJECT_LARGER_THAN_DECLARED: { status: 400, message: 'The uploaded file is larger than the size declared for it.' },
+  EMPTY_FILE: { status: 400, message: 'The file is empty.' },
+  NOT_UTF8: { status: 400, message: 'The file is not UTF-8 text.' },
+  HEADER_MISMATCH: { status: 400, message: 'The header row does not match the dataset’s columns.' },
+  UNCLOSED_QUOTE: { status: 400, message: 'A quoted field is never closed.' },
+  WRONG_COLUMN_COUNT: { status: 400, message: 'A row has a different number of fields than the header.' },
+  INVALID_VALUE: { status: 400, message: 'A value does not fit its column’s type.' },
+  VALUE_TOO_LONG: { status: 400, message: 'A value is longer than its column allows.' },
+  REQUIRED_VALUE_MISSING: { status: 400, message: 'A required value is empty.' },
+  DUPLICATE_KEY: { status: 400, message: 'The same key appears more than once in the file.' },
+  TOO_MANY_REJECTED_ROWS: { status: 400, message: 'More rows were refused than this dataset allows.' },
+  // Realtime: tickets and devices.
+  DEVICE_LIMIT_REACHED: { status: 409, message: 'This account has registered the maximum number of devices.' },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable machine error code, e.g. `'VALIDATION_FAILED'`. */

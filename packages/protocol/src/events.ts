@@ -33,9 +33,11 @@ export const JobProgressEventSchema = z.strictObject({
   jobId,
   bytesRead: count,
   bytesTotal: count,
-  rows: count,
+  rowsProcessed: count,
   percent: z.number().min(0).max(100),
   rowsPerSecond: z.number().nonnegative(),
+  /** Seconds left at the current rate; null until a rate is known. */
+  etaSeconds: z.number().nonnegative().nullable(),
 });
 
 /** A job loaded its rows and committed. */
@@ -52,6 +54,8 @@ export const JobSucceededEventSchema = z.strictObject({
 export const RowErrorSchema = z.strictObject({
   line: z.int().positive(),
   column: z.string().min(1).max(128).optional(),
+  /** An excerpt of the refused value (at most 80 characters), when showing it helps. */
+  value: z.string().max(80).optional(),
   reason: z.string().min(1).max(500),
 });
 

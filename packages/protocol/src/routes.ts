@@ -52,9 +52,17 @@ export interface QueueRoute {
   readonly timeoutSeconds: number;
 }
 
+/** A Lambda subscribed to an SNS topic (other services publish notifications through it). */
+export interface TopicRoute {
+  /** Logical id: CDK construct id of the topic. */
+  readonly id: string;
+  readonly handler: HandlerRef;
+}
+
 export interface RouteTable {
   readonly http: readonly HttpRoute[];
   readonly queues: readonly QueueRoute[];
+  readonly topics: readonly TopicRoute[];
   readonly ws: {
     /** REQUEST authorizer run before `$connect`; an unauthenticated upgrade never reaches a handler. */
     readonly authorizer: HandlerRef;
@@ -67,10 +75,33 @@ export interface RouteTable {
 }
 
 const realtime = (name: string): HandlerRef => ({ package: 'realtime', name });
+const ingest = (name: string): HandlerRef => ({ package: 'ingest', name });
 
 export const ROUTES: RouteTable = {
-  http: [{ method: 'GET', path: '/me', handler: realtime('http-whoami'), auth: 'cognito' }],
-  queues: [],
+  http: [
+    { method: 'GET', path: '/me', handler: realtime('http-whoami'), auth: 'cognito' },
+    // Workflow 1: CSV ingest.
+    { method: 'POST', path: '/uploads', handler: ingest('http-create-upload'), auth: 'cognito' },
+    { method: 'GET', path: '/jobs', handler: ingest('http-list-jobs'), auth: 'cognito' },
+    { method: 'GET', path: '/jobs/{id}', handler: ingest('http-get-job'), auth: 'cognito' },
+    { method: 'GET', path: '/jobs/{id}/errors', handler: ingest('http-get-job-errors'), auth: 'cognito' },
+    // Realtime: one-time WebSocket tickets and push-device registry.
+    { method: 'POST', path: '/realtime/tickets', handler: realtime('http-create-ticket'), auth: 'cognito' },
+    { method: 'POST', path: '/devices', handler: realtime('http-register-device'), auth: 'cognito' },
+    { method: 'DELETE', path: '/devices/{token}', handler: realtime('http-delete-device'), auth: 'cognito' },
+  ],
+  queues: [
+    {
+      id: 'IngestQueue',
+      handler: ingest('sqs-ingest'),
+      source: { bucket: 'uploads', prefix: 'uploads/' },
+      // One file per invocation: a file can take minutes, and a batch shares one timeout.
+      batchSize: 1,
+      maxReceiveCount: 3,
+      timeoutSeconds: 900,
+    },
+  ],
+  topics: [{ id: 'NotifyTopic', handler: realtime('sns-notify') }],
   ws: {
     authorizer: realtime('ws-authorize'),
     // Either credential may be present, so neither header nor query string is a required

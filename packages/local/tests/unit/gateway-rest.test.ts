@@ -20,6 +20,7 @@ const routes: RouteTable = {
     { method: 'GET', path: '/image', handler: ref('http-image'), auth: 'none' },
   ],
   queues: [],
+  topics: [],
   ws: {
     authorizer: ref('ws-authorize'),
     identitySource: [],

@@ -17,6 +17,7 @@ const ref = (name: string): HandlerRef => ({ package: 'realtime', name });
 const routes: RouteTable = {
   http: [],
   queues: [],
+  topics: [],
   ws: {
     authorizer: ref('ws-authorize'),
     identitySource: [],

@@ -20,9 +20,10 @@ const valid: Record<HeraldEvent['type'], HeraldEvent> = {
     jobId,
     bytesRead: 512,
     bytesTotal: 1024,
-    rows: 10,
+    rowsProcessed: 10,
     percent: 50,
     rowsPerSecond: 12.5,
+    etaSeconds: 0.8,
   },
   'job.succeeded': {
     type: 'job.succeeded',
