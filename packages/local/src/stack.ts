@@ -1,10 +1,10 @@
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@herald/ingest/migrations';
-import { type HandlerRef, ROUTES, type RouteTable } from '@herald/protocol';
+import { errorEnvelope, type HandlerRef, ROUTES, type RouteTable } from '@herald/protocol';
 import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
 import pg from 'pg';
 import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
@@ -16,6 +16,7 @@ import { handleOutboxRequest, PushOutbox } from './push-outbox.ts';
 import { LocalQueue } from './queue.ts';
 import { startS3 } from './s3.ts';
 import { wireS3EventsToQueue } from './s3-events.ts';
+import { snsEvent } from './sns.ts';
 import { startSampleSrvGw } from './srvgw.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -145,6 +146,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const outbox = new PushOutbox();
     const control: Server = createServer((req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
+      const sns = /^\/_local\/sns\/([A-Za-z0-9-]+)$/.exec(req.url ?? '');
+      if (sns && req.method === 'POST') return void publishToTopic(sns[1] as string, req, res);
       if (req.method === 'GET' && (req.url === '/' || req.url === '/_local/info')) {
         const info = {
           apiUrl: gateway.restUrl,
@@ -160,6 +163,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         .writeHead(404, { 'content-type': 'application/json' })
         .end('{"code":"ROUTE_NOT_FOUND","message":"Not found."}');
     });
+    // SNS stand-in: `POST /_local/sns/{topicId}` with the message as the body invokes the topic's
+    // subscriber once, as SNS would (without SNS's async retries).
+    const publishToTopic = async (topicId: string, req: IncomingMessage, res: ServerResponse) => {
+      const topic = routes.topics.find((t) => t.id === topicId);
+      if (!topic)
+        return void res
+          .writeHead(404)
+          .end(JSON.stringify(errorEnvelope('NOT_FOUND', `No topic ${topicId}.`)));
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      const event = snsEvent(topicId, Buffer.concat(chunks).toString('utf8'));
+      try {
+        await invokeHandler(topic.handler, event, 30_000);
+        res
+          .writeHead(202, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ messageId: event.Records[0]?.Sns.MessageId }));
+      } catch (error) {
+        log(`sns ${topicId}: ${String(error)}`);
+        res
+          .writeHead(500, { 'content-type': 'application/json' })
+          .end(JSON.stringify(errorEnvelope('INTERNAL')));
+      }
+    };
     await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
     stops.push(
       () =>
@@ -190,6 +216,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HERALD_FILES_BUCKET: BUCKETS.files,
       HERALD_SRVGW_URL: srvgw.url,
       HERALD_SRVGW_CREDENTIAL: srvgwCredential,
+      HERALD_PUSH_OUTBOX_URL: `${localUrl}/_local/pushes`,
     };
     Object.assign(process.env, env);
 

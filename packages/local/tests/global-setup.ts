@@ -31,6 +31,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   const stack = await startLocalStack({
     dataDir,
     fresh: true,
+    // AWS's 6 × 900 s would make redelivery tests wait 90 minutes.
+    visibilityTimeoutMs: 5_000,
     logLevel: debug ? 'debug' : 'warn',
     log: (line) => debug && console.error(line),
   });
