@@ -200,10 +200,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const env: Record<string, string> = {
       AWS_REGION: 'us-east-1',
       HERALD_LOG_LEVEL: options.logLevel ?? 'info',
-      // Local servers accept any credentials; explicit dummies keep a developer's real AWS
-      // profile from being picked up (or refreshed) by the SDK's credential chain.
-      AWS_ACCESS_KEY_ID: 'local',
-      AWS_SECRET_ACCESS_KEY: 'local',
+      // s3rver accepts only its own key pair (dynalite and the gateway accept any). Explicit keys
+      // also keep a developer's real AWS profile from being picked up by the SDK's chain.
+      AWS_ACCESS_KEY_ID: 'S3RVER',
+      AWS_SECRET_ACCESS_KEY: 'S3RVER',
       HERALD_CONNECTIONS_TABLE: tables[CONNECTIONS_TABLE.id] as string,
       HERALD_DYNAMODB_ENDPOINT: dynamo.endpoint,
       HERALD_WS_MANAGEMENT_ENDPOINT: gateway.managementEndpoint,

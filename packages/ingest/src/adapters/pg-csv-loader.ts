@@ -1,0 +1,572 @@
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { ErrorCode } from '@herald/protocol';
+import type pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import {
+  isRejectLimitError,
+  parseCopyContext,
+  parseKeyDetail,
+  parseMissingColumn,
+  parseSkippedRowNotice,
+  parseSkippedSummary,
+} from '../core/csv-copy-messages.ts';
+import {
+  CsvLoadError,
+  describeRejectedValue,
+  excerptValue,
+  failureMessage,
+  formatRowError,
+  MAX_ROW_ERRORS,
+} from '../core/csv-errors.ts';
+import { CsvScanner, type ScanProblem } from '../core/csv-scanner.ts';
+import { mapHeader, splitCsvRecord } from '../core/header.ts';
+import type { CsvLoadRequest, LoadOutcome, RowErrorDetail } from '../core/load-contract.ts';
+import { datasetProblems, JOB_ID_COLUMN, JOB_ID_SETTING } from '../datasets/ddl.ts';
+import type { ColumnDefinition, DatasetDefinition } from '../datasets/types.ts';
+import { isRetryablePgError } from './pg-errors.ts';
+
+/**
+ * Loads a CSV into its dataset's table with ONE `COPY ... FROM STDIN` in which PostgreSQL
+ * parses AND validates every value (docs/adr/002-ingest-load-path.md). Node reads only the
+ * header (to build the COPY column list) and scans the bytes for what PostgreSQL cannot do
+ * (NUL bytes, trailing blank lines, line bookkeeping); it never parses or re-serialises rows.
+ *
+ * Validation rules live in the table: domains and typmods make every declared rule a SOFT
+ * input error, so `ON_ERROR ignore, LOG_VERBOSITY verbose` skips a bad row and reports its line,
+ * column and value as a NOTICE; `REJECT_LIMIT` stops COPY once too many rows were refused.
+ * Structural faults (column count, quotes, encoding) abort COPY with a CONTEXT line.
+ */
+
+const STAGE_TABLE = 'herald_load_stage';
+const SAVEPOINT = 'herald_load';
+const UPSERT_SAVEPOINT = 'herald_load_upsert';
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Skipped lines remembered to turn staging-table positions back into lines (upsert only). */
+const MAX_SKIPPED_TRACKED = 1_000_000;
+
+interface PgErrorFields {
+  readonly code?: string;
+  readonly message: string;
+  readonly where?: string;
+  readonly detail?: string;
+  readonly column?: string;
+  readonly constraint?: string;
+}
+
+function pgFields(error: unknown): PgErrorFields | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
+  return error as Error & PgErrorFields;
+}
+
+function ident(name: string): string {
+  // Names were checked by datasetProblems (lower-case, non-reserved); quoting is belt and braces.
+  return `"${name}"`;
+}
+
+/** Thrown inside the COPY body when the scanner refuses the bytes; never leaves this module. */
+class ScanFailure extends Error {
+  constructor(readonly problem: ScanProblem) {
+    super(problem.reason);
+  }
+}
+
+/** Thrown inside the COPY body when reading the source fails; never leaves this module. */
+class SourceFailure extends Error {
+  constructor(cause: unknown) {
+    super(`reading the CSV source failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/** The part of pg's NoticeMessage we read (pg's type is not exported). */
+interface CopyNotice {
+  readonly message?: string | undefined;
+}
+
+const busyClients = new WeakSet<pg.ClientBase>();
+
+/**
+ * Streams `request.source` into the dataset's table inside the caller's open transaction.
+ *
+ * - Never BEGINs, COMMITs or ROLLBACKs the caller's transaction; it works under a SAVEPOINT
+ *   and, when it returns `ok: false`, has rolled back to it: nothing of the load is left and
+ *   the transaction is still usable (the worker may still roll it back whole).
+ * - Data problems RETURN `{ ok: false, code, message, rowErrors, rowsRejected }`.
+ * - Faults THROW a {@link CsvLoadError}; `retryable: true` for a lost connection, a server
+ *   shutdown, a serialization failure or deadlock, or a failed read of the source. An abort
+ *   through `request.signal` throws the signal's reason.
+ * - Sets, for the rest of the caller's transaction, `herald.job_id` (the `_job_id` DEFAULT).
+ *
+ * @example
+ * await client.query('BEGIN');
+ * const outcome = await loadCsv(client, { jobId, dataset: TRANSACTIONS, source: body });
+ * await client.query(outcome.ok ? 'COMMIT' : 'ROLLBACK');
+ */
+export async function loadCsv(client: pg.ClientBase, request: CsvLoadRequest): Promise<LoadOutcome> {
+  const { dataset, jobId } = request;
+  const problems = datasetProblems(dataset);
+  if (problems.length > 0) {
+    throw new CsvLoadError(`invalid dataset declaration: ${problems.join('; ')}`, { retryable: false, jobId });
+  }
+  if (!UUID.test(jobId)) throw new CsvLoadError('jobId must be a UUID', { retryable: false, jobId });
+  // pg-copy-streams cannot share a connection between two COPYs; a second call would interleave.
+  if (busyClients.has(client)) {
+    throw new CsvLoadError('a load is already running on this database client', { retryable: false, jobId });
+  }
+  busyClients.add(client);
+  try {
+    return await new Load(client, request).run();
+  } finally {
+    busyClients.delete(client);
+  }
+}
+
+function failure(
+  code: ErrorCode,
+  message: string,
+  rowErrors: readonly RowErrorDetail[] = [],
+  rowsRejected = 0,
+): LoadOutcome {
+  return { ok: false, code, message, rowErrors, rowsRejected };
+}
+
+function scanFailure(problem: ScanProblem): LoadOutcome {
+  if (problem.line === undefined) return failure(problem.code, `${capitalize(problem.reason)}.`);
+  const detail: RowErrorDetail = { line: problem.line, reason: problem.reason, code: problem.code };
+  return failure(problem.code, formatRowError(detail), [detail], problem.code === 'HEADER_MISMATCH' ? 0 : 1);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+class Load {
+  private readonly dataset: DatasetDefinition;
+  private readonly scanner: CsvScanner;
+  private readonly source: AsyncIterator<Uint8Array>;
+  private sourceDone = false;
+  private columns: readonly ColumnDefinition[] = [];
+  private readonly rejects: RowErrorDetail[] = [];
+  private rejected = 0;
+  private summarized: number | undefined;
+  private readonly skippedEndLines: number[] = [];
+
+  constructor(
+    private readonly client: pg.ClientBase,
+    private readonly request: CsvLoadRequest,
+  ) {
+    this.dataset = request.dataset;
+    this.scanner = new CsvScanner({ maxBytes: request.dataset.maxFileBytes });
+    this.source = request.source[Symbol.asyncIterator]();
+  }
+
+  async run(): Promise<LoadOutcome> {
+    let first: readonly Uint8Array[] = [];
+    let ended = false;
+    try {
+      // 1. The header, before any SQL: a wrong file costs no database work.
+      while (this.scanner.header === undefined) {
+        const chunk = await this.next();
+        ended = chunk === undefined;
+        const step = chunk === undefined ? this.scanner.end() : this.scanner.push(chunk);
+        if (step.problem) return scanFailure(step.problem);
+        first = step.out;
+        if (ended) break;
+      }
+      const fields = splitCsvRecord(this.scanner.header ?? '');
+      if (fields === undefined) {
+        return scanFailure({ code: 'UNCLOSED_QUOTE', line: 1, reason: 'a quoted header field is never closed' });
+      }
+      const mapping = mapHeader(fields, this.dataset);
+      if (!mapping.ok) return failure('HEADER_MISMATCH', mapping.message, mapping.errors);
+      this.columns = mapping.columns;
+      this.progress();
+      return await this.load(first, ended);
+    } catch (error) {
+      if (error instanceof SourceFailure) {
+        // A source that classifies its own faults (S3ObjectStore's ObjectStoreError) is trusted;
+        // any other read failure of a stream is taken as transient.
+        const cause = error.cause;
+        if (cause instanceof Error && typeof (cause as { retryable?: unknown }).retryable === 'boolean') throw cause;
+        throw new CsvLoadError(error.message, { retryable: true, jobId: this.request.jobId, cause });
+      }
+      throw error;
+    } finally {
+      await this.closeSource();
+    }
+  }
+
+  private async next(): Promise<Uint8Array | undefined> {
+    this.request.signal?.throwIfAborted();
+    let result: IteratorResult<Uint8Array>;
+    try {
+      result = await this.source.next();
+    } catch (error) {
+      this.sourceDone = true;
+      throw new SourceFailure(error);
+    }
+    if (result.done) {
+      this.sourceDone = true;
+      return undefined;
+    }
+    return result.value;
+  }
+
+  private async closeSource(): Promise<void> {
+    if (this.sourceDone) return;
+    this.sourceDone = true;
+    try {
+      await this.source.return?.();
+    } catch {
+      // The source is abandoned either way; its own error is not the load's outcome.
+    }
+  }
+
+  private progress(): void {
+    this.request.onProgress?.({
+      bytesRead: this.scanner.bytesRead,
+      rowsProcessed: this.scanner.rowsProcessed,
+    });
+  }
+
+  private async *body(first: readonly Uint8Array[], ended: boolean): AsyncGenerator<Uint8Array> {
+    yield* first;
+    if (ended) return;
+    for (;;) {
+      const chunk = await this.next();
+      const step = chunk === undefined ? this.scanner.end() : this.scanner.push(chunk);
+      if (step.problem) throw new ScanFailure(step.problem);
+      yield* step.out;
+      this.progress();
+      if (chunk === undefined) return;
+    }
+  }
+
+  private async load(first: readonly Uint8Array[], ended: boolean): Promise<LoadOutcome> {
+    const { client, dataset } = this;
+    const table = ident(dataset.table);
+    await this.query(`SAVEPOINT ${SAVEPOINT}`);
+    const previous = await this.query(
+      "SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds",
+    );
+    // No zone in a timestamp means UTC; numeric dates read year-first only (ISO), so 03/04/2024
+    // is refused instead of guessed as March or April.
+    await this.query(
+      "SELECT set_config($1, $2, true), set_config('TimeZone', 'UTC', true), set_config('DateStyle', 'ISO, YMD', true)",
+      [JOB_ID_SETTING, this.request.jobId],
+    );
+    let target = table;
+    if (dataset.mode === 'replace') {
+      // SHARE ROW EXCLUSIVE: readers (ACCESS SHARE) go on seeing the old rows until COMMIT
+      // (MVCC), while a second replace of the same table waits instead of interleaving its
+      // DELETE with ours and leaving both files' rows. TRUNCATE would block readers.
+      await this.query(`LOCK TABLE ${table} IN SHARE ROW EXCLUSIVE MODE`);
+      await this.query(`DELETE FROM ${table}`);
+    } else if (dataset.mode === 'upsert') {
+      // Staging keeps the table's domains and defaults (so validation is identical) but no
+      // key index: in-file duplicates are found by the INSERT ... ON CONFLICT, below.
+      await this.query(`CREATE TEMP TABLE ${STAGE_TABLE} (LIKE ${table} INCLUDING DEFAULTS) ON COMMIT DROP`);
+      target = `pg_temp.${STAGE_TABLE}`;
+    }
+
+    const names = this.columns.map((c) => ident(c.name)).join(', ');
+    const limit = dataset.maxRejects > 0 ? dataset.maxRejects : MAX_ROW_ERRORS;
+    const copy = client.query(
+      copyFrom(
+        `COPY ${target} (${names}) FROM STDIN WITH (FORMAT csv, HEADER true, ENCODING 'UTF8', ` +
+          `FORCE_NULL (${names}), ON_ERROR ignore, LOG_VERBOSITY verbose, REJECT_LIMIT ${limit})`,
+      ),
+    );
+    // pipeline reports the first error; a late one (the ErrorResponse to our CopyFail) must not
+    // become an unhandled 'error' event.
+    copy.on('error', () => {});
+    const onNotice = (notice: CopyNotice) => this.onNotice(notice);
+    client.on('notice', onNotice);
+    let copied: number;
+    try {
+      await pipeline(Readable.from(this.body(first, ended), { objectMode: false }), copy, {
+        ...(this.request.signal ? { signal: this.request.signal } : {}),
+      });
+      copied = copy.rowCount;
+    } catch (error) {
+      client.removeListener('notice', onNotice);
+      return await this.copyFailed(error);
+    }
+    client.removeListener('notice', onNotice);
+
+    const rejected = Math.max(this.rejected, this.summarized ?? 0);
+    const records = this.scanner.dataRecords;
+    if (copied + rejected !== records) {
+      // Our scanner and PostgreSQL disagree on the number of rows (e.g. skip notices in another
+      // language went uncounted). Never guess: fail loudly rather than lose rows silently.
+      await this.undo();
+      throw new CsvLoadError(
+        `row count mismatch: PostgreSQL loaded ${copied} and refused ${rejected} rows, but the file has ${records}`,
+        { retryable: false, jobId: this.request.jobId },
+      );
+    }
+    if (rejected > 0 && dataset.maxRejects === 0) {
+      await this.undo();
+      const first = this.rejects[0];
+      return failure(first?.code ?? 'INVALID_VALUE', failureMessage(this.rejects, rejected), this.rejects, rejected);
+    }
+
+    let rowsLoaded = copied;
+    if (dataset.mode === 'upsert') {
+      const upserted = await this.upsert(table);
+      if (typeof upserted !== 'number') return upserted;
+      rowsLoaded = upserted;
+    }
+    const settings = previous.rows[0] as { tz: string; ds: string } | undefined;
+    if (settings) {
+      await this.query("SELECT set_config('TimeZone', $1, true), set_config('DateStyle', $2, true)", [
+        settings.tz,
+        settings.ds,
+      ]);
+    }
+    await this.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+    return { ok: true, rowsLoaded, rowsRejected: rejected, rejects: this.rejects };
+  }
+
+  private onNotice(notice: CopyNotice): void {
+    const message = notice.message ?? '';
+    const summary = parseSkippedSummary(message);
+    if (summary !== undefined) {
+      this.summarized = summary;
+      return;
+    }
+    const skipped = parseSkippedRowNotice(message);
+    if (skipped === undefined) return;
+    this.rejected++;
+    if (this.skippedEndLines.length < MAX_SKIPPED_TRACKED) this.skippedEndLines.push(skipped.line);
+    if (this.rejects.length < MAX_ROW_ERRORS) {
+      const column = this.dataset.columns.find((c) => c.name === skipped.column);
+      const line = this.scanner.lineMap.startLineOf(skipped.line);
+      this.rejects.push(describeRejectedValue(column, skipped.column, skipped.value, line));
+    }
+  }
+
+  /** Runs a statement; a lost connection or similar becomes a retryable {@link CsvLoadError}. */
+  private async query(text: string, values?: unknown[]): Promise<pg.QueryResult> {
+    try {
+      return await this.client.query(text, values);
+    } catch (error) {
+      throw this.fault(error);
+    }
+  }
+
+  private fault(error: unknown): unknown {
+    if (error instanceof CsvLoadError) return error;
+    // The package's one rule for what a retry may cure (connection, shutdown, timeout,
+    // serialization failure, deadlock, lock timeout): see pg-errors.ts.
+    const retryable = isRetryablePgError(error);
+    // PostgreSQL's own message may quote row values: it stays in `cause`, out of the message.
+    const sqlState = pgFields(error)?.code;
+    const message = sqlState
+      ? `SQLSTATE ${sqlState}`
+      : error instanceof Error
+        ? error.message
+        : String(error);
+    return new CsvLoadError(`loading dataset ${this.dataset.name} failed: ${message}`, {
+      retryable,
+      jobId: this.request.jobId,
+      cause: error,
+    });
+  }
+
+  /** Back to the state before the load; the caller's transaction stays usable. */
+  private async undo(): Promise<void> {
+    await this.query(`ROLLBACK TO SAVEPOINT ${SAVEPOINT}`);
+    await this.query(`RELEASE SAVEPOINT ${SAVEPOINT}`);
+  }
+
+  private async copyFailed(error: unknown): Promise<LoadOutcome> {
+    if (error instanceof ScanFailure) {
+      await this.undo();
+      return scanFailure(error.problem);
+    }
+    if (error instanceof SourceFailure) {
+      await this.undo();
+      throw error;
+    }
+    const signal = this.request.signal;
+    if (signal?.aborted) {
+      await this.undo();
+      throw signal.reason;
+    }
+    const pgError = pgFields(error);
+    const outcome = pgError ? this.dataFailure(pgError) : undefined;
+    if (outcome === undefined) throw this.fault(error);
+    await this.undo();
+    return outcome;
+  }
+
+  /** A COPY error that is the file's fault, as an outcome; undefined for anything else. */
+  private dataFailure(error: PgErrorFields): LoadOutcome | undefined {
+    const code = error.code ?? '';
+    const context = parseCopyContext(error.where);
+    const line = context.line === undefined ? undefined : this.scanner.lineMap.startLineOf(context.line);
+    const rowFailure = (errorCode: ErrorCode, reason: string, column?: string, value?: string) => {
+      const detail: RowErrorDetail = {
+        line: line ?? 0,
+        reason,
+        code: errorCode,
+        ...(column === undefined ? {} : { column }),
+        ...(value === undefined ? {} : { value: excerptValue(value) }),
+      };
+      const rowErrors = [...this.rejects, detail].slice(0, MAX_ROW_ERRORS);
+      const rowsRejected = this.rejected + 1;
+      const message = this.rejects.length > 0 ? failureMessage(rowErrors, rowsRejected) : formatRowError(detail);
+      return failure(this.rejects[0]?.code ?? errorCode, message, rowErrors, rowsRejected);
+    };
+
+    if (code === '22P02' && isRejectLimitError(error.message)) {
+      const rejected = Math.max(this.rejected, (this.dataset.maxRejects || MAX_ROW_ERRORS) + 1);
+      if (this.dataset.maxRejects > 0) {
+        return failure(
+          'TOO_MANY_REJECTED_ROWS',
+          `More than ${this.dataset.maxRejects} rows were refused (the dataset allows ${this.dataset.maxRejects}); first: ${this.rejects[0] ? formatRowError(this.rejects[0]) : 'unknown'}.`,
+          this.rejects,
+          rejected,
+        );
+      }
+      return failure(
+        this.rejects[0]?.code ?? 'INVALID_VALUE',
+        failureMessage(this.rejects, rejected, true),
+        this.rejects,
+        rejected,
+      );
+    }
+    if (code === '22P04') {
+      const missing = parseMissingColumn(error.message);
+      const expected = this.columns.length;
+      if (error.message.startsWith('unterminated CSV quoted field')) {
+        return scanFailure({
+          code: 'UNCLOSED_QUOTE',
+          line: this.scanner.openQuoteLine,
+          reason: 'a quoted field starts here and is never closed',
+        });
+      }
+      if (missing !== undefined) {
+        return rowFailure('WRONG_COLUMN_COUNT', `the row has fewer fields than the header's ${expected}`, missing);
+      }
+      if (error.message.startsWith('extra data after last expected column')) {
+        return rowFailure('WRONG_COLUMN_COUNT', `the row has more fields than the header's ${expected}`);
+      }
+      if (/(unquoted|literal) (carriage return|newline) found in data/.test(error.message)) {
+        return rowFailure(
+          'WRONG_COLUMN_COUNT',
+          'a line break is not where the CSV structure allows it: the file mixes Windows (CRLF) and Unix (LF) line endings, or has an unquoted carriage return; save it with one line-ending style',
+        );
+      }
+      return rowFailure('WRONG_COLUMN_COUNT', 'the row is not valid CSV');
+    }
+    if (code === '22021') {
+      return rowFailure('NOT_UTF8', 'the line is not valid UTF-8 text (save the file as CSV UTF-8)');
+    }
+    if (code === '23505') {
+      const key = parseKeyDetail(error.detail);
+      const column = key?.columns.join(', ');
+      return rowFailure(
+        'DUPLICATE_KEY',
+        key ? `'${excerptValue(key.value)}' appears more than once in the file` : 'the key appears more than once in the file',
+        column,
+        key?.value,
+      );
+    }
+    if (code === '23502') {
+      return rowFailure('REQUIRED_VALUE_MISSING', 'a value is required, but the field is empty', error.column ?? context.column);
+    }
+    if (code === '23514' || code === '23503' || code === '23P01') {
+      const column = error.column ?? context.column;
+      return rowFailure('INVALID_VALUE', `the row breaks the rule ${error.constraint ?? 'of the table'}`, column, context.value);
+    }
+    if (code.startsWith('22')) {
+      // Input errors are soft under ON_ERROR ignore; these come from a table that has hard
+      // rules of its own (a test dataset, a future column type).
+      const column = context.column;
+      const declared = this.dataset.columns.find((c) => c.name === column);
+      if (column !== undefined && context.value !== undefined) {
+        const detail = describeRejectedValue(declared, column, context.value, line ?? 0);
+        return rowFailure(detail.code, detail.reason, column, context.value);
+      }
+      return rowFailure(code === '22001' ? 'VALUE_TOO_LONG' : 'INVALID_VALUE', 'a value was refused', column);
+    }
+    return undefined;
+  }
+
+  /**
+   * Moves the staged rows into the table: insert new keys, update existing ones (only the
+   * columns the file has, and `_job_id`). A key twice in the file makes ON CONFLICT DO UPDATE
+   * fail (21000, "cannot affect row a second time"); only then do we look for the duplicates,
+   * so the common case pays nothing for the check.
+   */
+  private async upsert(table: string): Promise<number | LoadOutcome> {
+    const key = this.dataset.key.map(ident);
+    const fileColumns = this.columns.map((c) => ident(c.name));
+    const all = [...fileColumns, ident(JOB_ID_COLUMN)];
+    const updates = [...this.columns.filter((c) => !this.dataset.key.includes(c.name)).map((c) => ident(c.name)), ident(JOB_ID_COLUMN)]
+      .map((c) => `${c} = EXCLUDED.${c}`)
+      .join(', ');
+    await this.query(`SAVEPOINT ${UPSERT_SAVEPOINT}`);
+    try {
+      const result = await this.client.query(
+        `INSERT INTO ${table} AS t (${all.join(', ')}) SELECT ${all.join(', ')} FROM pg_temp.${STAGE_TABLE} ` +
+          `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates}`,
+      );
+      await this.query(`RELEASE SAVEPOINT ${UPSERT_SAVEPOINT}`);
+      await this.query(`DROP TABLE pg_temp.${STAGE_TABLE}`);
+      return result.rowCount ?? 0;
+    } catch (error) {
+      if (pgFields(error)?.code !== '21000') throw this.fault(error);
+    }
+    await this.query(`ROLLBACK TO SAVEPOINT ${UPSERT_SAVEPOINT}`);
+    const outcome = await this.duplicates(key);
+    await this.undo();
+    return outcome;
+  }
+
+  /** Lists keys that occur more than once in the staged file, with their lines. */
+  private async duplicates(key: readonly string[]): Promise<LoadOutcome> {
+    const keyText = key.map((k) => `${k}::text`).join(` || ', ' || `);
+    const counted = await this.query(
+      `SELECT coalesce(sum(n - 1), 0)::bigint AS extra FROM (SELECT count(*) AS n FROM pg_temp.${STAGE_TABLE} GROUP BY ${key.join(', ')} HAVING count(*) > 1) d`,
+    );
+    // ctid order is file order: COPY fills a fresh temp table front to back.
+    const found = await this.query(
+      `WITH numbered AS (
+         SELECT ${keyText} AS k, row_number() OVER (ORDER BY ctid) AS ord FROM pg_temp.${STAGE_TABLE}
+       ), dup AS (
+         SELECT k, ord, min(ord) OVER (PARTITION BY k) AS first_ord, count(*) OVER (PARTITION BY k) AS n FROM numbered
+       )
+       SELECT k, ord::bigint AS ord, first_ord::bigint AS first_ord FROM dup WHERE n > 1 AND ord > first_ord
+       ORDER BY ord LIMIT ${MAX_ROW_ERRORS}`,
+    );
+    const column = this.dataset.key.join(', ');
+    const errors: RowErrorDetail[] = found.rows.map((row: { k: string; ord: string; first_ord: string }) => {
+      const line = this.lineOfStagedRow(Number(row.ord));
+      const firstLine = this.lineOfStagedRow(Number(row.first_ord));
+      return {
+        line,
+        column,
+        value: excerptValue(row.k),
+        code: 'DUPLICATE_KEY',
+        reason: `'${excerptValue(row.k)}' already appears on line ${firstLine}; a key may appear only once per file`,
+      };
+    });
+    const extra = Number((counted.rows[0] as { extra: string } | undefined)?.extra ?? errors.length);
+    return failure('DUPLICATE_KEY', failureMessage(errors, extra), errors, extra);
+  }
+
+  /** The first line of the n-th staged row (1-based), skipping rows COPY refused. */
+  private lineOfStagedRow(ordinal: number): number {
+    let record = ordinal + 1; // + the header record
+    for (const endLine of this.skippedEndLines) {
+      if (this.scanner.lineMap.recordOfEndLine(endLine) <= record) record++;
+      else break;
+    }
+    return this.scanner.lineMap.startLineOfRecord(record);
+  }
+}

@@ -1,0 +1,136 @@
+import { randomUUID } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
+import { ROUTES } from '@herald/protocol';
+import pg from 'pg';
+import { loadCsv } from './adapters/pg-csv-loader.ts';
+import { PgJobRepository } from './adapters/pg-job-repository.ts';
+import { RealtimeNotifier } from './adapters/realtime-notifier.ts';
+import { S3ObjectStore } from './adapters/s3-object-store.ts';
+import { type IngestConfig, loadConfig } from './config.ts';
+import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
+import { DATASETS, findDataset } from './datasets/index.ts';
+import { createJsonLogger, errorFields } from './log.ts';
+import type {
+  Clock,
+  DatasetCatalog,
+  JobRepository,
+  JobWorkStore,
+  Logger,
+  Notifier,
+  ObjectStore,
+} from './ports.ts';
+
+/**
+ * Everything the ingest handlers need. Handlers are built by factories taking a
+ * {@link DepsProvider}, so tests pass fakes and Lambda passes {@link getDeps}.
+ */
+export interface IngestDeps {
+  readonly jobs: JobRepository;
+  readonly work: JobWorkStore;
+  readonly objects: ObjectStore;
+  readonly notifier: Notifier;
+  readonly datasets: DatasetCatalog;
+  readonly clock: Clock;
+  readonly log: Logger;
+  /** New job ids (random UUIDs). */
+  readonly newId: () => string;
+  /** Physical name of the uploads bucket (`HERALD_UPLOADS_BUCKET`). */
+  readonly uploadsBucket: string;
+  readonly progress: ProgressThrottleOptions;
+  /** Receives after which the ingest queue dead-letters a message (from the route table). */
+  readonly maxReceives: number;
+  /** The worker's timeout (from the route table), for a caller that passes no Lambda context. */
+  readonly workerTimeoutMs: number;
+  /** Releases what {@link buildDeps} opened (the pool, the S3 client's sockets). */
+  readonly close?: () => Promise<void>;
+}
+
+/** Supplies the deps at invocation time (never at import: the local stack sets the env later). */
+export type DepsProvider<K extends keyof IngestDeps = keyof IngestDeps> = () => Pick<IngestDeps, K>;
+
+/** The system clock. */
+export const systemClock: Clock = { now: () => Date.now() };
+
+const ingestQueue = ROUTES.queues.find(
+  (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-ingest',
+);
+
+/** The datasets declared in `src/datasets/`. */
+export const datasetCatalog: DatasetCatalog = {
+  find: (name) => findDataset(name),
+  names: () => DATASETS.map((dataset) => dataset.name),
+};
+
+/**
+ * Builds the clients and adapters for a configuration. The only place that does.
+ *
+ * @example
+ * const deps = buildDeps(loadConfig(process.env));
+ */
+export function buildDeps(config: IngestConfig): IngestDeps {
+  const log = createJsonLogger({ service: 'herald-ingest' }, undefined, config.logLevel);
+  // One small pool per container. On AWS a container serves one invocation at a time (the
+  // worker holds one connection for its run, plus one for a short claim/mark); locally all
+  // handlers share this process, hence a few more.
+  const pool = new pg.Pool({
+    connectionString: config.databaseUrl,
+    max: config.databasePoolMax,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client whose server went away emits `error` on the pool; unhandled, it would crash.
+  pool.on('error', (error) =>
+    log.log('warn', 'idle database connection failed', { error: errorFields(error) }),
+  );
+  const s3 = new S3Client({
+    region: config.region,
+    endpoint: config.s3Endpoint,
+    // Path-style only where an endpoint override says so (s3rver has no virtual-host DNS).
+    forcePathStyle: config.s3Endpoint !== undefined,
+    // Always: otherwise presigned PUT URLs carry the CRC32 of an empty body and S3 refuses uploads.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    // s3rver answers with checksums it computed over the chunk framing it stored; see TOOLCHAIN.md.
+    responseChecksumValidation: config.s3Endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
+  });
+  const jobs = new PgJobRepository({ pool, loadCsv });
+  return {
+    jobs,
+    work: jobs,
+    objects: new S3ObjectStore({ client: s3, bucket: config.uploadsBucket }),
+    notifier: new RealtimeNotifier({ log }),
+    datasets: datasetCatalog,
+    clock: systemClock,
+    log,
+    newId: randomUUID,
+    uploadsBucket: config.uploadsBucket,
+    progress: config.progress,
+    maxReceives: ingestQueue?.maxReceiveCount ?? 3,
+    workerTimeoutMs: (ingestQueue?.timeoutSeconds ?? 900) * 1000,
+    close: async () => {
+      s3.destroy();
+      await pool.end();
+    },
+  };
+}
+
+let deps: IngestDeps | undefined;
+
+/**
+ * The container's deps: config is read from `process.env` and clients are built on the FIRST
+ * call, then reused by every warm invocation. Reading lazily (not at import) lets the local
+ * stack import the handler modules first and set the environment afterwards.
+ */
+export const getDeps: DepsProvider = () => {
+  deps ??= buildDeps(loadConfig(process.env));
+  return deps;
+};
+
+/**
+ * Forgets the built deps so the next invocation reads the environment again. For an
+ * in-process host (the local stack) that restarts its servers on new ports; Lambda never needs it.
+ */
+export function resetDeps(): void {
+  const previous = deps;
+  deps = undefined;
+  previous?.close?.().catch(() => {});
+}

@@ -1,0 +1,85 @@
+import type { CreateUploadRequest, CreateUploadResponse } from '@herald/protocol';
+import type { Clock, DatasetCatalog, JobRepository, ObjectStore } from '../ports.ts';
+import { fileNameProblem } from './file-name.ts';
+import { ok, type Result, refuse } from './result.ts';
+import { uploadObjectKey } from './upload-key.ts';
+
+/** Lifetime of a presigned upload: minutes, not hours (it dies with the signing role's credentials anyway). */
+export const UPLOAD_URL_TTL_SECONDS = 15 * 60;
+/** The content type the upload must be sent with (it is signed). */
+export const UPLOAD_CONTENT_TYPE = 'text/csv';
+
+export interface CreateUploadDeps {
+  readonly jobs: JobRepository;
+  readonly objects: ObjectStore;
+  readonly datasets: DatasetCatalog;
+  readonly clock: Clock;
+  readonly newId: () => string;
+}
+
+// Client input ends up in a message: quoted, escaped and short.
+const shown = (value: string): string => JSON.stringify([...value].slice(0, 64).join(''));
+
+/**
+ * `POST /uploads`: checks the request against the dataset, creates the job (`awaiting_upload`)
+ * and presigns a PUT of exactly `sizeBytes` bytes of `text/csv` to `uploads/{userId}/{jobId}.csv`.
+ * Checks run in a fixed order, so a request with several problems always gets the same code:
+ * dataset → file name → empty → size.
+ *
+ * @example
+ * const result = await createUpload(deps, userId, { dataset: 'transactions', fileName: 'may.csv', sizeBytes: 1234 });
+ * if (result.ok) return json(201, result.value);
+ */
+export async function createUpload(
+  deps: CreateUploadDeps,
+  userId: string,
+  request: CreateUploadRequest,
+): Promise<Result<CreateUploadResponse>> {
+  const dataset = deps.datasets.find(request.dataset);
+  if (dataset === undefined) {
+    return refuse(
+      'UNKNOWN_DATASET',
+      `There is no dataset ${shown(request.dataset)}; use one of: ${deps.datasets.names().join(', ')}.`,
+      { datasets: [...deps.datasets.names()] },
+    );
+  }
+  const problem = fileNameProblem(request.fileName);
+  if (problem !== undefined) return refuse('INVALID_FILE_NAME', problem);
+  if (request.sizeBytes === 0) return refuse('EMPTY_FILE', 'The file is empty: there is nothing to load.');
+  if (request.sizeBytes > dataset.maxFileBytes) {
+    return refuse(
+      'FILE_TOO_LARGE',
+      `The file has ${request.sizeBytes} bytes; the dataset "${dataset.name}" accepts at most ${dataset.maxFileBytes}.`,
+      { maxBytes: dataset.maxFileBytes },
+    );
+  }
+
+  const jobId = deps.newId();
+  const objectKey = uploadObjectKey(userId, jobId);
+  const expiresAt = new Date(deps.clock.now() + UPLOAD_URL_TTL_SECONDS * 1000);
+  // Presign first: it is local work, so a failure leaves no orphaned job behind.
+  const url = await deps.objects.presign({
+    method: 'PUT',
+    key: objectKey,
+    contentLength: request.sizeBytes,
+    contentType: UPLOAD_CONTENT_TYPE,
+    expiresInSeconds: UPLOAD_URL_TTL_SECONDS,
+  });
+  await deps.jobs.create({
+    jobId,
+    userId,
+    dataset: dataset.name,
+    fileName: request.fileName,
+    sizeBytes: request.sizeBytes,
+    objectKey,
+  });
+  return ok({
+    jobId,
+    upload: {
+      method: 'PUT',
+      url,
+      headers: { 'content-type': UPLOAD_CONTENT_TYPE },
+      expiresAt: expiresAt.toISOString(),
+    },
+  });
+}

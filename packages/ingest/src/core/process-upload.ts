@@ -1,0 +1,345 @@
+import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
+import { DeadlineExceededError, isRetryable, JobLockedError } from '../errors.ts';
+import { errorFields } from '../log.ts';
+import type {
+  Clock,
+  DatasetCatalog,
+  JobFailure,
+  JobWorkStore,
+  LockedJob,
+  Logger,
+  Notifier,
+  ObjectStore,
+} from '../ports.ts';
+import { JobEventStream, jobFailedEvent, SEQ_BLOCK, seqBlockEndingAt } from './job-events.ts';
+import { isFinished } from './job-state.ts';
+import type { RowErrorDetail } from './load-contract.ts';
+import type { ProgressThrottleOptions } from './progress-throttle.ts';
+import { eventRowErrors, jobRowErrors, rejectReport } from './reject-report.ts';
+import { parseS3Notification } from './s3-notification.ts';
+import { parseUploadKey, reportObjectKey, type UploadKey } from './upload-key.ts';
+
+export interface IngestWorkerDeps {
+  readonly work: JobWorkStore;
+  readonly objects: ObjectStore;
+  readonly notifier: Notifier;
+  readonly datasets: DatasetCatalog;
+  readonly clock: Clock;
+  /** Physical name of the uploads bucket: notifications for any other bucket are ignored. */
+  readonly uploadsBucket: string;
+  readonly progress: ProgressThrottleOptions;
+}
+
+/** Facts about one delivery of a queue message. */
+export interface Delivery {
+  /** SQS `ApproximateReceiveCount`: 1 on the first delivery. */
+  readonly receiveCount: number;
+  /** Receives after which the queue dead-letters the message (its `maxReceiveCount`). */
+  readonly maxReceives: number;
+  /** Epoch ms by which the work must be over (the Lambda deadline minus a safety margin). */
+  readonly deadline: number;
+}
+
+/** What became of one uploaded object. */
+export type UploadOutcome =
+  | 'succeeded'
+  | 'failed'
+  /** The job was already finished: a duplicate or late delivery, nothing done. */
+  | 'finished'
+  /** Not ours to process (no such job, foreign key, another worker owns it): dropped without retry. */
+  | 'skipped'
+  /** A retryable fault: the message must be delivered again. */
+  | 'retry';
+
+/**
+ * Handles one SQS message holding an S3 notification: each `ObjectCreated` record of the
+ * uploads bucket under `uploads/{userId}/{jobId}.csv` is processed in turn; anything else is
+ * logged and skipped (retrying cannot make it valid). `retry` is true when any record hit a
+ * retryable fault: the whole message is then redelivered, and the records already finished are
+ * no-ops the second time.
+ *
+ * @example
+ * const { retry } = await processIngestMessage(deps, record.body, delivery, log);
+ * if (retry) batchItemFailures.push({ itemIdentifier: record.messageId });
+ */
+export async function processIngestMessage(
+  deps: IngestWorkerDeps,
+  body: string,
+  delivery: Delivery,
+  log: Logger,
+): Promise<{ retry: boolean; outcomes: UploadOutcome[] }> {
+  const parsed = parseS3Notification(body);
+  if (parsed.kind === 'test') {
+    log.log('info', 'S3 test event ignored');
+    return { retry: false, outcomes: [] };
+  }
+  if (parsed.kind === 'invalid') {
+    log.log('warn', 'message skipped', { reason: parsed.reason });
+    return { retry: false, outcomes: [] };
+  }
+  if (parsed.ignored > 0)
+    log.log('info', 'records other than ObjectCreated ignored', { count: parsed.ignored });
+  const outcomes: UploadOutcome[] = [];
+  for (const created of parsed.created) {
+    const key = created.bucket === deps.uploadsBucket ? parseUploadKey(created.encodedKey) : undefined;
+    if (key === undefined) {
+      // The key is ours (server-made ids), but clip it anyway: it is not trusted input here.
+      log.log('warn', 'object skipped: not an upload of the uploads bucket', {
+        bucket: created.bucket.slice(0, 64),
+        key: created.encodedKey.slice(0, 200),
+      });
+      outcomes.push('skipped');
+      continue;
+    }
+    outcomes.push(await processUpload(deps, key, delivery, log.child({ jobId: key.jobId })));
+  }
+  return { retry: outcomes.includes('retry'), outcomes };
+}
+
+type RunResult =
+  | { readonly kind: 'finished' }
+  | {
+      readonly kind: 'succeeded';
+      readonly rowsLoaded: number;
+      readonly rowsRejected: number;
+      readonly durationMs: number;
+    }
+  | { readonly kind: 'failed'; readonly failure: JobFailure; readonly eventRowErrors: RowErrorDetail[] };
+
+/**
+ * Processes one uploaded object, exactly once per job however often S3 reports it:
+ *
+ * 1. claim (short committed transaction): a finished job is a no-op; otherwise
+ *    `→ processing`, attempts + 1, a block of event seqs reserved;
+ * 2. in ONE transaction holding the job row (`FOR UPDATE NOWAIT`): re-check the state, send
+ *    `job.queued`, check the object's size against the declared size, stream it into the
+ *    loader, then mark the job `succeeded` — or roll the load back and mark it `failed`;
+ * 3. after COMMIT, the terminal event.
+ *
+ * A concurrent duplicate finds the row locked and is retried later (by then a no-op). A
+ * retryable fault rolls everything back and leaves the job `processing` for the retry; on the
+ * last allowed delivery the job is marked failed instead, so it never stays `processing`.
+ * Anything else unexpected fails the job with `INTERNAL` (no internals in the message).
+ */
+export async function processUpload(
+  deps: IngestWorkerDeps,
+  key: UploadKey,
+  delivery: Delivery,
+  log: Logger,
+): Promise<UploadOutcome> {
+  let events: JobEventStream | undefined;
+  try {
+    const claim = await deps.work.claim({ ...key, seqBlock: SEQ_BLOCK });
+    if (claim.kind === 'missing') {
+      log.log('warn', 'object skipped: no job matches it');
+      return 'skipped';
+    }
+    if (claim.kind === 'finished') {
+      log.log('info', 'duplicate delivery of a finished job ignored', { state: claim.job.state });
+      return 'finished';
+    }
+    log.log('info', 'job claimed', { attempts: claim.job.attempts, receiveCount: delivery.receiveCount });
+    const timeoutMs = Math.max(1000, delivery.deadline - deps.clock.now());
+    const run = await deps.work.runLocked(key.jobId, { timeoutMs }, async (locked): Promise<RunResult> => {
+      if (isFinished(locked.job.state)) return { kind: 'finished' };
+      // The latest reservation is used, whoever made it: only the lock holder sends events.
+      events = new JobEventStream({
+        jobId: key.jobId,
+        userId: key.userId,
+        seq: seqBlockEndingAt(locked.job.seqReserved),
+        notifier: deps.notifier,
+        clock: deps.clock,
+        log,
+        progress: deps.progress,
+      });
+      events.queued(locked.job.dataset);
+      return runLoad(deps, locked, events, delivery, log);
+    });
+    // Committed: only now may the owner hear the outcome.
+    if (run.kind === 'finished' || events === undefined) return 'finished';
+    if (run.kind === 'succeeded') {
+      log.log('info', 'job succeeded', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
+      await events.succeeded(run);
+      return 'succeeded';
+    }
+    log.log('info', 'job failed', { code: run.failure.error.code, rowsRejected: run.failure.rowsRejected });
+    await events.failed(run.failure.error, eventRowErrors(run.eventRowErrors));
+    return 'failed';
+  } catch (error) {
+    await events?.abandon();
+    return afterFault(deps, key, delivery, log, error);
+  }
+}
+
+/** Inside the locked transaction: size check, load, and the terminal write. */
+async function runLoad(
+  deps: IngestWorkerDeps,
+  locked: LockedJob,
+  events: JobEventStream,
+  delivery: Delivery,
+  log: Logger,
+): Promise<RunResult> {
+  const { job } = locked;
+  const startedAt = deps.clock.now();
+  const abort = new AbortController();
+  const timer = setTimeout(
+    () => abort.abort(new DeadlineExceededError('the worker ran out of time')),
+    Math.max(1, delivery.deadline - startedAt),
+  );
+  try {
+    const dataset = deps.datasets.find(job.dataset);
+    if (dataset === undefined) {
+      log.log('error', 'job names a dataset this code does not declare', { dataset: job.dataset });
+      return fail(locked, { error: errorEnvelope('INTERNAL') });
+    }
+    const size = await deps.objects.size(job.objectKey);
+    if (size === undefined) {
+      return fail(locked, {
+        error: errorEnvelope('NOT_FOUND', 'The uploaded file is gone; upload it again.'),
+      });
+    }
+    if (size > job.sizeBytes) {
+      // Refused without reading a byte: the declared size is what the dataset's limit was checked against.
+      const message = `The uploaded file has ${size} bytes, more than the ${job.sizeBytes} declared for it.`;
+      return fail(locked, { error: errorEnvelope('OBJECT_LARGER_THAN_DECLARED', message) });
+    }
+    events.startProgress(size);
+    const source = await deps.objects.read(job.objectKey);
+    const outcome = await locked.load({
+      dataset,
+      source,
+      onProgress: (progress) => events.progress(progress),
+      signal: abort.signal,
+    });
+    if (outcome.ok) {
+      const reportKey =
+        outcome.rejects.length > 0
+          ? await writeReport(deps, locked, null, outcome.rowsRejected, outcome.rejects)
+          : null;
+      const { rowsLoaded, rowsRejected } = outcome;
+      await locked.succeed({ rowsLoaded, rowsRejected, rowErrors: jobRowErrors(outcome.rejects), reportKey });
+      return { kind: 'succeeded', rowsLoaded, rowsRejected, durationMs: deps.clock.now() - startedAt };
+    }
+    const error = errorEnvelope(outcome.code, outcome.message);
+    let reportKey: string | null = null;
+    try {
+      // A report only when there are rows to list (a file-level fault has just the error).
+      if (outcome.rowErrors.length > 0) {
+        reportKey = await writeReport(deps, locked, error, outcome.rowsRejected, outcome.rowErrors);
+      }
+    } catch (reportError) {
+      // The job row still holds the first row errors; a retry would only fail the same way.
+      log.log('warn', 'reject report not written', { error: errorFields(reportError) });
+    }
+    return fail(locked, { error, rowsRejected: outcome.rowsRejected, details: outcome.rowErrors, reportKey });
+  } catch (error) {
+    if (abort.signal.aborted) throw new DeadlineExceededError('the worker ran out of time', { cause: error });
+    if (isRetryable(error)) throw error;
+    log.log('error', 'unexpected error; job failed', { error: errorFields(error) });
+    return fail(locked, { error: errorEnvelope('INTERNAL') });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function fail(
+  locked: LockedJob,
+  input: {
+    error: ErrorEnvelope;
+    rowsRejected?: number;
+    details?: readonly RowErrorDetail[];
+    reportKey?: string | null;
+  },
+): Promise<RunResult> {
+  const details = input.details ?? [];
+  const failure: JobFailure = {
+    error: input.error,
+    rowsRejected: input.rowsRejected ?? 0,
+    rowErrors: jobRowErrors(details),
+    reportKey: input.reportKey ?? null,
+  };
+  await locked.fail(failure);
+  return { kind: 'failed', failure, eventRowErrors: [...details] };
+}
+
+async function writeReport(
+  deps: IngestWorkerDeps,
+  locked: LockedJob,
+  error: ErrorEnvelope | null,
+  rowsRejected: number,
+  details: readonly RowErrorDetail[],
+): Promise<string> {
+  const { job } = locked;
+  const key = reportObjectKey(job.userId, job.jobId);
+  const report = rejectReport({
+    jobId: job.jobId,
+    dataset: job.dataset,
+    fileName: job.fileName,
+    error,
+    rowsRejected,
+    details,
+    createdAt: new Date(deps.clock.now()),
+  });
+  await deps.objects.put(key, JSON.stringify(report), 'application/json');
+  return key;
+}
+
+/** After a throw: retry, give up (last delivery), or fail the job. */
+async function afterFault(
+  deps: IngestWorkerDeps,
+  key: UploadKey,
+  delivery: Delivery,
+  log: Logger,
+  error: unknown,
+): Promise<UploadOutcome> {
+  const lastDelivery = delivery.receiveCount >= delivery.maxReceives;
+  if (error instanceof JobLockedError) {
+    if (!lastDelivery) {
+      log.log('info', 'job locked by another worker; will retry');
+      return 'retry';
+    }
+    // The holder is alive (it holds the lock) and will finish the job; do not dead-letter.
+    log.log('warn', 'job still locked by another worker on the last delivery; left to that worker');
+    return 'skipped';
+  }
+  if (isRetryable(error) && !lastDelivery) {
+    log.log('warn', 'retryable fault; will retry', {
+      receiveCount: delivery.receiveCount,
+      error: errorFields(error),
+    });
+    return 'retry';
+  }
+  const envelope = isRetryable(error)
+    ? errorEnvelope(
+        'UPSTREAM_UNAVAILABLE',
+        `The file could not be loaded after ${delivery.receiveCount} attempts; please upload it again.`,
+      )
+    : errorEnvelope('INTERNAL');
+  log.log('error', 'job failed after a fault', {
+    error: errorFields(error),
+    receiveCount: delivery.receiveCount,
+  });
+  try {
+    const marked = await deps.work.markFailed(key, {
+      error: envelope,
+      rowsRejected: 0,
+      rowErrors: [],
+      reportKey: null,
+    });
+    if (marked === undefined) return 'finished';
+    const event = jobFailedEvent({
+      jobId: key.jobId,
+      seq: marked.seq,
+      at: deps.clock.now(),
+      error: envelope,
+    });
+    await deps.notifier.notify(key.userId, event).catch((notifyError: unknown) => {
+      log.log('warn', 'event not delivered', { type: event.type, seq: event.seq, error: notifyError });
+    });
+    return 'failed';
+  } catch (markError) {
+    // The database is still out of reach: the message goes to the dead-letter queue.
+    log.log('error', 'job could not be marked failed', { error: errorFields(markError) });
+    return 'retry';
+  }
+}

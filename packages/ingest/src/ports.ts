@@ -1,0 +1,210 @@
+/**
+ * The small interfaces the ingest core and handlers need. Real implementations live in
+ * `src/adapters/`, in-memory ones in `tests/fakes/`; contract suites in `tests/contracts/` run
+ * against both.
+ */
+import type { ErrorEnvelope, JobEvent, JobState, RowError } from '@herald/protocol';
+import type { CsvLoadRequest, LoadOutcome } from './core/load-contract.ts';
+import type { DatasetDefinition } from './datasets/types.ts';
+
+/** One ingest job, as stored. */
+export interface JobRecord {
+  readonly jobId: string;
+  /** Cognito `sub` of the owner. */
+  readonly userId: string;
+  readonly dataset: string;
+  readonly fileName: string;
+  /** The size declared at `POST /uploads`. */
+  readonly sizeBytes: number;
+  /** `uploads/{userId}/{jobId}.csv` in the uploads bucket. */
+  readonly objectKey: string;
+  readonly state: JobState;
+  /** Claims so far (each delivery that found the job unfinished). */
+  readonly attempts: number;
+  readonly rowsLoaded: number;
+  readonly rowsRejected: number;
+  readonly error: ErrorEnvelope | null;
+  /** The first refused rows. */
+  readonly rowErrors: readonly RowError[];
+  /** Key of the full reject report in the uploads bucket. */
+  readonly reportKey: string | null;
+  /** Highest event `seq` reserved so far (see `core/job-events.ts`). */
+  readonly seqReserved: number;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+  readonly startedAt: Date | null;
+  readonly finishedAt: Date | null;
+}
+
+/** What `POST /uploads` stores; the job starts `awaiting_upload`. */
+export interface NewJob {
+  readonly jobId: string;
+  readonly userId: string;
+  readonly dataset: string;
+  readonly fileName: string;
+  readonly sizeBytes: number;
+  readonly objectKey: string;
+}
+
+/** One page request: newest first, after the job `after` (a job id of the same owner). */
+export interface JobPageRequest {
+  readonly limit: number;
+  readonly after?: string;
+}
+
+export interface JobPage {
+  readonly jobs: readonly JobRecord[];
+  /** Whether older jobs follow the last one. */
+  readonly hasMore: boolean;
+}
+
+/** The jobs table as the REST API sees it: every read is scoped to an owner. */
+export interface JobRepository {
+  /** Stores a new job (`awaiting_upload`). */
+  create(job: NewJob): Promise<JobRecord>;
+  /** The job if it exists AND belongs to `userId`; undefined otherwise (never reveals which). */
+  getForOwner(userId: string, jobId: string): Promise<JobRecord | undefined>;
+  /** The owner's jobs, newest first; undefined when `after` is not one of the owner's jobs. */
+  listForOwner(userId: string, page: JobPageRequest): Promise<JobPage | undefined>;
+}
+
+/** An uploaded object's job, as its key names it: all three must match the stored job. */
+export interface JobRef {
+  readonly jobId: string;
+  readonly userId: string;
+  readonly objectKey: string;
+}
+
+/** What the worker claims. */
+export interface ClaimRequest extends JobRef {
+  /** How many event seqs to reserve for this attempt. */
+  readonly seqBlock: number;
+}
+
+export type ClaimResult =
+  /** Now `processing`: attempts + 1, `seqReserved` advanced by the block, committed. */
+  | { readonly kind: 'claimed'; readonly job: JobRecord }
+  /** Already `succeeded` or `failed`: nothing changed. */
+  | { readonly kind: 'finished'; readonly job: JobRecord }
+  /** No job matches (unknown id, or the key's owner or path differs). */
+  | { readonly kind: 'missing' };
+
+/** What a successful run writes on the job. */
+export interface JobSuccess {
+  readonly rowsLoaded: number;
+  readonly rowsRejected: number;
+  readonly rowErrors: readonly RowError[];
+  readonly reportKey: string | null;
+}
+
+/** What a failed run writes on the job. */
+export interface JobFailure {
+  readonly error: ErrorEnvelope;
+  readonly rowsRejected: number;
+  readonly rowErrors: readonly RowError[];
+  readonly reportKey: string | null;
+}
+
+/** Limits of one locked run. */
+export interface LockedRunOptions {
+  /** Longest any statement of the run may take (the time left before the Lambda timeout). */
+  readonly timeoutMs: number;
+}
+
+/**
+ * A job locked (`SELECT … FOR UPDATE`) inside an open transaction on one database connection.
+ * The transaction commits when the run's function resolves and rolls back when it throws.
+ */
+export interface LockedJob {
+  /** The job re-read under the lock. */
+  readonly job: JobRecord;
+  /**
+   * Loads the CSV into the dataset's table inside the transaction. On `ok: false` everything
+   * the load did is already rolled back (to a savepoint; the job row stays locked).
+   */
+  load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome>;
+  /** Marks the job `succeeded` (committed with the loaded rows). */
+  succeed(result: JobSuccess): Promise<void>;
+  /** Undoes everything done in the run so far, then marks the job `failed`. */
+  fail(failure: JobFailure): Promise<void>;
+}
+
+/** The jobs table as the worker sees it. */
+export interface JobWorkStore {
+  /**
+   * Claims the job in a short committed transaction: `awaiting_upload | queued | processing →
+   * processing`. Throws {@link JobLockedError} when another worker holds the row.
+   */
+  claim(request: ClaimRequest): Promise<ClaimResult>;
+  /**
+   * Locks the job row with `FOR UPDATE NOWAIT` (never an advisory lock: RDS Proxy would pin
+   * the session) on one connection held for the whole run and calls `work` inside the
+   * transaction. Throws {@link JobLockedError} when another worker holds the row.
+   */
+  runLocked<T>(jobId: string, options: LockedRunOptions, work: (locked: LockedJob) => Promise<T>): Promise<T>;
+  /**
+   * Marks an unfinished job `failed` outside a run (e.g. retries exhausted) and reserves one
+   * seq for its terminal event. Undefined when the job was already finished.
+   */
+  markFailed(job: JobRef, failure: JobFailure): Promise<{ readonly seq: number } | undefined>;
+}
+
+/** A presigned request to create. */
+export type PresignRequest =
+  | {
+      readonly method: 'PUT';
+      readonly key: string;
+      /** Signed: S3 refuses a body of another length. */
+      readonly contentLength: number;
+      /** Signed: the uploader must send exactly this `content-type`. */
+      readonly contentType: string;
+      readonly expiresInSeconds: number;
+    }
+  | {
+      readonly method: 'GET';
+      readonly key: string;
+      readonly expiresInSeconds: number;
+      /** `Content-Disposition: attachment; filename=…` of the response. */
+      readonly downloadName?: string;
+    };
+
+/** The uploads bucket. */
+export interface ObjectStore {
+  /** The object's size in bytes; undefined when there is no such object. */
+  size(key: string): Promise<number | undefined>;
+  /** Streams the object's bytes (never buffered whole). Throws when there is no such object. */
+  read(key: string): Promise<AsyncIterable<Uint8Array>>;
+  /** Stores a small object (the reject report). */
+  put(key: string, body: string, contentType: string): Promise<void>;
+  /** A presigned URL for one request. Never log it: it is a capability. */
+  presign(request: PresignRequest): Promise<string>;
+}
+
+/** Sends a job's events to its owner. Never throws: a lost notification must not fail a job. */
+export interface Notifier {
+  notify(userId: string, event: JobEvent): Promise<void>;
+}
+
+/** The datasets declared in code. */
+export interface DatasetCatalog {
+  find(name: string): DatasetDefinition | undefined;
+  /** Every dataset name, for error messages. */
+  names(): readonly string[];
+}
+
+/** The current time; injected so tests control it. */
+export interface Clock {
+  /** Epoch milliseconds. */
+  now(): number;
+}
+
+export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
+
+/** Values a log line may carry. Never row contents, tokens or presigned URLs. */
+export type LogFields = Readonly<Record<string, unknown>>;
+
+/** Structured logger; `child` adds correlation keys (`requestId`, `jobId`, `messageId`). */
+export interface Logger {
+  log(level: LogLevel, message: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}

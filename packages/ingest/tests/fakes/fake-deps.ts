@@ -1,0 +1,66 @@
+import type { IngestDeps } from '../../src/compose.ts';
+import type { DatasetDefinition } from '../../src/datasets/types.ts';
+import type { DatasetCatalog } from '../../src/ports.ts';
+import { FakeClock } from './fake-clock.ts';
+import { InMemoryJobStore } from './in-memory-job-store.ts';
+import { InMemoryObjectStore } from './in-memory-object-store.ts';
+import { RecordingLogger } from './recording-logger.ts';
+import { RecordingNotifier } from './recording-notifier.ts';
+
+/** Two small datasets for unit tests (the real ones live in `src/datasets/`). */
+export const TEST_DATASETS: readonly DatasetDefinition[] = [
+  {
+    name: 'transactions',
+    table: 'transactions',
+    columns: [
+      { name: 'transaction_id', type: { kind: 'uuid' }, required: true },
+      { name: 'amount', type: { kind: 'numeric', precision: 12, scale: 2 }, required: true },
+    ],
+    key: [],
+    mode: 'append',
+    maxRejects: 0,
+    maxFileBytes: 10_000,
+  },
+  {
+    name: 'customers',
+    table: 'customers',
+    columns: [{ name: 'external_id', type: { kind: 'uuid' }, required: true }],
+    key: ['external_id'],
+    mode: 'upsert',
+    maxRejects: 0,
+    maxFileBytes: 5_000,
+  },
+];
+
+export const testCatalog: DatasetCatalog = {
+  find: (name) => TEST_DATASETS.find((d) => d.name === name),
+  names: () => TEST_DATASETS.map((d) => d.name),
+};
+
+export const ALICE = '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001';
+export const BOB = '6f1c1f9e-3b1a-4c55-9d0e-b0b000000002';
+
+/** A full set of in-memory deps, with handles on each fake for assertions. */
+export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
+  const clock = new FakeClock(now);
+  const jobs = new InMemoryJobStore(clock);
+  const objects = new InMemoryObjectStore();
+  const notifier = new RecordingNotifier();
+  const logs = new RecordingLogger();
+  let ids = 0;
+  const deps: IngestDeps = {
+    jobs,
+    work: jobs,
+    objects,
+    notifier,
+    datasets: testCatalog,
+    clock,
+    log: logs.logger,
+    newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
+    uploadsBucket: objects.bucket,
+    progress: { minIntervalMs: 250, percentStep: 5 },
+    maxReceives: 3,
+    workerTimeoutMs: 900_000,
+  };
+  return { deps, provide: () => deps, clock, jobs, objects, notifier, logs };
+}

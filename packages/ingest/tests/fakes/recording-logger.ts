@@ -1,0 +1,17 @@
+import { createJsonLogger } from '../../src/log.ts';
+import type { Logger } from '../../src/ports.ts';
+
+/** The real JSON logger writing into memory, so tests see exactly what production would print. */
+export class RecordingLogger {
+  readonly lines: string[] = [];
+  readonly logger: Logger = createJsonLogger({}, (line) => this.lines.push(line));
+
+  get entries(): Record<string, unknown>[] {
+    return this.lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  }
+
+  /** Everything logged, as one string: for "this never appears in a log" assertions. */
+  get text(): string {
+    return this.lines.join('\n');
+  }
+}

@@ -1,0 +1,80 @@
+import type {
+  APIGatewayProxyEvent,
+  APIGatewayProxyResult,
+  Handler,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
+import { S3ObjectStore } from '../../src/adapters/s3-object-store.ts';
+import { getDeps, resetDeps } from '../../src/compose.ts';
+import { ConfigError } from '../../src/errors.ts';
+import * as createUpload from '../../src/handlers/http-create-upload.ts';
+import * as getJob from '../../src/handlers/http-get-job.ts';
+import * as getJobErrors from '../../src/handlers/http-get-job-errors.ts';
+import * as listJobs from '../../src/handlers/http-list-jobs.ts';
+import type { IngestHttpEvent } from '../../src/handlers/shared/http.ts';
+import * as sqsIngest from '../../src/handlers/sqs-ingest.ts';
+
+const ENV = {
+  AWS_REGION: 'eu-west-1',
+  HERALD_DATABASE_URL: 'postgres://herald:pw@127.0.0.1:1/herald',
+  HERALD_UPLOADS_BUCKET: 'herald-uploads',
+  HERALD_S3_ENDPOINT: 'http://127.0.0.1:2',
+};
+
+function clearEnv(): void {
+  for (const name of [...Object.keys(ENV), 'HERALD_DATABASE_POOL_MAX', 'HERALD_LOG_LEVEL'])
+    vi.stubEnv(name, undefined);
+}
+
+afterEach(() => {
+  vi.unstubAllEnvs();
+  resetDeps();
+});
+
+describe('compose', () => {
+  it('lets the handler modules load without any environment (config is read at first use)', () => {
+    for (const module of [createUpload, getJob, getJobErrors, listJobs, sqsIngest]) {
+      expect(typeof module.handler).toBe('function');
+    }
+  });
+
+  it('fails the first invocation with a ConfigError naming the missing variables', async () => {
+    clearEnv();
+    resetDeps();
+    const error = await sqsIngest.handler({ Records: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(
+      expect.arrayContaining(['AWS_REGION', 'HERALD_DATABASE_URL', 'HERALD_UPLOADS_BUCKET']),
+    );
+  });
+
+  it('reads the environment set after import and builds the deps once', async () => {
+    clearEnv();
+    for (const [name, value] of Object.entries(ENV)) vi.stubEnv(name, value);
+    resetDeps();
+    const deps = getDeps();
+    expect(deps.jobs).toBeInstanceOf(PgJobRepository);
+    expect(deps.work).toBe(deps.jobs);
+    expect(deps.objects).toBeInstanceOf(S3ObjectStore);
+    expect(deps.uploadsBucket).toBe('herald-uploads');
+    expect(deps.maxReceives).toBe(3);
+    expect(deps.datasets.find('transactions')?.table).toBe('transactions');
+    expect(deps.datasets.names()).toEqual(expect.arrayContaining(['customers', 'transactions']));
+    expect(getDeps()).toBe(deps);
+    await deps.close?.();
+  });
+});
+
+// Compile-time: the real aws-lambda event types fit the handlers, and their answers fit what
+// Lambda expects. `tsc` fails on a mismatch.
+export const typeChecks = {
+  createUpload: createUpload.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  listJobs: listJobs.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  getJob: getJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  getJobErrors: getJobErrors.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  sqsIngest: sqsIngest.handler satisfies Handler<SQSEvent, SQSBatchResponse>,
+  event: (event: APIGatewayProxyEvent): IngestHttpEvent => event,
+};

@@ -1,0 +1,76 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config.ts';
+import { ConfigError } from '../../src/errors.ts';
+
+const ENV = {
+  AWS_REGION: 'eu-west-1',
+  HERALD_DATABASE_URL: 'postgres://herald:secret-pw@127.0.0.1:5432/herald',
+  HERALD_UPLOADS_BUCKET: 'herald-uploads',
+};
+
+describe('loadConfig', () => {
+  it('reads the required variables and applies defaults', () => {
+    const config = loadConfig(ENV);
+    expect(config).toEqual({
+      region: 'eu-west-1',
+      databaseUrl: ENV.HERALD_DATABASE_URL,
+      databasePoolMax: 4,
+      uploadsBucket: 'herald-uploads',
+      s3Endpoint: undefined,
+      progress: { minIntervalMs: 250, percentStep: 5 },
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the optional variables', () => {
+    const config = loadConfig({
+      ...ENV,
+      HERALD_S3_ENDPOINT: 'http://127.0.0.1:4569',
+      HERALD_DATABASE_POOL_MAX: '2',
+      HERALD_PROGRESS_INTERVAL_MS: '100',
+      HERALD_PROGRESS_PERCENT_STEP: '10',
+      HERALD_LOG_LEVEL: 'debug',
+    });
+    expect(config).toMatchObject({
+      s3Endpoint: 'http://127.0.0.1:4569',
+      databasePoolMax: 2,
+      progress: { minIntervalMs: 100, percentStep: 10 },
+      logLevel: 'debug',
+    });
+  });
+
+  it('names every missing or invalid variable, never a value', () => {
+    const error = (() => {
+      try {
+        loadConfig({
+          HERALD_DATABASE_URL: 'mysql://u:secret-pw@h/db',
+          HERALD_S3_ENDPOINT: 'ftp://x',
+          HERALD_UPLOADS_BUCKET: ' ',
+        });
+      } catch (e) {
+        return e;
+      }
+    })();
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(
+      expect.arrayContaining([
+        'AWS_REGION',
+        'HERALD_DATABASE_URL',
+        'HERALD_S3_ENDPOINT',
+        'HERALD_UPLOADS_BUCKET',
+      ]),
+    );
+    expect((error as Error).message).not.toContain('secret-pw');
+  });
+
+  it('refuses out-of-range numbers', () => {
+    expect(() => loadConfig({ ...ENV, HERALD_PROGRESS_PERCENT_STEP: '150' })).toThrow(
+      /HERALD_PROGRESS_PERCENT_STEP/,
+    );
+    expect(() => loadConfig({ ...ENV, HERALD_DATABASE_POOL_MAX: '0' })).toThrow(/HERALD_DATABASE_POOL_MAX/);
+    expect(() => loadConfig({ ...ENV, HERALD_PROGRESS_INTERVAL_MS: '-5' })).toThrow(
+      /HERALD_PROGRESS_INTERVAL_MS/,
+    );
+  });
+});

@@ -1,0 +1,130 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  CUSTOMERS,
+  columnSqlType,
+  DATASETS,
+  type DatasetDefinition,
+  datasetProblems,
+  datasetSchemaSql,
+  findDataset,
+  PRICE_LIST,
+  TRANSACTIONS,
+} from '../../src/datasets/index.ts';
+import { MIGRATIONS_DIR } from '../../src/migrations.ts';
+
+const shape = (d: DatasetDefinition) =>
+  d.columns.map((c) => [c.name, c.type.kind, 'maxLength' in c.type ? c.type.maxLength : undefined, c.required]);
+
+/** SQL without comments, with runs of white space as one space. */
+const normalize = (sql: string) =>
+  sql
+    .replace(/--[^\n]*/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+
+describe('dataset declarations', () => {
+  it('declare customers exactly as issue 3 specifies', () => {
+    expect([CUSTOMERS.name, CUSTOMERS.table, CUSTOMERS.mode, CUSTOMERS.key, CUSTOMERS.maxRejects]).toEqual([
+      'customers',
+      'customers',
+      'upsert',
+      ['external_id'],
+      0,
+    ]);
+    expect(shape(CUSTOMERS)).toEqual([
+      ['external_id', 'uuid', undefined, true],
+      ['name', 'text', 200, true],
+      ['email', 'text', 320, false],
+      ['credit_limit', 'numeric', undefined, false],
+      ['orders_count', 'integer', undefined, false],
+      ['active', 'boolean', undefined, false],
+      ['signed_up_at', 'timestamptz', undefined, false],
+      ['birth_date', 'date', undefined, false],
+    ]);
+    expect(CUSTOMERS.columns[3]?.type).toEqual({ kind: 'numeric', precision: 12, scale: 2 });
+  });
+
+  it('declare transactions exactly as issue 3 specifies', () => {
+    expect([TRANSACTIONS.name, TRANSACTIONS.mode, TRANSACTIONS.key, TRANSACTIONS.maxRejects]).toEqual([
+      'transactions',
+      'append',
+      [],
+      0,
+    ]);
+    expect(shape(TRANSACTIONS)).toEqual([
+      ['transaction_id', 'uuid', undefined, true],
+      ['customer_external_id', 'uuid', undefined, true],
+      ['amount', 'numeric', undefined, true],
+      ['currency', 'text', 3, true],
+      ['occurred_at', 'timestamptz', undefined, true],
+      ['note', 'text', 500, false],
+    ]);
+  });
+
+  it('declare a replace-mode price list', () => {
+    expect([PRICE_LIST.name, PRICE_LIST.mode, PRICE_LIST.key]).toEqual(['price_list', 'replace', ['sku']]);
+  });
+
+  it('are all sound, with a size limit', () => {
+    for (const dataset of DATASETS) {
+      expect(datasetProblems(dataset)).toEqual([]);
+      expect(dataset.maxFileBytes).toBeGreaterThan(0);
+    }
+    expect(new Set(DATASETS.map((d) => d.name)).size).toBe(DATASETS.length);
+  });
+
+  it('are found by exact, case-sensitive name only', () => {
+    expect(findDataset('customers')).toBe(CUSTOMERS);
+    expect(findDataset('price_list')).toBe(PRICE_LIST);
+    for (const name of ['Customers', ' customers', 'customer', '__proto__', 'constructor', '']) {
+      expect(findDataset(name)).toBeUndefined();
+    }
+  });
+});
+
+describe('datasetProblems', () => {
+  const base: DatasetDefinition = { ...TRANSACTIONS, name: 'x', table: 'x' };
+
+  it('refuses identifiers that would not be safe in SQL, and unsound keys and limits', () => {
+    const bad = (patch: Partial<DatasetDefinition>) => datasetProblems({ ...base, ...patch });
+    expect(bad({ table: 'x; DROP TABLE y' })).toHaveLength(1);
+    expect(bad({ table: 'order' })).toHaveLength(1);
+    expect(bad({ columns: [{ name: 'Amount', type: { kind: 'uuid' }, required: true }] })).toHaveLength(1);
+    expect(bad({ columns: [{ name: '_job_id', type: { kind: 'uuid' }, required: true }] })).toHaveLength(1);
+    expect(bad({ mode: 'upsert', key: [] })).toEqual(['dataset "x": upsert needs a key']);
+    expect(bad({ key: ['note'] })).toEqual(['dataset "x": key column note must be required']);
+    expect(bad({ key: ['nope'] })).toEqual(['dataset "x": key nope is not a declared column']);
+    expect(bad({ maxRejects: -1 })).toHaveLength(1);
+    expect(bad({ maxFileBytes: 0 })).toHaveLength(1);
+    expect(bad({ columns: [{ name: 'n', type: { kind: 'numeric', precision: 2, scale: 3 }, required: false }] })).toHaveLength(1);
+    expect(bad({ columns: [{ name: 'n', type: { kind: 'text', maxLength: 0 }, required: false }] })).toHaveLength(1);
+  });
+});
+
+describe('migration 003', () => {
+  const sql = normalize(readFileSync(join(MIGRATIONS_DIR, '003_datasets.sql'), 'utf8'));
+
+  it('creates every domain, table and _job_id index the declarations imply', () => {
+    for (const statement of datasetSchemaSql(DATASETS)) {
+      expect(sql).toContain(normalize(statement));
+    }
+  });
+
+  it('gives each rule a type PostgreSQL checks while reading the value', () => {
+    const types = Object.fromEntries(TRANSACTIONS.columns.map((c) => [c.name, columnSqlType(c)]));
+    expect(types).toEqual({
+      transaction_id: 'ingest_req_uuid',
+      customer_external_id: 'ingest_req_uuid',
+      amount: 'ingest_req_numeric_12_2',
+      currency: 'ingest_req_varchar_3',
+      occurred_at: 'ingest_req_timestamptz',
+      note: 'varchar(500)',
+    });
+    expect(sql).toContain(
+      'CREATE DOMAIN ingest_req_numeric_12_2 AS numeric NOT NULL CHECK (min_scale(VALUE) <= 2 AND abs(VALUE) < 1e10);',
+    );
+    expect(sql).toContain("_job_id uuid NOT NULL DEFAULT current_setting('herald.job_id')::uuid");
+  });
+});

@@ -1,0 +1,16 @@
+import { describeJobStoreContract } from '../contracts/job-store.contract.ts';
+import { describeObjectStoreContract } from '../contracts/object-store.contract.ts';
+import { FakeClock } from '../fakes/fake-clock.ts';
+import { InMemoryJobStore } from '../fakes/in-memory-job-store.ts';
+import { InMemoryObjectStore } from '../fakes/in-memory-object-store.ts';
+
+describeJobStoreContract('InMemoryJobStore', async () => {
+  // Each read of the clock moves it 1 ms, so jobs created one after another have distinct times.
+  const store = new InMemoryJobStore(new FakeClock(undefined, { autoAdvanceMs: 1 }));
+  return { store, loadedRows: async (jobId) => store.loadedRows(jobId) };
+});
+
+describeObjectStoreContract('InMemoryObjectStore', async () => {
+  const store = new InMemoryObjectStore();
+  return { store, upload: async (key, body) => store.upload(key, body) };
+});
