@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@herald/ingest/migrations';
-import { errorEnvelope, type HandlerRef, ROUTES, type RouteTable } from '@herald/protocol';
+import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
 import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
 import pg from 'pg';
 import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
@@ -17,6 +17,7 @@ import { LocalQueue } from './queue.ts';
 import { startS3 } from './s3.ts';
 import { wireS3EventsToQueue } from './s3-events.ts';
 import { snsEvent } from './sns.ts';
+import { handleSqsRequest } from './sqs-endpoint.ts';
 import { startSampleSrvGw } from './srvgw.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -143,9 +144,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     });
     stops.push(gateway.close);
 
+    const queues = new Map<string, LocalQueue>();
     const outbox = new PushOutbox();
     const control: Server = createServer((req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
+      if (req.headers['x-amz-target']) {
+        return void handleSqsRequest(queues, req, res).then((handled) => {
+          if (!handled) res.writeHead(400).end();
+        });
+      }
       const sns = /^\/_local\/sns\/([A-Za-z0-9-]+)$/.exec(req.url ?? '');
       if (sns && req.method === 'POST') return void publishToTopic(sns[1] as string, req, res);
       if (req.method === 'GET' && (req.url === '/' || req.url === '/_local/info')) {
@@ -217,10 +224,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HERALD_SRVGW_URL: srvgw.url,
       HERALD_SRVGW_CREDENTIAL: srvgwCredential,
       HERALD_PUSH_OUTBOX_URL: `${localUrl}/_local/pushes`,
+      HERALD_SQS_ENDPOINT: localUrl,
     };
+    // Source-less queues are fed by handlers through SQS SendMessage on the control server.
+    for (const q of routes.queues)
+      if (!q.source) env[queueUrlVariable(q.id)] = `${localUrl}/000000000000/${q.id}`;
     Object.assign(process.env, env);
 
-    const queues = new Map<string, LocalQueue>();
     for (const q of routes.queues) {
       const queue = new LocalQueue({
         name: q.id,
@@ -229,9 +239,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         maxReceiveCount: q.maxReceiveCount,
         batchSize: q.batchSize,
       });
-      const bucket = BUCKETS[q.source.bucket as keyof typeof BUCKETS];
-      if (!bucket) throw new Error(`queue ${q.id}: unknown bucket "${q.source.bucket}"`);
-      wireS3EventsToQueue(s3.server, { bucket, prefix: q.source.prefix, queue });
+      if (q.source) {
+        const bucket = BUCKETS[q.source.bucket as keyof typeof BUCKETS];
+        if (!bucket) throw new Error(`queue ${q.id}: unknown bucket "${q.source.bucket}"`);
+        wireS3EventsToQueue(s3.server, { bucket, prefix: q.source.prefix, queue });
+      }
       queues.set(q.id, queue);
       stops.push(async () => queue.close());
     }

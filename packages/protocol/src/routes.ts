@@ -43,8 +43,12 @@ export interface QueueRoute {
   /** Logical id: CDK construct id of the queue. */
   readonly id: string;
   readonly handler: HandlerRef;
-  /** Which bucket (by logical name: `uploads` | `files`) and key prefix feed the queue. */
-  readonly source: { readonly bucket: string; readonly prefix: string };
+  /**
+   * Which bucket (by logical name: `uploads` | `files`) and key prefix feed the queue. Without a
+   * source, handlers feed it with SQS SendMessage; they find it in `HERALD_<ID>_URL` (see
+   * {@link queueUrlVariable}).
+   */
+  readonly source?: { readonly bucket: string; readonly prefix: string };
   readonly batchSize: number;
   /** Receives before a message goes to the dead-letter queue. */
   readonly maxReceiveCount: number;
@@ -85,6 +89,11 @@ export const ROUTES: RouteTable = {
     { method: 'GET', path: '/jobs', handler: ingest('http-list-jobs'), auth: 'cognito' },
     { method: 'GET', path: '/jobs/{id}', handler: ingest('http-get-job'), auth: 'cognito' },
     { method: 'GET', path: '/jobs/{id}/errors', handler: ingest('http-get-job-errors'), auth: 'cognito' },
+    // Workflow 2: file delivery, deny by default; grants managed by admins.
+    { method: 'POST', path: '/files/links', handler: ingest('http-create-file-link'), auth: 'cognito' },
+    { method: 'GET', path: '/admin/grants', handler: ingest('http-list-grants'), auth: 'cognito' },
+    { method: 'POST', path: '/admin/grants', handler: ingest('http-create-grant'), auth: 'cognito' },
+    { method: 'DELETE', path: '/admin/grants/{id}', handler: ingest('http-delete-grant'), auth: 'cognito' },
     // Realtime: one-time WebSocket tickets and push-device registry.
     { method: 'POST', path: '/realtime/tickets', handler: realtime('http-create-ticket'), auth: 'cognito' },
     { method: 'POST', path: '/devices', handler: realtime('http-register-device'), auth: 'cognito' },
@@ -99,6 +108,14 @@ export const ROUTES: RouteTable = {
       batchSize: 1,
       maxReceiveCount: 3,
       timeoutSeconds: 900,
+    },
+    {
+      // Fetches that outlive the API's 29 s integration timeout continue here (202 + file.ready).
+      id: 'FileFetchQueue',
+      handler: ingest('sqs-fetch-file'),
+      batchSize: 1,
+      maxReceiveCount: 3,
+      timeoutSeconds: 300,
     },
   ],
   topics: [{ id: 'NotifyTopic', handler: realtime('sns-notify') }],
@@ -136,4 +153,9 @@ export function matchPath(template: string, path: string): Record<string, string
     else if (seg !== value) return undefined;
   }
   return t.length === p.length ? params : undefined;
+}
+
+/** The environment variable that gives handlers a source-less queue's URL: `FileFetchQueue` → `HERALD_FILE_FETCH_QUEUE_URL`. */
+export function queueUrlVariable(queueId: string): string {
+  return `HERALD_${queueId.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_URL`;
 }
