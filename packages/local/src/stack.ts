@@ -5,8 +5,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { migrate } from '@herald/ingest/migrations';
 import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
-import { CONNECTIONS_TABLE } from '@herald/realtime/tables';
 import pg from 'pg';
+import { createDemoMiddleware } from './demo.ts';
 import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
 import { createLocalGateway } from './gateway/index.ts';
 import { type IssueTokenOptions, startIdentityProvider } from './identity.ts';
@@ -65,16 +65,14 @@ export interface LocalStack {
 
 let running = false;
 
-/** The landing page of the local stack until the web demo (packages/web-demo) is served here. */
-function indexPage(info: { apiUrl: string; wsUrl: string; identity: string; users: string[] }): string {
-  const rows = Object.entries({ 'REST API': info.apiUrl, WebSocket: info.wsUrl, Identity: info.identity })
-    .map(([k, v]) => `<tr><th>${k}</th><td><code>${v}</code></td></tr>`)
-    .join('');
-  return `<!doctype html><html lang="en"><meta charset="utf-8"><title>Herald local stack</title>
-<body style="font-family:system-ui;max-width:48rem;margin:2rem auto"><h1>Herald local stack</h1>
-<table>${rows}</table><p>Dev users: ${info.users.join(', ')}. Get a token:
-<code>curl -XPOST ${info.identity}/token -d '{"username":"alice"}'</code></p>
-<p>Pushes recorded instead of FCM: <a href="/_local/pushes">/_local/pushes</a>.</p></body></html>`;
+/** `HERALD_<ID>_TABLE` for every table: `JobEvents` → `HERALD_JOB_EVENTS_TABLE`. */
+function tableEnv(tables: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(tables).map(([id, name]) => [
+      `HERALD_${id.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_TABLE`,
+      name,
+    ]),
+  );
 }
 
 /** Imports `@herald/<package>/handlers/<name>` and calls its `handler` like Lambda would. */
@@ -146,6 +144,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
 
     const queues = new Map<string, LocalQueue>();
     const outbox = new PushOutbox();
+    const demo = await createDemoMiddleware({ log });
+    stops.push(() => demo.close());
     const control: Server = createServer((req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
       if (req.headers['x-amz-target']) {
@@ -155,20 +155,29 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }
       const sns = /^\/_local\/sns\/([A-Za-z0-9-]+)$/.exec(req.url ?? '');
       if (sns && req.method === 'POST') return void publishToTopic(sns[1] as string, req, res);
-      if (req.method === 'GET' && (req.url === '/' || req.url === '/_local/info')) {
+      if (req.method === 'GET' && req.url === '/_local/info') {
         const info = {
           apiUrl: gateway.restUrl,
           wsUrl: gateway.wsUrl,
           identity: idp.issuer,
           users: idp.users.map((u) => u.username),
         };
-        if (req.url === '/_local/info')
-          return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
-        return void res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(indexPage(info));
+        return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(info));
       }
-      res
-        .writeHead(404, { 'content-type': 'application/json' })
-        .end('{"code":"ROUTE_NOT_FOUND","message":"Not found."}');
+      // Everything else at `/` is the web demo (built once on first request).
+      void Promise.resolve(demo.handle(req, res)).then(
+        (handled) => {
+          if (handled) return;
+          res
+            .writeHead(404, { 'content-type': 'application/json' })
+            .end(JSON.stringify(errorEnvelope('ROUTE_NOT_FOUND', 'Not found.')));
+        },
+        (error: unknown) => {
+          log(`web demo: ${String(error)}`);
+          if (!res.headersSent) res.writeHead(500).end();
+          else res.destroy();
+        },
+      );
     });
     // SNS stand-in: `POST /_local/sns/{topicId}` with the message as the body invokes the topic's
     // subscriber once, as SNS would (without SNS's async retries).
@@ -211,7 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       // also keep a developer's real AWS profile from being picked up by the SDK's chain.
       AWS_ACCESS_KEY_ID: 'S3RVER',
       AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      HERALD_CONNECTIONS_TABLE: tables[CONNECTIONS_TABLE.id] as string,
+      ...tableEnv(tables),
       HERALD_DYNAMODB_ENDPOINT: dynamo.endpoint,
       HERALD_WS_MANAGEMENT_ENDPOINT: gateway.managementEndpoint,
       HERALD_JWT_ISSUER: idp.issuer,

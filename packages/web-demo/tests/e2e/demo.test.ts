@@ -1,0 +1,249 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+// The run's ONE local stack (packages/local/tests/global-setup.ts); it serves the demo at `/`.
+const stack = inject('stack' as never) as {
+  localUrl: string;
+  apiUrl: string;
+  wsUrl: string;
+  identity: { issuer: string };
+};
+
+const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
+/** The sample SRV-GW serves packages/local/samples; `public/` is open to every signed-in user. */
+const SAMPLE_FILE = 'public/readme.txt';
+const SAMPLE_BYTES = readFileSync(
+  fileURLToPath(new URL(`../../../local/samples/${SAMPLE_FILE}`, import.meta.url)),
+);
+
+/**
+ * Big enough for the worker to report processing progress: it emits at most one `job.progress`
+ * per 250 ms and per 5 %, and loads ~60–150k rows/s here, so 2,000 rows finish before the first
+ * report; 100,000 rows (~11 MB) give several.
+ */
+const GOOD_ROWS = 100_000;
+const HEADER = 'transaction_id,customer_external_id,amount,currency,occurred_at,note';
+
+/** `rows` valid rows; ids share a random prefix and end in the row number (two UUIDs a row cost 2 s). */
+function transactionsCsv(rows: number): string {
+  const run = randomUUID().slice(0, 23);
+  const customer = randomUUID();
+  const lines = [HEADER];
+  for (let i = 0; i < rows; i++) {
+    const id = `${run}-${i.toString(16).padStart(12, '0')}`;
+    lines.push(`${id},${customer},${(i % 5000) + 0.25},EUR,2026-03-01T10:00:00Z,demo row ${i}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+/** What the progress bar showed, one entry per change. */
+interface Seen {
+  readonly phase: string;
+  readonly percent: number;
+  readonly detail: string;
+}
+
+let context: BrowserContext;
+let userDataDir: string;
+let filesDir: string;
+
+beforeAll(async () => {
+  userDataDir = mkdtempSync(join(tmpdir(), 'herald-chromium-'));
+  filesDir = mkdtempSync(join(tmpdir(), 'herald-demo-files-'));
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  // A persistent context is how Playwright takes a user-data-dir: a fresh one per run.
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1200, height: 900 },
+    acceptDownloads: true,
+  });
+});
+
+afterAll(async () => {
+  await context?.close();
+  rmSync(userDataDir, { recursive: true, force: true });
+  rmSync(filesDir, { recursive: true, force: true });
+});
+
+/** Opens the demo, signs in as a dev user and waits for the live connection. */
+async function openSignedIn(username: string): Promise<{ page: Page; pageErrors: string[] }> {
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  await page.goto(`${stack.localUrl}/`);
+  expect(await page.title(), 'the local stack serves the web demo at /').toBe('Herald demo');
+  const user = page.getByTestId('sign-in-user');
+  await user.locator(`option[value="${username}"]`).waitFor({ state: 'attached' });
+  await user.selectOption(username);
+  await page.getByTestId('sign-in-submit').click();
+  await page.getByTestId('signed-in-user').filter({ hasText: username }).waitFor();
+  // Live events need the WebSocket; when it does not open, the badge's title says why.
+  const badge = page.getByTestId('connection-state');
+  await page
+    .locator('[data-testid="connection-state"][data-state="open"]')
+    .waitFor({ timeout: 15_000 })
+    .catch(() => undefined);
+  const connection = {
+    state: await badge.getAttribute('data-state'),
+    error: await badge.getAttribute('title'),
+  };
+  expect(connection, 'the WebSocket connection opened').toMatchObject({ state: 'open' });
+  return { page, pageErrors };
+}
+
+/** Records every change of the progress bar in the page, from now on. */
+async function recordProgress(page: Page): Promise<() => Promise<Seen[]>> {
+  await page.evaluate(() => {
+    const seen: { phase: string; percent: number; detail: string }[] = [];
+    (window as unknown as { __progress: typeof seen }).__progress = seen;
+    const read = () => {
+      const root = document.querySelector<HTMLElement>('[data-testid="upload-progress"]');
+      const bar = root?.querySelector('[role="progressbar"]');
+      if (!root || !bar) return;
+      const entry = {
+        phase: root.dataset.phase ?? '',
+        percent: Number(bar.getAttribute('aria-valuenow')),
+        detail: root.querySelector('[data-testid="upload-detail"]')?.textContent ?? '',
+      };
+      const last = seen.at(-1);
+      if (
+        !last ||
+        last.phase !== entry.phase ||
+        last.percent !== entry.percent ||
+        last.detail !== entry.detail
+      ) {
+        seen.push(entry);
+      }
+    };
+    new MutationObserver(read).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      characterData: true,
+    });
+  });
+  return () => page.evaluate(() => (window as unknown as { __progress: Seen[] }).__progress);
+}
+
+async function chooseCsv(page: Page, dataset: string, name: string, content: string): Promise<void> {
+  const path = join(filesDir, name);
+  writeFileSync(path, content);
+  await page.getByTestId('upload-dataset').selectOption(dataset);
+  await page.getByTestId('upload-file').setInputFiles(path);
+}
+
+function nonDecreasing(values: readonly number[]): boolean {
+  return values.every((v, i) => i === 0 || v >= (values[i - 1] as number));
+}
+
+describe('web demo (Chromium)', () => {
+  it('uploads a CSV with a live progress bar that reaches 100 % and a success notice', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    const progress = await recordProgress(page);
+    await chooseCsv(page, 'transactions', 'transactions.csv', transactionsCsv(GOOD_ROWS));
+    await page.getByTestId('upload-submit').click();
+
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 60_000 });
+    expect(await notice.getAttribute('data-kind')).toBe('success');
+    expect(await notice.textContent()).toContain(`${GOOD_ROWS.toLocaleString('en-US')} rows loaded`);
+
+    const bar = page.getByTestId('upload-progress');
+    expect(await bar.getAttribute('data-phase')).toBe('succeeded');
+    expect(await bar.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('100');
+    expect(await page.getByTestId('upload-percent').textContent()).toBe('100 %');
+
+    // The bar moved through the upload bytes, then processing with rows/s and ETA, to 100 %.
+    const seen = await progress();
+    const phases = [...new Set(seen.map((s) => s.phase))];
+    expect(phases).toEqual(expect.arrayContaining(['uploading', 'processing', 'succeeded']));
+    expect(phases.indexOf('uploading')).toBeLessThan(phases.indexOf('processing'));
+    expect(phases.at(-1)).toBe('succeeded');
+    const uploading = seen.filter((s) => s.phase === 'uploading').map((s) => s.percent);
+    expect(nonDecreasing(uploading)).toBe(true);
+    expect(uploading.at(-1)).toBe(100);
+    const processing = seen.filter((s) => s.phase === 'processing');
+    expect(nonDecreasing(processing.map((s) => s.percent))).toBe(true);
+    expect(processing.some((s) => s.percent > 0 && s.percent < 100)).toBe(true);
+    expect(processing.some((s) => /[\d,]+ rows · [\d,]+ rows\/s · ETA \d/.test(s.detail))).toBe(true);
+
+    // The history lists the job, finished.
+    const jobId = await page.getByTestId('upload-job-id').textContent();
+    const row = page.locator(`[data-testid="job-row"][data-job-id="${jobId}"][data-state="succeeded"]`);
+    await row.waitFor({ timeout: 10_000 });
+    expect(await row.textContent()).toContain(GOOD_ROWS.toLocaleString('en-US'));
+
+    await page.screenshot({
+      path: join(RESULTS_DIR, 'upload-finished.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 90_000);
+
+  it('shows the line, column, value and reason of a refused CSV in a table', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    const bad = [
+      HEADER,
+      `${randomUUID()},${randomUUID()},10.00,EUR,2026-03-01T10:00:00Z,fine`,
+      `${randomUUID()},${randomUUID()},"12,5",EUR,2026-03-01T10:00:00Z,decimal comma`,
+      `${randomUUID()},${randomUUID()},11.00,EUR,2026-03-01T10:00:00Z,fine`,
+    ].join('\n');
+    await chooseCsv(page, 'transactions', 'bad-transactions.csv', `${bad}\n`);
+    await page.getByTestId('upload-submit').click();
+
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.getAttribute('data-kind')).toBe('failure');
+    expect(await notice.textContent()).toContain('nothing was loaded');
+    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('failed');
+
+    const rows = page.getByTestId('row-errors').getByTestId('row-error');
+    expect(await rows.count()).toBe(1);
+    const cells = await rows.first().locator('td').allTextContents();
+    expect(cells.slice(0, 3)).toEqual(['3', 'amount', '12,5']);
+    expect(cells[3]).toMatch(/number/i);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 60_000);
+
+  // Fails until file delivery (`POST /files/links`) exists on the server.
+  it('requests a file by path and downloads it through the link it shows', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    await page.getByTestId('file-path').fill(SAMPLE_FILE);
+    await page.getByTestId('file-submit').click();
+
+    const answer = page.locator('[data-testid="file-link"], [data-testid="file-error"]');
+    await answer.first().waitFor({ timeout: 60_000 });
+    const error = page.getByTestId('file-error');
+    const problem = (await error.isVisible()) ? await error.textContent() : null;
+    expect(problem, 'the demo showed an error instead of a download link').toBeNull();
+    const link = page.getByTestId('file-link');
+    expect(await link.textContent()).toContain('readme.txt');
+
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), link.click()]);
+    expect(download.suggestedFilename()).toBe('readme.txt');
+    const saved = join(filesDir, 'downloaded.txt');
+    await download.saveAs(saved);
+    expect(readFileSync(saved).equals(SAMPLE_BYTES)).toBe(true);
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 90_000);
+});
