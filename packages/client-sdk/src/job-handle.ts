@@ -1,0 +1,347 @@
+import type { JobEvent, JobView } from '@herald/protocol';
+import { AsyncQueue } from './async-queue.ts';
+import { Emitter, type Unsubscribe } from './emitter.ts';
+import { HeraldClientError, JobFailedError } from './errors.ts';
+
+/**
+ * Where a followed job is: `pending` until anything is known, `uploading` while the bytes go
+ * to storage (uploads only), `queued`, `processing`, then `succeeded` or `failed`.
+ *
+ * @example
+ * const busy = (phase: JobPhase) => phase !== 'succeeded' && phase !== 'failed';
+ */
+export type JobPhase = 'pending' | 'uploading' | 'queued' | 'processing' | 'succeeded' | 'failed';
+
+/**
+ * One progress report of a job: the ONE stream a progress bar needs. `percent` is the progress
+ * of the current phase (upload bytes, then processed bytes).
+ *
+ * @example
+ * handle.on('progress', (p) => {
+ *   if (p.phase === 'uploading') bar.set(`Uploading ${p.percent}%`);
+ *   if (p.phase === 'processing') bar.set(`${p.rowsProcessed} rows, ${p.percent}%, ETA ${p.etaSeconds ?? '?'} s`);
+ * });
+ */
+export type JobProgress =
+  | { readonly phase: 'pending'; readonly percent: 0 }
+  | {
+      readonly phase: 'uploading';
+      readonly percent: number;
+      readonly bytesSent: number;
+      readonly bytesTotal: number;
+    }
+  | { readonly phase: 'queued'; readonly percent: 0 }
+  | {
+      readonly phase: 'processing';
+      readonly percent: number;
+      readonly bytesRead: number;
+      readonly bytesTotal: number;
+      readonly rowsProcessed: number;
+      readonly rowsPerSecond: number;
+      /** Seconds left at the current rate; null until a rate is known. */
+      readonly etaSeconds: number | null;
+    }
+  | {
+      readonly phase: 'succeeded';
+      readonly percent: 100;
+      readonly rowsLoaded: number;
+      readonly rowsRejected: number;
+      readonly durationMs: number;
+    }
+  | { readonly phase: 'failed'; readonly percent: number; readonly error: HeraldClientError };
+
+/**
+ * What a finished job achieved; `done` resolves to it.
+ *
+ * @example
+ * const { rowsLoaded } = await client.upload(file, { dataset: 'transactions' }).done;
+ */
+export interface JobResult {
+  readonly jobId: string;
+  readonly rowsLoaded: number;
+  readonly rowsRejected: number;
+  readonly durationMs: number;
+}
+
+/**
+ * Everything known about a followed job at one moment; a new object on every change (React's
+ * `useSyncExternalStore` compares by reference).
+ *
+ * @example
+ * const { progress, result, error } = handle.snapshot;
+ */
+export interface JobSnapshot {
+  readonly jobId: string | undefined;
+  readonly progress: JobProgress;
+  /** The job as `GET /jobs/{id}` last showed it, when it was fetched. */
+  readonly job: JobView | undefined;
+  readonly result: JobResult | undefined;
+  readonly error: HeraldClientError | undefined;
+}
+
+/**
+ * Events of a {@link JobHandle}.
+ *
+ * @example
+ * handle.on('change', (snapshot) => render(snapshot));
+ */
+export interface JobHandleEvents {
+  progress: JobProgress;
+  event: JobEvent;
+  change: JobSnapshot;
+}
+
+/**
+ * A job being followed: live progress, its events in order without duplicates, and its outcome.
+ * Get one from `client.follow(jobId)`, or from `client.upload(...)` as an {@link UploadHandle}.
+ *
+ * @example
+ * const handle = client.follow(jobId);
+ * for await (const event of handle) console.log(event.type, event.seq);
+ * const result = await handle.done;
+ */
+export interface JobHandle extends AsyncIterable<JobEvent> {
+  /** The job's id; `undefined` for an upload until `POST /uploads` answered. */
+  readonly jobId: string | undefined;
+  readonly snapshot: JobSnapshot;
+  /** Resolves with the result of `job.succeeded`; rejects with a {@link JobFailedError} on `job.failed`. */
+  readonly done: Promise<JobResult>;
+  on<K extends keyof JobHandleEvents>(type: K, listener: (payload: JobHandleEvents[K]) => void): Unsubscribe;
+  /** The job's events so far (older progress collapsed into the latest), then live ones; ends after the terminal event. */
+  events(): AsyncIterableIterator<JobEvent>;
+  /** The current progress, then every change; ends when the job does. */
+  progress(): AsyncIterableIterator<JobProgress>;
+  /** Stops following; an unfinished `done` rejects with `ABORTED`. */
+  close(): void;
+}
+
+/**
+ * A {@link JobHandle} for an upload: progress starts with the upload bytes.
+ *
+ * @example
+ * const upload = client.upload(file, { dataset: 'transactions' });
+ * cancelButton.onclick = () => upload.abort();
+ */
+export interface UploadHandle extends JobHandle {
+  /** Aborts the upload (if still sending) and stops following. */
+  abort(): void;
+}
+
+const RANK: Record<JobPhase, number> = {
+  pending: 0,
+  uploading: 1,
+  queued: 2,
+  processing: 3,
+  succeeded: 4,
+  failed: 4,
+};
+
+function percentOf(part: number, total: number): number {
+  if (total <= 0) return 0;
+  return Math.min(100, Math.floor((part / total) * 1000) / 10);
+}
+
+function noop(): void {}
+
+/** The one implementation of {@link JobHandle} and {@link UploadHandle}; the client drives it. */
+export class JobWatch implements UploadHandle {
+  readonly #emitter = new Emitter<JobHandleEvents>();
+  readonly #history: JobEvent[] = [];
+  readonly #eventQueues = new Set<AsyncQueue<JobEvent>>();
+  readonly #progressQueues = new Set<AsyncQueue<JobProgress>>();
+  #current: JobSnapshot;
+  #finished = false;
+  #resolveDone: (result: JobResult) => void = noop;
+  #rejectDone: (error: unknown) => void = noop;
+  readonly #closers: (() => void)[] = [];
+  #aborter: () => void = noop;
+  readonly done: Promise<JobResult>;
+
+  constructor(jobId: string | undefined) {
+    this.#current = {
+      jobId,
+      progress: { phase: 'pending', percent: 0 },
+      job: undefined,
+      result: undefined,
+      error: undefined,
+    };
+    this.done = new Promise<JobResult>((resolve, reject) => {
+      this.#resolveDone = resolve;
+      this.#rejectDone = reject;
+    });
+    // A caller that never awaits `done` must not get an unhandled rejection for it.
+    this.done.catch(noop);
+  }
+
+  get jobId(): string | undefined {
+    return this.#current.jobId;
+  }
+
+  get snapshot(): JobSnapshot {
+    return this.#current;
+  }
+
+  get settled(): boolean {
+    return this.#finished;
+  }
+
+  on<K extends keyof JobHandleEvents>(type: K, listener: (payload: JobHandleEvents[K]) => void): Unsubscribe {
+    return this.#emitter.on(type, listener);
+  }
+
+  events(): AsyncIterableIterator<JobEvent> {
+    const queue: AsyncQueue<JobEvent> = new AsyncQueue(() => this.#eventQueues.delete(queue));
+    for (const event of this.#history) queue.push(event);
+    if (this.#finished) this.#endQueue(queue);
+    else this.#eventQueues.add(queue);
+    return queue;
+  }
+
+  progress(): AsyncIterableIterator<JobProgress> {
+    const queue: AsyncQueue<JobProgress> = new AsyncQueue(() => this.#progressQueues.delete(queue));
+    queue.push(this.#current.progress);
+    if (this.#finished) queue.end();
+    else this.#progressQueues.add(queue);
+    return queue;
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<JobEvent> {
+    return this.events();
+  }
+
+  close(): void {
+    if (!this.#finished)
+      this.fail(new HeraldClientError('ABORTED', 'Stopped following the job.', { retryable: false }));
+  }
+
+  abort(): void {
+    this.#aborter();
+    this.close();
+  }
+
+  // --- driven by the client ------------------------------------------------------------------
+
+  /** Adds cleanup to run once when the handle settles (unfollow, listener removal). */
+  onSettle(closer: () => void): void {
+    this.#closers.push(closer);
+  }
+
+  /** What `abort()` does besides closing (cancel the upload request). */
+  setAborter(aborter: () => void): void {
+    this.#aborter = aborter;
+  }
+
+  setJobId(jobId: string): void {
+    this.#update({ jobId });
+  }
+
+  uploadProgress(bytesSent: number, bytesTotal: number): void {
+    if (RANK[this.#current.progress.phase] > RANK.uploading) return;
+    this.#setProgress({
+      phase: 'uploading',
+      percent: percentOf(bytesSent, bytesTotal),
+      bytesSent,
+      bytesTotal,
+    });
+  }
+
+  uploaded(): void {
+    this.#setProgress({ phase: 'queued', percent: 0 });
+  }
+
+  /** A `GET /jobs/{id}` view: moves the phase forward (terminal states arrive as events). */
+  view(job: JobView): void {
+    this.#update({ job });
+    if (job.state === 'queued') this.#setProgress({ phase: 'queued', percent: 0 });
+    else if (job.state === 'processing' && this.#current.progress.phase !== 'processing') {
+      this.#setProgress({
+        phase: 'processing',
+        percent: 0,
+        bytesRead: 0,
+        bytesTotal: job.sizeBytes,
+        rowsProcessed: 0,
+        rowsPerSecond: 0,
+        etaSeconds: null,
+      });
+    }
+  }
+
+  event(event: JobEvent): void {
+    if (this.#finished) return;
+    const last = this.#history.at(-1);
+    if (event.type === 'job.progress' && last?.type === 'job.progress')
+      this.#history[this.#history.length - 1] = event;
+    else this.#history.push(event);
+    this.#emitter.emit('event', event);
+    for (const queue of this.#eventQueues) queue.push(event);
+    switch (event.type) {
+      case 'job.queued':
+        this.#setProgress({ phase: 'queued', percent: 0 });
+        return;
+      case 'job.progress': {
+        const { percent, bytesRead, bytesTotal, rowsProcessed, rowsPerSecond, etaSeconds } = event;
+        this.#setProgress({
+          phase: 'processing',
+          percent,
+          bytesRead,
+          bytesTotal,
+          rowsProcessed,
+          rowsPerSecond,
+          etaSeconds,
+        });
+        return;
+      }
+      case 'job.succeeded': {
+        const { jobId, rowsLoaded, rowsRejected, durationMs } = event;
+        const result: JobResult = { jobId, rowsLoaded, rowsRejected, durationMs };
+        this.#finished = true;
+        this.#update({ result });
+        this.#setProgress({ phase: 'succeeded', percent: 100, rowsLoaded, rowsRejected, durationMs });
+        this.#resolveDone(result);
+        this.#end();
+        return;
+      }
+      case 'job.failed':
+        this.fail(new JobFailedError(event.jobId, event.error, event.rowErrors ?? []));
+        return;
+    }
+  }
+
+  /** Ends the handle with an error (a failed job, a refused upload, `close()`). */
+  fail(error: HeraldClientError): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    this.#update({ error });
+    this.#setProgress({ phase: 'failed', percent: this.#current.progress.percent, error });
+    this.#rejectDone(error);
+    this.#end(error instanceof JobFailedError ? undefined : error);
+  }
+
+  #end(error?: HeraldClientError): void {
+    for (const queue of this.#eventQueues) this.#endQueue(queue, error);
+    for (const queue of this.#progressQueues) queue.end();
+    this.#eventQueues.clear();
+    this.#progressQueues.clear();
+    for (const closer of this.#closers.splice(0)) closer();
+  }
+
+  #endQueue(queue: AsyncQueue<JobEvent>, error = this.#current.error): void {
+    // A failed job ends its event stream normally (its `job.failed` event says why), and so does
+    // `close()`; any other failure (a refused upload, a lost job) is thrown by the iterator.
+    if (error && !(error instanceof JobFailedError) && error.code !== 'ABORTED') queue.fail(error);
+    else queue.end();
+  }
+
+  #setProgress(progress: JobProgress): void {
+    const from = this.#current.progress.phase;
+    if (RANK[progress.phase] < RANK[from]) return;
+    this.#update({ progress });
+    this.#emitter.emit('progress', progress);
+    for (const queue of this.#progressQueues) queue.push(progress);
+  }
+
+  #update(patch: Partial<JobSnapshot>): void {
+    this.#current = { ...this.#current, ...patch };
+    this.#emitter.emit('change', this.#current);
+  }
+}

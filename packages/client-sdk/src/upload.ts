@@ -1,0 +1,247 @@
+import { HeraldClientError } from './errors.ts';
+import type { FetchLike } from './http.ts';
+
+/**
+ * A Node.js `Readable` (e.g. `fs.createReadStream`), described structurally so the core needs
+ * no Node types at runtime. `path` (set by `fs.createReadStream`) supplies a default file name.
+ *
+ * @example
+ * const body: NodeReadableLike = fs.createReadStream('rows.csv');
+ */
+export interface NodeReadableLike extends AsyncIterable<unknown> {
+  pipe(...args: never[]): unknown;
+  readonly path?: unknown;
+}
+
+/**
+ * What `upload()` accepts: a browser `File`/`Blob`, bytes, a web `ReadableStream`, or a Node
+ * `Readable`. Streams need `sizeBytes` in the options (the presigned upload is size-bound).
+ *
+ * @example
+ * client.upload(input.files[0], { dataset: 'transactions' });
+ * client.upload(fs.createReadStream(path), { dataset: 'transactions', sizeBytes: stat.size });
+ */
+export type UploadBody = Blob | Uint8Array | ArrayBuffer | ReadableStream<Uint8Array> | NodeReadableLike;
+
+/**
+ * One upload of bytes to a presigned URL, as the SDK hands it to an {@link Uploader}.
+ *
+ * @example
+ * const request: UploadRequest = { method: 'PUT', url, headers, body, sizeBytes, signal, onProgress };
+ */
+export interface UploadRequest {
+  readonly method: 'PUT';
+  readonly url: string;
+  /** Headers the presigned request must carry (part of the signature). */
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: UploadBody;
+  readonly sizeBytes: number;
+  readonly signal: AbortSignal;
+  /** Called as bytes go out, with the running total. */
+  onProgress(bytesSent: number): void;
+}
+
+/**
+ * Sends the file's bytes to the presigned URL, reporting progress; rejects with a
+ * {@link HeraldClientError} (`UPLOAD_FAILED`, `ABORTED`, `NETWORK_ERROR`). Inject one to use
+ * another HTTP stack, or to fake uploads in tests.
+ *
+ * @example
+ * const client = createHeraldClient({ apiUrl, wsUrl, getToken, uploader: createXhrUploader(XMLHttpRequest) });
+ */
+export type Uploader = (request: UploadRequest) => Promise<void>;
+
+function isNodeReadable(body: unknown): body is NodeReadableLike {
+  return (
+    typeof body === 'object' &&
+    body !== null &&
+    typeof (body as { pipe?: unknown }).pipe === 'function' &&
+    Symbol.asyncIterator in body
+  );
+}
+
+function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
+  return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
+}
+
+/** The size of a body when it tells, else undefined (streams). */
+export function bodySize(body: UploadBody): number | undefined {
+  if (typeof Blob !== 'undefined' && body instanceof Blob) return body.size;
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
+  return undefined;
+}
+
+/** The file name a body carries: a `File`'s name or a Node file stream's path. */
+export function bodyName(body: UploadBody): string | undefined {
+  const { name, path } = body as { name?: unknown; path?: unknown };
+  if (typeof name === 'string' && name !== '') return name;
+  if (typeof path === 'string' && path !== '') return path.split(/[\\/]/).pop() || undefined;
+  return undefined;
+}
+
+/** Whether a value is something `upload()` can send. */
+export function isUploadBody(body: unknown): body is UploadBody {
+  return bodySize(body as UploadBody) !== undefined || isNodeReadable(body) || isWebStream(body);
+}
+
+function toBytes(chunk: unknown): Uint8Array {
+  if (chunk instanceof Uint8Array) return chunk;
+  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
+  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
+  throw new HeraldClientError('INVALID_ARGUMENT', 'The upload stream produced a chunk that is not bytes.');
+}
+
+/** The body's bytes as an async sequence of chunks. */
+async function* chunksOf(body: UploadBody): AsyncGenerator<Uint8Array> {
+  if (typeof Blob !== 'undefined' && body instanceof Blob) {
+    yield* chunksOf(body.stream());
+    return;
+  }
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
+    // A Blob's stream hands the bytes out in chunks, so progress moves in steps.
+    yield* chunksOf(new Blob([body as Uint8Array<ArrayBuffer>]));
+    return;
+  }
+  if (isWebStream(body)) {
+    const reader = body.getReader();
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) return;
+        yield toBytes(value);
+      }
+    } finally {
+      reader.releaseLock();
+    }
+  }
+  for await (const chunk of body as NodeReadableLike) yield toBytes(chunk);
+}
+
+async function failedUpload(status: number, text: Promise<string>): Promise<HeraldClientError> {
+  // S3 answers with XML: its <Code> (e.g. SignatureDoesNotMatch, EntityTooLarge) says enough.
+  const body = await text.catch(() => '');
+  const code = /<Code>([^<]{1,64})<\/Code>/.exec(body)?.[1];
+  return new HeraldClientError(
+    'UPLOAD_FAILED',
+    `The file upload was refused (HTTP ${status}${code ? `, ${code}` : ''}).`,
+    { status, details: code ? { s3Code: code } : undefined, retryable: status >= 500 },
+  );
+}
+
+const unreachable = (cause?: unknown) =>
+  new HeraldClientError('NETWORK_ERROR', 'The file upload could not reach storage.', { cause });
+
+function abortedError(cause?: unknown): HeraldClientError {
+  return new HeraldClientError('ABORTED', 'The upload was aborted.', { cause, retryable: false });
+}
+
+/**
+ * An {@link Uploader} on `fetch` with a streamed, counted request body: progress is the bytes
+ * handed to the HTTP stack (Node, Deno, Bun; browsers stream request bodies only over HTTP/2,
+ * so the default there is {@link createXhrUploader}). Sends `content-length` so S3 accepts it.
+ *
+ * @example
+ * createHeraldClient({ apiUrl, wsUrl, getToken, uploader: createFetchUploader(fetch) });
+ */
+export function createFetchUploader(fetchImpl: FetchLike = (input, init) => fetch(input, init)): Uploader {
+  return async (request) => {
+    let sent = 0;
+    const counted = (async function* () {
+      for await (const chunk of chunksOf(request.body)) {
+        if (request.signal.aborted) throw abortedError(request.signal.reason);
+        sent += chunk.byteLength;
+        request.onProgress(sent);
+        yield chunk;
+      }
+    })();
+    let response: Response;
+    try {
+      response = await fetchImpl(request.url, {
+        method: request.method,
+        headers: { ...request.headers, 'content-length': String(request.sizeBytes) },
+        body: counted as unknown as BodyInit,
+        signal: request.signal,
+        // Required by fetch for a streamed request body.
+        duplex: 'half',
+      } as RequestInit);
+    } catch (err) {
+      if (request.signal.aborted) throw abortedError(err);
+      if (err instanceof HeraldClientError) throw err;
+      throw unreachable(err);
+    }
+    if (!response.ok) throw await failedUpload(response.status, response.text());
+    await response.body?.cancel();
+  };
+}
+
+/** Headers a browser refuses to let scripts set on XMLHttpRequest. */
+const FORBIDDEN_XHR_HEADERS = new Set(['content-length', 'host', 'connection']);
+
+/**
+ * What {@link createXhrUploader} needs of an `XMLHttpRequest` (the browser's fits).
+ *
+ * @example
+ * const xhr: XhrLike = new XMLHttpRequest();
+ */
+export interface XhrLike {
+  readonly status: number;
+  readonly responseText: string;
+  readonly upload: {
+    addEventListener(type: 'progress', listener: (event: { readonly loaded: number }) => void): void;
+  };
+  open(method: string, url: string): void;
+  setRequestHeader(name: string, value: string): void;
+  send(body: Blob | Uint8Array<ArrayBuffer> | ArrayBuffer): void;
+  abort(): void;
+  addEventListener(type: 'load' | 'error' | 'abort', listener: () => void): void;
+}
+
+/**
+ * An `XMLHttpRequest` class.
+ *
+ * @example
+ * const Xhr: XhrConstructor = XMLHttpRequest;
+ */
+export type XhrConstructor = new () => XhrLike;
+
+/**
+ * An {@link Uploader} on `XMLHttpRequest`, whose `upload.onprogress` reports real bytes on the
+ * wire in every browser. The default in browsers; streams are read into a Blob first.
+ *
+ * @example
+ * createHeraldClient({ apiUrl, wsUrl, getToken, uploader: createXhrUploader(XMLHttpRequest) });
+ */
+export function createXhrUploader(Xhr: XhrConstructor = XMLHttpRequest): Uploader {
+  return async (request) => {
+    const body =
+      bodySize(request.body) === undefined
+        ? // Streams (web, or Node's async iterables) become one Blob: XHR cannot send a stream.
+          await new Response(request.body as BodyInit).blob()
+        : (request.body as Blob | Uint8Array<ArrayBuffer> | ArrayBuffer);
+    if (request.signal.aborted) throw abortedError(request.signal.reason);
+    await new Promise<void>((resolve, reject) => {
+      const xhr = new Xhr();
+      const onAbort = () => xhr.abort();
+      request.signal.addEventListener('abort', onAbort, { once: true });
+      const finish = (error?: HeraldClientError) => {
+        request.signal.removeEventListener('abort', onAbort);
+        if (error) reject(error);
+        else resolve();
+      };
+      xhr.open(request.method, request.url);
+      for (const [name, value] of Object.entries(request.headers)) {
+        if (!FORBIDDEN_XHR_HEADERS.has(name.toLowerCase())) xhr.setRequestHeader(name, value);
+      }
+      xhr.upload.addEventListener('progress', (event) => request.onProgress(event.loaded));
+      xhr.addEventListener('load', () => {
+        if (xhr.status >= 200 && xhr.status < 300) {
+          request.onProgress(request.sizeBytes);
+          finish();
+        } else void failedUpload(xhr.status, Promise.resolve(xhr.responseText)).then(finish);
+      });
+      xhr.addEventListener('error', () => finish(unreachable()));
+      xhr.addEventListener('abort', () => finish(abortedError(request.signal.reason)));
+      xhr.send(body);
+    });
+  };
+}

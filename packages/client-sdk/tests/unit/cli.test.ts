@@ -1,0 +1,160 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type CliIo, main } from '../../src/cli/main.ts';
+import { events, FakeHerald } from './support/fake-herald.ts';
+
+const run = promisify(execFile);
+let fake: FakeHerald;
+const dir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
+const file = join(dir, 'rows.csv');
+writeFileSync(file, 'transaction_id,amount\n1,2\n');
+
+beforeEach(async () => {
+  fake = await FakeHerald.start();
+});
+afterEach(async () => {
+  await fake.close();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function io(
+  env: Record<string, string | undefined> = {},
+  tty = false,
+): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  return {
+    stdout: { write: (t: string) => (out += t) },
+    stderr: { write: (t: string) => (err += t), isTTY: tty, columns: 100 },
+    env: { HERALD_API_URL: fake.apiUrl, HERALD_WS_URL: fake.wsUrl, HERALD_TOKEN: 'cli-token', ...env },
+    clientOptions: { minReconnectDelayMs: 20, maxReconnectDelayMs: 100 },
+    out: () => out,
+    err: () => err,
+  };
+}
+
+describe('herald CLI', () => {
+  it('upload exits 0 and reports the loaded rows', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish(events.queued(jobId, 0));
+      fake.publish(events.progress(jobId, 1, 50));
+      fake.publish(events.succeeded(jobId, 2, 1));
+    };
+    const out = io({}, true);
+    expect(await main(['upload', file, '--dataset', 'transactions'], out)).toBe(0);
+    expect(out.out()).toMatch(
+      /^Loaded 1 row into transactions \(0 rejected\) from rows\.csv \(26 B\) in 1\.2 s\. Job [0-9a-f-]{36}\n$/,
+    );
+    // The terminal progress bar redraws one line.
+    expect(out.err()).toContain('\r\x1b[2KUploading   [');
+    expect(out.err()).toContain('Processing  [');
+    expect(fake.requests[0]?.authorization).toBe('Bearer cli-token');
+  });
+
+  it('upload --json exits 1 on a failed job and prints the row errors', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish(
+        events.failed(jobId, 0, [{ line: 2, column: 'amount', value: 'x', reason: '`x` is not a number' }]),
+      );
+    };
+    const out = io();
+    expect(await main(['upload', file, '-d', 'transactions', '--json'], out)).toBe(1);
+    const printed = JSON.parse(out.out());
+    expect(printed).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_VALUE' },
+      rowErrors: [{ line: 2, column: 'amount', value: 'x', reason: '`x` is not a number' }],
+    });
+  });
+
+  it('upload prints the row errors for people', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish(events.failed(jobId, 0, [{ line: 2, column: 'amount', reason: '`x` is not a number' }]));
+    };
+    const out = io();
+    expect(await main(['upload', file, '--dataset', 'transactions'], out)).toBe(1);
+    expect(out.err()).toContain('failed (INVALID_VALUE)');
+    expect(out.err()).toContain('Rejected rows:\n  line 2, column `amount`: `x` is not a number');
+  });
+
+  it('upload exits 1 with the server’s code for an unknown dataset', async () => {
+    const out = io();
+    expect(await main(['upload', file, '--dataset', 'nope'], out)).toBe(1);
+    expect(out.err()).toContain('(UNKNOWN_DATASET)');
+  });
+
+  it('jobs lists jobs as a table or JSON', async () => {
+    fake.setJob('44444444-4444-4444-8444-444444444444', { state: 'succeeded', rowsLoaded: 1200 });
+    const table = io();
+    expect(await main(['jobs'], table)).toBe(0);
+    expect(table.out()).toMatch(
+      /^JOB\s+STATE\s+DATASET\s+FILE\s+ROWS\s+CREATED\n44444444-4444-4444-8444-444444444444\s+succeeded\s+transactions\s+rows\.csv\s+1,200/,
+    );
+    const json = io();
+    expect(await main(['jobs', '--json', '--limit', '5'], json)).toBe(0);
+    expect(JSON.parse(json.out()).jobs).toHaveLength(1);
+    expect(fake.requests.at(-1)?.path).toBe('/jobs?limit=5');
+  });
+
+  it('link prints the download URL', async () => {
+    fake.hook = (req) =>
+      req.path === '/files/links'
+        ? {
+            status: 200,
+            body: {
+              url: 'http://files.example/q3.csv',
+              expiresAt: new Date().toISOString(),
+              size: 1,
+              contentType: 'text/csv',
+              fileName: 'q3.csv',
+            },
+          }
+        : undefined;
+    const out = io();
+    expect(await main(['link', 'reports/q3.csv'], out)).toBe(0);
+    expect(out.out()).toBe('http://files.example/q3.csv\n');
+  });
+
+  it.each([
+    [['upload', file], /needs --dataset/],
+    [['upload', '--dataset', 'transactions'], /exactly one file/],
+    [['upload', join(dir, 'missing.csv'), '--dataset', 'transactions'], /cannot read/],
+    [['frobnicate'], /unknown command "frobnicate"/],
+    [['jobs', '--bogus'], /Unknown option '--bogus'/],
+  ])('exits 2 with a clear message for %j', async (argv, message) => {
+    const out = io();
+    expect(await main(argv, out)).toBe(2);
+    expect(out.err()).toMatch(message);
+  });
+
+  it('exits 2 naming the missing configuration', async () => {
+    const out = io({ HERALD_API_URL: undefined, HERALD_TOKEN: undefined });
+    expect(await main(['jobs'], out)).toBe(2);
+    expect(out.err()).toContain(
+      'missing configuration: set --api-url or HERALD_API_URL, --token or HERALD_TOKEN.',
+    );
+  });
+
+  it('exits 1 with a hint when the token is refused', async () => {
+    fake.validToken = () => false;
+    const out = io();
+    expect(await main(['jobs'], out)).toBe(1);
+    expect(out.err()).toContain('(UNAUTHENTICATED) Check HERALD_TOKEN');
+  });
+
+  it('runs through the node launcher', async () => {
+    const { stdout } = await run(process.execPath, [
+      join(import.meta.dirname, '../../bin/herald.mjs'),
+      '--help',
+    ]);
+    expect(stdout).toContain('Usage: herald <command>');
+    const failed = await run(process.execPath, [join(import.meta.dirname, '../../bin/herald.mjs'), 'jobs'], {
+      env: { ...process.env, HERALD_API_URL: '', HERALD_WS_URL: '', HERALD_TOKEN: '' },
+    }).catch((e: { code: number; stderr: string }) => e);
+    expect(failed).toMatchObject({ code: 2, stderr: expect.stringContaining('missing configuration') });
+  });
+});

@@ -1,0 +1,188 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { HeraldClientError } from '../../src/index.ts';
+import { closeClients, harness } from './support/client.ts';
+import { envelope, FakeHerald, waitFor } from './support/fake-herald.ts';
+
+let fake: FakeHerald;
+beforeEach(async () => {
+  fake = await FakeHerald.start();
+});
+afterEach(async () => {
+  closeClients();
+  await fake.close();
+});
+
+describe('HeraldClient REST calls', () => {
+  it('calls every route with the bearer token and returns the typed body', async () => {
+    const { client } = harness(fake);
+    const job = fake.setJob('11111111-1111-4111-8111-111111111111', { state: 'failed', rowsRejected: 1 });
+    fake.rowErrors.set(job.jobId, [{ line: 2, column: 'amount', reason: 'not a number' }]);
+
+    expect(await client.me()).toEqual({ userId: 'u-1', username: 'alice', groups: ['analysts'] });
+    expect((await client.jobs({ limit: 5, cursor: 'abc' })).jobs).toEqual([job]);
+    expect(await client.job(job.jobId)).toEqual(job);
+    expect((await client.jobErrors(job.jobId)).rowErrors).toEqual([
+      { line: 2, column: 'amount', reason: 'not a number' },
+    ]);
+    expect((await client.createTicket()).ticket).toMatch(/^[\w-]{43}$/);
+    expect(await client.registerDevice('fcm:token-1', 'android')).toMatchObject({
+      platform: 'android',
+      created: true,
+    });
+    await client.unregisterDevice('fcm:token/1');
+    const upload = await client.createUpload({ dataset: 'transactions', fileName: 'a.csv', sizeBytes: 3 });
+    expect(upload.upload.method).toBe('PUT');
+
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /me',
+      'GET /jobs?limit=5&cursor=abc',
+      `GET /jobs/${job.jobId}`,
+      `GET /jobs/${job.jobId}/errors`,
+      'POST /realtime/tickets',
+      'POST /devices',
+      'DELETE /devices/fcm%3Atoken%2F1',
+      'POST /uploads',
+    ]);
+    expect(fake.requests.map((r) => r.authorization)).toEqual(
+      fake.requests.map((_, i) => `Bearer token-${i + 1}`),
+    );
+    expect(fake.requests[5]?.body).toEqual({ token: 'fcm:token-1', platform: 'android' });
+  });
+
+  it('turns an error envelope into a HeraldClientError with the server’s code', async () => {
+    const { client } = harness(fake);
+    fake.hook = () => ({
+      status: 400,
+      body: envelope('VALIDATION_FAILED', 'limit must be a whole number', { issues: [{ path: 'limit' }] }),
+    });
+    const error = await client.jobs({ limit: 0 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(HeraldClientError);
+    expect(error).toMatchObject({
+      name: 'HeraldClientError',
+      code: 'VALIDATION_FAILED',
+      status: 400,
+      message: 'limit must be a whole number',
+      details: { issues: [{ path: 'limit' }] },
+      retryable: false,
+    });
+  });
+
+  it.each([
+    [401, { message: 'Unauthorized' }, 'UNAUTHENTICATED', false],
+    [403, { message: 'Forbidden' }, 'FORBIDDEN', false],
+    [429, { message: 'Too Many Requests' }, 'RATE_LIMITED', true],
+    [502, undefined, 'UPSTREAM_UNAVAILABLE', true],
+    [504, { message: 'Endpoint request timed out' }, 'UPSTREAM_TIMEOUT', true],
+  ])('maps a bare HTTP %i (API Gateway’s own answers) to a code', async (status, body, code, retryable) => {
+    const { client } = harness(fake);
+    fake.hook = () => ({ status, body });
+    await expect(client.me()).rejects.toMatchObject({ code, status, retryable });
+  });
+
+  it('reports a success body that is not JSON, or not the right shape, as INVALID_RESPONSE', async () => {
+    const { client } = harness(fake);
+    fake.hook = () => ({ status: 200, raw: '<html>' });
+    await expect(client.me()).rejects.toMatchObject({ code: 'INVALID_RESPONSE', status: 200 });
+    fake.hook = () => ({ status: 200, body: { userId: 1 } });
+    await expect(client.me()).rejects.toMatchObject({ code: 'INVALID_RESPONSE', message: /field `userId`/ });
+  });
+
+  it('reports an unreachable API as NETWORK_ERROR and a slow one as TIMEOUT', async () => {
+    const { client } = harness(fake, { requestTimeoutMs: 50 });
+    fake.hook = () => new Promise((resolve) => setTimeout(() => resolve({ status: 200, body: {} }), 300));
+    await expect(client.me()).rejects.toMatchObject({ code: 'TIMEOUT', retryable: true });
+    const unreachable = harness(fake, { apiUrl: 'http://127.0.0.1:1/api' }).client;
+    await expect(unreachable.me()).rejects.toMatchObject({ code: 'NETWORK_ERROR', retryable: true });
+  });
+
+  it('refuses to call without a token', async () => {
+    const { client } = harness(fake, { getToken: async () => undefined });
+    await expect(client.me()).rejects.toMatchObject({ code: 'UNAUTHENTICATED', retryable: false });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('throws INVALID_ARGUMENT for an empty job id', async () => {
+    const { client } = harness(fake);
+    await expect(client.job('')).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+    expect(() => client.follow('')).toThrow(HeraldClientError);
+  });
+});
+
+describe('HeraldClient.getFileLink', () => {
+  const link = {
+    url: 'http://127.0.0.1:9/files/q3.csv?X-Amz-Signature=abc',
+    expiresAt: new Date(Date.now() + 300_000).toISOString(),
+    size: 1234,
+    contentType: 'text/csv',
+    fileName: 'q3.csv',
+  };
+
+  it('returns the link the API answers with at once', async () => {
+    const { client } = harness(fake);
+    fake.hook = (req) => (req.path === '/files/links' ? { status: 200, body: link } : undefined);
+    expect(await client.getFileLink('reports/q3.csv')).toEqual(link);
+    expect(fake.requests.find((r) => r.path === '/files/links')?.body).toEqual({ path: 'reports/q3.csv' });
+  });
+
+  it('waits for the file.ready event after a 202', async () => {
+    const { client } = harness(fake);
+    fake.hook = (req) => {
+      if (req.path !== '/files/links') return undefined;
+      setTimeout(() => {
+        fake.publish({
+          type: 'file.ready',
+          requestId: 'req-1',
+          seq: 0,
+          at: new Date().toISOString(),
+          path: 'reports/q3.csv',
+          ...link,
+        });
+      }, 30);
+      return { status: 202, body: { requestId: 'req-1' } };
+    };
+    expect(await client.getFileLink('reports/q3.csv')).toEqual(link);
+  });
+
+  it('finds a file.ready event that arrived before the 202 answer', async () => {
+    const { client } = harness(fake);
+    client.connect();
+    await waitFor(() => fake.open.length === 1);
+    fake.hook = async (req) => {
+      if (req.path !== '/files/links') return undefined;
+      fake.publish({
+        type: 'file.ready',
+        requestId: 'req-2',
+        seq: 0,
+        at: new Date().toISOString(),
+        path: 'p',
+        ...link,
+      });
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      return { status: 202, body: { requestId: 'req-2' } };
+    };
+    expect(await client.getFileLink('p')).toEqual(link);
+  });
+
+  it('times out when the file never becomes ready', async () => {
+    const { client } = harness(fake);
+    fake.hook = (req) =>
+      req.path === '/files/links' ? { status: 202, body: { requestId: 'req-3' } } : undefined;
+    await expect(client.getFileLink('p', { timeoutMs: 50 })).rejects.toMatchObject({
+      code: 'TIMEOUT',
+      details: { requestId: 'req-3' },
+    });
+  });
+
+  it('subscribes to the files topic while waiting, when the app narrowed the connection', async () => {
+    const { client } = harness(fake);
+    client.subscribe({ jobId: '22222222-2222-4222-8222-222222222222' });
+    fake.hook = (req) =>
+      req.path === '/files/links' ? { status: 202, body: { requestId: 'req-4' } } : undefined;
+    await client.getFileLink('p', { timeoutMs: 100 }).catch(() => undefined);
+    const subscribed = fake.framesOf('subscribe').map((f) => f.frame);
+    expect(subscribed).toContainEqual(expect.objectContaining({ topic: 'files' }));
+    await waitFor(() =>
+      fake.framesOf('unsubscribe').some((f) => 'topic' in f.frame && f.frame.topic === 'files'),
+    );
+  });
+});
