@@ -1,0 +1,61 @@
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { type ConfigOverrides, resolveConfig } from './config.ts';
+import { HeraldStack, type HeraldStackProps } from './stacks/herald-stack.ts';
+
+/**
+ * CDK feature flags Herald is written against (set on the app before the stack exists, so the
+ * CLI and the tests build the same template).
+ */
+export const HERALD_FEATURE_FLAGS: Readonly<Record<string, boolean>> = {
+  // Server access logs are admitted by a bucket policy, not the legacy log-delivery ACL, so the
+  // log bucket can enforce bucket-owner object ownership (ACLs off).
+  '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+};
+
+export interface HeraldAppOptions {
+  /** Check the app with cdk-nag's AwsSolutions pack at synth (findings fail the synth). @default true */
+  readonly nag?: boolean;
+  /** Stack props to override (tests pass fixture routes). @default - none */
+  readonly stackProps?: Partial<Omit<HeraldStackProps, 'config'>>;
+}
+
+/**
+ * Adds Herald's stack for the environment named by the `env` context (`dev` by default) to an
+ * app, with cdk-nag's AwsSolutions checks. Account and region come from the CLI's credentials
+ * (`CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`); unset, the stack is environment-agnostic,
+ * which is what an offline `cdk synth` produces.
+ *
+ * @example
+ * const app = new App({ context: { env: 'prod' } });
+ * const stack = addHeraldStack(app);
+ * app.synth();
+ */
+export function addHeraldStack(app: App, options: HeraldAppOptions = {}): HeraldStack {
+  const context = (key: string): string | undefined => {
+    const value: unknown = app.node.tryGetContext(key);
+    return typeof value === 'string' && value !== '' ? value : undefined;
+  };
+  const overrides: ConfigOverrides = {
+    ...(context('allowedOrigins') !== undefined && { allowedOrigins: context('allowedOrigins') }),
+    ...(context('srvgwUrl') !== undefined && { srvgwUrl: context('srvgwUrl') }),
+    ...(context('alarmEmail') !== undefined && { alarmEmail: context('alarmEmail') }),
+  };
+  for (const [flag, value] of Object.entries(HERALD_FEATURE_FLAGS)) {
+    if (app.node.tryGetContext(flag) === undefined) app.node.setContext(flag, value);
+  }
+  const config = resolveConfig(context('env') ?? 'dev', overrides);
+  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const region = process.env.CDK_DEFAULT_REGION;
+  const stack = new HeraldStack(app, config.stackName, {
+    ...options.stackProps,
+    config,
+    description: `Herald real-time notification backend (${config.envName})`,
+    terminationProtection: config.retainData,
+    ...(account && region && { env: { account, region } }),
+  });
+  Tags.of(stack).add('herald:env', config.envName);
+  Tags.of(stack).add('herald:app', 'herald');
+  if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  return stack;
+}

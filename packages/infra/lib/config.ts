@@ -1,0 +1,215 @@
+/**
+ * Deployment settings for every environment, in one typed file. Nothing here is specific to an
+ * AWS account: the account and region come from the CDK CLI's credentials
+ * (`CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`), and deployment-specific values that are not
+ * secrets (browser origins, the SRV-GW URL, an alarm e-mail) come from CDK context
+ * (`-c allowedOrigins=https://app.example.com`). Secrets never appear here: they are loaded into
+ * Secrets Manager after the first deploy (docs/deploy.md).
+ */
+
+/** The environments Herald deploys to. */
+export type EnvironmentName = 'dev' | 'prod';
+
+/** Request-rate limits of an API Gateway stage. */
+export interface ThrottleConfig {
+  /** Steady-state requests per second. */
+  readonly rateLimit: number;
+  /** Burst bucket size. */
+  readonly burstLimit: number;
+}
+
+export interface HeraldConfig {
+  readonly envName: EnvironmentName;
+  /** CloudFormation stack name; also the prefix of physical names (tables, log groups). */
+  readonly stackName: string;
+  readonly network: {
+    /** Availability zones the VPC spans (an env-agnostic synth always gets 2). */
+    readonly maxAzs: number;
+    /** NAT gateways for the egress subnets: 1 is cheap, one per AZ survives an AZ outage. */
+    readonly natGateways: number;
+  };
+  readonly database: {
+    /** RDS instance class and size, e.g. `t4g.micro`, as `<class>.<size>`. */
+    readonly instanceType: string;
+    readonly multiAz: boolean;
+    readonly deletionProtection: boolean;
+    readonly allocatedStorageGiB: number;
+    /** Storage autoscaling ceiling. */
+    readonly maxAllocatedStorageGiB: number;
+    readonly backupRetentionDays: number;
+    /** How often Secrets Manager rotates the database credentials. */
+    readonly rotationDays: number;
+  };
+  /** Whether stateful resources (database, tables, buckets, keys, user pool) survive a stack delete. */
+  readonly retainData: boolean;
+  readonly storage: {
+    /** Uploads move to Glacier Instant Retrieval after this many days… */
+    readonly uploadsToGlacierAfterDays: number;
+    /** …and expire after this many (must be at least 90 days after the transition). */
+    readonly uploadsExpireAfterDays: number;
+    /** Fetched files are a cache of SRV-GW: they expire after this many days. */
+    readonly filesExpireAfterDays: number;
+  };
+  readonly logRetentionDays: number;
+  readonly lambda: {
+    /** Memory of API and WebSocket handlers. */
+    readonly memoryMiB: number;
+    /** Timeout of API and WebSocket handlers (API Gateway gives up at 29 s anyway). */
+    readonly timeoutSeconds: number;
+    /** Memory of queue workers (they stream and parse whole files). */
+    readonly workerMemoryMiB: number;
+    /** Concurrent worker invocations per queue: bounds RDS Proxy connections. */
+    readonly workerMaxConcurrency: number;
+  };
+  readonly api: {
+    readonly stageName: string;
+    readonly throttle: ThrottleConfig;
+    /** WAF rate rule: requests per client IP per 5-minute window. */
+    readonly wafRateLimitPer5Min: number;
+  };
+  readonly websocket: {
+    readonly stageName: string;
+    /** Default throttling of every WebSocket route. */
+    readonly throttle: ThrottleConfig;
+    /** Tighter throttling of `$connect`: every attempt costs an authorizer invocation. */
+    readonly connectThrottle: ThrottleConfig;
+  };
+  readonly auth: {
+    /** `required` makes every user enrol a TOTP authenticator. */
+    readonly mfa: 'optional' | 'required';
+    /** Cognito threat protection (Plus feature plan, billed per MAU). */
+    readonly threatProtection: boolean;
+  };
+  /** Browser origins allowed by CORS (REST API and the uploads bucket). */
+  readonly allowedOrigins: readonly string[];
+  /** The external file server's base URL. */
+  readonly srvgwUrl: string;
+  /** Connection item lifetime; must be ≥ 7200 (API Gateway's 2-hour connection limit). */
+  readonly connectionTtlSeconds: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where alarm notifications go, if anywhere (an SNS e-mail subscription). */
+  readonly alarmEmail: string | undefined;
+}
+
+const DEV: HeraldConfig = {
+  envName: 'dev',
+  stackName: 'HeraldDev',
+  network: { maxAzs: 2, natGateways: 1 },
+  database: {
+    instanceType: 't4g.micro',
+    multiAz: false,
+    deletionProtection: false,
+    allocatedStorageGiB: 20,
+    maxAllocatedStorageGiB: 50,
+    backupRetentionDays: 1,
+    rotationDays: 30,
+  },
+  retainData: false,
+  storage: { uploadsToGlacierAfterDays: 30, uploadsExpireAfterDays: 120, filesExpireAfterDays: 7 },
+  logRetentionDays: 14,
+  lambda: { memoryMiB: 512, timeoutSeconds: 10, workerMemoryMiB: 1024, workerMaxConcurrency: 2 },
+  api: { stageName: 'v1', throttle: { rateLimit: 50, burstLimit: 100 }, wafRateLimitPer5Min: 1000 },
+  websocket: {
+    stageName: 'v1',
+    throttle: { rateLimit: 50, burstLimit: 100 },
+    connectThrottle: { rateLimit: 10, burstLimit: 20 },
+  },
+  auth: { mfa: 'optional', threatProtection: false },
+  allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
+  srvgwUrl: 'https://srv-gw.invalid',
+  connectionTtlSeconds: 10_800,
+  logLevel: 'debug',
+  alarmEmail: undefined,
+};
+
+const PROD: HeraldConfig = {
+  envName: 'prod',
+  stackName: 'HeraldProd',
+  // An environment-agnostic stack (account and region from the CLI) spans two AZs.
+  network: { maxAzs: 2, natGateways: 2 },
+  database: {
+    instanceType: 'm7g.large',
+    multiAz: true,
+    deletionProtection: true,
+    allocatedStorageGiB: 100,
+    maxAllocatedStorageGiB: 1000,
+    backupRetentionDays: 14,
+    rotationDays: 30,
+  },
+  retainData: true,
+  storage: { uploadsToGlacierAfterDays: 90, uploadsExpireAfterDays: 400, filesExpireAfterDays: 7 },
+  logRetentionDays: 90,
+  lambda: { memoryMiB: 1024, timeoutSeconds: 10, workerMemoryMiB: 2048, workerMaxConcurrency: 10 },
+  api: { stageName: 'v1', throttle: { rateLimit: 500, burstLimit: 1000 }, wafRateLimitPer5Min: 2000 },
+  websocket: {
+    stageName: 'v1',
+    throttle: { rateLimit: 500, burstLimit: 1000 },
+    // Well below the account's 500 new connections/s, leaving room for other APIs.
+    connectThrottle: { rateLimit: 100, burstLimit: 200 },
+  },
+  auth: { mfa: 'required', threatProtection: true },
+  allowedOrigins: [],
+  srvgwUrl: 'https://srv-gw.invalid',
+  connectionTtlSeconds: 10_800,
+  logLevel: 'info',
+  alarmEmail: undefined,
+};
+
+export const ENVIRONMENTS: Readonly<Record<EnvironmentName, HeraldConfig>> = { dev: DEV, prod: PROD };
+
+/** CDK context keys that override a configuration (strings, as `-c key=value` passes them). */
+export interface ConfigOverrides {
+  /** Comma-separated browser origins. */
+  readonly allowedOrigins?: string;
+  readonly srvgwUrl?: string;
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The configuration of an environment with context overrides applied. Throws for an unknown
+ * environment or an override that would deploy something broken.
+ *
+ * @example
+ * const config = resolveConfig(app.node.tryGetContext('env') ?? 'dev', {
+ *   allowedOrigins: app.node.tryGetContext('allowedOrigins'),
+ * });
+ */
+export function resolveConfig(envName: string, overrides: ConfigOverrides = {}): HeraldConfig {
+  if (!Object.hasOwn(ENVIRONMENTS, envName)) {
+    throw new Error(`unknown environment "${envName}": use one of ${Object.keys(ENVIRONMENTS).join(', ')}`);
+  }
+  const base = ENVIRONMENTS[envName as EnvironmentName];
+  const origins =
+    overrides.allowedOrigins === undefined
+      ? base.allowedOrigins
+      : overrides.allowedOrigins
+          .split(',')
+          .map((o) => o.trim())
+          .filter(Boolean);
+  for (const origin of origins) {
+    const url = new URL(origin);
+    if (url.origin !== origin)
+      throw new Error(`allowedOrigins: "${origin}" is not an origin (${url.origin}?)`);
+  }
+  const srvgwUrl = overrides.srvgwUrl ?? base.srvgwUrl;
+  if (new URL(srvgwUrl).protocol !== 'https:') throw new Error(`srvgwUrl must be https: ${srvgwUrl}`);
+  const config: HeraldConfig = {
+    ...base,
+    allowedOrigins: origins,
+    srvgwUrl,
+    alarmEmail: overrides.alarmEmail ?? base.alarmEmail,
+  };
+  validateConfig(config);
+  return config;
+}
+
+/** Invariants AWS would otherwise reject at deploy time, checked at synth. */
+export function validateConfig(config: HeraldConfig): void {
+  const { storage, connectionTtlSeconds } = config;
+  if (storage.uploadsExpireAfterDays < storage.uploadsToGlacierAfterDays + 90) {
+    // Glacier Instant Retrieval bills a 90-day minimum; expiring earlier pays for days never used.
+    throw new Error('storage.uploadsExpireAfterDays must be at least uploadsToGlacierAfterDays + 90');
+  }
+  if (connectionTtlSeconds < 7200) throw new Error('connectionTtlSeconds must be at least 7200');
+  if (config.database.multiAz && config.network.maxAzs < 2) throw new Error('Multi-AZ needs maxAzs ≥ 2');
+}

@@ -1,0 +1,145 @@
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import {
+  type IInterfaceVpcEndpoint,
+  InstanceType,
+  type ISecurityGroup,
+  type IVpc,
+  SubnetType,
+} from 'aws-cdk-lib/aws-ec2';
+import type { IGrantable } from 'aws-cdk-lib/aws-iam';
+import {
+  CaCertificate,
+  ClientPasswordAuthType,
+  Credentials,
+  DatabaseInstance,
+  DatabaseInstanceEngine,
+  DatabaseProxy,
+  PostgresEngineVersion,
+  ProxyTarget,
+  StorageType,
+} from 'aws-cdk-lib/aws-rds';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { acknowledge } from '../nag.ts';
+
+export interface DatabaseProps {
+  readonly vpc: IVpc;
+  readonly securityGroups: {
+    readonly database: ISecurityGroup;
+    readonly proxy: ISecurityGroup;
+    readonly rotation: ISecurityGroup;
+  };
+  /** `<class>.<size>`, e.g. `t4g.micro`. */
+  readonly instanceType: string;
+  /** @default false */
+  readonly multiAz?: boolean;
+  /** @default false */
+  readonly deletionProtection?: boolean;
+  readonly allocatedStorageGiB: number;
+  readonly maxAllocatedStorageGiB: number;
+  readonly backupRetentionDays: number;
+  readonly rotationDays: number;
+  readonly removalPolicy: RemovalPolicy;
+  /** The Secrets Manager interface endpoint, for the rotation function. @default - the public endpoint */
+  readonly secretsManagerEndpoint?: IInterfaceVpcEndpoint;
+}
+
+/** The database name every Herald component uses. */
+export const DATABASE_NAME = 'herald';
+
+/**
+ * PostgreSQL on RDS in the isolated subnets: encrypted storage, TLS forced, IAM-free password
+ * credentials generated into Secrets Manager and rotated, and RDS Proxy in front for the
+ * Lambdas (it pools connections across invocations and picks up rotated credentials).
+ *
+ * Version 17: RDS Proxy's supported PostgreSQL engine versions lag RDS's (the local stack runs
+ * 18; the migrations use nothing 18-specific).
+ */
+export class Database extends Construct {
+  readonly instance: DatabaseInstance;
+  readonly proxy: DatabaseProxy;
+  /** The admin credentials `{username, password, host, port, dbname}`, rotated. */
+  readonly secret: ISecret;
+
+  constructor(scope: Construct, id: string, props: DatabaseProps) {
+    super(scope, id);
+    const engine = DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 });
+    this.instance = new DatabaseInstance(this, 'Instance', {
+      engine,
+      instanceType: new InstanceType(props.instanceType),
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [props.securityGroups.database],
+      databaseName: DATABASE_NAME,
+      credentials: Credentials.fromGeneratedSecret('herald_admin', {
+        // A URL-safe password: clients build connection strings from it.
+        excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^',
+      }),
+      storageEncrypted: true,
+      storageType: StorageType.GP3,
+      allocatedStorage: props.allocatedStorageGiB,
+      maxAllocatedStorage: props.maxAllocatedStorageGiB,
+      multiAz: props.multiAz ?? false,
+      deletionProtection: props.deletionProtection ?? false,
+      backupRetention: Duration.days(props.backupRetentionDays),
+      autoMinorVersionUpgrade: true,
+      caCertificate: CaCertificate.RDS_CA_RSA2048_G1,
+      enablePerformanceInsights: false,
+      cloudwatchLogsExports: ['postgresql', 'upgrade'],
+      parameters: {
+        // Refuse unencrypted connections, also from inside the VPC.
+        'rds.force_ssl': '1',
+        log_min_duration_statement: '1000',
+      },
+      removalPolicy: props.removalPolicy,
+    });
+    if (!this.instance.secret) throw new Error('the generated credentials secret is missing');
+    this.secret = this.instance.secret;
+    acknowledge(
+      this.instance,
+      'AwsSolutions-RDS11',
+      'PostgreSQL listens on its default port 5432: it sits in isolated subnets and its security group admits ' +
+        'only RDS Proxy and the rotation function, so a non-default port would add no protection.',
+    );
+    if (!(props.multiAz ?? false)) {
+      acknowledge(
+        this.instance,
+        'AwsSolutions-RDS3',
+        'Single-AZ only in the dev environment (cost); prod sets multiAz (lib/config.ts).',
+      );
+    }
+    if (!(props.deletionProtection ?? false)) {
+      acknowledge(
+        this.instance,
+        'AwsSolutions-RDS10',
+        'Deletion protection is off only in the dev environment, which is torn down freely; prod enables it.',
+      );
+    }
+
+    this.instance.addRotationSingleUser({
+      automaticallyAfter: Duration.days(props.rotationDays),
+      securityGroup: props.securityGroups.rotation,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      ...(props.secretsManagerEndpoint && { endpoint: props.secretsManagerEndpoint }),
+    });
+
+    this.proxy = new DatabaseProxy(this, 'Proxy', {
+      proxyTarget: ProxyTarget.fromInstance(this.instance),
+      secrets: [this.secret],
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [props.securityGroups.proxy],
+      requireTLS: true,
+      clientPasswordAuthType: ClientPasswordAuthType.POSTGRES_SCRAM_SHA_256,
+      idleClientTimeout: Duration.minutes(15),
+      // The ingest worker holds one connection for a whole COPY; API Lambdas borrow briefly.
+      maxConnectionsPercent: 90,
+      borrowTimeout: Duration.seconds(30),
+    });
+  }
+
+  /** Lets a principal read the database credentials (the secret RDS Proxy also uses). */
+  grantCredentials(grantee: IGrantable): void {
+    this.secret.grantRead(grantee);
+  }
+}

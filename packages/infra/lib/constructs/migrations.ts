@@ -1,0 +1,102 @@
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
+import { loadMigrations } from '@herald/ingest/migrations';
+import { type CfnElement, CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Provider } from 'aws-cdk-lib/custom-resources';
+import { Construct } from 'constructs';
+import { REPO_ROOT } from '../handlers.ts';
+import { acknowledge } from '../nag.ts';
+import type { Database } from './database.ts';
+import { HeraldFunction } from './herald-function.ts';
+
+export interface MigrationsProps {
+  readonly database: Database;
+  readonly vpc: IVpc;
+  /** The database clients' security group (admitted by RDS Proxy). */
+  readonly securityGroup: ISecurityGroup;
+  readonly logRetention: RetentionDays;
+  readonly removalPolicy: RemovalPolicy;
+}
+
+/** SHA-256 over every migration's version, name and SQL: a new or changed file re-runs the migrator. */
+export function migrationsFingerprint(): string {
+  const hash = createHash('sha256');
+  for (const m of loadMigrations()) hash.update(`${m.version}\0${m.name}\0${m.sql}\0`);
+  return hash.digest('hex');
+}
+
+/**
+ * Runs `@herald/ingest`'s SQL migrations on deploy: a custom resource whose handler (the
+ * migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` through RDS Proxy. Its
+ * `MigrationsFingerprint` property changes with the SQL files, so CloudFormation invokes it
+ * exactly when there is something new to apply; `migrate()` is idempotent besides.
+ */
+export class Migrations extends Construct {
+  readonly migrator: HeraldFunction;
+  readonly resource: CustomResource;
+
+  constructor(scope: Construct, id: string, props: MigrationsProps) {
+    super(scope, id);
+    this.migrator = new HeraldFunction(this, 'Migrator', {
+      entry: join(REPO_ROOT, 'packages', 'infra', 'src', 'handlers', 'cfn-migrate.ts'),
+      description: 'applies database migrations on deploy',
+      serviceName: 'herald-migrator',
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.removalPolicy,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [props.securityGroup],
+      secretsExtension: true,
+      environment: {
+        HERALD_DATABASE_HOST: props.database.proxy.endpoint,
+        HERALD_DATABASE_SECRET_ID: props.database.secret.secretArn,
+      },
+      commandHooks: {
+        beforeBundling: () => [],
+        beforeInstall: () => [],
+        // The SQL files travel with the bundle; the migrator reads them from `./migrations`.
+        afterBundling: (inputDir: string, outputDir: string) => [
+          `cp -R "${join(inputDir, 'packages', 'ingest', 'migrations')}" "${join(outputDir, 'migrations')}"`,
+        ],
+      },
+    });
+    props.database.grantCredentials(this.migrator.role);
+
+    const provider = new Provider(this, 'Provider', {
+      onEventHandler: this.migrator.function,
+      logGroup: new LogGroup(this, 'ProviderLogs', {
+        retention: props.logRetention,
+        removalPolicy: props.removalPolicy,
+      }),
+    });
+    const reason =
+      'CDK custom resource provider framework (aws-cdk-lib/custom-resources), not Herald code: it only ' +
+      'invokes the migrator and reports to CloudFormation.';
+    acknowledge(
+      provider,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason,
+    );
+    acknowledge(provider, 'AwsSolutions-L1', `${reason} CDK pins its runtime.`);
+    const migratorLogicalId = Stack.of(this).getLogicalId(
+      this.migrator.function.node.defaultChild as CfnElement,
+    );
+    acknowledge(
+      provider,
+      `AwsSolutions-IAM5[Resource::<${migratorLogicalId}.Arn>:*]`,
+      `${reason} It may invoke the migrator's versions (\`:*\`), nothing else.`,
+    );
+
+    this.resource = new CustomResource(this, 'Run', {
+      serviceToken: provider.serviceToken,
+      resourceType: 'Custom::HeraldMigrations',
+      properties: { MigrationsFingerprint: migrationsFingerprint() },
+    });
+    // Migrate only once the proxy can reach the instance.
+    this.resource.node.addDependency(props.database.proxy, props.database.instance);
+  }
+}

@@ -1,0 +1,111 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import {
+  FlowLogDestination,
+  FlowLogTrafficType,
+  GatewayVpcEndpointAwsService,
+  type InterfaceVpcEndpoint,
+  InterfaceVpcEndpointAwsService,
+  IpAddresses,
+  Port,
+  SecurityGroup,
+  SubnetType,
+  Vpc,
+} from 'aws-cdk-lib/aws-ec2';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface NetworkProps {
+  /** @default 2 */
+  readonly maxAzs?: number;
+  /** @default 1 */
+  readonly natGateways?: number;
+  /** Retention of the VPC flow logs. */
+  readonly flowLogRetention: RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/**
+ * The VPC: `Egress` subnets (private, NAT) for the functions that reach PostgreSQL and also need
+ * the internet (SRV-GW, FCM, the WebSocket `@connections` API), `Isolated` subnets for the
+ * database and RDS Proxy. Gateway endpoints keep S3 and DynamoDB traffic off the NAT; interface
+ * endpoints do the same for Secrets Manager and SQS.
+ *
+ * There is deliberately no `execute-api` interface endpoint: with private DNS it would capture
+ * every `*.execute-api` name in the VPC, and the public WebSocket API's `@connections` endpoint
+ * would stop resolving to something a VPC function can reach.
+ */
+export class Network extends Construct {
+  readonly vpc: Vpc;
+  /** Functions that use the database (through RDS Proxy). */
+  readonly databaseClients: SecurityGroup;
+  /** RDS Proxy: admits `databaseClients` on 5432. */
+  readonly proxy: SecurityGroup;
+  /** The DB instance: admits the proxy and the rotation function only (rules added by `Database`). */
+  readonly database: SecurityGroup;
+  /** The Secrets Manager rotation function. */
+  readonly rotation: SecurityGroup;
+  /** Interface endpoints: admit HTTPS from inside the VPC. */
+  readonly endpoints: SecurityGroup;
+  /** The Secrets Manager interface endpoint (private DNS on). */
+  readonly secretsManagerEndpoint: InterfaceVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: NetworkProps) {
+    super(scope, id);
+    this.vpc = new Vpc(this, 'Vpc', {
+      ipAddresses: IpAddresses.cidr('10.40.0.0/16'),
+      maxAzs: props.maxAzs ?? 2,
+      natGateways: props.natGateways ?? 1,
+      subnetConfiguration: [
+        { name: 'Public', subnetType: SubnetType.PUBLIC, cidrMask: 24 },
+        { name: 'Egress', subnetType: SubnetType.PRIVATE_WITH_EGRESS, cidrMask: 20 },
+        { name: 'Isolated', subnetType: SubnetType.PRIVATE_ISOLATED, cidrMask: 24 },
+      ],
+      gatewayEndpoints: {
+        S3: { service: GatewayVpcEndpointAwsService.S3 },
+        DynamoDB: { service: GatewayVpcEndpointAwsService.DYNAMODB },
+      },
+      // Nothing uses the default security group; strip its rules so nothing can by accident.
+      restrictDefaultSecurityGroup: true,
+    });
+    this.vpc.addFlowLog('FlowLogs', {
+      destination: FlowLogDestination.toCloudWatchLogs(
+        new LogGroup(this, 'FlowLogsGroup', {
+          retention: props.flowLogRetention,
+          removalPolicy: props.removalPolicy ?? RemovalPolicy.DESTROY,
+        }),
+      ),
+      trafficType: FlowLogTrafficType.REJECT,
+    });
+
+    const sg = (name: string, description: string, allowAllOutbound = false) =>
+      new SecurityGroup(this, name, { vpc: this.vpc, description, allowAllOutbound });
+    // Functions reach the proxy, the endpoints and (through NAT) HTTPS services; nothing reaches them.
+    this.databaseClients = sg('DatabaseClients', 'Herald functions that use PostgreSQL', true);
+    this.proxy = sg('Proxy', 'Herald RDS Proxy');
+    this.database = sg('Database', 'Herald PostgreSQL instance');
+    this.rotation = sg('Rotation', 'Herald database credential rotation', true);
+    this.endpoints = sg('Endpoints', 'Herald VPC interface endpoints');
+
+    // Proxy → database and rotation → database are opened by the Database construct (RDS Proxy
+    // and rotation wire their own connections, on the instance's port).
+    this.proxy.addIngressRule(this.databaseClients, Port.tcp(5432), 'functions to RDS Proxy');
+    this.endpoints.addIngressRule(this.databaseClients, Port.tcp(443), 'functions to AWS APIs');
+    this.endpoints.addIngressRule(this.rotation, Port.tcp(443), 'rotation to Secrets Manager');
+    this.proxy.addEgressRule(this.endpoints, Port.tcp(443), 'RDS Proxy to Secrets Manager');
+
+    const endpointSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
+    this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
+      service: InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: endpointSubnets,
+      securityGroups: [this.endpoints],
+      open: false,
+    });
+    this.vpc.addInterfaceEndpoint('Sqs', {
+      service: InterfaceVpcEndpointAwsService.SQS,
+      subnets: endpointSubnets,
+      securityGroups: [this.endpoints],
+      open: false,
+    });
+  }
+}

@@ -1,0 +1,290 @@
+import * as protocol from '@herald/protocol';
+import { ERROR_CODES, type ErrorCode, type HandlerRef, type HttpRoute } from '@herald/protocol';
+import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import {
+  AccessLogFormat,
+  AuthorizationType,
+  CognitoUserPoolsAuthorizer,
+  Cors,
+  EndpointType,
+  type IModel,
+  type JsonSchema,
+  LambdaIntegration,
+  LogGroupLogDestination,
+  type Method,
+  MethodLoggingLevel,
+  type RequestValidator,
+  type Resource,
+  ResponseType,
+  RestApi,
+} from 'aws-cdk-lib/aws-apigateway';
+import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { ThrottleConfig } from '../config.ts';
+import { acknowledge } from '../nag.ts';
+
+/**
+ * JSON bodies API Gateway validates before a Lambda runs, by route, named after the zod schema
+ * `@herald/protocol` exports (converted to the JSON Schema draft 4 API Gateway speaks). The
+ * handler validates again with the same schema; the gateway check only keeps garbage off Lambda.
+ */
+export const REQUEST_BODY_SCHEMAS: Readonly<Record<string, string>> = {
+  'POST /uploads': 'CreateUploadRequestSchema',
+  'POST /files/links': 'CreateFileLinkRequestSchema',
+  'POST /admin/grants': 'CreateFileGrantRequestSchema',
+  'POST /devices': 'RegisterDeviceRequestSchema',
+};
+
+interface ToJsonSchema {
+  toJSONSchema(params: { target: 'draft-04' }): Record<string, unknown>;
+}
+
+/** The draft-04 JSON Schema of a protocol request schema; throws when protocol does not export it. */
+export function requestBodySchema(schemaName: string): Record<string, unknown> {
+  const schema = (protocol as Record<string, unknown>)[schemaName] as Partial<ToJsonSchema> | undefined;
+  if (typeof schema?.toJSONSchema !== 'function') {
+    throw new Error(
+      `@herald/protocol exports no zod schema "${schemaName}" (REQUEST_BODY_SCHEMAS in rest-api.ts)`,
+    );
+  }
+  return schema.toJSONSchema({ target: 'draft-04' });
+}
+
+export interface HeraldRestApiProps {
+  readonly routes: readonly HttpRoute[];
+  /** The function serving a handler (created once per handler by the stack). */
+  readonly functionFor: (ref: HandlerRef) => IFunction;
+  readonly userPool: IUserPool;
+  readonly stageName: string;
+  readonly throttle: ThrottleConfig;
+  /** Browser origins for CORS; none means no CORS preflight. */
+  readonly allowedOrigins: readonly string[];
+  /** WAF rate rule: requests per client IP per 5 minutes. */
+  readonly wafRateLimitPer5Min: number;
+  readonly logRetention: RetentionDays;
+  /** @default RemovalPolicy.DESTROY */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Gateway responses in the Herald error envelope, so clients parse one error shape everywhere. */
+const GATEWAY_ERRORS: readonly [ResponseType, ErrorCode, string?][] = [
+  [
+    ResponseType.UNAUTHORIZED,
+    'UNAUTHENTICATED',
+    'The access token is missing, invalid or expired; sign in again.',
+  ],
+  [ResponseType.ACCESS_DENIED, 'FORBIDDEN'],
+  // API Gateway answers an unknown path or method with 403 "Missing Authentication Token"; the
+  // local gateway answers 404 ROUTE_NOT_FOUND, and so does this.
+  [ResponseType.MISSING_AUTHENTICATION_TOKEN, 'ROUTE_NOT_FOUND'],
+  [ResponseType.BAD_REQUEST_BODY, 'VALIDATION_FAILED'],
+  [ResponseType.BAD_REQUEST_PARAMETERS, 'VALIDATION_FAILED'],
+  [ResponseType.REQUEST_TOO_LARGE, 'PAYLOAD_TOO_LARGE'],
+  [ResponseType.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE'],
+  [ResponseType.THROTTLED, 'RATE_LIMITED'],
+  [ResponseType.WAF_FILTERED, 'FORBIDDEN'],
+];
+
+/** `GET /jobs/{id}` → `GetJobsId`: stable construct ids for per-route models. */
+function routeId(route: HttpRoute): string {
+  const words = `${route.method} ${route.path}`.toLowerCase().match(/[a-z0-9]+/g) ?? [];
+  return words.map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
+}
+
+/**
+ * The REST API, built from the shared route table: one Lambda proxy integration per route, the
+ * Cognito user-pool authorizer on every `auth: 'cognito'` route, required path parameters and
+ * JSON bodies validated, stage throttling, JSON access logs, X-Ray, execution logs at ERROR (no
+ * bodies, no tokens), and a WAF web ACL (AWS managed rule groups + a per-IP rate rule).
+ */
+export class HeraldRestApi extends Construct {
+  readonly api: RestApi;
+  readonly webAcl: CfnWebACL;
+  readonly authorizer: CognitoUserPoolsAuthorizer;
+
+  constructor(scope: Construct, id: string, props: HeraldRestApiProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
+    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy });
+    this.api = new RestApi(this, 'Api', {
+      description: 'Herald REST API (routes from ROUTES in @herald/protocol)',
+      endpointTypes: [EndpointType.REGIONAL],
+      // The account-level role API Gateway uses to write execution and access logs.
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      deployOptions: {
+        stageName: props.stageName,
+        throttlingRateLimit: props.throttle.rateLimit,
+        throttlingBurstLimit: props.throttle.burstLimit,
+        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
+        loggingLevel: MethodLoggingLevel.ERROR,
+        dataTraceEnabled: false,
+        metricsEnabled: true,
+        tracingEnabled: true,
+      },
+      ...(props.allowedOrigins.length > 0 && {
+        defaultCorsPreflightOptions: {
+          allowOrigins: [...props.allowedOrigins],
+          allowMethods: Cors.ALL_METHODS,
+          allowHeaders: Cors.DEFAULT_HEADERS,
+          maxAge: undefined,
+        },
+      }),
+    });
+    acknowledge(
+      this.api,
+      'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      'The account-level API Gateway logging role: AWS maintains exactly the log-delivery permissions in this ' +
+        'managed policy, and API Gateway requires it for access and execution logs.',
+    );
+
+    for (const [type, code, message] of GATEWAY_ERRORS) {
+      this.api.addGatewayResponse(`Gateway${type.responseType}`, {
+        type,
+        statusCode: String(ERROR_CODES[code].status),
+        responseHeaders: { 'Access-Control-Allow-Origin': "'*'" },
+        templates: {
+          'application/json': JSON.stringify({ code, message: message ?? ERROR_CODES[code].message }),
+        },
+      });
+    }
+
+    this.authorizer = new CognitoUserPoolsAuthorizer(this, 'Authorizer', {
+      cognitoUserPools: [props.userPool],
+      identitySource: 'method.request.header.Authorization',
+    });
+    const validator = this.api.addRequestValidator('Validator', {
+      validateRequestBody: true,
+      validateRequestParameters: true,
+    });
+
+    for (const route of props.routes) this.addRoute(route, props, validator);
+
+    // CORS preflights are answered by a MOCK integration and must be unauthenticated: browsers
+    // send no credentials on a preflight.
+    for (const method of this.api.methods) {
+      if (method.httpMethod !== 'OPTIONS') continue;
+      acknowledge(
+        method,
+        'AwsSolutions-APIG4',
+        'CORS preflight (MOCK integration, no data): browsers send no credentials.',
+      );
+      acknowledge(
+        method,
+        'AwsSolutions-COG4',
+        'CORS preflight (MOCK integration, no data): browsers send no credentials.',
+      );
+    }
+
+    this.webAcl = this.createWebAcl(props, removalPolicy);
+    new CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+  }
+
+  /** The stage's invoke URL, ending in `/`. */
+  get url(): string {
+    return this.api.url;
+  }
+
+  private resourceFor(path: string): Resource {
+    let resource = this.api.root;
+    for (const part of path.split('/').filter(Boolean))
+      resource = resource.getResource(part) ?? resource.addResource(part);
+    return resource as Resource;
+  }
+
+  private addRoute(route: HttpRoute, props: HeraldRestApiProps, validator: RequestValidator): Method {
+    const resource = this.resourceFor(route.path);
+    const pathParams = [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1] as string);
+    const key = `${route.method} ${route.path}`;
+    const schemaName = REQUEST_BODY_SCHEMAS[key];
+    let models: Record<string, IModel> | undefined;
+    if (schemaName !== undefined) {
+      const model = this.api.addModel(`${routeId(route)}Body`, {
+        contentType: 'application/json',
+        description: `${key} body (${schemaName} in @herald/protocol)`,
+        // Already JSON Schema draft 4: CDK passes keys it does not map through unchanged.
+        schema: requestBodySchema(schemaName) as JsonSchema,
+      });
+      models = { 'application/json': model };
+    }
+    const method = resource.addMethod(
+      route.method,
+      new LambdaIntegration(props.functionFor(route.handler), { proxy: true, allowTestInvoke: false }),
+      {
+        ...(route.auth === 'cognito'
+          ? { authorizer: this.authorizer, authorizationType: AuthorizationType.COGNITO }
+          : { authorizationType: AuthorizationType.NONE }),
+        requestValidator: validator,
+        requestParameters: Object.fromEntries(pathParams.map((p) => [`method.request.path.${p}`, true])),
+        ...(models && { requestModels: models }),
+      },
+    );
+    if (route.auth === 'none') {
+      const reason = `${key} is declared auth: 'none' in ROUTES (deny by default; reserved for routes without user data).`;
+      acknowledge(method, 'AwsSolutions-APIG4', reason);
+      acknowledge(method, 'AwsSolutions-COG4', reason);
+    }
+    return method;
+  }
+
+  private createWebAcl(props: HeraldRestApiProps, removalPolicy: RemovalPolicy): CfnWebACL {
+    const metric = (name: string) => ({
+      cloudWatchMetricsEnabled: true,
+      sampledRequestsEnabled: true,
+      metricName: `Herald${name}`,
+    });
+    const managed = (name: string, priority: number) => ({
+      name,
+      priority,
+      overrideAction: { none: {} },
+      statement: { managedRuleGroupStatement: { vendorName: 'AWS', name } },
+      visibilityConfig: metric(name),
+    });
+    const acl = new CfnWebACL(this, 'WebAcl', {
+      description: 'Herald REST API: AWS managed rule groups and a per-IP rate limit',
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: metric('RestApiWebAcl'),
+      rules: [
+        {
+          name: 'RatePerIp',
+          priority: 0,
+          action: { block: {} },
+          statement: { rateBasedStatement: { limit: props.wafRateLimitPer5Min, aggregateKeyType: 'IP' } },
+          visibilityConfig: metric('RatePerIp'),
+        },
+        managed('AWSManagedRulesAmazonIpReputationList', 1),
+        managed('AWSManagedRulesCommonRuleSet', 2),
+        managed('AWSManagedRulesKnownBadInputsRuleSet', 3),
+      ],
+    });
+    // WAF requires log groups named aws-waf-logs-*.
+    const logs = new LogGroup(this, 'WafLogs', {
+      logGroupName: `aws-waf-logs-${this.node.addr}`,
+      retention: props.logRetention,
+      removalPolicy,
+    });
+    new CfnLoggingConfiguration(this, 'WafLogging', {
+      resourceArn: acl.attrArn,
+      // WAF wants the log group ARN without the `:*` suffix CloudFormation's Arn attribute has.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logs.logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      // Never log the bearer token.
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }],
+    });
+    return acl;
+  }
+}

@@ -1,0 +1,238 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { HandlerRef, RouteTable } from '@herald/protocol';
+
+/** The repository root (the folder of `pnpm-lock.yaml`): esbuild runs from here. */
+export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+
+/** `realtime/ws-connect`: how a handler is named in errors, construct ids and the access table. */
+export function handlerKey(ref: HandlerRef): string {
+  return `${ref.package}/${ref.name}`;
+}
+
+/** `packages/<package>/src/handlers/<name>.ts`, as `@herald/protocol`'s route table documents. */
+export function handlerEntry(ref: HandlerRef, root: string = REPO_ROOT): string {
+  return join(root, 'packages', ref.package, 'src', 'handlers', `${ref.name}.ts`);
+}
+
+/** Every handler the route table names, once each, in table order. */
+export function routeHandlers(routes: RouteTable): HandlerRef[] {
+  const refs = [
+    ...routes.http.map((r) => r.handler),
+    routes.ws.authorizer,
+    ...routes.ws.routes.map((r) => r.handler),
+    ...routes.queues.map((q) => q.handler),
+    ...routes.topics.map((t) => t.handler),
+  ];
+  const seen = new Map<string, HandlerRef>();
+  for (const ref of refs) if (!seen.has(handlerKey(ref))) seen.set(handlerKey(ref), ref);
+  return [...seen.values()];
+}
+
+/** Thrown at synth when the route table names handlers whose entry files do not exist. */
+export class MissingHandlerError extends Error {
+  override readonly name = 'MissingHandlerError';
+  constructor(readonly files: readonly string[]) {
+    super(
+      `The route table (ROUTES in @herald/protocol) names ${files.length} handler(s) without an entry file; ` +
+        `nothing was synthesized. Create each file exporting \`handler\`, or remove its route:\n` +
+        files.map((f) => `  - ${f}`).join('\n'),
+    );
+  }
+}
+
+/**
+ * Fails synth, naming every missing entry file at once, when a routed handler does not exist.
+ * Deploying an API whose routes point at nothing would only fail later and less clearly.
+ */
+export function assertHandlersExist(routes: RouteTable, root: string = REPO_ROOT): void {
+  const missing = routeHandlers(routes)
+    .map((ref) => handlerEntry(ref, root))
+    .filter((file) => !existsSync(file))
+    .map((file) => relative(root, file));
+  if (missing.length > 0) throw new MissingHandlerError(missing);
+}
+
+/** DynamoDB actions a handler may be granted; nothing broader than the item API. */
+export type DynamoAction =
+  | 'dynamodb:GetItem'
+  | 'dynamodb:PutItem'
+  | 'dynamodb:UpdateItem'
+  | 'dynamodb:DeleteItem'
+  | 'dynamodb:Query';
+
+/** Access to one table (by its `TableDefinition.id`); `indexes` adds `Query` on those GSIs. */
+export interface TableGrant {
+  readonly table: string;
+  readonly actions: readonly DynamoAction[];
+  readonly indexes?: readonly string[];
+}
+
+/** Logical bucket names, as the route table and the local stack use them. */
+export type BucketName = 'uploads' | 'files';
+
+/** Object-level access under one key prefix of a bucket. */
+export interface BucketGrant {
+  readonly bucket: BucketName;
+  /** Key prefix, ending in `/`. */
+  readonly prefix: string;
+  readonly actions: readonly (
+    | 's3:GetObject'
+    | 's3:PutObject'
+    | 's3:DeleteObject'
+    | 's3:AbortMultipartUpload'
+  )[];
+}
+
+/** Secrets loaded after deploy (docs/deploy.md). */
+export type SecretName = 'fcm' | 'srvgw';
+
+/**
+ * What one handler may touch. Deny by default: a handler gets exactly this, plus logs, X-Ray
+ * and (when `database` or `internet` puts it in the VPC) its network interfaces.
+ */
+export interface HandlerAccess {
+  readonly tables?: readonly TableGrant[];
+  readonly buckets?: readonly BucketGrant[];
+  /** Connects to PostgreSQL through RDS Proxy (puts the function in the VPC). */
+  readonly database?: boolean;
+  /** Posts to WebSocket connections (`execute-api:ManageConnections` on the stage). */
+  readonly manageConnections?: boolean;
+  readonly secrets?: readonly SecretName[];
+  /** Sends to these source-less queues (route ids in `ROUTES.queues`). */
+  readonly sendToQueues?: readonly string[];
+}
+
+/**
+ * The publisher (`getPublisher().publish(userId, event)` in `@herald/realtime`): appends the
+ * event to the job event log (for `resume`), finds the user's connections on the `byUser` GSI,
+ * posts to each, deletes exactly the connection that answered 410, and falls back to FCM for the
+ * user's devices, removing tokens FCM reports unregistered.
+ */
+const PUBLISHER: HandlerAccess = {
+  tables: [
+    { table: 'Connections', actions: ['dynamodb:DeleteItem'], indexes: ['byUser'] },
+    { table: 'JobEvents', actions: ['dynamodb:PutItem'] },
+    { table: 'Devices', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+  ],
+  manageConnections: true,
+  secrets: ['fcm'],
+};
+
+/**
+ * A fetch streams the SRV-GW file into `files/<path>` (a multipart upload, aborted on failure),
+ * checks what was stored (HeadObject) and deletes a copy that broke the size or type rules.
+ */
+const FILE_COPY_ACTIONS: BucketGrant['actions'] = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:AbortMultipartUpload',
+  's3:DeleteObject',
+];
+
+function merge(...parts: HandlerAccess[]): HandlerAccess {
+  return {
+    tables: parts.flatMap((p) => p.tables ?? []),
+    buckets: parts.flatMap((p) => p.buckets ?? []),
+    database: parts.some((p) => p.database),
+    manageConnections: parts.some((p) => p.manageConnections),
+    secrets: [...new Set(parts.flatMap((p) => p.secrets ?? []))],
+    sendToQueues: [...new Set(parts.flatMap((p) => p.sendToQueues ?? []))],
+  };
+}
+
+/**
+ * Least privilege, per handler, keyed by {@link handlerKey}: the DynamoDB, S3 and Management API
+ * calls each handler's adapters make, and nothing else. Every routed handler must have an entry
+ * (synth fails otherwise), so a new route cannot deploy with permissions nobody chose.
+ */
+export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
+  // Realtime: WebSocket. A ticket is redeemed by a conditional delete (single use).
+  'realtime/ws-authorize': { tables: [{ table: 'Tickets', actions: ['dynamodb:DeleteItem'] }] },
+  'realtime/ws-connect': { tables: [{ table: 'Connections', actions: ['dynamodb:PutItem'] }] },
+  'realtime/ws-disconnect': { tables: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }] },
+  // subscribe/unsubscribe update the connection item; resume reads the event log and posts the
+  // replay through @connections so it arrives in order.
+  'realtime/ws-default': {
+    tables: [
+      { table: 'Connections', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
+      { table: 'JobEvents', actions: ['dynamodb:Query'] },
+    ],
+    manageConnections: true,
+  },
+  // Realtime: REST.
+  'realtime/http-whoami': {},
+  'realtime/http-create-ticket': { tables: [{ table: 'Tickets', actions: ['dynamodb:PutItem'] }] },
+  // Counts the user's devices (cap), writes the device, removes the token from other users (GSI).
+  'realtime/http-register-device': {
+    tables: [
+      {
+        table: 'Devices',
+        actions: ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem'],
+        indexes: ['byToken'],
+      },
+    ],
+  },
+  'realtime/http-delete-device': { tables: [{ table: 'Devices', actions: ['dynamodb:DeleteItem'] }] },
+  'realtime/sns-notify': PUBLISHER,
+  // Ingest: REST. The presigned URLs carry the signing role's permission, so the role that signs
+  // an upload may put exactly there, and the one that signs a report link may read exactly there.
+  'ingest/http-create-upload': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:PutObject'] }],
+  },
+  'ingest/http-list-jobs': { database: true },
+  'ingest/http-get-job': { database: true },
+  'ingest/http-get-job-errors': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'reports/', actions: ['s3:GetObject'] }],
+  },
+  // Ingest: the worker streams the upload, loads PostgreSQL, writes the reject report and
+  // publishes progress.
+  'ingest/sqs-ingest': merge(
+    {
+      database: true,
+      buckets: [
+        { bucket: 'uploads', prefix: 'uploads/', actions: ['s3:GetObject'] },
+        { bucket: 'uploads', prefix: 'reports/', actions: ['s3:PutObject'] },
+      ],
+    },
+    PUBLISHER,
+  ),
+  // Ingest, workflow 2 (file delivery): grants are PostgreSQL rows; a link checks the caller's
+  // grants, reuses or fetches the SRV-GW file into `files/<path>` and presigns a download (also
+  // published as `file.ready`), handing fetches that outlive its budget to FileFetchQueue.
+  'ingest/http-create-file-link': merge(
+    {
+      database: true,
+      secrets: ['srvgw'],
+      buckets: [{ bucket: 'files', prefix: 'files/', actions: FILE_COPY_ACTIONS }],
+      sendToQueues: ['FileFetchQueue'],
+    },
+    PUBLISHER,
+  ),
+  'ingest/http-list-grants': { database: true },
+  'ingest/http-create-grant': { database: true },
+  'ingest/http-delete-grant': { database: true },
+  'ingest/sqs-fetch-file': merge(
+    {
+      database: true,
+      secrets: ['srvgw'],
+      buckets: [{ bucket: 'files', prefix: 'files/', actions: FILE_COPY_ACTIONS }],
+    },
+    PUBLISHER,
+  ),
+};
+
+/** The access entry of a routed handler; throws for a handler nobody granted anything. */
+export function accessFor(ref: HandlerRef): HandlerAccess {
+  const access = HANDLER_ACCESS[handlerKey(ref)];
+  if (access === undefined) {
+    throw new Error(
+      `handler ${handlerKey(ref)} has no entry in HANDLER_ACCESS (packages/infra/lib/handlers.ts): ` +
+        'declare what it may touch (an empty object for nothing) before it can deploy',
+    );
+  }
+  return access;
+}
