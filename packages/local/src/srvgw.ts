@@ -1,9 +1,11 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { constants, type Stats } from 'node:fs';
-import { type FileHandle, open, realpath } from 'node:fs/promises';
+import { constants, createWriteStream, type Stats } from 'node:fs';
+import { type FileHandle, mkdir, mkdtemp, open, realpath, rm, unlink } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, resolve, sep } from 'node:path';
+import { tmpdir } from 'node:os';
+import { dirname, extname, join, resolve, sep } from 'node:path';
+import { pipeline } from 'node:stream/promises';
 
 /**
  * A sample of the company's external file server (SRV-GW): read-only files under `/files/<path>`
@@ -11,6 +13,12 @@ import { extname, resolve, sep } from 'node:path';
  * decide whether the copy in S3 is still fresh. Test hooks count requests per path and inject
  * faults (error status, a hang, a connection dropped mid-body) so retries and timeouts in the
  * SRV-GW client can be exercised against a real socket.
+ *
+ * Tests in other processes (vitest workers) reach the same hooks over HTTP: the test-only
+ * control endpoint under `/_control/` (same bearer credential, loopback clients only; see
+ * {@link SampleSrvGwOptions.control}) reads counters, sets faults, and writes temporary files
+ * into a scratch folder served on top of the root (never into the root, so nothing is left in
+ * the repository; the scratch folder is deleted on close).
  *
  * ETag: strong, `"<size hex>-<mtime in ns, hex>"` (mtime as precise as `Stats.mtimeMs` carries,
  * sub-microsecond). A content hash would mean reading the whole file before the first byte goes
@@ -37,6 +45,27 @@ export interface SampleSrvGwOptions {
   readonly host?: string;
   /** One line per refused or failed request (never the credential). */
   readonly log?: (line: string) => void;
+  /**
+   * Serve the test-only control endpoint (`/_control/…`, loopback clients with the credential):
+   * - `GET /_control/stats[?path=p]` → `{hits, downloads, notModified}` for a path (or in all);
+   * - `GET /_control/requests?contains=s` → `{count}`: how many of the last 10 000 requests
+   *   (any method, path or credential) had `s` in their raw request target, so a test can prove
+   *   a request never arrived;
+   * - `PUT /_control/faults {path, fault}` sets a fault like {@link SampleSrvGw.setFault};
+   *   `DELETE /_control/faults[?path=p]` clears one or all;
+   * - `PUT /_control/files/<path>` writes the body (or, with `?size=N`, N zero bytes as a sparse
+   *   file) as a scratch file served at `/files/<path>`, shadowing the root;
+   *   `DELETE /_control/files/<path>` removes it.
+   * @default true
+   */
+  readonly control?: boolean;
+}
+
+/** What a path was served: every request, full GET downloads (200 with a body) and 304s. */
+export interface SrvGwStats {
+  readonly hits: number;
+  readonly downloads: number;
+  readonly notModified: number;
 }
 
 export interface SampleSrvGw {
@@ -47,12 +76,20 @@ export interface SampleSrvGw {
    * With a path (relative to root, leading `/` optional): that path's count; without: the total.
    */
   hits(path?: string): number;
+  /** Hits split by answer, for a path or in all (see {@link SrvGwStats}). */
+  stats(path?: string): SrvGwStats;
   /** Test hook: requests whose path equals or starts with `pathOrPrefix` get `fault` (longest prefix wins). */
   setFault(pathOrPrefix: string, fault: SrvGwFault): void;
   clearFaults(): void;
   /** Stops listening and drops open connections (including hung ones). */
   close(): Promise<void>;
 }
+
+/** Largest body `PUT /_control/files/…` accepts (sparse files of any size use `?size=`). */
+const MAX_CONTROL_BODY_BYTES = 64 * 1024 * 1024;
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+/** Raw request targets kept for `GET /_control/requests`. */
+const RECENT_REQUESTS = 10_000;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
@@ -95,9 +132,28 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
   const log = options.log ?? (() => {});
   // Hashing both sides gives equal-length inputs, so timingSafeEqual leaks neither content nor length.
   const expected = sha256(`Bearer ${options.credential}`);
-  const hitCounts = new Map<string, number>();
+  const counters = new Map<string, { hits: number; downloads: number; notModified: number }>();
+  const count = (path: string, what: 'hits' | 'downloads' | 'notModified') => {
+    const entry = counters.get(path) ?? { hits: 0, downloads: 0, notModified: 0 };
+    entry[what]++;
+    counters.set(path, entry);
+  };
+  const statsOf = (path?: string): SrvGwStats => {
+    if (path !== undefined) return { ...(counters.get(path.replace(/^\/+/, '')) ?? ZERO_STATS) };
+    const total = { hits: 0, downloads: 0, notModified: 0 };
+    for (const entry of counters.values()) {
+      total.hits += entry.hits;
+      total.downloads += entry.downloads;
+      total.notModified += entry.notModified;
+    }
+    return total;
+  };
   const faults = new Map<string, SrvGwFault>();
   const hangs = new Set<NodeJS.Timeout>();
+  const control = options.control ?? true;
+  const scratch = control
+    ? await realpath(await mkdtemp(join(tmpdir(), 'herald-srvgw-scratch-')))
+    : undefined;
 
   const faultFor = (path: string): SrvGwFault | undefined => {
     let best: [string, SrvGwFault] | undefined;
@@ -107,22 +163,33 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
     return best?.[1];
   };
 
+  const recent: string[] = [];
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const target = req.url ?? '/';
+    if (control && !target.startsWith('/_control/')) {
+      recent.push(target);
+      if (recent.length > RECENT_REQUESTS) recent.shift();
+    }
     if (!timingSafeEqual(sha256(req.headers.authorization ?? ''), expected)) {
       sendJson(res, 401, 'unauthorized', { 'www-authenticate': 'Bearer realm="srv-gw"' });
+      return;
+    }
+    const rawPath = (req.url ?? '/').split('?', 1)[0] ?? '/';
+    if (scratch !== undefined && rawPath.startsWith('/_control/')) {
+      await handleControl(req, res, rawPath);
       return;
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, 'method_not_allowed', { allow: 'GET, HEAD' });
       return;
     }
-    const rawPath = (req.url ?? '/').split('?', 1)[0] ?? '/';
     if (!rawPath.startsWith('/files/')) {
       sendJson(res, 404, 'not_found');
       return;
     }
     const relative = parseFilePath(rawPath.slice('/files/'.length));
-    hitCounts.set(relative, (hitCounts.get(relative) ?? 0) + 1);
+    count(relative, 'hits');
 
     const fault = faultFor(relative);
     if (fault && 'status' in fault) {
@@ -134,12 +201,13 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
       if (!proceed) return;
     }
 
-    const file = await openWithin(root, relative);
+    const file = await openServed(relative);
     try {
       const stats = await file.stat();
       if (!stats.isFile()) throw new RequestError(404, 'not_found');
       const headers = validators(stats);
       if (notModified(req, headers.etag, stats)) {
+        count(relative, 'notModified');
         res.writeHead(304, headers).end();
         return;
       }
@@ -153,11 +221,94 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
         res.end();
         return;
       }
+      count(relative, 'downloads');
       const dropAfter = fault && 'dropAfterBytes' in fault ? fault.dropAfterBytes : undefined;
       await streamBody(file, res, stats.size, dropAfter);
     } finally {
       await file.close().catch(() => {});
     }
+  };
+
+  /** A scratch file (written through the control endpoint) shadows the root's file of that path. */
+  const openServed = async (relative: string): Promise<FileHandle> => {
+    if (scratch !== undefined) {
+      try {
+        return await openWithin(scratch, relative);
+      } catch (error) {
+        if (!(error instanceof RequestError && error.status === 404)) throw error;
+      }
+    }
+    return openWithin(root, relative);
+  };
+
+  const handleControl = async (req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> => {
+    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
+      sendJson(res, 403, 'control_is_loopback_only');
+      return;
+    }
+    const query = new URL(req.url ?? '/', 'http://srvgw.invalid').searchParams;
+    if (rawPath === '/_control/stats' && req.method === 'GET') {
+      const path = query.get('path');
+      sendBody(res, 200, statsOf(path === null ? undefined : path));
+      return;
+    }
+    if (rawPath === '/_control/requests' && req.method === 'GET') {
+      const contains = query.get('contains');
+      if (contains === null || contains === '') throw new RequestError(400, 'contains_required');
+      sendBody(res, 200, { count: recent.filter((t) => t.includes(contains)).length });
+      return;
+    }
+    if (rawPath === '/_control/faults' && req.method === 'PUT') {
+      const body = (await readJson(req)) as { path?: unknown; fault?: unknown } | undefined;
+      const fault = parseFault(body?.fault);
+      if (typeof body?.path !== 'string' || fault === undefined) throw new RequestError(400, 'bad_fault');
+      faults.set(body.path.replace(/^\/+/, ''), fault);
+      res.writeHead(204).end();
+      return;
+    }
+    if (rawPath === '/_control/faults' && req.method === 'DELETE') {
+      const path = query.get('path');
+      if (path === null) faults.clear();
+      else faults.delete(path.replace(/^\/+/, ''));
+      res.writeHead(204).end();
+      return;
+    }
+    if (rawPath.startsWith('/_control/files/') && scratch !== undefined) {
+      const relative = parseFilePath(rawPath.slice('/_control/files/'.length));
+      const target = resolve(scratch, relative);
+      if (!target.startsWith(scratch + sep)) throw new RequestError(400, 'bad_path');
+      if (req.method === 'PUT') {
+        await mkdir(dirname(target), { recursive: true });
+        const size = query.get('size');
+        if (size !== null) {
+          if (!/^\d{1,13}$/.test(size)) throw new RequestError(400, 'bad_size');
+          req.resume();
+          const handle = await open(target, 'w');
+          try {
+            await handle.truncate(Number(size)); // sparse: no disk blocks for the zeros
+          } finally {
+            await handle.close();
+          }
+        } else {
+          if (Number(req.headers['content-length'] ?? 0) > MAX_CONTROL_BODY_BYTES)
+            throw new RequestError(413, 'too_large');
+          await pipeline(req, createWriteStream(target));
+        }
+        res.writeHead(204).end();
+        return;
+      }
+      if (req.method === 'DELETE') {
+        try {
+          await unlink(target);
+        } catch (error) {
+          if (isMissing(error)) throw new RequestError(404, 'not_found');
+          throw error;
+        }
+        res.writeHead(204).end();
+        return;
+      }
+    }
+    sendJson(res, 404, 'not_found');
   };
 
   const server = createServer((req, res) => {
@@ -184,10 +335,8 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
 
   return {
     url: `http://${host}:${address.port}`,
-    hits: (path?: string) => {
-      if (path === undefined) return [...hitCounts.values()].reduce((a, b) => a + b, 0);
-      return hitCounts.get(path.replace(/^\/+/, '')) ?? 0;
-    },
+    hits: (path?: string) => statsOf(path).hits,
+    stats: statsOf,
     setFault: (pathOrPrefix: string, fault: SrvGwFault) => {
       faults.set(pathOrPrefix.replace(/^\/+/, ''), fault);
     },
@@ -196,10 +345,53 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
       new Promise<void>((resolveClose) => {
         for (const timer of hangs) clearTimeout(timer);
         hangs.clear();
-        server.close(() => resolveClose());
+        server.close(() => {
+          if (scratch === undefined) resolveClose();
+          else rm(scratch, { recursive: true, force: true }).finally(() => resolveClose());
+        });
         server.closeAllConnections();
       }),
   };
+}
+
+const ZERO_STATS: SrvGwStats = { hits: 0, downloads: 0, notModified: 0 };
+
+function sendBody(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+    })
+    .end(text);
+}
+
+async function readJson(req: IncomingMessage): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > 64 * 1024) throw new RequestError(413, 'too_large');
+    chunks.push(chunk);
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/** A fault as the control endpoint accepts it (exactly one of the {@link SrvGwFault} shapes). */
+function parseFault(value: unknown): SrvGwFault | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const entries = Object.entries(value);
+  if (entries.length !== 1) return undefined;
+  const [name, amount] = entries[0] as [string, unknown];
+  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 0) return undefined;
+  if (name === 'status' && amount >= 100 && amount <= 599) return { status: amount };
+  if (name === 'hangMs' && amount <= 600_000) return { hangMs: amount };
+  if (name === 'dropAfterBytes') return { dropAfterBytes: amount };
+  return undefined;
 }
 
 function sha256(value: string): Buffer {

@@ -38,6 +38,11 @@ export interface LocalStackOptions {
   readonly maxConnectionAgeMs?: number;
   /** The queue's visibility timeout; default 6× the worker timeout, as on AWS. */
   readonly visibilityTimeoutMs?: number;
+  /**
+   * Serve the sample SRV-GW's test-only `/_control/` endpoint (faults, counters, scratch files).
+   * Tests turn it on; `npm run dev` leaves it off. Default false.
+   */
+  readonly testControls?: boolean;
   /** Lowest level the handlers log (`HERALD_LOG_LEVEL`); default `info`. */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** The route table to serve (tests may pass their own). Default: the shared `ROUTES`. */
@@ -115,7 +120,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startS3({ dataDir: join(dataDir, 's3'), buckets: Object.values(BUCKETS) }),
       startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
       startIdentityProvider({ keyFile: join(dataDir, 'identity', 'signing-key.json') }),
-      startSampleSrvGw({ root: SAMPLES_DIR, credential: srvgwCredential }),
+      startSampleSrvGw({
+        root: SAMPLES_DIR,
+        credential: srvgwCredential,
+        control: options.testControls ?? false,
+      }),
     ]);
     stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);
 

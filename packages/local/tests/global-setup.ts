@@ -33,6 +33,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     fresh: true,
     // AWS's 6 × 900 s would make redelivery tests wait 90 minutes.
     visibilityTimeoutMs: 5_000,
+    testControls: true,
     logLevel: debug ? 'debug' : 'warn',
     log: (line) => debug && console.error(line),
   });

@@ -39,7 +39,10 @@ export const ERROR_CODES = {
   UNKNOWN_DATASET: { status: 400, message: 'There is no dataset with that name.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this dataset allows.' },
   INVALID_FILE_NAME: { status: 400, message: 'The file name is not acceptable.' },
-  OBJECT_LARGER_THAN_DECLARED: { status: 400, message: 'The uploaded file is larger than the size declared for it.' },
+  OBJECT_LARGER_THAN_DECLARED: {
+    status: 400,
+    message: 'The uploaded file is larger than the size declared for it.',
+  },
   EMPTY_FILE: { status: 400, message: 'The file is empty.' },
   NOT_UTF8: { status: 400, message: 'The file is not UTF-8 text.' },
   HEADER_MISMATCH: { status: 400, message: 'The header row does not match the dataset’s columns.' },
@@ -50,8 +53,16 @@ export const ERROR_CODES = {
   REQUIRED_VALUE_MISSING: { status: 400, message: 'A required value is empty.' },
   DUPLICATE_KEY: { status: 400, message: 'The same key appears more than once in the file.' },
   TOO_MANY_REJECTED_ROWS: { status: 400, message: 'More rows were refused than this dataset allows.' },
+  // Workflow 2: file delivery. FILE_TOO_LARGE above is reused (with a message naming the limit).
+  INVALID_PATH: { status: 400, message: 'The file path is not acceptable.' },
+  PATH_NOT_ALLOWED: { status: 403, message: 'You do not have access to this file.' },
+  FILE_NOT_FOUND: { status: 404, message: 'The file does not exist on the file server.' },
+  UNSUPPORTED_CONTENT_TYPE: { status: 415, message: 'This type of file cannot be delivered.' },
   // Realtime: tickets and devices.
-  DEVICE_LIMIT_REACHED: { status: 409, message: 'This account has registered the maximum number of devices.' },
+  DEVICE_LIMIT_REACHED: {
+    status: 409,
+    message: 'This account has registered the maximum number of devices.',
+  },
 } as const satisfies Record<string, ErrorCodeInfo>;
 
 /** A stable machine error code, e.g. `'VALIDATION_FAILED'`. */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { ErrorEnvelopeSchema } from './errors.ts';
 import { MAX_ROW_ERRORS, RowErrorSchema } from './events.ts';
 
-// REST bodies of workflow 1 (CSV ingest). Requests are strict (a misspelt field is refused, not
+// REST bodies of workflows 1 (CSV ingest) and 2 (file delivery). Requests are strict (a misspelt field is refused, not
 // ignored); responses are strict so the server cannot leak a stray field by accident.
 
 const timestamp = z.iso.datetime();
@@ -125,6 +125,81 @@ export const RejectReportSchema = z.strictObject({
   createdAt: timestamp,
 });
 
+// REST bodies of workflow 2 (file delivery).
+
+/**
+ * Longest accepted file path, in UTF-8 bytes. The path becomes the S3 key `files/<path>`, and
+ * S3 keys are at most 1024 bytes.
+ */
+export const MAX_FILE_PATH_BYTES = 1000;
+
+/**
+ * `POST /files/links`. Only types are checked here: the path gets specific codes from the
+ * server (`INVALID_PATH`, `PATH_NOT_ALLOWED`, `FILE_NOT_FOUND`, …).
+ */
+export const CreateFileLinkRequestSchema = z.strictObject({
+  /**
+   * The file's path on the file server, relative and plain (not URL-encoded), e.g.
+   * `reports/2026/q3-summary.csv`. `..`, `.`, empty segments, backslashes, percent-escapes and
+   * control characters are refused.
+   */
+  path: z.string(),
+  /**
+   * How long the caller will wait for the link, in milliseconds. The server waits at most its own
+   * budget (20 s by default) and answers `202 {requestId}` when the fetch takes longer; `0` always
+   * answers 202 (the link then arrives only as a `file.ready` event).
+   */
+  waitMs: z.int().min(0).max(60_000).optional(),
+});
+
+/**
+ * `200` answer to `POST /files/links`: a presigned GET of the file (it expires at `expiresAt`,
+ * minutes from now; the download is named `fileName`). The same link also arrives as a
+ * `file.ready` event with the same `requestId`.
+ */
+export const FileLinkSchema = z.strictObject({
+  requestId: z.uuid(),
+  url,
+  expiresAt: timestamp,
+  size: count,
+  contentType: z.string().min(1).max(255),
+  fileName: z.string().min(1).max(255),
+});
+
+/** `202` answer to `POST /files/links`: the fetch continues; the link arrives as `file.ready` with this `requestId`. */
+export const FileLinkPendingSchema = z.strictObject({
+  requestId: z.uuid(),
+});
+
+/**
+ * One grant: members of `group` may fetch paths under `pathPrefix` (a folder ending in `/`, or
+ * one exact file). `group` `*` means every signed-in user.
+ */
+export const FileGrantSchema = z.strictObject({
+  id: z.uuid(),
+  pathPrefix: z.string().min(1).max(MAX_FILE_PATH_BYTES),
+  group: z.string().min(1).max(128),
+  createdBy: z.string().min(1).max(128),
+  createdAt: timestamp,
+});
+
+/** `POST /admin/grants` (admins only). Values are checked by the server (`INVALID_PATH`, `VALIDATION_FAILED`). */
+export const CreateFileGrantRequestSchema = z.strictObject({
+  pathPrefix: z.string(),
+  group: z.string(),
+});
+
+/** `GET /admin/grants` answer: every grant, ordered by path prefix then group. */
+export const FileGrantListSchema = z.strictObject({
+  grants: z.array(FileGrantSchema),
+});
+
+export type CreateFileLinkRequest = z.infer<typeof CreateFileLinkRequestSchema>;
+export type FileLink = z.infer<typeof FileLinkSchema>;
+export type FileLinkPending = z.infer<typeof FileLinkPendingSchema>;
+export type FileGrant = z.infer<typeof FileGrantSchema>;
+export type CreateFileGrantRequest = z.infer<typeof CreateFileGrantRequestSchema>;
+export type FileGrantList = z.infer<typeof FileGrantListSchema>;
 export type CreateUploadRequest = z.infer<typeof CreateUploadRequestSchema>;
 export type PresignedUpload = z.infer<typeof PresignedUploadSchema>;
 export type CreateUploadResponse = z.infer<typeof CreateUploadResponseSchema>;

@@ -76,7 +76,9 @@ class ScanFailure extends Error {
 /** Thrown inside the COPY body when reading the source fails; never leaves this module. */
 class SourceFailure extends Error {
   constructor(cause: unknown) {
-    super(`reading the CSV source failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    super(`reading the CSV source failed: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+    });
   }
 }
 
@@ -108,7 +110,10 @@ export async function loadCsv(client: pg.ClientBase, request: CsvLoadRequest): P
   const { dataset, jobId } = request;
   const problems = datasetProblems(dataset);
   if (problems.length > 0) {
-    throw new CsvLoadError(`invalid dataset declaration: ${problems.join('; ')}`, { retryable: false, jobId });
+    throw new CsvLoadError(`invalid dataset declaration: ${problems.join('; ')}`, {
+      retryable: false,
+      jobId,
+    });
   }
   if (!UUID.test(jobId)) throw new CsvLoadError('jobId must be a UUID', { retryable: false, jobId });
   // pg-copy-streams cannot share a connection between two COPYs; a second call would interleave.
@@ -177,7 +182,11 @@ class Load {
       }
       const fields = splitCsvRecord(this.scanner.header ?? '');
       if (fields === undefined) {
-        return scanFailure({ code: 'UNCLOSED_QUOTE', line: 1, reason: 'a quoted header field is never closed' });
+        return scanFailure({
+          code: 'UNCLOSED_QUOTE',
+          line: 1,
+          reason: 'a quoted header field is never closed',
+        });
       }
       const mapping = mapHeader(fields, this.dataset);
       if (!mapping.ok) return failure('HEADER_MISMATCH', mapping.message, mapping.errors);
@@ -189,7 +198,8 @@ class Load {
         // A source that classifies its own faults (S3ObjectStore's ObjectStoreError) is trusted;
         // any other read failure of a stream is taken as transient.
         const cause = error.cause;
-        if (cause instanceof Error && typeof (cause as { retryable?: unknown }).retryable === 'boolean') throw cause;
+        if (cause instanceof Error && typeof (cause as { retryable?: unknown }).retryable === 'boolean')
+          throw cause;
         throw new CsvLoadError(error.message, { retryable: true, jobId: this.request.jobId, cause });
       }
       throw error;
@@ -310,7 +320,12 @@ class Load {
     if (rejected > 0 && dataset.maxRejects === 0) {
       await this.undo();
       const first = this.rejects[0];
-      return failure(first?.code ?? 'INVALID_VALUE', failureMessage(this.rejects, rejected), this.rejects, rejected);
+      return failure(
+        first?.code ?? 'INVALID_VALUE',
+        failureMessage(this.rejects, rejected),
+        this.rejects,
+        rejected,
+      );
     }
 
     let rowsLoaded = copied;
@@ -418,7 +433,8 @@ class Load {
       };
       const rowErrors = [...this.rejects, detail].slice(0, MAX_ROW_ERRORS);
       const rowsRejected = this.rejected + 1;
-      const message = this.rejects.length > 0 ? failureMessage(rowErrors, rowsRejected) : formatRowError(detail);
+      const message =
+        this.rejects.length > 0 ? failureMessage(rowErrors, rowsRejected) : formatRowError(detail);
       return failure(this.rejects[0]?.code ?? errorCode, message, rowErrors, rowsRejected);
     };
 
@@ -450,7 +466,11 @@ class Load {
         });
       }
       if (missing !== undefined) {
-        return rowFailure('WRONG_COLUMN_COUNT', `the row has fewer fields than the header's ${expected}`, missing);
+        return rowFailure(
+          'WRONG_COLUMN_COUNT',
+          `the row has fewer fields than the header's ${expected}`,
+          missing,
+        );
       }
       if (error.message.startsWith('extra data after last expected column')) {
         return rowFailure('WRONG_COLUMN_COUNT', `the row has more fields than the header's ${expected}`);
@@ -471,17 +491,28 @@ class Load {
       const column = key?.columns.join(', ');
       return rowFailure(
         'DUPLICATE_KEY',
-        key ? `'${excerptValue(key.value)}' appears more than once in the file` : 'the key appears more than once in the file',
+        key
+          ? `'${excerptValue(key.value)}' appears more than once in the file`
+          : 'the key appears more than once in the file',
         column,
         key?.value,
       );
     }
     if (code === '23502') {
-      return rowFailure('REQUIRED_VALUE_MISSING', 'a value is required, but the field is empty', error.column ?? context.column);
+      return rowFailure(
+        'REQUIRED_VALUE_MISSING',
+        'a value is required, but the field is empty',
+        error.column ?? context.column,
+      );
     }
     if (code === '23514' || code === '23503' || code === '23P01') {
       const column = error.column ?? context.column;
-      return rowFailure('INVALID_VALUE', `the row breaks the rule ${error.constraint ?? 'of the table'}`, column, context.value);
+      return rowFailure(
+        'INVALID_VALUE',
+        `the row breaks the rule ${error.constraint ?? 'of the table'}`,
+        column,
+        context.value,
+      );
     }
     if (code.startsWith('22')) {
       // Input errors are soft under ON_ERROR ignore; these come from a table that has hard
@@ -507,13 +538,16 @@ class Load {
     const key = this.dataset.key.map(ident);
     const fileColumns = this.columns.map((c) => ident(c.name));
     const all = [...fileColumns, ident(JOB_ID_COLUMN)];
-    const updates = [...this.columns.filter((c) => !this.dataset.key.includes(c.name)).map((c) => ident(c.name)), ident(JOB_ID_COLUMN)]
+    const updates = [
+      ...this.columns.filter((c) => !this.dataset.key.includes(c.name)).map((c) => ident(c.name)),
+      ident(JOB_ID_COLUMN),
+    ]
       .map((c) => `${c} = EXCLUDED.${c}`)
       .join(', ');
     await this.query(`SAVEPOINT ${UPSERT_SAVEPOINT}`);
     try {
       const result = await this.client.query(
-        `INSERT INTO ${table} AS t (${all.join(', ')}) SELECT ${all.join(', ')} FROM pg_temp.${STAGE_TABLE} ` +
+        `INSERT INTO ${table} (${all.join(', ')}) SELECT ${all.join(', ')} FROM pg_temp.${STAGE_TABLE} ` +
           `ON CONFLICT (${key.join(', ')}) DO UPDATE SET ${updates}`,
       );
       await this.query(`RELEASE SAVEPOINT ${UPSERT_SAVEPOINT}`);
@@ -537,9 +571,13 @@ class Load {
     // ctid order is file order: COPY fills a fresh temp table front to back.
     const found = await this.query(
       `WITH numbered AS (
-         SELECT ${keyText} AS k, row_number() OVER (ORDER BY ctid) AS ord FROM pg_temp.${STAGE_TABLE}
+         SELECT ${key.join(', ')}, ${keyText} AS k, row_number() OVER (ORDER BY ctid) AS ord
+         FROM pg_temp.${STAGE_TABLE}
        ), dup AS (
-         SELECT k, ord, min(ord) OVER (PARTITION BY k) AS first_ord, count(*) OVER (PARTITION BY k) AS n FROM numbered
+         -- Partition by the key itself, not its text: equality is the type's (as ON CONFLICT's).
+         SELECT k, ord, min(ord) OVER (PARTITION BY ${key.join(', ')}) AS first_ord,
+                count(*) OVER (PARTITION BY ${key.join(', ')}) AS n
+         FROM numbered
        )
        SELECT k, ord::bigint AS ord, first_ord::bigint AS first_ord FROM dup WHERE n > 1 AND ord > first_ord
        ORDER BY ord LIMIT ${MAX_ROW_ERRORS}`,

@@ -1,7 +1,7 @@
-import type { HeraldEvent, JobEvent } from '@herald/protocol';
+import type { FileReadyEvent, HeraldEvent, JobEvent } from '@herald/protocol';
 import { getPublisher } from '@herald/realtime';
 import { errorFields } from '../log.ts';
-import type { Logger, Notifier } from '../ports.ts';
+import type { FileNotifier, Logger, Notifier } from '../ports.ts';
 
 /** The part of `@herald/realtime`'s publisher this adapter uses. */
 export interface EventPublisher {
@@ -29,15 +29,16 @@ export interface RealtimeNotifierOptions {
 }
 
 /**
- * {@link Notifier} over the realtime publisher (WebSocket fan-out, FCM fallback for terminal
- * events). Never throws: a lost event must not fail a job, so failures are logged and dropped;
- * clients recover through `seq` + resume and the REST job state.
+ * {@link Notifier} (job events) and {@link FileNotifier} (`file.ready`) over the realtime
+ * publisher (WebSocket fan-out, FCM fallback for terminal events, `file.ready` included).
+ * Never throws: a lost event must not fail a job or a file request, so failures are logged and
+ * dropped; clients recover through `seq` + resume and the REST state (or by asking again).
  *
  * @example
  * const notifier = new RealtimeNotifier({ log });
  * await notifier.notify(userId, { type: 'job.queued', seq: 1, at, jobId, dataset: 'transactions' });
  */
-export class RealtimeNotifier implements Notifier {
+export class RealtimeNotifier implements Notifier, FileNotifier {
   readonly #log: Logger;
   readonly #publisher: () => EventPublisher;
   readonly #progressCacheMs: number;
@@ -49,19 +50,27 @@ export class RealtimeNotifier implements Notifier {
   }
 
   async notify(userId: string, event: JobEvent): Promise<void> {
+    const options = event.type === 'job.progress' ? { cacheConnectionsMs: this.#progressCacheMs } : undefined;
+    await this.#publish(userId, event, { jobId: event.jobId }, options);
+  }
+
+  /** Sends `file.ready` (the presigned URL travels in the event; it is never logged). */
+  async fileReady(userId: string, event: FileReadyEvent): Promise<void> {
+    await this.#publish(userId, event, { fileRequestId: event.requestId });
+  }
+
+  async #publish(
+    userId: string,
+    event: HeraldEvent,
+    ids: Record<string, string>,
+    options?: { cacheConnectionsMs?: number },
+  ): Promise<void> {
     try {
-      const options =
-        event.type === 'job.progress' ? { cacheConnectionsMs: this.#progressCacheMs } : undefined;
       const result = await this.#publisher().publish(userId, event, options);
-      this.#log.log('debug', 'event published', {
-        jobId: event.jobId,
-        type: event.type,
-        seq: event.seq,
-        ...result,
-      });
+      this.#log.log('debug', 'event published', { ...ids, type: event.type, seq: event.seq, ...result });
     } catch (error) {
       this.#log.log('warn', 'event not published', {
-        jobId: event.jobId,
+        ...ids,
         type: event.type,
         seq: event.seq,
         error: errorFields(error),

@@ -139,3 +139,6 @@ async function* readTranslated(body: AsyncIterable<Uint8Array>, key: string): As
     });
   }
 }
+
+// Shared with the files bucket's adapter (s3-file-store.ts): one translation of S3 errors.
+export { isNotFound as isS3NotFound, translate as translateS3Error };

@@ -49,12 +49,18 @@ export function formatRowError(error: RowErrorDetail): string {
  * @example
  * failureMessage([first, second], 2); // "line 3, column amount: '12,5' is not a number (and 1 more row refused)"
  */
-export function failureMessage(errors: readonly RowErrorDetail[], rowsRejected: number, atLeast = false): string {
+export function failureMessage(
+  errors: readonly RowErrorDetail[],
+  rowsRejected: number,
+  atLeast = false,
+): string {
   const first = errors[0];
   if (first === undefined) return `${rowsRejected} rows were refused.`;
   const more = rowsRejected - 1;
   const suffix =
-    more <= 0 ? '' : ` (and ${atLeast ? 'at least ' : ''}${more} more ${more === 1 ? 'row' : 'rows'} refused)`;
+    more <= 0
+      ? ''
+      : ` (and ${atLeast ? 'at least ' : ''}${more} more ${more === 1 ? 'row' : 'rows'} refused)`;
   return `${formatRowError(first)}${suffix}`;
 }
 
@@ -74,13 +80,15 @@ function describeNumeric(value: string, precision: number, scale: number): strin
     }
     return `'${excerptValue(value)}' is out of range (at most ${precision - scale} digits before the decimal point)`;
   }
-  if (DECIMAL_COMMA.test(v)) return `'${excerptValue(value)}' is not a number (use a dot as the decimal separator)`;
+  if (DECIMAL_COMMA.test(v))
+    return `'${excerptValue(value)}' is not a number (use a dot as the decimal separator)`;
   return `'${excerptValue(value)}' is not a number`;
 }
 
 function describeWhole(value: string, bits: 32 | 64): string {
   const v = value.trim();
-  if (/^[+-]?\d[\d_]*$/.test(v)) return `'${excerptValue(value)}' is out of range for a ${bits}-bit whole number`;
+  if (/^[+-]?\d[\d_]*$/.test(v))
+    return `'${excerptValue(value)}' is out of range for a ${bits}-bit whole number`;
   return `'${excerptValue(value)}' is not a whole number`;
 }
 
@@ -105,7 +113,11 @@ export function describeRejectedValue(
     return { ...at, code: 'REQUIRED_VALUE_MISSING', reason: 'a value is required, but the field is empty' };
   }
   const shown = { ...at, value: excerptValue(value) };
-  const invalid = (reason: string, code: ErrorCode = 'INVALID_VALUE'): RowErrorDetail => ({ ...shown, code, reason });
+  const invalid = (reason: string, code: ErrorCode = 'INVALID_VALUE'): RowErrorDetail => ({
+    ...shown,
+    code,
+    reason,
+  });
   const t = column?.type;
   switch (t?.kind) {
     case 'text':

@@ -17,7 +17,12 @@ import { decodeHeader } from './header.ts';
  * - counts bytes and records for progress, and enforces the dataset's size limit.
  */
 
-export type ScanProblemCode = 'NOT_UTF8' | 'EMPTY_FILE' | 'UNCLOSED_QUOTE' | 'FILE_TOO_LARGE' | 'HEADER_MISMATCH';
+export type ScanProblemCode =
+  | 'NOT_UTF8'
+  | 'EMPTY_FILE'
+  | 'UNCLOSED_QUOTE'
+  | 'FILE_TOO_LARGE'
+  | 'HEADER_MISMATCH';
 
 export interface ScanProblem {
   readonly code: ScanProblemCode;
@@ -307,7 +312,8 @@ export class CsvScanner {
       return this.fail({
         code: 'HEADER_MISMATCH',
         line: 1,
-        reason: 'the header row contains a carriage return: the file seems to use old Mac line endings (CR only); save it with LF or CRLF line endings',
+        reason:
+          'the header row contains a carriage return: the file seems to use old Mac line endings (CR only); save it with LF or CRLF line endings',
       });
     }
     const text = decodeHeader(headerBytes);

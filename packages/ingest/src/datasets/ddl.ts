@@ -142,20 +142,39 @@ export function datasetSchemaSql(datasets: readonly DatasetDefinition[]): string
 export function datasetProblems(dataset: DatasetDefinition): string[] {
   const problems: string[] = [];
   const where = `dataset ${JSON.stringify(dataset.name)}`;
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(dataset.name)) problems.push(`${where}: name must be a lower-case identifier`);
-  if (!isSafeIdentifier(dataset.table)) problems.push(`${where}: table must be a lower-case, non-reserved identifier`);
+  if (!/^[a-z][a-z0-9_]{0,62}$/.test(dataset.name))
+    problems.push(`${where}: name must be a lower-case identifier`);
+  if (!isSafeIdentifier(dataset.table))
+    problems.push(`${where}: table must be a lower-case, non-reserved identifier`);
   if (dataset.columns.length === 0) problems.push(`${where}: declares no columns`);
   const names = new Set<string>();
   for (const column of dataset.columns) {
     // `_job_id` and any other `_` name are reserved for columns Herald adds.
-    if (!isSafeIdentifier(column.name)) problems.push(`${where}: column ${JSON.stringify(column.name)} is not a lower-case, non-reserved identifier`);
+    if (!isSafeIdentifier(column.name))
+      problems.push(
+        `${where}: column ${JSON.stringify(column.name)} is not a lower-case, non-reserved identifier`,
+      );
     if (names.has(column.name)) problems.push(`${where}: column ${column.name} is declared twice`);
     names.add(column.name);
     const t = column.type;
-    if (t.kind === 'text' && t.maxLength !== undefined && !(Number.isInteger(t.maxLength) && t.maxLength > 0 && t.maxLength <= 10_485_760)) {
+    if (
+      t.kind === 'text' &&
+      t.maxLength !== undefined &&
+      !(Number.isInteger(t.maxLength) && t.maxLength > 0 && t.maxLength <= 10_485_760)
+    ) {
       problems.push(`${where}: column ${column.name} has an invalid maxLength`);
     }
-    if (t.kind === 'numeric' && !(Number.isInteger(t.precision) && Number.isInteger(t.scale) && t.precision >= 1 && t.precision <= 1000 && t.scale >= 0 && t.scale <= t.precision)) {
+    if (
+      t.kind === 'numeric' &&
+      !(
+        Number.isInteger(t.precision) &&
+        Number.isInteger(t.scale) &&
+        t.precision >= 1 &&
+        t.precision <= 1000 &&
+        t.scale >= 0 &&
+        t.scale <= t.precision
+      )
+    ) {
       problems.push(`${where}: column ${column.name} has an invalid numeric precision or scale`);
     }
   }
@@ -165,7 +184,9 @@ export function datasetProblems(dataset: DatasetDefinition): string[] {
     else if (!column.required) problems.push(`${where}: key column ${key} must be required`);
   }
   if (dataset.mode === 'upsert' && dataset.key.length === 0) problems.push(`${where}: upsert needs a key`);
-  if (!(Number.isInteger(dataset.maxRejects) && dataset.maxRejects >= 0)) problems.push(`${where}: maxRejects must be a whole number ≥ 0`);
-  if (!(Number.isSafeInteger(dataset.maxFileBytes) && dataset.maxFileBytes > 0)) problems.push(`${where}: maxFileBytes must be a positive whole number`);
+  if (!(Number.isInteger(dataset.maxRejects) && dataset.maxRejects >= 0))
+    problems.push(`${where}: maxRejects must be a whole number ≥ 0`);
+  if (!(Number.isSafeInteger(dataset.maxFileBytes) && dataset.maxFileBytes > 0))
+    problems.push(`${where}: maxFileBytes must be a positive whole number`);
   return problems;
 }

@@ -2,6 +2,7 @@ import type { IngestDeps } from '../../src/compose.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
 import { FakeClock } from './fake-clock.ts';
+import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
 import { RecordingLogger } from './recording-logger.ts';
@@ -47,12 +48,14 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
   const objects = new InMemoryObjectStore();
   const notifier = new RecordingNotifier();
   const logs = new RecordingLogger();
+  const grants = new InMemoryGrantStore(clock);
   let ids = 0;
   const deps: IngestDeps = {
     jobs,
     work: jobs,
     objects,
     notifier,
+    grants,
     datasets: testCatalog,
     clock,
     log: logs.logger,
@@ -62,5 +65,5 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     maxReceives: 3,
     workerTimeoutMs: 900_000,
   };
-  return { deps, provide: () => deps, clock, jobs, objects, notifier, logs };
+  return { deps, provide: () => deps, clock, jobs, objects, notifier, grants, logs };
 }

@@ -1,8 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadCsv } from '../../src/adapters/pg-csv-loader.ts';
 import { CsvLoadError } from '../../src/core/csv-errors.ts';
 import type { LoadOutcome, LoadProgress } from '../../src/core/load-contract.ts';
@@ -52,7 +51,11 @@ async function* chunks(input: string | Buffer, size = 7): AsyncGenerator<Uint8Ar
  * Runs a load the way the worker does: BEGIN, loadCsv, then COMMIT on success or ROLLBACK on a
  * refusal. Also checks the contract that a refusal leaves the caller's transaction usable.
  */
-async function load(dataset: DatasetDefinition, input: string | Buffer, jobId = randomUUID()): Promise<LoadOutcome> {
+async function load(
+  dataset: DatasetDefinition,
+  input: string | Buffer,
+  jobId = randomUUID(),
+): Promise<LoadOutcome> {
   await client.query('BEGIN');
   try {
     const outcome = await loadCsv(client, { jobId, dataset, source: chunks(input) });
@@ -82,7 +85,8 @@ const TX_HEADER = 'transaction_id,customer_external_id,amount,currency,occurred_
 const U1 = '00000000-0000-4000-8000-000000000001';
 const U2 = '00000000-0000-4000-8000-000000000002';
 const U3 = '00000000-0000-4000-8000-000000000003';
-const tx = (id: string, amount = '1.00', extra = ',EUR,2024-05-01T10:00:00Z,') => `${id},${U1},${amount}${extra}`;
+const tx = (id: string, amount = '1.00', extra = ',EUR,2024-05-01T10:00:00Z,') =>
+  `${id},${U1},${amount}${extra}`;
 
 describe('loadCsv: accepted input', () => {
   beforeEach(async () => {
@@ -148,7 +152,9 @@ describe('loadCsv: accepted input', () => {
         `00000000-0000-4000-8000-00000000001${i},n${i},${b},12.340,${i},2024-03-01T08:00:00,2000-02-29,`,
     );
     lines.push(`00000000-0000-4000-8000-000000000020,"nulls",,,"",,,""`);
-    lines.push(`00000000-0000-4000-8000-000000000021,zoned,,1e3,-7,2024-03-01T08:00:00+05:30,1999-12-31,a@b.c`);
+    lines.push(
+      `00000000-0000-4000-8000-000000000021,zoned,,1e3,-7,2024-03-01T08:00:00+05:30,1999-12-31,a@b.c`,
+    );
     const outcome = await load(CUSTOMERS, `${header}\n${lines.join('\n')}\n`);
     expect(outcome).toMatchObject({ ok: true, rowsLoaded: 10 });
     const { rows } = await client.query(
@@ -175,26 +181,53 @@ describe('loadCsv: accepted input', () => {
       born: '2000-02-29',
       email: null,
     });
-    expect(rows[8]).toEqual({ name: 'nulls', active: null, credit: null, n: null, at: null, born: null, email: null });
-    expect(rows[9]).toMatchObject({ credit: '1000', n: -7, at: new Date('2024-03-01T02:30:00Z'), email: 'a@b.c' });
+    expect(rows[8]).toEqual({
+      name: 'nulls',
+      active: null,
+      credit: null,
+      n: null,
+      at: null,
+      born: null,
+      email: null,
+    });
+    expect(rows[9]).toMatchObject({
+      credit: '1000',
+      n: -7,
+      at: new Date('2024-03-01T02:30:00Z'),
+      email: 'a@b.c',
+    });
   });
 
   it("restores the caller's TimeZone and DateStyle after the load", async () => {
     await client.query('BEGIN');
-    await loadCsv(client, { jobId: randomUUID(), dataset: TRANSACTIONS, source: chunks(`${TX_HEADER}\n${tx(U1)}\n`) });
-    const { rows } = await client.query("SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds");
+    await loadCsv(client, {
+      jobId: randomUUID(),
+      dataset: TRANSACTIONS,
+      source: chunks(`${TX_HEADER}\n${tx(U1)}\n`),
+    });
+    const { rows } = await client.query(
+      "SELECT current_setting('TimeZone') AS tz, current_setting('DateStyle') AS ds",
+    );
     await client.query('ROLLBACK');
     expect(rows).toEqual([{ tz: 'America/New_York', ds: 'ISO, MDY' }]);
   });
 
   it('loads a header-only file as zero rows', async () => {
-    expect(await load(TRANSACTIONS, `${TX_HEADER}\r\n`)).toEqual({ ok: true, rowsLoaded: 0, rowsRejected: 0, rejects: [] });
+    expect(await load(TRANSACTIONS, `${TX_HEADER}\r\n`)).toEqual({
+      ok: true,
+      rowsLoaded: 0,
+      rowsRejected: 0,
+      rejects: [],
+    });
     expect(await load(TRANSACTIONS, TX_HEADER)).toMatchObject({ ok: true, rowsLoaded: 0 });
   });
 
   it('loads a file whose last line has no line break, and one that leaves out an optional column', async () => {
     const header = TX_HEADER.replace(',note', '');
-    expect(await load(TRANSACTIONS, `${header}\n${U1},${U2},1,EUR,2024-05-01`)).toMatchObject({ ok: true, rowsLoaded: 1 });
+    expect(await load(TRANSACTIONS, `${header}\n${U1},${U2},1,EUR,2024-05-01`)).toMatchObject({
+      ok: true,
+      rowsLoaded: 1,
+    });
     const { rows } = await client.query('SELECT note, occurred_at FROM transactions');
     expect(rows).toEqual([{ note: null, occurred_at: new Date('2024-05-01T00:00:00Z') }]);
   });
@@ -235,7 +268,10 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
   }
 
   it('refuses a byte sequence that is not UTF-8 (NOT_UTF8, line)', async () => {
-    const csv = Buffer.concat([Buffer.from(`${TX_HEADER}\n${tx(U1)}\n${U1},${U2},1,EUR,2024-05-01,caf`), Buffer.from([0xe9, 0x0a])]);
+    const csv = Buffer.concat([
+      Buffer.from(`${TX_HEADER}\n${tx(U1)}\n${U1},${U2},1,EUR,2024-05-01,caf`),
+      Buffer.from([0xe9, 0x0a]),
+    ]);
     const outcome = await refused(csv);
     expect([outcome.code, outcome.rowErrors[0]?.line]).toEqual(['NOT_UTF8', 3]);
     expect(outcome.message).toBe('line 3: the line is not valid UTF-8 text (save the file as CSV UTF-8)');
@@ -246,8 +282,13 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
     expect([nul.code, nul.rowErrors[0]?.line]).toEqual(['NOT_UTF8', 3]);
     const png = await refused(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]));
     expect(png.code).toBe('NOT_UTF8');
-    const utf16 = await refused(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${TX_HEADER}\n`, 'utf16le')]));
-    expect([utf16.code, utf16.message]).toEqual(['NOT_UTF8', 'line 1: the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)']);
+    const utf16 = await refused(
+      Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${TX_HEADER}\n`, 'utf16le')]),
+    );
+    expect([utf16.code, utf16.message]).toEqual([
+      'NOT_UTF8',
+      'line 1: the file is UTF-16 text; save it as UTF-8 (CSV UTF-8)',
+    ]);
   });
 
   it('refuses an empty file (EMPTY_FILE)', async () => {
@@ -257,8 +298,13 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
   });
 
   it('refuses an unclosed quote on the line where it opens (UNCLOSED_QUOTE)', async () => {
-    const outcome = await refused(`${TX_HEADER}\n${tx(U1)}\n${tx(U2, '1', ',EUR,2024-05-01,"open')}\n${tx(U3)}\n`);
-    expect(outcome).toMatchObject({ code: 'UNCLOSED_QUOTE', message: 'line 3: a quoted field starts here and is never closed' });
+    const outcome = await refused(
+      `${TX_HEADER}\n${tx(U1)}\n${tx(U2, '1', ',EUR,2024-05-01,"open')}\n${tx(U3)}\n`,
+    );
+    expect(outcome).toMatchObject({
+      code: 'UNCLOSED_QUOTE',
+      message: 'line 3: a quoted field starts here and is never closed',
+    });
   });
 
   it('refuses rows with too few or too many fields (WRONG_COLUMN_COUNT), naming the missing column', async () => {
@@ -276,7 +322,9 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
 
   it('refuses values of the wrong type (INVALID_VALUE) with line, column, value and reason', async () => {
     const outcome = await refused(`${TX_HEADER}\n${tx(U1)}\n${U2},${U1},"12,5",EUR,2024-05-01,\n`);
-    expect(outcome.message).toBe("line 3, column amount: '12,5' is not a number (use a dot as the decimal separator)");
+    expect(outcome.message).toBe(
+      "line 3, column amount: '12,5' is not a number (use a dot as the decimal separator)",
+    );
     expect(outcome.rowErrors).toEqual([
       {
         line: 3,
@@ -310,9 +358,18 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
 
   it('refuses over-long values (VALUE_TOO_LONG) and empty required values (REQUIRED_VALUE_MISSING)', async () => {
     const long = await refused(`${TX_HEADER}\n${tx(U1)}\n${tx(U2, '1', ',EURO,2024-05-01,')}\n`);
-    expect(long.rowErrors[0]).toMatchObject({ code: 'VALUE_TOO_LONG', line: 3, column: 'currency', value: 'EURO' });
+    expect(long.rowErrors[0]).toMatchObject({
+      code: 'VALUE_TOO_LONG',
+      line: 3,
+      column: 'currency',
+      value: 'EURO',
+    });
     const note = await refused(`${TX_HEADER}\n${tx(U1, '1', `,EUR,2024-05-01,${'x'.repeat(501)}`)}\n`);
-    expect(note.rowErrors[0]).toMatchObject({ code: 'VALUE_TOO_LONG', column: 'note', reason: expect.stringContaining('longer than 500') });
+    expect(note.rowErrors[0]).toMatchObject({
+      code: 'VALUE_TOO_LONG',
+      column: 'note',
+      reason: expect.stringContaining('longer than 500'),
+    });
     expect(note.rowErrors[0]?.value).toHaveLength(80);
     const empty = await refused(`${TX_HEADER}\n${tx(U1, '')}\n${tx(U2, '""')}\n`);
     expect(empty.code).toBe('REQUIRED_VALUE_MISSING');
@@ -320,7 +377,9 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
       [2, 'amount', 'REQUIRED_VALUE_MISSING'],
       [3, 'amount', 'REQUIRED_VALUE_MISSING'],
     ]);
-    expect(empty.message).toBe('line 2, column amount: a value is required, but the field is empty (and 1 more row refused)');
+    expect(empty.message).toBe(
+      'line 2, column amount: a value is required, but the field is empty (and 1 more row refused)',
+    );
   });
 
   it('reports the first line of a multi-line record', async () => {
@@ -366,7 +425,11 @@ describe('loadCsv: modes', () => {
     const first = randomUUID();
     await load(CUSTOMERS, `${CUSTOMER_HEADER}\n${U1},Ann,ann@x.io,1\n${U2},Bob,bob@x.io,2\n`, first);
     const second = randomUUID();
-    const outcome = await load(CUSTOMERS, `external_id,name,orders_count\n${U2},Robert,3\n${U3},Cy,4\n`, second);
+    const outcome = await load(
+      CUSTOMERS,
+      `external_id,name,orders_count\n${U2},Robert,3\n${U3},Cy,4\n`,
+      second,
+    );
     expect(outcome).toEqual({ ok: true, rowsLoaded: 2, rowsRejected: 0, rejects: [] });
     const { rows } = await client.query(
       'SELECT external_id::text AS id, name, email, orders_count AS n, _job_id::text AS job FROM customers ORDER BY external_id',
@@ -461,14 +524,19 @@ describe('loadCsv: a dataset that allows rejects', () => {
   });
 
   it('skips up to maxRejects rows and reports them', async () => {
-    const outcome = await load(LENIENT, `id,price,code\n${U1},1.5,AB\n${U2},1.555,AB\n${U3},2,ABCD\n${U3},3,A\n`);
+    const outcome = await load(
+      LENIENT,
+      `id,price,code\n${U1},1.5,AB\n${U2},1.555,AB\n${U3},2,ABCD\n${U3},3,A\n`,
+    );
     expect(outcome).toMatchObject({ ok: true, rowsLoaded: 2, rowsRejected: 2 });
     if (!outcome.ok) return;
     expect(outcome.rejects.map((e) => [e.line, e.column, e.code])).toEqual([
       [3, 'price', 'INVALID_VALUE'],
       [4, 'code', 'VALUE_TOO_LONG'],
     ]);
-    const { rows } = await client.query('SELECT id::text, price::text, code FROM lenient_items ORDER BY code');
+    const { rows } = await client.query(
+      'SELECT id::text, price::text, code FROM lenient_items ORDER BY code',
+    );
     expect(rows).toEqual([
       { id: U3, price: '3', code: 'A' },
       { id: U1, price: '1.5', code: 'AB' },
@@ -497,9 +565,11 @@ describe('loadCsv: faults', () => {
       throw new Error('socket hang up');
     }
     await client.query('BEGIN');
-    const error = await loadCsv(client, { jobId: randomUUID(), dataset: TRANSACTIONS, source: broken() }).catch(
-      (e: unknown) => e,
-    );
+    const error = await loadCsv(client, {
+      jobId: randomUUID(),
+      dataset: TRANSACTIONS,
+      source: broken(),
+    }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(CsvLoadError);
     expect(error).toMatchObject({ retryable: true, message: expect.stringMatching(/socket hang up/) });
     // The connection is not stuck in COPY: the transaction answers, and rolls back cleanly.
@@ -542,9 +612,11 @@ describe('loadCsv: faults', () => {
       }
     }
     await victim.query('BEGIN');
-    const error = await loadCsv(victim, { jobId: randomUUID(), dataset: TRANSACTIONS, source: endless() }).catch(
-      (e: unknown) => e,
-    );
+    const error = await loadCsv(victim, {
+      jobId: randomUUID(),
+      dataset: TRANSACTIONS,
+      source: endless(),
+    }).catch((e: unknown) => e);
     expect(error).toMatchObject({ retryable: true });
     await victim.end().catch(() => {});
   });
@@ -575,7 +647,11 @@ describe('loadCsv: faults', () => {
     }
     try {
       await client.query('BEGIN');
-      const outcome = await loadCsv(client, { jobId: randomUUID(), dataset: TRANSACTIONS, source: generated() });
+      const outcome = await loadCsv(client, {
+        jobId: randomUUID(),
+        dataset: TRANSACTIONS,
+        source: generated(),
+      });
       await client.query('ROLLBACK');
       expect(outcome).toMatchObject({ ok: true, rowsLoaded: total * 1000 });
       expect(seen?.tuples).toBeGreaterThan(0);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it, inject } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { columnSqlType, DATASETS, JOB_ID_COLUMN } from '../../src/datasets/index.ts';
 import { migrate } from '../../src/migrations.ts';
 
@@ -54,7 +54,11 @@ describe('dataset tables after all migrations', () => {
       if (column.required) expect(found?.domain_not_null, column.name).toBe(true);
     }
     const job = rows.find((r) => r.name === JOB_ID_COLUMN);
-    expect(job).toMatchObject({ type: 'uuid', not_null: true, default: "(current_setting('herald.job_id'::text))::uuid" });
+    expect(job).toMatchObject({
+      type: 'uuid',
+      not_null: true,
+      default: "(current_setting('herald.job_id'::text))::uuid",
+    });
 
     const indexes = await client.query<{ def: string }>(
       'SELECT indexdef AS def FROM pg_indexes WHERE schemaname = $1 AND tablename = $2',
@@ -63,9 +67,9 @@ describe('dataset tables after all migrations', () => {
     const defs = indexes.rows.map((r) => r.def);
     expect(defs.some((d) => d.includes(`(${JOB_ID_COLUMN})`))).toBe(true);
     if (dataset.key.length > 0) {
-      expect(defs.some((d) => d.startsWith('CREATE UNIQUE INDEX') && d.includes(`(${dataset.key.join(', ')})`))).toBe(
-        true,
-      );
+      expect(
+        defs.some((d) => d.startsWith('CREATE UNIQUE INDEX') && d.includes(`(${dataset.key.join(', ')})`)),
+      ).toBe(true);
     }
   });
 

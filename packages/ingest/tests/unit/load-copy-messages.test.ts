@@ -15,10 +15,14 @@ describe('COPY message readers', () => {
       parseSkippedRowNotice('skipping row due to data type incompatibility at line 5 for column "g": "zz"'),
     ).toEqual({ line: 5, column: 'g', value: 'zz' });
     expect(
-      parseSkippedRowNotice('skipping row due to data type incompatibility at line 9 for column "a": "a"b\ncd"'),
+      parseSkippedRowNotice(
+        'skipping row due to data type incompatibility at line 9 for column "a": "a"b\ncd"',
+      ),
     ).toEqual({ line: 9, column: 'a', value: 'a"b\ncd' });
     expect(
-      parseSkippedRowNotice('skipping row due to data type incompatibility at line 2 for column "a": null input'),
+      parseSkippedRowNotice(
+        'skipping row due to data type incompatibility at line 2 for column "a": null input',
+      ),
     ).toEqual({ line: 2, column: 'a', value: null });
     expect(parseSkippedRowNotice('table "k" does not exist, skipping')).toBeUndefined();
   });
@@ -26,9 +30,9 @@ describe('COPY message readers', () => {
   it('read the closing skip count and the REJECT_LIMIT error', () => {
     expect(parseSkippedSummary('9 rows were skipped due to data type incompatibility')).toBe(9);
     expect(parseSkippedSummary('1 row was skipped due to data type incompatibility')).toBe(1);
-    expect(isRejectLimitError('skipped more than REJECT_LIMIT (2) rows due to data type incompatibility')).toBe(
-      true,
-    );
+    expect(
+      isRejectLimitError('skipped more than REJECT_LIMIT (2) rows due to data type incompatibility'),
+    ).toBe(true);
   });
 
   it('read line, column and value from a CONTEXT, never a whole-row echo', () => {
@@ -41,7 +45,10 @@ describe('COPY message readers', () => {
 
   it('read a unique violation key and a missing column', () => {
     expect(parseKeyDetail('Key (sku)=(A-1) already exists.')).toEqual({ columns: ['sku'], value: 'A-1' });
-    expect(parseKeyDetail('Key (a, b)=(1, 2) already exists.')).toEqual({ columns: ['a', 'b'], value: '1, 2' });
+    expect(parseKeyDetail('Key (a, b)=(1, 2) already exists.')).toEqual({
+      columns: ['a', 'b'],
+      value: '1, 2',
+    });
     expect(parseKeyDetail('Failing row contains (…).')).toBeUndefined();
     expect(parseMissingColumn('missing data for column "d"')).toBe('d');
   });

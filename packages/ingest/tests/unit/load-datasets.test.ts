@@ -15,7 +15,12 @@ import {
 import { MIGRATIONS_DIR } from '../../src/migrations.ts';
 
 const shape = (d: DatasetDefinition) =>
-  d.columns.map((c) => [c.name, c.type.kind, 'maxLength' in c.type ? c.type.maxLength : undefined, c.required]);
+  d.columns.map((c) => [
+    c.name,
+    c.type.kind,
+    'maxLength' in c.type ? c.type.maxLength : undefined,
+    c.required,
+  ]);
 
 /** SQL without comments, with runs of white space as one space. */
 const normalize = (sql: string) =>
@@ -98,8 +103,12 @@ describe('datasetProblems', () => {
     expect(bad({ key: ['nope'] })).toEqual(['dataset "x": key nope is not a declared column']);
     expect(bad({ maxRejects: -1 })).toHaveLength(1);
     expect(bad({ maxFileBytes: 0 })).toHaveLength(1);
-    expect(bad({ columns: [{ name: 'n', type: { kind: 'numeric', precision: 2, scale: 3 }, required: false }] })).toHaveLength(1);
-    expect(bad({ columns: [{ name: 'n', type: { kind: 'text', maxLength: 0 }, required: false }] })).toHaveLength(1);
+    expect(
+      bad({ columns: [{ name: 'n', type: { kind: 'numeric', precision: 2, scale: 3 }, required: false }] }),
+    ).toHaveLength(1);
+    expect(
+      bad({ columns: [{ name: 'n', type: { kind: 'text', maxLength: 0 }, required: false }] }),
+    ).toHaveLength(1);
   });
 });
 

@@ -8,7 +8,11 @@ import {
 } from '../../src/core/csv-errors.ts';
 import type { ColumnDefinition } from '../../src/datasets/index.ts';
 
-const col = (type: ColumnDefinition['type'], name = 'c'): ColumnDefinition => ({ name, type, required: false });
+const col = (type: ColumnDefinition['type'], name = 'c'): ColumnDefinition => ({
+  name,
+  type,
+  required: false,
+});
 const reason = (type: ColumnDefinition['type'], value: string | null) =>
   describeRejectedValue(col(type), 'c', value, 7).reason;
 
@@ -25,7 +29,9 @@ describe('describeRejectedValue', () => {
     expect(formatRowError(describeRejectedValue(col(numeric, 'amount'), 'amount', 'abc', 3))).toBe(
       "line 3, column amount: 'abc' is not a number",
     );
-    expect(reason(numeric, '12.345')).toBe("'12.345' has more than 2 decimal places; it would have to be rounded");
+    expect(reason(numeric, '12.345')).toBe(
+      "'12.345' has more than 2 decimal places; it would have to be rounded",
+    );
     expect(reason(numeric, '12345678901')).toBe(
       "'12345678901' is out of range (at most 10 digits before the decimal point)",
     );
@@ -35,7 +41,9 @@ describe('describeRejectedValue', () => {
 
   it('says why whole numbers, booleans, dates, timestamps and UUIDs were refused', () => {
     expect(reason({ kind: 'integer' }, '1.5')).toBe("'1.5' is not a whole number");
-    expect(reason({ kind: 'integer' }, '99999999999')).toBe("'99999999999' is out of range for a 32-bit whole number");
+    expect(reason({ kind: 'integer' }, '99999999999')).toBe(
+      "'99999999999' is out of range for a 32-bit whole number",
+    );
     expect(reason({ kind: 'bigint' }, '99999999999999999999')).toMatch(/64-bit/);
     expect(reason({ kind: 'boolean' }, 'maybe')).toBe(
       "'maybe' is not a boolean (use true/false, yes/no or 1/0)",
@@ -70,7 +78,9 @@ describe('failureMessage', () => {
 
   it('is the first error, then how many more rows were refused', () => {
     expect(failureMessage([e], 1)).toBe("line 3, column amount: 'x' is not a number");
-    expect(failureMessage([e, e], 2)).toBe("line 3, column amount: 'x' is not a number (and 1 more row refused)");
+    expect(failureMessage([e, e], 2)).toBe(
+      "line 3, column amount: 'x' is not a number (and 1 more row refused)",
+    );
     expect(failureMessage([e], 101, true)).toBe(
       "line 3, column amount: 'x' is not a number (and at least 100 more rows refused)",
     );
@@ -87,7 +97,12 @@ describe('CsvLoadError', () => {
   it('carries name, retryable, jobId and cause', () => {
     const cause = new Error('socket hang up');
     const error = new CsvLoadError('reading failed', { retryable: true, jobId: 'j', cause });
-    expect([error.name, error.retryable, error.jobId, error.cause]).toEqual(['CsvLoadError', true, 'j', cause]);
+    expect([error.name, error.retryable, error.jobId, error.cause]).toEqual([
+      'CsvLoadError',
+      true,
+      'j',
+      cause,
+    ]);
     expect(error).toBeInstanceOf(Error);
   });
 });

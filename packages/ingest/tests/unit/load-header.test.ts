@@ -47,7 +47,10 @@ describe('mapHeader', () => {
   });
 
   it('reports unknown (with a suggestion), duplicate and missing required columns together', () => {
-    const mapping = mapHeader(['transaction_id', 'amout', 'currency', 'Currency', 'occurred_at'], TRANSACTIONS);
+    const mapping = mapHeader(
+      ['transaction_id', 'amout', 'currency', 'Currency', 'occurred_at'],
+      TRANSACTIONS,
+    );
     expect(mapping.ok).toBe(false);
     if (mapping.ok) return;
     expect(mapping.errors.map((e) => [e.code, e.line, e.column, e.reason])).toEqual([

@@ -18,7 +18,8 @@ function scan(input: string | Buffer, size = Number.POSITIVE_INFINITY, maxBytes 
   for (let i = 0; i < bytes.length; i += Math.min(size, bytes.length)) {
     const step = scanner.push(bytes.subarray(i, Math.min(bytes.length, i + size)));
     out.push(...step.out);
-    if (step.problem) return { out: Buffer.concat(out).toString(), problem: step.problem, dataRecords: -1, scanner };
+    if (step.problem)
+      return { out: Buffer.concat(out).toString(), problem: step.problem, dataRecords: -1, scanner };
   }
   const step = scanner.end();
   out.push(...step.out);
@@ -120,7 +121,9 @@ describe('CsvScanner', () => {
     const r = scan('h\n1\n"a\nb\nc"\n4\n"x\ny"\n5', 3);
     const map = r.scanner.lineMap;
     // Records: 1 h, 2 "1", 3 lines 3-5, 4 line 6, 5 lines 7-8, 6 line 9.
-    expect([map.startLineOf(5), map.startLineOf(6), map.startLineOf(8), map.startLineOf(9)]).toEqual([3, 6, 7, 9]);
+    expect([map.startLineOf(5), map.startLineOf(6), map.startLineOf(8), map.startLineOf(9)]).toEqual([
+      3, 6, 7, 9,
+    ]);
     expect([1, 2, 3, 4, 5, 6].map((record) => map.startLineOfRecord(record))).toEqual([1, 2, 3, 6, 7, 9]);
     expect([5, 6, 8, 9].map((line) => map.recordOfEndLine(line))).toEqual([3, 4, 5, 6]);
     expect(map.exact).toBe(true);

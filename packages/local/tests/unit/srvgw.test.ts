@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -321,5 +321,125 @@ describe('startSampleSrvGw', () => {
     expect(Date.now() - started).toBeLessThan(1000);
     expect(await hanging).toBeInstanceOf(Error);
     await expect(fetch(`${other.url}/files/reports/2026/q3.csv`, { headers: AUTH })).rejects.toThrow();
+  });
+
+  it('splits hits into full downloads and 304s', async () => {
+    const url = `${gw.url}/files/reports/2026/q3.csv`;
+    const before = gw.stats('reports/2026/q3.csv');
+    const first = await fetch(url, { headers: AUTH });
+    const etag = first.headers.get('etag') ?? '';
+    await first.arrayBuffer();
+    await (await fetch(url, { headers: { ...AUTH, 'if-none-match': etag } })).arrayBuffer();
+    await (await fetch(url, { headers: AUTH, method: 'HEAD' })).arrayBuffer();
+    expect(gw.stats('reports/2026/q3.csv')).toEqual({
+      hits: before.hits + 3,
+      downloads: before.downloads + 1,
+      notModified: before.notModified + 1,
+    });
+  });
+});
+
+describe('startSampleSrvGw control endpoint (test-only)', () => {
+  let root: string;
+  let gw: SampleSrvGw;
+  const control = (path: string, init: RequestInit = {}) =>
+    fetch(`${gw.url}/_control${path}`, { ...init, headers: { ...AUTH, ...(init.headers ?? {}) } });
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'herald-srvgw-control-'));
+    await mkdir(join(root, 'docs'));
+    await writeFile(join(root, 'docs', 'a.txt'), 'from the root');
+    gw = await startSampleSrvGw({ root, credential: CREDENTIAL });
+  });
+
+  afterAll(async () => {
+    await gw?.close();
+    await rm(root, { recursive: true, force: true });
+  });
+
+  it('needs the credential and is not part of the files namespace', async () => {
+    const res = await fetch(`${gw.url}/_control/stats`);
+    expect(res.status).toBe(401);
+    await res.arrayBuffer();
+    const disabled = await startSampleSrvGw({ root, credential: CREDENTIAL, control: false });
+    try {
+      const off = await fetch(`${disabled.url}/_control/stats`, { headers: AUTH });
+      expect(off.status).toBe(404);
+      await off.arrayBuffer();
+    } finally {
+      await disabled.close();
+    }
+  });
+
+  it('reports per-path stats over HTTP', async () => {
+    await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).arrayBuffer();
+    const res = await control('/stats?path=docs/a.txt');
+    expect(await res.json()).toEqual({ hits: 1, downloads: 1, notModified: 0 });
+    const none = await control('/stats?path=docs/none.txt');
+    expect(await none.json()).toEqual({ hits: 0, downloads: 0, notModified: 0 });
+  });
+
+  it('tells whether any request carried a marker, refused ones included', async () => {
+    const marker = `m${Date.now().toString(36)}`;
+    const seen = async () =>
+      (await (await control(`/requests?contains=${marker}`)).json()) as { count: number };
+    expect(await seen()).toEqual({ count: 0 });
+    await raw(gw.url, `/files/../${marker}`, { headers: AUTH });
+    await (await fetch(`${gw.url}/files/${marker}.txt`)).arrayBuffer();
+    expect(await seen()).toEqual({ count: 2 });
+  });
+
+  it('sets and clears faults over HTTP, refusing malformed ones', async () => {
+    const put = await control('/faults', {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ path: 'docs/', fault: { status: 502 } }),
+    });
+    expect(put.status).toBe(204);
+    const faulted = await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH });
+    expect(faulted.status).toBe(502);
+    await faulted.arrayBuffer();
+    for (const fault of [{ status: 42 }, { hangMs: -1 }, { status: 500, hangMs: 1 }, 'x', null]) {
+      const bad = await control('/faults', { method: 'PUT', body: JSON.stringify({ path: 'docs/', fault }) });
+      expect(bad.status).toBe(400);
+      await bad.arrayBuffer();
+    }
+    expect((await control('/faults?path=docs/', { method: 'DELETE' })).status).toBe(204);
+    const ok = await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH });
+    expect(ok.status).toBe(200);
+    expect(await ok.text()).toBe('from the root');
+  });
+
+  it('serves scratch files over the root, sparse ones too, and never writes into the root', async () => {
+    const put = await control('/files/docs/a.txt', { method: 'PUT', body: 'from scratch' });
+    expect(put.status).toBe(204);
+    expect(await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).text()).toBe('from scratch');
+    const sparse = await control('/files/tmp/big.csv?size=104857600', { method: 'PUT' });
+    expect(sparse.status).toBe(204);
+    const head = await fetch(`${gw.url}/files/tmp/big.csv`, { headers: AUTH, method: 'HEAD' });
+    expect(head.headers.get('content-length')).toBe('104857600');
+    expect(await readdir(root)).toEqual(['docs']);
+    expect((await stat(join(root, 'docs', 'a.txt'))).size).toBe('from the root'.length);
+    expect((await control('/files/docs/a.txt', { method: 'DELETE' })).status).toBe(204);
+    expect(await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).text()).toBe('from the root');
+    const again = await control('/files/docs/a.txt', { method: 'DELETE' });
+    expect(again.status).toBe(404);
+    await again.arrayBuffer();
+  });
+
+  it('refuses scratch paths that leave the scratch folder', async () => {
+    for (const path of ['/_control/files/../x.txt', '/_control/files/%2e%2e/x.txt', '/_control/files/a//b']) {
+      const res = await raw(gw.url, path, { method: 'PUT', headers: AUTH });
+      expect({ path, status: res.status }).toEqual({ path, status: 400 });
+    }
+  });
+
+  it('deletes the scratch folder on close', async () => {
+    const other = await startSampleSrvGw({ root, credential: CREDENTIAL });
+    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('herald-srvgw-scratch-'));
+    await fetch(`${other.url}/_control/files/x/y.txt`, { method: 'PUT', headers: AUTH, body: 'y' });
+    await other.close();
+    const after = (await readdir(tmpdir())).filter((n) => n.startsWith('herald-srvgw-scratch-'));
+    expect(after.length).toBe(before.length - 1);
   });
 });
