@@ -94,6 +94,8 @@ export function buildDeps(config: IngestConfig): IngestDeps {
   // handlers share this process, hence a few more.
   const pool = new pg.Pool({
     connectionString: config.databaseUrl,
+    // pg asks for the password per new connection, so a rotation needs no redeploy.
+    ...(config.databaseSecretId !== undefined && { password: databasePassword(config.databaseSecretId) }),
     max: config.databasePoolMax,
     idleTimeoutMillis: 30_000,
     connectionTimeoutMillis: 10_000,
@@ -177,6 +179,22 @@ export const realSleep: Sleep = (ms, signal) =>
     signal?.addEventListener('abort', onAbort, { once: true });
   });
 
+/** Reads the rotated database password from its Secrets Manager secret (via the Lambda extension). */
+function databasePassword(secretId: string): () => Promise<string> {
+  return async () => {
+    const secret = JSON.parse(await readExtensionSecret(secretId)) as { password?: unknown };
+    if (typeof secret.password !== 'string') throw new Error('the database secret has no password field');
+    return secret.password;
+  };
+}
+
+function readExtensionSecret(secretId: string): Promise<string> {
+  return readSecretFromLambdaExtension(secretId, {
+    sessionToken: process.env.AWS_SESSION_TOKEN ?? '',
+    port: Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
+  });
+}
+
 /**
  * The SRV-GW credential, resolved ONCE per container: the plain value, or the Secrets Manager
  * secret read through the AWS Parameters and Secrets Lambda Extension (the layer must be
@@ -186,11 +204,7 @@ export const realSleep: Sleep = (ms, signal) =>
  */
 export function credentialProvider(
   source: SrvGwCredentialSource,
-  read: (secretId: string) => Promise<string> = (secretId) =>
-    readSecretFromLambdaExtension(secretId, {
-      sessionToken: process.env.AWS_SESSION_TOKEN ?? '',
-      port: Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
-    }),
+  read: (secretId: string) => Promise<string> = readExtensionSecret,
 ): () => Promise<string> {
   if (source.kind === 'plain') {
     const value = source.value;

@@ -11,6 +11,11 @@ export interface IngestConfig {
   readonly region: string;
   /** `HERALD_DATABASE_URL`: `postgres://user:password@host:port/db` (RDS Proxy on AWS). Never logged. */
   readonly databaseUrl: string;
+  /**
+   * `HERALD_DATABASE_SECRET_ID`: Secrets Manager secret (`{username, password, …}`) holding the
+   * rotated database password, read per new connection; unset locally, where the URL has it.
+   */
+  readonly databaseSecretId: string | undefined;
   /** `HERALD_DATABASE_POOL_MAX`: connections per container's pool (default 4). */
   readonly databasePoolMax: number;
   /** `HERALD_UPLOADS_BUCKET`: physical name of the uploads bucket. */
@@ -53,6 +58,7 @@ const EnvSchema = z.object({
     message: 'must be a postgres:// or postgresql:// URL',
   }),
   HERALD_DATABASE_POOL_MAX: wholeNumber(1, 50).optional(),
+  HERALD_DATABASE_SECRET_ID: z.string().min(1).optional(),
   HERALD_UPLOADS_BUCKET: required,
   HERALD_S3_ENDPOINT: httpUrl.optional(),
   HERALD_PROGRESS_INTERVAL_MS: wholeNumber(0, 60_000).optional(),
@@ -104,6 +110,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     region: e.AWS_REGION,
     databaseUrl: e.HERALD_DATABASE_URL,
     databasePoolMax: e.HERALD_DATABASE_POOL_MAX ?? 4,
+    databaseSecretId: e.HERALD_DATABASE_SECRET_ID,
     uploadsBucket: e.HERALD_UPLOADS_BUCKET,
     s3Endpoint: e.HERALD_S3_ENDPOINT,
     progress: Object.freeze({

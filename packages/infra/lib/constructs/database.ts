@@ -45,6 +45,8 @@ export interface DatabaseProps {
 }
 
 /** The database name every Herald component uses. */
+/** The database user; single-user rotation keeps the name and changes only the password. */
+export const DATABASE_USER = 'herald_admin';
 export const DATABASE_NAME = 'herald';
 
 /**
@@ -71,7 +73,7 @@ export class Database extends Construct {
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [props.securityGroups.database],
       databaseName: DATABASE_NAME,
-      credentials: Credentials.fromGeneratedSecret('herald_admin', {
+      credentials: Credentials.fromGeneratedSecret(DATABASE_USER, {
         // A URL-safe password: clients build connection strings from it.
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^',
       }),

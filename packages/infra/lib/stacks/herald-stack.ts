@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import type { HeraldConfig } from '../config.ts';
 import { Auth } from '../constructs/auth.ts';
 import { Buckets } from '../constructs/buckets.ts';
-import { DATABASE_NAME, Database } from '../constructs/database.ts';
+import { DATABASE_NAME, DATABASE_USER, Database } from '../constructs/database.ts';
 import { HeraldFunction } from '../constructs/herald-function.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { Network } from '../constructs/network.ts';
@@ -266,8 +266,9 @@ export class HeraldStack extends Stack {
       HERALD_JWKS_URI: this.auth.jwksUri,
       HERALD_CONNECTION_TTL_SECONDS: String(config.connectionTtlSeconds),
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
-      // No credentials in the URL: they are rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID).
-      HERALD_DATABASE_URL: `postgresql://${proxy}:5432/${DATABASE_NAME}?sslmode=verify-full`,
+      // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
+      // read per new connection; the user name is stable under single-user rotation.
+      HERALD_DATABASE_URL: `postgresql://${DATABASE_USER}@${proxy}:5432/${DATABASE_NAME}?sslmode=verify-full`,
       HERALD_DATABASE_SECRET_ID: this.database.secret.secretArn,
       // One container serves one invocation: the worker's COPY connection plus one for job updates.
       HERALD_DATABASE_POOL_MAX: '2',

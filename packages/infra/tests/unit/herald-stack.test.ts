@@ -876,7 +876,8 @@ describe('environment', () => {
 
   it('puts no database password in any environment', () => {
     const env = envOf('ingest/sqs-ingest');
-    expect(env.HERALD_DATABASE_URL).toBe('postgresql://token:5432/herald?sslmode=verify-full');
+    expect(env.HERALD_DATABASE_URL).toBe('postgresql://herald_admin@token:5432/herald?sslmode=verify-full');
+    expect(env.HERALD_DATABASE_SECRET_ID).toEqual(expect.anything());
     expect(JSON.stringify(s.json)).not.toMatch(/password=|:\/\/[^/@"]+:[^/@"]+@/);
   });
 });

@@ -31,8 +31,10 @@ describe('loadConfig', () => {
       HERALD_PROGRESS_INTERVAL_MS: '100',
       HERALD_PROGRESS_PERCENT_STEP: '10',
       HERALD_LOG_LEVEL: 'debug',
+      HERALD_DATABASE_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
     });
     expect(config).toMatchObject({
+      databaseSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
       s3Endpoint: 'http://127.0.0.1:4569',
       databasePoolMax: 2,
       progress: { minIntervalMs: 100, percentStep: 10 },
