@@ -1,18 +1,54 @@
 import { z } from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
+import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
+import { DEFAULT_JOB_EVENT_TTL_SECONDS, DEFAULT_PUBLISH_CONCURRENCY } from './core/publisher.ts';
 import { ConfigError } from './errors.ts';
 import type { LogLevel } from './ports.ts';
 
-/** The realtime package's validated configuration. Frozen; built once per container by `compose.ts`. */
-export interface RealtimeConfig {
+/** A Firebase service account, as far as firebase-admin's `cert()` needs it. */
+export interface FcmServiceAccount {
+  readonly projectId: string;
+  readonly clientEmail: string;
+  readonly privateKey: string;
+}
+
+/**
+ * Where pushes go. Exactly one of the push variables is set: the push outbox URL (the local
+ * stack), the service account JSON, or the id of a Secrets Manager secret holding it.
+ */
+export type PushConfig =
+  | { readonly provider: 'outbox'; readonly outboxUrl: string }
+  | { readonly provider: 'fcm'; readonly serviceAccount: FcmServiceAccount }
+  | { readonly provider: 'fcm-secret'; readonly secretId: string };
+
+/** What the publisher needs (`getPublisher()`, also in other packages' Lambdas). Frozen. */
+export interface PublisherConfig {
   /** `AWS_REGION`. */
   readonly region: string;
+  /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
+  readonly logLevel: LogLevel;
   /** `HERALD_CONNECTIONS_TABLE`: physical name of the connections table. */
   readonly connectionsTable: string;
+  /** `HERALD_DEVICES_TABLE`: physical name of the devices table. */
+  readonly devicesTable: string;
+  /** `HERALD_JOB_EVENTS_TABLE`: physical name of the job event log table. */
+  readonly jobEventsTable: string;
   /** `HERALD_DYNAMODB_ENDPOINT`: endpoint override (dynalite locally); unset on AWS. */
   readonly dynamodbEndpoint: string | undefined;
   /** `HERALD_WS_MANAGEMENT_ENDPOINT`: the `@connections` endpoint (`https://{api}.execute-api.{region}.amazonaws.com/{stage}`). */
-  readonly wsManagementEndpoint: string | undefined;
+  readonly wsManagementEndpoint: string;
+  /** `HERALD_JOB_EVENT_TTL_SECONDS`: how long the job event log keeps an event (default one day). */
+  readonly jobEventTtlSeconds: number;
+  /** `HERALD_PUBLISH_CONCURRENCY`: PostToConnection calls in flight per publish (default 32). */
+  readonly publishConcurrency: number;
+  /** `HERALD_PUSH_OUTBOX_URL` | `HERALD_FCM_SERVICE_ACCOUNT_JSON` | `HERALD_FCM_SECRET_ID`. */
+  readonly push: PushConfig;
+}
+
+/** The realtime package's validated configuration. Frozen; built once per container by `compose.ts`. */
+export interface RealtimeConfig extends PublisherConfig {
+  /** `HERALD_TICKETS_TABLE`: physical name of the one-time tickets table. */
+  readonly ticketsTable: string;
   readonly jwt: {
     /** `HERALD_JWT_ISSUER`: expected `iss`, e.g. `https://cognito-idp.{region}.amazonaws.com/{userPoolId}`. */
     readonly issuer: string;
@@ -23,8 +59,8 @@ export interface RealtimeConfig {
   };
   /** `HERALD_CONNECTION_TTL_SECONDS`: connection item lifetime, ≥ 7200. */
   readonly connectionTtlSeconds: number;
-  /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
-  readonly logLevel: LogLevel;
+  /** `HERALD_MAX_DEVICES_PER_USER`: push devices per user (default 10). */
+  readonly maxDevicesPerUser: number;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -61,30 +97,148 @@ const httpUrl = z.string().refine(
 
 const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
-const EnvSchema = z.object({
+const wholeNumber = (min: number, max: number, why = '') =>
+  z
+    .string()
+    .regex(/^\d+$/, { error: 'must be a whole number' })
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}${why}` });
+
+const ServiceAccountSchema = z
+  .string()
+  .transform((text, ctx) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      // Never echo the value: it holds a private key.
+      ctx.addIssue({ code: 'custom', message: 'must be the service account JSON file’s content' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object(
+      { project_id: z.string().min(1), client_email: z.string().min(1), private_key: z.string().min(1) },
+      { error: 'must hold project_id, client_email and private_key' },
+    ),
+  );
+
+const FIELDS = {
   AWS_REGION: required,
   HERALD_CONNECTIONS_TABLE: required,
+  HERALD_TICKETS_TABLE: required,
+  HERALD_DEVICES_TABLE: required,
+  HERALD_JOB_EVENTS_TABLE: required,
   HERALD_DYNAMODB_ENDPOINT: httpUrl.optional(),
-  HERALD_WS_MANAGEMENT_ENDPOINT: httpUrl.optional(),
+  HERALD_WS_MANAGEMENT_ENDPOINT: z.string({ error: 'is required' }).pipe(httpUrl),
   HERALD_JWT_ISSUER: required,
   HERALD_JWT_AUDIENCE: required,
   HERALD_JWKS_URI: required.refine(isAllowedJwksUri, {
     message: 'must be an https URL (http is allowed only for loopback hosts 127.0.0.1, localhost, ::1)',
   }),
-  HERALD_CONNECTION_TTL_SECONDS: z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number of seconds' })
-    .transform(Number)
-    .refine((seconds) => seconds >= MIN_CONNECTION_TTL_SECONDS, {
-      message: `must be at least ${MIN_CONNECTION_TTL_SECONDS} (API Gateway keeps a connection open up to 2 hours)`,
-    })
-    .optional(),
+  HERALD_CONNECTION_TTL_SECONDS: wholeNumber(
+    MIN_CONNECTION_TTL_SECONDS,
+    7 * 86_400,
+    ' seconds (at least 7200: API Gateway keeps a connection open up to 2 hours)',
+  ).optional(),
+  HERALD_JOB_EVENT_TTL_SECONDS: wholeNumber(600, 30 * 86_400, ' seconds').optional(),
+  HERALD_MAX_DEVICES_PER_USER: wholeNumber(1, 100).optional(),
+  HERALD_PUBLISH_CONCURRENCY: wholeNumber(1, 256).optional(),
+  HERALD_PUSH_OUTBOX_URL: httpUrl.optional(),
+  HERALD_FCM_SERVICE_ACCOUNT_JSON: ServiceAccountSchema.optional(),
+  HERALD_FCM_SECRET_ID: z.string().min(1).optional(),
   HERALD_LOG_LEVEL: z
     .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
     .optional(),
-});
+};
 
-const VARIABLES = Object.keys(EnvSchema.shape);
+type FieldName = keyof typeof FIELDS;
+
+const PUSH_VARIABLES = [
+  'HERALD_PUSH_OUTBOX_URL',
+  'HERALD_FCM_SERVICE_ACCOUNT_JSON',
+  'HERALD_FCM_SECRET_ID',
+] as const satisfies readonly FieldName[];
+
+const PUBLISHER_FIELDS = [
+  'AWS_REGION',
+  'HERALD_CONNECTIONS_TABLE',
+  'HERALD_DEVICES_TABLE',
+  'HERALD_JOB_EVENTS_TABLE',
+  'HERALD_DYNAMODB_ENDPOINT',
+  'HERALD_WS_MANAGEMENT_ENDPOINT',
+  'HERALD_JOB_EVENT_TTL_SECONDS',
+  'HERALD_PUBLISH_CONCURRENCY',
+  ...PUSH_VARIABLES,
+  'HERALD_LOG_LEVEL',
+] as const satisfies readonly FieldName[];
+
+const ALL_FIELDS = Object.keys(FIELDS) as FieldName[];
+
+type Parsed = { [K in FieldName]: z.output<(typeof FIELDS)[K]> };
+
+/** Validates the named variables; throws one ConfigError naming every problem. */
+function parse<K extends FieldName>(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly K[],
+): Pick<Parsed, K> {
+  const input: Record<string, string | undefined> = {};
+  for (const name of names) {
+    const value = env[name]?.trim();
+    input[name] = value === '' ? undefined : value;
+  }
+  const shape = Object.fromEntries(names.map((name) => [name, FIELDS[name]]));
+  const parsed = z.object(shape).safeParse(input);
+  const problems = parsed.success
+    ? []
+    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }));
+  const push = PUSH_VARIABLES.filter((name) => input[name] !== undefined);
+  if (push.length !== 1) {
+    const message =
+      push.length === 0
+        ? `or one of ${PUSH_VARIABLES.slice(1).join(', ')} is required (where pushes go)`
+        : `conflicts with ${push.slice(1).join(', ')}: set only one push variable`;
+    problems.push({ variable: push[0] ?? PUSH_VARIABLES[0], message });
+  }
+  if (problems.length > 0) {
+    const variables = [...new Set(problems.map((problem) => problem.variable))];
+    const lines = problems.map((problem) => `${problem.variable} ${problem.message}`);
+    throw new ConfigError(`Invalid @herald/realtime configuration: ${lines.join('; ')}`, variables);
+  }
+  return parsed.data as Pick<Parsed, K>;
+}
+
+function pushConfig(e: Pick<Parsed, (typeof PUSH_VARIABLES)[number]>): PushConfig {
+  if (e.HERALD_PUSH_OUTBOX_URL !== undefined) {
+    return Object.freeze({ provider: 'outbox', outboxUrl: e.HERALD_PUSH_OUTBOX_URL });
+  }
+  const account = e.HERALD_FCM_SERVICE_ACCOUNT_JSON;
+  if (account !== undefined) {
+    return Object.freeze({
+      provider: 'fcm',
+      serviceAccount: Object.freeze({
+        projectId: account.project_id,
+        clientEmail: account.client_email,
+        privateKey: account.private_key,
+      }),
+    });
+  }
+  return Object.freeze({ provider: 'fcm-secret', secretId: e.HERALD_FCM_SECRET_ID as string });
+}
+
+function publisherConfig(e: Pick<Parsed, (typeof PUBLISHER_FIELDS)[number]>): PublisherConfig {
+  return {
+    region: e.AWS_REGION,
+    logLevel: e.HERALD_LOG_LEVEL ?? 'info',
+    connectionsTable: e.HERALD_CONNECTIONS_TABLE,
+    devicesTable: e.HERALD_DEVICES_TABLE,
+    jobEventsTable: e.HERALD_JOB_EVENTS_TABLE,
+    dynamodbEndpoint: e.HERALD_DYNAMODB_ENDPOINT,
+    wsManagementEndpoint: e.HERALD_WS_MANAGEMENT_ENDPOINT,
+    jobEventTtlSeconds: e.HERALD_JOB_EVENT_TTL_SECONDS ?? DEFAULT_JOB_EVENT_TTL_SECONDS,
+    publishConcurrency: e.HERALD_PUBLISH_CONCURRENCY ?? DEFAULT_PUBLISH_CONCURRENCY,
+    push: pushConfig(e),
+  };
+}
 
 /**
  * Reads and validates the realtime configuration from an environment. Empty values count as
@@ -94,33 +248,27 @@ const VARIABLES = Object.keys(EnvSchema.shape);
  * const config = loadConfig(process.env); // only compose.ts does this
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RealtimeConfig {
-  const input: Record<string, string | undefined> = {};
-  for (const name of VARIABLES) {
-    const value = env[name]?.trim();
-    input[name] = value === '' ? undefined : value;
-  }
-  const parsed = EnvSchema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      variable: String(issue.path[0]),
-      message: issue.message,
-    }));
-    const variables = [...new Set(problems.map((problem) => problem.variable))];
-    const lines = problems.map((problem) => `${problem.variable} ${problem.message}`);
-    throw new ConfigError(`Invalid @herald/realtime configuration: ${lines.join('; ')}`, variables);
-  }
-  const e = parsed.data;
+  const e = parse(env, ALL_FIELDS);
   return Object.freeze({
-    region: e.AWS_REGION,
-    logLevel: e.HERALD_LOG_LEVEL ?? 'info',
-    connectionsTable: e.HERALD_CONNECTIONS_TABLE,
-    dynamodbEndpoint: e.HERALD_DYNAMODB_ENDPOINT,
-    wsManagementEndpoint: e.HERALD_WS_MANAGEMENT_ENDPOINT,
+    ...publisherConfig(e),
+    ticketsTable: e.HERALD_TICKETS_TABLE,
     jwt: Object.freeze({
       issuer: e.HERALD_JWT_ISSUER,
       audience: e.HERALD_JWT_AUDIENCE,
       jwksUri: e.HERALD_JWKS_URI,
     }),
     connectionTtlSeconds: e.HERALD_CONNECTION_TTL_SECONDS ?? DEFAULT_CONNECTION_TTL_SECONDS,
+    maxDevicesPerUser: e.HERALD_MAX_DEVICES_PER_USER ?? DEFAULT_MAX_DEVICES_PER_USER,
   });
+}
+
+/**
+ * Reads only what the publisher needs, for Lambdas of other packages that publish events
+ * (`getPublisher()`): no JWT or tickets variables.
+ *
+ * @example
+ * const config = loadPublisherConfig(process.env);
+ */
+export function loadPublisherConfig(env: Readonly<Record<string, string | undefined>>): PublisherConfig {
+  return Object.freeze(publisherConfig(parse(env, PUBLISHER_FIELDS)));
 }

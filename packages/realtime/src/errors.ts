@@ -69,3 +69,69 @@ export class ConnectionStoreError extends RealtimeError {
     this.connectionId = options.connectionId;
   }
 }
+
+/** Which table a {@link StoreError} is about. */
+export type StoreName = 'tickets' | 'devices' | 'jobEvents' | 'subscriptions';
+
+/** A tickets, devices, job-event-log or subscriptions operation failed; `retryable` for throttling and server errors. */
+export class StoreError extends RealtimeError {
+  readonly store: StoreName;
+
+  constructor(store: StoreName, message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause, retryable: options.retryable ?? false });
+    this.name = 'StoreError';
+    this.store = store;
+  }
+}
+
+/**
+ * The `@connections` API answered 410 Gone: the connection no longer exists (the client left
+ * without `$disconnect`, or API Gateway closed it). Its item must be deleted, and only its item.
+ */
+export class ConnectionGoneError extends RealtimeError {
+  readonly connectionId: string;
+
+  constructor(connectionId: string, options: { cause?: unknown } = {}) {
+    super(`connection ${connectionId} is gone`, { cause: options.cause, retryable: false });
+    this.name = 'ConnectionGoneError';
+    this.connectionId = connectionId;
+  }
+}
+
+/** PostToConnection failed for another reason; `retryable` for 429, throttling, 5xx and network errors. */
+export class PostToConnectionError extends RealtimeError {
+  readonly connectionId: string;
+  /** HTTP status of the answer, when there was one. */
+  readonly statusCode: number | undefined;
+
+  constructor(
+    connectionId: string,
+    message: string,
+    options: { cause?: unknown; retryable?: boolean; statusCode?: number } = {},
+  ) {
+    super(message, { cause: options.cause, retryable: options.retryable ?? false });
+    this.name = 'PostToConnectionError';
+    this.connectionId = connectionId;
+    this.statusCode = options.statusCode;
+  }
+}
+
+/** The push provider (FCM, or the local outbox) could not be asked; `retryable` when transient. */
+export class PushError extends RealtimeError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause, retryable: options.retryable ?? false });
+    this.name = 'PushError';
+  }
+}
+
+/**
+ * A secret could not be read (the Parameters and Secrets extension is unreachable, refused, or
+ * answered without a `SecretString`); `retryable` when the extension or Secrets Manager may
+ * answer later. The message never contains the secret.
+ */
+export class SecretUnavailableError extends RealtimeError {
+  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
+    super(message, { cause: options.cause, retryable: options.retryable ?? false });
+    this.name = 'SecretUnavailableError';
+  }
+}

@@ -47,6 +47,21 @@ export interface CognitoHttpEvent {
     readonly requestId?: string;
     readonly authorizer?: { readonly claims?: Readonly<Record<string, unknown>> | null } | null;
   };
+  readonly body?: string | null;
+  readonly isBase64Encoded?: boolean;
+  /** URL-decoded path parameters (`{token}`), `null` when the route has none. */
+  readonly pathParameters?: Readonly<Record<string, string | undefined>> | null;
+}
+
+/** An SNS notification delivered to a subscribed Lambda (`aws-lambda`'s `SNSEvent`, the parts read). */
+export interface SnsEvent {
+  readonly Records: readonly {
+    readonly Sns: {
+      readonly MessageId?: string;
+      readonly TopicArn?: string;
+      readonly Message: string;
+    };
+  }[];
 }
 
 /** A REST proxy integration response. */
@@ -68,4 +83,15 @@ export function jsonResponse(statusCode: number, body: unknown): HttpResponse {
     headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
     body: JSON.stringify(body),
   };
+}
+
+/**
+ * The JSON body of a REST event as text (API Gateway base64-encodes bodies it treats as binary),
+ * or `undefined` when there is none.
+ */
+export function requestBodyText(
+  event: Pick<CognitoHttpEvent, 'body' | 'isBase64Encoded'>,
+): string | undefined {
+  if (event.body === undefined || event.body === null || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }

@@ -1,26 +1,60 @@
 /**
  * `@herald/realtime`: the WebSocket side of Herald. Lambda entry points are the subpath
  * exports `@herald/realtime/handlers/<name>`; this is the library surface around them.
+ * Other packages notify users with `getPublisher().publish(userId, event, options)`.
  */
 export {
   DynamoConnectionStore,
   type DynamoConnectionStoreOptions,
 } from './adapters/dynamo-connection-store.ts';
+export { DynamoDeviceStore, type DynamoDeviceStoreOptions } from './adapters/dynamo-device-store.ts';
+export { DynamoJobEventLog, type DynamoJobEventLogOptions } from './adapters/dynamo-job-event-log.ts';
+export {
+  DynamoSubscriptionStore,
+  type DynamoSubscriptionStoreOptions,
+} from './adapters/dynamo-subscription-store.ts';
+export { DynamoTicketStore, type DynamoTicketStoreOptions } from './adapters/dynamo-ticket-store.ts';
+export {
+  FcmPushSender,
+  type FcmPushSenderOptions,
+  type MulticastMessaging,
+  PRUNABLE_FCM_ERROR_CODES,
+} from './adapters/fcm-push-sender.ts';
 export {
   HttpJwksFetcher,
   JwtTokenVerifier,
   type JwtTokenVerifierOptions,
 } from './adapters/jwt-token-verifier.ts';
 export {
+  type LambdaExtensionSecretOptions,
+  readSecretFromLambdaExtension,
+} from './adapters/lambda-extension-secret.ts';
+export {
+  ManagementApiConnectionPoster,
+  type ManagementApiConnectionPosterOptions,
+} from './adapters/management-api-connection-poster.ts';
+export { OutboxPushSender, type OutboxPushSenderOptions } from './adapters/outbox-push-sender.ts';
+export {
   buildDeps,
+  buildPublisherDeps,
   type DepsProvider,
   getDeps,
+  getPublisher,
   type RealtimeDeps,
   resetDeps,
   systemClock,
 } from './compose.ts';
-export { isAllowedJwksUri, loadConfig, type RealtimeConfig } from './config.ts';
+export {
+  type FcmServiceAccount,
+  isAllowedJwksUri,
+  loadConfig,
+  loadPublisherConfig,
+  type PublisherConfig,
+  type PushConfig,
+  type RealtimeConfig,
+} from './config.ts';
 export { type AuthorizerPolicy, allowConnect } from './core/authorizer-policy.ts';
+export { type BackoffPolicy, DEFAULT_POST_BACKOFF, fullJitterDelay } from './core/backoff.ts';
 export {
   DEFAULT_CONNECTION_TTL_SECONDS,
   isConnectionLive,
@@ -28,7 +62,19 @@ export {
   newConnection,
 } from './core/connection.ts';
 export { type Credential, extractCredential } from './core/credentials.ts';
+export { DEFAULT_MAX_DEVICES_PER_USER, DEVICE_TTL_SECONDS, newDevice } from './core/devices.ts';
 export { identityFromClaims, parseGroups } from './core/identity.ts';
+export {
+  createPublisher,
+  DEFAULT_JOB_EVENT_TTL_SECONDS,
+  DEFAULT_PUBLISH_CONCURRENCY,
+  type Publisher,
+  type PublisherDeps,
+  type PublishOptions,
+  type PublishResult,
+} from './core/publisher.ts';
+export { pushMessageFor } from './core/push-message.ts';
+export { planReplay } from './core/replay.ts';
 export {
   chooseSubprotocol,
   HERALD_SUBPROTOCOL,
@@ -36,23 +82,50 @@ export {
   tokenFromSubprotocols,
 } from './core/subprotocol.ts';
 export {
+  MAX_SUBSCRIPTIONS_PER_CONNECTION,
+  subscriptionKey,
+  TOPICS,
+  wantsEvent,
+} from './core/subscriptions.ts';
+export { hashTicket, type IssuedTicket, issueTicket, redeemTicket, TICKET_BYTES } from './core/tickets.ts';
+export {
   AuthenticationError,
   type AuthenticationFailure,
   ConfigError,
+  ConnectionGoneError,
   ConnectionStoreError,
   IdentityProviderUnavailableError,
+  PostToConnectionError,
+  PushError,
   RealtimeError,
+  SecretUnavailableError,
+  StoreError,
+  type StoreName,
 } from './errors.ts';
 export type * from './events.ts';
 export { createJsonLogger } from './log.ts';
 export type {
+  AddSubscriptionResult,
   Clock,
+  ConnectionPoster,
   ConnectionRecord,
   ConnectionStore,
+  DeviceRecord,
+  DeviceStore,
   Identity,
+  JobEventLog,
+  JobLogHead,
   LogFields,
+  LoggedJobEvent,
   Logger,
   LogLevel,
+  PushMessage,
+  PushOutcome,
+  PushSender,
+  RegisterDeviceOutcome,
+  SubscriptionStore,
+  TicketRecord,
+  TicketStore,
   TokenVerifier,
 } from './ports.ts';
 export * from './tables.ts';

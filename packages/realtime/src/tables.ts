@@ -48,7 +48,51 @@ export const CONNECTIONS_TABLE: TableDefinition = {
   ttlAttribute: 'expiresAt',
 };
 
-export const TABLES: readonly TableDefinition[] = [CONNECTIONS_TABLE];
+/**
+ * One-time `$connect` tickets, keyed by the SHA-256 of the ticket (the ticket itself is never
+ * stored). Redeemed by a conditional delete, so each ticket admits at most one connection.
+ */
+export const TICKETS_TABLE: TableDefinition = {
+  id: 'Tickets',
+  baseName: 'tickets',
+  partitionKey: { name: 'ticketHash', type: 'S' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * Push devices: one item per (user, FCM token). Read per user on the base table (strongly
+ * consistent, for the cap); `byToken` finds other users holding the same token, so a device
+ * that changes hands stops receiving the previous user's pushes.
+ */
+export const DEVICES_TABLE: TableDefinition = {
+  id: 'Devices',
+  baseName: 'devices',
+  partitionKey: { name: 'userId', type: 'S' },
+  sortKey: { name: 'token', type: 'S' },
+  globalSecondaryIndexes: [{ indexName: 'byToken', partitionKey: { name: 'token', type: 'S' } }],
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * The job event log: every published job event, keyed by job and `seq`, kept for a day (TTL) so
+ * `resume` can replay what a client missed. Each item records the job's owner. ADR 003.
+ */
+export const JOB_EVENTS_TABLE: TableDefinition = {
+  id: 'JobEvents',
+  baseName: 'job-events',
+  partitionKey: { name: 'jobId', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+};
+
+export const TABLES: readonly TableDefinition[] = [
+  CONNECTIONS_TABLE,
+  TICKETS_TABLE,
+  DEVICES_TABLE,
+  JOB_EVENTS_TABLE,
+];
 
 /** The physical name of a table under a deployment or test prefix. */
 export function tableName(def: TableDefinition, prefix: string): string {

@@ -1,7 +1,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { handleOutboxRequest, PushOutbox, type RecordedPush } from '../../src/push-outbox.ts';
+import {
+  handleOutboxRequest,
+  INVALID_TOKEN_PREFIX,
+  PushOutbox,
+  type RecordedPush,
+  type SendOutcome,
+  UNREGISTERED_TOKEN_PREFIX,
+} from '../../src/push-outbox.ts';
 
 const push = (userId: string, title: string, tokens: string[] = ['tok-1']) => ({
   userId,
@@ -68,6 +75,33 @@ describe('PushOutbox', () => {
     expect(Object.isFrozen(listed[0])).toBe(true);
   });
 
+  it('sends a multicast as FCM would: per-token results, recording only accepted tokens', () => {
+    const outbox = new PushOutbox();
+    const gone = `${UNREGISTERED_TOKEN_PREFIX}1`;
+    const bogus = `${INVALID_TOKEN_PREFIX}2`;
+    const outcome = outbox.send(push('alice', 'done', ['t1', gone, 't2', bogus]));
+    expect(outcome.successCount).toBe(2);
+    expect(outcome.failureCount).toBe(2);
+    expect(outcome.responses.map((r) => (r.success ? 'ok' : r.error.code))).toEqual([
+      'ok',
+      'messaging/registration-token-not-registered',
+      'ok',
+      'messaging/invalid-registration-token',
+    ]);
+    const [recorded] = outbox.list();
+    expect(recorded?.tokens).toEqual(['t1', 't2']);
+    expect(outcome.responses.filter((r) => r.success).map((r) => r.success && r.messageId)).toEqual(
+      recorded?.messageIds,
+    );
+  });
+
+  it('records nothing when no token is accepted, and refuses what FCM refuses', () => {
+    const outbox = new PushOutbox();
+    expect(outbox.send(push('alice', 'x', [`${UNREGISTERED_TOKEN_PREFIX}a`])).successCount).toBe(0);
+    expect(outbox.list()).toEqual([]);
+    expect(() => outbox.send(push('alice', 'x', []))).toThrow(RangeError);
+  });
+
   it('clears', () => {
     const outbox = new PushOutbox();
     outbox.record(push('alice', 'x'));
@@ -121,9 +155,42 @@ describe('handleOutboxRequest', () => {
     const sub = await fetch(`${url}/_local/pushes/123`);
     expect(sub.status).toBe(404);
     await sub.arrayBuffer();
-    const post = await fetch(`${url}/_local/pushes`, { method: 'POST', body: '{}' });
-    expect(post.status).toBe(405);
-    expect(post.headers.get('allow')).toBe('GET, HEAD');
-    await post.arrayBuffer();
+    const put = await fetch(`${url}/_local/pushes`, { method: 'PUT', body: '{}' });
+    expect(put.status).toBe(405);
+    expect(put.headers.get('allow')).toBe('GET, HEAD, POST');
+    await put.arrayBuffer();
+  });
+
+  it('takes POST /_local/pushes, answers like sendEachForMulticast and lists the push', async () => {
+    outbox.clear();
+    const res = await fetch(`${url}/_local/pushes`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...push('carol', 'c1', ['t1', `${UNREGISTERED_TOKEN_PREFIX}x`]),
+        data: { seq: '2' },
+      }),
+    });
+    expect(res.status).toBe(200);
+    const outcome = (await res.json()) as SendOutcome;
+    expect(outcome).toMatchObject({ successCount: 1, failureCount: 1 });
+    expect(outcome.responses[1]).toEqual({
+      success: false,
+      error: { code: 'messaging/registration-token-not-registered', message: expect.any(String) },
+    });
+    const listed = (await (await fetch(`${url}/_local/pushes?userId=carol`)).json()) as RecordedPush[];
+    expect(listed).toMatchObject([{ userId: 'carol', tokens: ['t1'], data: { seq: '2' } }]);
+  });
+
+  it.each([
+    ['not JSON', 'hello', 400],
+    ['no tokens', JSON.stringify({ userId: 'u', tokens: [], notification: { title: 't', body: 'b' } }), 400],
+    ['no notification', JSON.stringify({ userId: 'u', tokens: ['t'] }), 400],
+    ['numeric data', JSON.stringify({ ...push('u', 't'), data: { n: 1 } }), 400],
+    ['an oversize body', 'x'.repeat(70 * 1024), 413],
+  ])('refuses a POST with %s', async (_name, body, status) => {
+    const res = await fetch(`${url}/_local/pushes`, { method: 'POST', body });
+    expect(res.status).toBe(status);
+    expect(await res.json()).toMatchObject({ error: expect.any(String) });
   });
 });

@@ -3,6 +3,7 @@ import { isConnectionLive } from '../core/connection.ts';
 import { ConnectionStoreError } from '../errors.ts';
 import type { ConnectionRecord, ConnectionStore } from '../ports.ts';
 import { CONNECTIONS_TABLE } from '../tables.ts';
+import { awsErrorName, isRetryableAwsError } from './aws-errors.ts';
 
 /** Options of {@link DynamoConnectionStore}. */
 export interface DynamoConnectionStoreOptions {
@@ -35,12 +36,19 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async put(connection: ConnectionRecord): Promise<void> {
-    const { connectionId, userId, connectedAt, expiresAt } = connection;
+    const { connectionId, userId, connectedAt, expiresAt, subscriptions = [] } = connection;
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { connectionId, userId, connectedAt, expiresAt },
+          Item: {
+            connectionId,
+            userId,
+            connectedAt,
+            expiresAt,
+            // DynamoDB has no empty sets: no subscriptions, no attribute.
+            ...(subscriptions.length > 0 && { subs: new Set(subscriptions) }),
+          },
         }),
       );
     } catch (error) {
@@ -90,28 +98,21 @@ export class DynamoConnectionStore implements ConnectionStore {
 }
 
 function toConnection(item: Record<string, unknown>): ConnectionRecord | undefined {
-  const { connectionId, userId, connectedAt, expiresAt } = item;
+  const { connectionId, userId, connectedAt, expiresAt, subs } = item;
   if (typeof connectionId !== 'string' || typeof userId !== 'string') return undefined;
   if (typeof connectedAt !== 'number' || typeof expiresAt !== 'number') return undefined;
-  return { connectionId, userId, connectedAt, expiresAt };
+  // `subs` is a string set (the document client reads it as a Set); absent when empty.
+  const subscriptions = subs instanceof Set ? [...subs].filter((s) => typeof s === 'string').sort() : [];
+  return subscriptions.length === 0
+    ? { connectionId, userId, connectedAt, expiresAt }
+    : { connectionId, userId, connectedAt, expiresAt, subscriptions };
 }
 
-const RETRYABLE_NAMES = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'TimeoutError',
-]);
-
 function storeError(operation: string, error: unknown, connectionId?: string): ConnectionStoreError {
-  const meta = (error ?? {}) as { name?: unknown; $fault?: unknown; $retryable?: unknown };
-  const name = typeof meta.name === 'string' ? meta.name : 'Error';
-  const retryable = RETRYABLE_NAMES.has(name) || meta.$fault === 'server' || meta.$retryable !== undefined;
+  const name = awsErrorName(error);
   return new ConnectionStoreError(`connections table ${operation} failed (${name})`, {
     cause: error,
-    retryable,
+    retryable: isRetryableAwsError(error),
     ...(connectionId === undefined ? {} : { connectionId }),
   });
 }

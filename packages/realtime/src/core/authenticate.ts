@@ -1,30 +1,28 @@
-import { AuthenticationError } from '../errors.ts';
-import type { Identity, TokenVerifier } from '../ports.ts';
+import type { Identity, TicketStore, TokenVerifier } from '../ports.ts';
 import type { Credential } from './credentials.ts';
+import { redeemTicket } from './tickets.ts';
 
 /** What {@link authenticate} needs. */
 export interface AuthenticatePorts {
   readonly tokens: TokenVerifier;
+  readonly tickets: TicketStore;
+  /** Epoch milliseconds, for ticket expiry. */
+  readonly now: number;
 }
 
 /**
- * The identity behind a `$connect` credential.
+ * The identity behind a `$connect` credential: a one-time ticket is redeemed (consumed), a JWT
+ * is verified.
  *
  * @throws AuthenticationError when the credential is not acceptable.
  * @example
- * const identity = await authenticate({ kind: 'jwt', token }, { tokens });
+ * const identity = await authenticate({ kind: 'ticket', ticket }, { tokens, tickets, now: Date.now() });
  */
 export async function authenticate(credential: Credential, ports: AuthenticatePorts): Promise<Identity> {
   switch (credential.kind) {
     case 'jwt':
       return ports.tokens.verify(credential.token);
     case 'ticket':
-      // SEAM for the realtime issue: redeem the one-time ticket here through a `TicketStore`
-      // port (single use: consumed by a conditional delete; expires in about a minute). Until
-      // that exists a ticket is refused — accepting it unchecked would admit anyone.
-      throw new AuthenticationError(
-        'unsupported',
-        'ticket credentials are not supported by this server version',
-      );
+      return redeemTicket(credential.ticket, { tickets: ports.tickets, now: ports.now });
   }
 }

@@ -5,10 +5,13 @@ import { extractCredential } from '../core/credentials.ts';
 import { AuthenticationError } from '../errors.ts';
 import type { WsAuthorizerEvent } from '../events.ts';
 
-/** Builds the `$connect` REQUEST authorizer. Credentials never reach a log line. */
-export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'log'>) {
+/**
+ * Builds the `$connect` REQUEST authorizer: a one-time ticket (`?ticket=`, consumed here) or a
+ * Cognito JWT offered as a subprotocol. Credentials never reach a log line.
+ */
+export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'tickets' | 'clock' | 'log'>) {
   return async (event: WsAuthorizerEvent): Promise<AuthorizerPolicy> => {
-    const { tokens, log } = deps();
+    const { tokens, tickets, clock, log } = deps();
     const logger = log.child({
       requestId: event.requestContext?.requestId,
       connectionId: event.requestContext?.connectionId,
@@ -16,7 +19,7 @@ export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'log'>) {
     const credential = extractCredential(event);
     try {
       if (credential === undefined) throw new AuthenticationError('missing', 'no credential was offered');
-      const identity = await authenticate(credential, { tokens });
+      const identity = await authenticate(credential, { tokens, tickets, now: clock.now() });
       logger.log('info', 'connection authorized', {
         userId: identity.userId,
         credentialKind: credential.kind,
@@ -28,7 +31,7 @@ export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'log'>) {
         // This exact message is what API Gateway turns into a 401 for the client.
         throw new Error('Unauthorized');
       }
-      // Not a verdict on the credential (e.g. JWKS unreachable): fail (500) so the client retries.
+      // Not a verdict on the credential (JWKS or tickets table unreachable): fail (500) so the client retries.
       logger.log('error', 'authorizer failed', { error });
       throw error;
     }

@@ -1,23 +1,42 @@
 import { encodeServerFrame } from '@herald/protocol';
 import { type DepsProvider, getDeps } from '../compose.ts';
-import { replyToClientFrame } from '../core/client-frames.ts';
-import type { WsMessageEvent, WsResponse } from '../events.ts';
+import { respondToClientFrame } from '../core/client-frames.ts';
+import { identityFromAuthorizerContext } from '../core/identity.ts';
+import type { WsConnectEvent, WsResponse } from '../events.ts';
+
+/** `$default` events carry the `$connect` authorizer's context, as `$connect` does. */
+type WsDefaultEvent = WsConnectEvent & { readonly body?: string | null; readonly isBase64Encoded?: boolean };
 
 /**
- * Builds the `$default` handler: answers each client frame with one server frame in the
- * response body (API Gateway sends it back to the sender when the route has a route response).
+ * Builds the `$default` handler: `ping`, `subscribe` / `unsubscribe`, `resume`. A direct answer
+ * goes back in the response body (API Gateway sends it to the sender when the route has a
+ * route response); `resume` posts its replay and `resumed` through `@connections` instead, so
+ * they arrive in order.
  */
-export function makeWsDefaultHandler(deps: DepsProvider<'clock' | 'log'>) {
-  return async (event: WsMessageEvent): Promise<WsResponse> => {
-    const { clock, log } = deps();
+export function makeWsDefaultHandler(
+  deps: DepsProvider<'subscriptions' | 'eventLog' | 'poster' | 'clock' | 'log'>,
+) {
+  return async (event: WsDefaultEvent): Promise<WsResponse> => {
+    const { subscriptions, eventLog, poster, clock, log } = deps();
+    const { connectionId, requestId, authorizer } = event.requestContext;
+    const logger = log.child({ requestId, connectionId });
+    const identity = identityFromAuthorizerContext(authorizer);
+    if (identity === undefined) {
+      logger.log('error', '$default without an authorizer identity (deployed without the authorizer?)');
+      return { statusCode: 401 };
+    }
     const body = event.body ?? '';
     const raw = event.isBase64Encoded ? new Uint8Array(Buffer.from(body, 'base64')) : body;
-    const frame = replyToClientFrame(raw, clock.now());
-    if (frame.type === 'error') {
-      const { connectionId, requestId } = event.requestContext;
-      log.log('info', 'client frame refused', { requestId, connectionId, code: frame.error.code });
-    }
-    return { statusCode: 200, body: encodeServerFrame(frame) };
+    const ctx = { connectionId, userId: identity.userId, now: clock.now() };
+    const { reply, action, failure } = await respondToClientFrame(raw, ctx, {
+      subscriptions,
+      eventLog,
+      poster,
+    });
+    if (failure !== undefined) logger.log('error', 'client frame failed', { action, error: failure });
+    else if (reply?.type === 'error')
+      logger.log('info', 'client frame refused', { action, code: reply.error.code });
+    return reply === undefined ? { statusCode: 200 } : { statusCode: 200, body: encodeServerFrame(reply) };
   };
 }
 

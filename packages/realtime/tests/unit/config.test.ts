@@ -1,10 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { isAllowedJwksUri, loadConfig } from '../../src/config.ts';
+import { isAllowedJwksUri, loadConfig, loadPublisherConfig } from '../../src/config.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const VALID = {
   AWS_REGION: 'eu-west-1',
   HERALD_CONNECTIONS_TABLE: 'herald-connections',
+  HERALD_TICKETS_TABLE: 'herald-tickets',
+  HERALD_DEVICES_TABLE: 'herald-devices',
+  HERALD_JOB_EVENTS_TABLE: 'herald-job-events',
+  HERALD_WS_MANAGEMENT_ENDPOINT: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
+  HERALD_FCM_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:herald/fcm',
   HERALD_JWT_ISSUER: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test',
   HERALD_JWT_AUDIENCE: 'app-client-1',
   HERALD_JWKS_URI: 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_Test/.well-known/jwks.json',
@@ -26,10 +31,17 @@ describe('loadConfig', () => {
       region: 'eu-west-1',
       logLevel: 'info',
       connectionsTable: 'herald-connections',
+      ticketsTable: 'herald-tickets',
+      devicesTable: 'herald-devices',
+      jobEventsTable: 'herald-job-events',
       dynamodbEndpoint: undefined,
-      wsManagementEndpoint: undefined,
+      wsManagementEndpoint: 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod',
       jwt: { issuer: VALID.HERALD_JWT_ISSUER, audience: 'app-client-1', jwksUri: VALID.HERALD_JWKS_URI },
       connectionTtlSeconds: 10_800,
+      jobEventTtlSeconds: 86_400,
+      maxDevicesPerUser: 10,
+      publishConcurrency: 32,
+      push: { provider: 'fcm-secret', secretId: VALID.HERALD_FCM_SECRET_ID },
     });
   });
 
@@ -41,7 +53,10 @@ describe('loadConfig', () => {
       HERALD_JWT_ISSUER: 'http://127.0.0.1:45003',
       HERALD_JWKS_URI: 'http://127.0.0.1:45003/.well-known/jwks.json',
       HERALD_CONNECTION_TTL_SECONDS: '7200',
+      HERALD_FCM_SECRET_ID: undefined,
+      HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:45004/_local/pushes',
     });
+    expect(config.push).toEqual({ provider: 'outbox', outboxUrl: 'http://127.0.0.1:45004/_local/pushes' });
     expect(config.dynamodbEndpoint).toBe('http://127.0.0.1:45001');
     expect(config.wsManagementEndpoint).toBe('http://127.0.0.1:45002/local');
     expect(config.jwt.jwksUri).toBe('http://127.0.0.1:45003/.well-known/jwks.json');
@@ -64,9 +79,14 @@ describe('loadConfig', () => {
     expect(error.variables).toEqual([
       'AWS_REGION',
       'HERALD_CONNECTIONS_TABLE',
+      'HERALD_TICKETS_TABLE',
+      'HERALD_DEVICES_TABLE',
+      'HERALD_JOB_EVENTS_TABLE',
+      'HERALD_WS_MANAGEMENT_ENDPOINT',
       'HERALD_JWT_ISSUER',
       'HERALD_JWT_AUDIENCE',
       'HERALD_JWKS_URI',
+      'HERALD_PUSH_OUTBOX_URL',
     ]);
     expect(error.message).toContain('HERALD_JWKS_URI is required');
   });
@@ -98,6 +118,71 @@ describe('loadConfig', () => {
   it('refuses an endpoint override that is not an http(s) URL', () => {
     const error = configError({ ...VALID, HERALD_DYNAMODB_ENDPOINT: '127.0.0.1:8000' });
     expect(error.variables).toEqual(['HERALD_DYNAMODB_ENDPOINT']);
+  });
+  it('reads the FCM service account JSON and never echoes it in an error', () => {
+    const account = {
+      project_id: 'p-1',
+      client_email: 'fcm@p-1.iam',
+      private_key: '-----BEGIN PRIVATE KEY-----x',
+    };
+    const env = { ...VALID, HERALD_FCM_SECRET_ID: undefined };
+    const config = loadConfig({ ...env, HERALD_FCM_SERVICE_ACCOUNT_JSON: JSON.stringify(account) });
+    expect(config.push).toEqual({
+      provider: 'fcm',
+      serviceAccount: {
+        projectId: 'p-1',
+        clientEmail: 'fcm@p-1.iam',
+        privateKey: '-----BEGIN PRIVATE KEY-----x',
+      },
+    });
+    for (const bad of ['{"private_key":"-----BEGIN PRIVATE KEY-----y"}', 'PRIVATE KEY-----z']) {
+      const error = configError({ ...env, HERALD_FCM_SERVICE_ACCOUNT_JSON: bad });
+      expect(error.variables).toEqual(['HERALD_FCM_SERVICE_ACCOUNT_JSON']);
+      expect(error.message).not.toContain('PRIVATE KEY');
+    }
+  });
+
+  it('wants exactly one push variable', () => {
+    const none = configError({ ...VALID, HERALD_FCM_SECRET_ID: undefined });
+    expect(none.variables).toEqual(['HERALD_PUSH_OUTBOX_URL']);
+    expect(none.message).toContain('HERALD_FCM_SERVICE_ACCOUNT_JSON, HERALD_FCM_SECRET_ID is required');
+    const two = configError({ ...VALID, HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:1/_local/pushes' });
+    expect(two.message).toContain('HERALD_PUSH_OUTBOX_URL conflicts with HERALD_FCM_SECRET_ID');
+  });
+
+  it.each([
+    ['HERALD_JOB_EVENT_TTL_SECONDS', '60'],
+    ['HERALD_MAX_DEVICES_PER_USER', '0'],
+    ['HERALD_PUBLISH_CONCURRENCY', '1000'],
+    ['HERALD_PUBLISH_CONCURRENCY', 'many'],
+  ])('refuses %s=%s', (name, value) => {
+    expect(configError({ ...VALID, [name]: value }).variables).toEqual([name]);
+  });
+});
+
+describe('loadPublisherConfig', () => {
+  it('needs only the publisher’s variables (no JWT, no tickets table)', () => {
+    const { HERALD_JWT_ISSUER, HERALD_JWT_AUDIENCE, HERALD_JWKS_URI, HERALD_TICKETS_TABLE, ...publisherEnv } =
+      VALID;
+    const config = loadPublisherConfig({ ...publisherEnv, HERALD_PUBLISH_CONCURRENCY: '8' });
+    expect(config).toMatchObject({ connectionsTable: 'herald-connections', publishConcurrency: 8 });
+    expect(config).not.toHaveProperty('jwt');
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('names the missing publisher variables', () => {
+    expect(() => loadPublisherConfig({})).toThrow(ConfigError);
+    try {
+      loadPublisherConfig({ AWS_REGION: 'x' });
+    } catch (error) {
+      expect((error as ConfigError).variables).toEqual([
+        'HERALD_CONNECTIONS_TABLE',
+        'HERALD_DEVICES_TABLE',
+        'HERALD_JOB_EVENTS_TABLE',
+        'HERALD_WS_MANAGEMENT_ENDPOINT',
+        'HERALD_PUSH_OUTBOX_URL',
+      ]);
+    }
   });
 });
 

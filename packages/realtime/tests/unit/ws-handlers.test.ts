@@ -1,14 +1,17 @@
 import { describe, expect, it } from 'vitest';
+import { issueTicket } from '../../src/core/tickets.ts';
 import {
   AuthenticationError,
   ConnectionStoreError,
   IdentityProviderUnavailableError,
+  StoreError,
 } from '../../src/errors.ts';
 import { makeWsAuthorizeHandler } from '../../src/handlers/ws-authorize.ts';
 import { makeWsConnectHandler } from '../../src/handlers/ws-connect.ts';
 import { makeWsDefaultHandler } from '../../src/handlers/ws-default.ts';
 import { makeWsDisconnectHandler } from '../../src/handlers/ws-disconnect.ts';
-import { fakeDeps } from '../fakes/fake-deps.ts';
+import { countingBytes, fakeDeps } from '../fakes/fake-deps.ts';
+import { events, JOB_A } from '../helpers/events.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2lnbmF0dXJl';
 const METHOD_ARN = 'arn:aws:execute-api:eu-west-1:123456789012:abc123/prod/$connect';
@@ -64,17 +67,51 @@ describe('ws-authorize handler', () => {
     expect(f.logs.text).not.toContain(JWT);
   });
 
-  it('refuses a ticket: redeeming tickets is not built yet, and it must not be faked', async () => {
+  it('admits a valid ticket once, as its user, without asking the token verifier', async () => {
     const f = fakeDeps();
-    f.tokens.accept(JWT, ada);
-    // Even a verifier that would accept the ticket's text as a token must not be asked.
-    f.tokens.accept('tkt-123', ada);
+    const { ticket, record } = issueTicket({ identity: ada, now: f.clock.now(), randomBytes: countingBytes });
+    await f.tickets.put(record);
     const handler = makeWsAuthorizeHandler(f.provide);
-    const event = authorizerEvent({ 'Sec-WebSocket-Protocol': `herald.v1, ${JWT}` }, { ticket: 'tkt-123' });
-    await expect(handler(event)).rejects.toThrow(/^Unauthorized$/);
-    expect(f.logs.entries.at(-1)).toMatchObject({ reason: 'unsupported', credentialKind: 'ticket' });
+    const policy = await handler(authorizerEvent({}, { ticket }));
+    expect(policy.principalId).toBe('u-1');
+    expect(policy.context).toEqual({ userId: 'u-1', username: 'ada', groups: 'admins,analysts' });
     expect(f.tokens.verified).toEqual([]);
-    expect(f.logs.text).not.toContain('tkt-123');
+    await expect(handler(authorizerEvent({}, { ticket }))).rejects.toThrow(/^Unauthorized$/);
+    expect(f.logs.entries.at(-1)).toMatchObject({ reason: 'invalid', credentialKind: 'ticket' });
+    expect(f.logs.text).not.toContain(ticket);
+  });
+
+  it('prefers the ticket over a JWT offered next to it', async () => {
+    const f = fakeDeps();
+    f.tokens.accept(JWT, { ...ada, userId: 'u-jwt' });
+    const { ticket, record } = issueTicket({ identity: ada, now: f.clock.now(), randomBytes: countingBytes });
+    await f.tickets.put(record);
+    const event = authorizerEvent({ 'Sec-WebSocket-Protocol': `herald.v1, ${JWT}` }, { ticket });
+    expect((await makeWsAuthorizeHandler(f.provide)(event)).principalId).toBe('u-1');
+    expect(f.tokens.verified).toEqual([]);
+  });
+
+  it.each([
+    ['expired', 61_000, 'expired'],
+    ['unknown', 0, 'invalid'],
+  ])('refuses an %s ticket with 401', async (_name, advanceMs, reason) => {
+    const f = fakeDeps();
+    const { ticket, record } = issueTicket({ identity: ada, now: f.clock.now(), randomBytes: countingBytes });
+    if (reason === 'expired') await f.tickets.put(record);
+    f.clock.advance(advanceMs);
+    await expect(makeWsAuthorizeHandler(f.provide)(authorizerEvent({}, { ticket }))).rejects.toThrow(
+      /^Unauthorized$/,
+    );
+    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'warn', reason });
+  });
+
+  it('fails (not 401) when the tickets table is unreachable, so the client retries', async () => {
+    const f = fakeDeps();
+    f.tickets.failNextWith(new StoreError('tickets', 'throttled', { retryable: true }));
+    const ticket = Buffer.alloc(32, 1).toString('base64url');
+    await expect(makeWsAuthorizeHandler(f.provide)(authorizerEvent({}, { ticket }))).rejects.toBeInstanceOf(
+      StoreError,
+    );
   });
 
   it('fails (not 401) when the identity provider is unreachable, so the client retries', async () => {
@@ -171,8 +208,17 @@ describe('ws-disconnect handler', () => {
 });
 
 describe('ws-default handler', () => {
-  const message = (body: string | null, isBase64Encoded = false) => ({
-    requestContext: { connectionId: 'c=', requestId: 'req-4', routeKey: '$default' },
+  const message = (
+    body: string | null,
+    isBase64Encoded = false,
+    authorizer: Record<string, unknown> | null = {
+      userId: 'u-1',
+      username: 'ada',
+      groups: '',
+      principalId: 'u-1',
+    },
+  ) => ({
+    requestContext: { connectionId: 'c=', requestId: 'req-4', routeKey: '$default', authorizer },
     body,
     isBase64Encoded,
   });
@@ -214,13 +260,47 @@ describe('ws-default handler', () => {
     });
   });
 
-  it('answers subscribe with BAD_REQUEST: not supported by this server version', async () => {
-    const response = await makeWsDefaultHandler(fakeDeps().provide)(
-      message('{"action":"subscribe","topic":"news"}'),
-    );
-    expect(JSON.parse(response.body ?? '')).toEqual({
-      type: 'error',
-      error: { code: 'BAD_REQUEST', message: 'action subscribe is not supported by this server version' },
+  it('subscribes the sender’s own connection, answering with no body', async () => {
+    const f = fakeDeps();
+    const now = f.clock.now();
+    await f.connections.put({
+      connectionId: 'c=',
+      userId: 'u-1',
+      connectedAt: now,
+      expiresAt: now / 1000 + 60,
     });
+    const response = await makeWsDefaultHandler(f.provide)(message('{"action":"subscribe","topic":"files"}'));
+    expect(response).toEqual({ statusCode: 200 });
+    expect((await f.connections.listByUser('u-1', now))[0]?.subscriptions).toEqual(['topic:files']);
+  });
+
+  it('replays through @connections to the sender for resume', async () => {
+    const f = fakeDeps();
+    await f.eventLog.append('u-1', events(JOB_A).queued, f.clock.now() / 1000 + 60);
+    const response = await makeWsDefaultHandler(f.provide)(
+      message(`{"action":"resume","jobId":"${JOB_A}","afterSeq":-1}`),
+    );
+    expect(response).toEqual({ statusCode: 200 });
+    expect(f.poster.delivered('c=').map((d) => JSON.parse(d).type)).toEqual(['event', 'resumed']);
+  });
+
+  it('logs a failure and answers UPSTREAM_UNAVAILABLE', async () => {
+    const f = fakeDeps();
+    f.eventLog.failNextWith(new StoreError('jobEvents', 'throttled', { retryable: true }));
+    const response = await makeWsDefaultHandler(f.provide)(
+      message(`{"action":"resume","id":"r","jobId":"${JOB_A}","afterSeq":-1}`),
+    );
+    expect(JSON.parse(response.body ?? '')).toMatchObject({
+      id: 'r',
+      error: { code: 'UPSTREAM_UNAVAILABLE' },
+    });
+    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'error', action: 'resume', connectionId: 'c=' });
+  });
+
+  it('refuses a message that arrives without the authorizer identity', async () => {
+    const response = await makeWsDefaultHandler(fakeDeps().provide)(
+      message('{"action":"ping"}', false, null),
+    );
+    expect(response.statusCode).toBe(401);
   });
 });

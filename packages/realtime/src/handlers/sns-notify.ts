@@ -1,0 +1,52 @@
+import { NotifyMessageSchema } from '@herald/protocol';
+import { type DepsProvider, getDeps } from '../compose.ts';
+import { RealtimeError } from '../errors.ts';
+import type { SnsEvent } from '../events.ts';
+
+/**
+ * Builds the notify-topic subscriber: each SNS record's `Message` is JSON `{userId, event}`
+ * (`NotifyMessageSchema`), handed to the publisher. A message that is not valid is logged
+ * (its SNS message id and what is wrong, never its content) and dropped: retrying cannot fix
+ * it. A transient failure (a table or `@connections` throttled) fails the invocation, so
+ * Lambda's asynchronous retries (two, then the on-failure destination) try again; a retry may
+ * deliver an event twice over WebSocket, which clients deduplicate on `seq`.
+ */
+export function makeSnsNotifyHandler(deps: DepsProvider<'publisher' | 'log'>) {
+  return async (event: SnsEvent): Promise<void> => {
+    const { publisher, log } = deps();
+    const transient: unknown[] = [];
+    for (const record of event.Records) {
+      const logger = log.child({ snsMessageId: record.Sns.MessageId });
+      const parsed = NotifyMessageSchema.safeParse(parseJson(record.Sns.Message));
+      if (!parsed.success) {
+        const issues = parsed.error.issues
+          .slice(0, 5)
+          .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
+        logger.log('warn', 'notify message dropped: not {userId, event}', { issues });
+        continue;
+      }
+      try {
+        await publisher.publish(parsed.data.userId, parsed.data.event);
+      } catch (error) {
+        logger.log('error', 'notify message not published', { error });
+        if (error instanceof RealtimeError && error.retryable) transient.push(error);
+      }
+    }
+    if (transient.length > 0) {
+      throw new AggregateError(
+        transient,
+        `${transient.length} notify message(s) failed transiently; retrying`,
+      );
+    }
+  };
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+export const handler = makeSnsNotifyHandler(getDeps);

@@ -1,0 +1,47 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readSecretFromLambdaExtension } from '../../src/adapters/lambda-extension-secret.ts';
+import { SecretUnavailableError } from '../../src/errors.ts';
+
+// A stand-in for the Parameters and Secrets extension's localhost HTTP interface.
+let server: Server;
+let port: number;
+const seen: Array<{ url: string; token: string | undefined }> = [];
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    seen.push({
+      url: req.url ?? '',
+      token: req.headers['x-aws-parameters-secrets-token'] as string | undefined,
+    });
+    if (req.headers['x-aws-parameters-secrets-token'] !== 'session-1') return void res.writeHead(401).end();
+    const secretId = new URL(req.url ?? '/', 'http://x').searchParams.get('secretId');
+    if (secretId !== 'arn:aws:secretsmanager:eu-west-1:1:secret:fcm') return void res.writeHead(400).end();
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ SecretString: '{"a":1}' }));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = (server.address() as AddressInfo).port;
+});
+afterAll(async () => {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+});
+
+describe('readSecretFromLambdaExtension', () => {
+  it('asks the extension for the secret with the session token and returns SecretString', async () => {
+    const arn = 'arn:aws:secretsmanager:eu-west-1:1:secret:fcm';
+    expect(await readSecretFromLambdaExtension(arn, { port, sessionToken: 'session-1' })).toBe('{"a":1}');
+    expect(seen.at(-1)?.url).toBe(`/secretsmanager/get?secretId=${encodeURIComponent(arn)}`);
+  });
+
+  it('fails with SecretUnavailableError on a refusal or an unreachable extension', async () => {
+    await expect(readSecretFromLambdaExtension('x', { port, sessionToken: 'wrong' })).rejects.toBeInstanceOf(
+      SecretUnavailableError,
+    );
+    await expect(readSecretFromLambdaExtension('x', { port: 1, sessionToken: 's' })).rejects.toMatchObject({
+      retryable: true,
+    });
+  });
+});
