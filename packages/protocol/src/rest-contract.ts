@@ -11,6 +11,7 @@ import {
   CreateFileLinkRequestSchema,
   CreateUploadRequestSchema,
   CreateUploadResponseSchema,
+  CurrentUserSchema,
   FileGrantListSchema,
   FileGrantSchema,
   FileLinkPendingSchema,
@@ -93,7 +94,7 @@ export const REST_CONTRACT: Readonly<Record<RestRouteKey, RestOperationContract>
     tag: 'account',
     summary: 'The signed-in user',
     description: 'The caller’s `userId`, `username` and `groups`, from the Cognito claims.',
-    responses: { 200: { description: 'The signed-in user.', body: UNSPECIFIED_BODY } },
+    responses: { 200: { description: 'The signed-in user.', body: CurrentUserSchema } },
     errors: [],
   },
   'POST /uploads': {

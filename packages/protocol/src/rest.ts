@@ -18,6 +18,16 @@ export const JOB_LIST_DEFAULT_LIMIT = 20;
 /** Longest accepted upload file name, in characters. */
 export const MAX_FILE_NAME_LENGTH = 255;
 
+/** `GET /me`: the signed-in user, from the Cognito claims. */
+export const CurrentUserSchema = z.strictObject({
+  /** The Cognito `sub`: the stable user id every resource is owned by. */
+  userId: z.string().min(1),
+  username: z.string(),
+  /** Cognito groups, e.g. `analysts`, `admins`. */
+  groups: z.array(z.string()),
+});
+export type CurrentUser = z.infer<typeof CurrentUserSchema>;
+
 /**
  * `POST /uploads`. Only types are checked here: the values get specific codes from the server
  * (`UNKNOWN_DATASET`, `INVALID_FILE_NAME`, `EMPTY_FILE`, `FILE_TOO_LARGE`).
