@@ -56,7 +56,24 @@ if (!task || !(task in TASKS)) {
   process.exit(2);
 }
 
+/**
+ * The browser test drives Debian's Chromium (a browser download from npm is not possible here).
+ * As root with apt we install it; otherwise we say how, and that one test will fail.
+ */
+function ensureChromium() {
+  if (existsSync('/usr/bin/chromium')) return;
+  if (process.getuid?.() !== 0 || !existsSync('/usr/bin/apt-get')) {
+    say('Chromium is missing: the browser test will fail. Install it with: sudo apt-get install -y chromium');
+    return;
+  }
+  say('installing Debian chromium for the browser test (apt-get) ...');
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const ok = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+  if (!ok(['update', '-qq']) || !ok(['install', '-y', '-qq', 'chromium'])) say('apt-get could not install chromium');
+}
+
 const [pnpm, pnpmArgs] = ensurePnpm();
+if (task === 'test') ensureChromium();
 // --frozen-lockfile: a fresh machine gets exactly what CI tested. pnpm is quick when nothing changed.
 const installArgs = [...pnpmArgs, 'install', '--frozen-lockfile', '--prefer-offline'];
 if (!existsSync(join(root, 'pnpm-lock.yaml')))
