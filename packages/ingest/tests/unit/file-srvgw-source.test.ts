@@ -22,8 +22,12 @@ const source = (baseUrl: string, agent?: Agent) =>
 describe('SrvGwFileSource', () => {
   it('builds every URL under <base>/files/ on the configured origin, whatever the path holds', () => {
     const s = source('https://srvgw.example.com:8443/gw/');
-    expect(s.urlFor('reports/2026/q3.csv').href).toBe('https://srvgw.example.com:8443/gw/files/reports/2026/q3.csv');
-    expect(s.urlFor('a b/c#d?e=f.txt').href).toBe('https://srvgw.example.com:8443/gw/files/a%20b/c%23d%3Fe%3Df.txt');
+    expect(s.urlFor('reports/2026/q3.csv').href).toBe(
+      'https://srvgw.example.com:8443/gw/files/reports/2026/q3.csv',
+    );
+    expect(s.urlFor('a b/c#d?e=f.txt').href).toBe(
+      'https://srvgw.example.com:8443/gw/files/a%20b/c%23d%3Fe%3Df.txt',
+    );
     expect(s.urlFor('@evil.example/x').origin).toBe('https://srvgw.example.com:8443');
     expect(s.urlFor('x:y@evil/z').href).toBe('https://srvgw.example.com:8443/gw/files/x%3Ay%40evil/z');
   });
@@ -47,8 +51,8 @@ describe('SrvGwFileSource', () => {
 
   it('stops at once when the caller’s budget is already spent', async () => {
     const spent = AbortSignal.abort(new Error('budget spent'));
-    await expect(source('http://srvgw.invalid', new StalledAgent()).open('a.csv', { signal: spent })).rejects.toThrow(
-      'budget spent',
-    );
+    await expect(
+      source('http://srvgw.invalid', new StalledAgent()).open('a.csv', { signal: spent }),
+    ).rejects.toThrow('budget spent');
   });
 });
