@@ -68,8 +68,10 @@ function ensureChromium() {
   }
   say('installing Debian chromium for the browser test (apt-get) ...');
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-  const ok = (args) => spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
-  if (!ok(['update', '-qq']) || !ok(['install', '-y', '-qq', 'chromium'])) say('apt-get could not install chromium');
+  const ok = (args) =>
+    spawnSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env }).status === 0;
+  if (!ok(['update', '-qq']) || !ok(['install', '-y', '-qq', 'chromium']))
+    say('apt-get could not install chromium');
 }
 
 const [pnpm, pnpmArgs] = ensurePnpm();
