@@ -14,8 +14,12 @@ import { loadCsv } from '../packages/ingest/src/adapters/pg-csv-loader.ts';
 import { findDataset } from '../packages/ingest/src/datasets/index.ts';
 
 export interface ChildTask {
-  /** `raw`: COPY the file into `table`; `raw-upsert`: COPY to staging + INSERT … ON CONFLICT; `herald`: loadCsv. */
-  readonly kind: 'raw' | 'raw-upsert' | 'herald';
+  /**
+   * `raw`: COPY the file into `table`; `raw-upsert`: COPY to staging + INSERT … ON CONFLICT;
+   * `herald`: loadCsv; `idle`: everything but the load (imports, connection, the S3 GET), for
+   * the process's baseline RSS.
+   */
+  readonly kind: 'raw' | 'raw-upsert' | 'herald' | 'idle';
   readonly connectionString: string;
   readonly schema: string;
   readonly jobId: string;
@@ -78,7 +82,9 @@ async function run(task: ChildTask): Promise<ChildResult> {
   const source = await openSource(task);
   let rows = 0;
   await client.query('BEGIN');
-  if (task.kind === 'herald') {
+  if (task.kind === 'idle') {
+    (source as Readable).destroy?.();
+  } else if (task.kind === 'herald') {
     const dataset = findDataset(task.table);
     if (!dataset) throw new Error(`no dataset ${task.table}`);
     const outcome = await loadCsv(client, { jobId: task.jobId, dataset, source, onProgress: () => {} });

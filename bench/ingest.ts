@@ -171,6 +171,17 @@ async function main(): Promise<void> {
     const txBytes = await generateTransactionsCsv(txFile, ROWS);
     await put('uploads/bench/transactions.csv', txFile);
     const txColumns = TRANSACTIONS.columns.map((c) => c.name);
+    // What a loader process weighs before it loads anything (Node, tsx, pg, the AWS SDK, an S3
+    // GET): the floor under every peak RSS below.
+    const idle = await measure({
+      ...base,
+      kind: 'idle',
+      jobId: randomUUID(),
+      table: 'transactions',
+      columns: txColumns,
+      s3: { endpoint: s3server.endpoint, bucket: BUCKET, key: 'uploads/bench/transactions.csv' },
+    });
+    say(`idle loader process (imports, connection, S3 GET): peak RSS ${idle.maxRssMb} MB`);
     const variants: Variant[] = [
       {
         name: 'raw',
@@ -407,6 +418,7 @@ async function main(): Promise<void> {
       `Ingest: ${fmt(ROWS)} transactions rows (${(txBytes / 1e6).toFixed(1)} MB), ${ROUNDS} rounds alternated, ${cpus().length} cores; base = ${raw.label}`,
       head,
       ...['raw', 'rawS3', 'plain', 'herald', 'heraldFile'].map((name) => row(name, raw)),
+      `idle loader process (Node + tsx + pg + AWS SDK, connected, S3 GET, no load): peak RSS ${idle.maxRssMb} MB`,
       `ratio herald / raw (medians): ${ratio.toFixed(3)}   best vs best: ${(herald.bestRowsPerSec / Math.max(get('raw').bestRowsPerSec, get('rawS3').bestRowsPerSec)).toFixed(3)}   PostgreSQL CPU raw / herald: ${(raw.medianPgCpuMs / herald.medianPgCpuMs).toFixed(3)}`,
       '',
       `Upsert: ${fmt(ROWS)} customers rows, half new keys, half existing (base = raw)`,
@@ -444,6 +456,7 @@ async function main(): Promise<void> {
             herald.bestRowsPerSec / Math.max(get('raw').bestRowsPerSec, get('rawS3').bestRowsPerSec),
           ),
           pgCpuRatio: r3(raw.medianPgCpuMs / herald.medianPgCpuMs),
+          idleLoaderRssMb: idle.maxRssMb,
           ratioVsPlainTable: r3(herald.medianRowsPerSec / get('plain').medianRowsPerSec),
           contenders: s,
           upsert: {

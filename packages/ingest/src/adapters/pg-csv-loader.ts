@@ -1,4 +1,3 @@
-import { Buffer } from 'node:buffer';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ErrorCode } from '@herald/protocol';
@@ -43,8 +42,6 @@ const STAGE_TABLE = 'herald_load_stage';
 const SAVEPOINT = 'herald_load';
 const UPSERT_SAVEPOINT = 'herald_load_upsert';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** Smallest write handed to COPY (see `body`); bounded memory: one such buffer in flight. */
-const COPY_WRITE_BYTES = 256 * 1024;
 /** Skipped lines remembered to turn staging-table positions back into lines (upsert only). */
 const MAX_SKIPPED_TRACKED = 1_000_000;
 
@@ -245,32 +242,21 @@ class Load {
   }
 
   /**
-   * The bytes COPY receives: the scanner's output, gathered into writes of at least
-   * {@link COPY_WRITE_BYTES}. Sources deliver small chunks (an S3 body arrives in ~16 KiB
-   * pieces); one CopyData message and two socket writes per piece cost CPU on both sides.
+   * The bytes COPY receives: the scanner's output, chunk by chunk as the source delivers it.
+   * (Gathering small chunks into 256 KiB writes was measured: +20 MB peak RSS from the extra
+   * copies, no throughput gained.)
    */
   private async *body(first: readonly Uint8Array[], ended: boolean): AsyncGenerator<Uint8Array> {
-    let pending: Uint8Array[] = [...first];
-    let size = pending.reduce((n, b) => n + b.length, 0);
-    const take = (): Uint8Array => {
-      const out = pending.length === 1 && pending[0] ? pending[0] : Buffer.concat(pending, size);
-      pending = [];
-      size = 0;
-      return out;
-    };
-    while (!ended) {
+    yield* first;
+    if (ended) return;
+    for (;;) {
       const chunk = await this.next();
       const step = chunk === undefined ? this.scanner.end() : this.scanner.push(chunk);
       if (step.problem) throw new ScanFailure(step.problem);
-      for (const bytes of step.out) {
-        pending.push(bytes);
-        size += bytes.length;
-      }
+      yield* step.out;
       this.progress();
-      if (chunk === undefined) break;
-      if (size >= COPY_WRITE_BYTES) yield take();
+      if (chunk === undefined) return;
     }
-    if (size > 0) yield take();
   }
 
   private async load(first: readonly Uint8Array[], ended: boolean): Promise<LoadOutcome> {
