@@ -65,7 +65,8 @@ export class Database extends Construct {
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
-    const engine = DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_17 });
+    // PostgreSQL 18: the loader relies on COPY ... ON_ERROR ignore + REJECT_LIMIT (ADR 002).
+    const engine = DatabaseInstanceEngine.postgres({ version: PostgresEngineVersion.VER_18 });
     this.instance = new DatabaseInstance(this, 'Instance', {
       engine,
       instanceType: new InstanceType(props.instanceType),
