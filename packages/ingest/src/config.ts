@@ -1,3 +1,4 @@
+import { envHttpUrl as httpUrl, envRequired as required } from '@herald/realtime';
 import { z } from 'zod';
 import { DEFAULT_SRVGW_RETRY } from './core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES, parseAllowlist } from './core/file-content-type.ts';
@@ -31,19 +32,6 @@ export interface IngestConfig {
   /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
   readonly logLevel: LogLevel;
 }
-
-const httpUrl = z.string().refine(
-  (value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL' },
-);
-
-const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
 const wholeNumber = (min: number, max: number) =>
   z

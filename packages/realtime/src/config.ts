@@ -84,7 +84,8 @@ export function isAllowedJwksUri(uri: string): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
-const httpUrl = z.string().refine(
+/** An env value that must be an http(s) URL (shared with `@herald/ingest`'s config). */
+export const httpUrl = z.string().refine(
   (value) => {
     try {
       return ['http:', 'https:'].includes(new URL(value).protocol);
@@ -95,7 +96,8 @@ const httpUrl = z.string().refine(
   { message: 'must be an http(s) URL' },
 );
 
-const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
+/** An env value that must be set and non-empty (shared with `@herald/ingest`'s config). */
+export const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
 
 const wholeNumber = (min: number, max: number, why = '') =>
   z

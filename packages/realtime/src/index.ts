@@ -46,12 +46,14 @@ export {
 } from './compose.ts';
 export {
   type FcmServiceAccount,
+  httpUrl as envHttpUrl,
   isAllowedJwksUri,
   loadConfig,
   loadPublisherConfig,
   type PublisherConfig,
   type PushConfig,
   type RealtimeConfig,
+  required as envRequired,
 } from './config.ts';
 export { type AuthorizerPolicy, allowConnect } from './core/authorizer-policy.ts';
 export { type BackoffPolicy, DEFAULT_POST_BACKOFF, fullJitterDelay } from './core/backoff.ts';
@@ -103,7 +105,8 @@ export {
   type StoreName,
 } from './errors.ts';
 export type * from './events.ts';
-export { createJsonLogger } from './log.ts';
+export { jsonResponse } from './events.ts';
+export { createJsonLogger, type JsonLoggerOptions } from './log.ts';
 export type {
   AddSubscriptionResult,
   Clock,

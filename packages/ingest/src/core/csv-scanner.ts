@@ -60,6 +60,17 @@ function isUtf16Bom(b: Buffer): boolean {
   return b.length >= 2 && ((b[0] === 0xff && b[1] === 0xfe) || (b[0] === 0xfe && b[1] === 0xff));
 }
 
+function formatBytes(bytes: number): string {
+  for (const [unit, size] of [
+    ['GiB', 1024 ** 3],
+    ['MiB', 1024 ** 2],
+    ['KiB', 1024],
+  ] as const) {
+    if (bytes >= size) return `${Number((bytes / size).toFixed(1))} ${unit}`;
+  }
+  return `${bytes} bytes`;
+}
+
 function isBlank(bytes: Uint8Array): boolean {
   return bytes.every((b) => b === LF || b === CR || b === 0x20 || b === 0x09);
 }
@@ -202,11 +213,6 @@ export class CsvScanner {
     return this.headerText;
   }
 
-  /** Whether a quoted field is open at the current position. */
-  get quoteOpen(): boolean {
-    return this.inQuote;
-  }
-
   /** Where the quoted field that is open now started (1-based line). */
   get openQuoteLine(): number {
     return this.quoteOpenLine;
@@ -220,7 +226,7 @@ export class CsvScanner {
     if (this.bytes > this.maxBytes) {
       return this.fail({
         code: 'FILE_TOO_LARGE',
-        reason: `the file is larger than this dataset allows (${this.maxBytes} bytes)`,
+        reason: `the file is larger than this dataset allows (${formatBytes(this.maxBytes)})`,
       });
     }
     if (this.head !== undefined) return this.pushHeader(chunk, offset);

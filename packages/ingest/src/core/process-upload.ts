@@ -1,6 +1,6 @@
 import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
+import { errorFields } from '../error-fields.ts';
 import { DeadlineExceededError, isRetryable, JobLockedError } from '../errors.ts';
-import { errorFields } from '../log.ts';
 import type {
   Clock,
   DatasetCatalog,

@@ -1,20 +1,8 @@
 import { type DepsProvider, getDeps, type IngestDeps } from '../compose.ts';
 import { processIngestMessage } from '../core/process-upload.ts';
+import { type IngestSqsEvent, processSqsBatch, type WorkerContext } from './shared/sqs.ts';
 
-/** The parts of an SQS event the worker reads (the `aws-lambda` `SQSEvent` fits). */
-export interface IngestSqsEvent {
-  readonly Records: readonly {
-    readonly messageId: string;
-    readonly body: string;
-    readonly attributes?: { readonly ApproximateReceiveCount?: string };
-  }[];
-}
-
-/** The parts of the Lambda context the worker reads. */
-export interface WorkerContext {
-  readonly awsRequestId?: string;
-  getRemainingTimeInMillis?(): number;
-}
+export type { IngestSqsEvent, WorkerContext };
 
 /** Time kept back from the Lambda timeout to roll back, release and report cleanly. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -27,21 +15,9 @@ const SAFETY_MARGIN_MS = 15_000;
 export function makeSqsIngestHandler(deps: DepsProvider<Exclude<keyof IngestDeps, 'jobs' | 'newId'>>) {
   return async (event: IngestSqsEvent, context?: WorkerContext) => {
     const d = deps();
-    const remaining = context?.getRemainingTimeInMillis?.() ?? d.workerTimeoutMs;
-    const deadline = d.clock.now() + Math.max(1000, remaining - SAFETY_MARGIN_MS);
-    const batchItemFailures: { itemIdentifier: string }[] = [];
-    for (const record of event.Records) {
-      const log = d.log.child({ requestId: context?.awsRequestId, messageId: record.messageId });
-      const receiveCount = Number(record.attributes?.ApproximateReceiveCount ?? '1') || 1;
-      const { retry } = await processIngestMessage(
-        d,
-        record.body,
-        { receiveCount, maxReceives: d.maxReceives, deadline },
-        log,
-      );
-      if (retry) batchItemFailures.push({ itemIdentifier: record.messageId });
-    }
-    return { batchItemFailures };
+    return processSqsBatch(event, context, d, SAFETY_MARGIN_MS, (body, delivery, log) =>
+      processIngestMessage(d, body, delivery, log),
+    );
   };
 }
 

@@ -1,9 +1,10 @@
-import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { isConnectionLive } from '../core/connection.ts';
 import { ConnectionStoreError } from '../errors.ts';
 import type { ConnectionRecord, ConnectionStore } from '../ports.ts';
 import { CONNECTIONS_TABLE } from '../tables.ts';
 import { awsErrorName, isRetryableAwsError } from './aws-errors.ts';
+import { queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoConnectionStore}. */
 export interface DynamoConnectionStoreOptions {
@@ -66,34 +67,26 @@ export class DynamoConnectionStore implements ConnectionStore {
   }
 
   async listByUser(userId: string, now: number): Promise<ConnectionRecord[]> {
-    const connections: ConnectionRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      // A plain loop rather than paginateQuery: the paginator insists on `instanceof` its own
-      // copy of DynamoDBDocumentClient, which a second copy of the SDK in the graph would fail.
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#tableName,
-            IndexName: BY_USER_INDEX,
-            KeyConditionExpression: '#userId = :userId',
-            // Saves reading expired items back; the same rule is re-applied below from core.
-            FilterExpression: '#expiresAt > :nowSeconds',
-            ExpressionAttributeNames: { '#userId': 'userId', '#expiresAt': 'expiresAt' },
-            ExpressionAttributeValues: { ':userId': userId, ':nowSeconds': Math.floor(now / 1000) },
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      return await queryAll(
+        this.#client,
+        () => ({
+          TableName: this.#tableName,
+          IndexName: BY_USER_INDEX,
+          KeyConditionExpression: '#userId = :userId',
+          // Saves reading expired items back; the same rule is re-applied below from core.
+          FilterExpression: '#expiresAt > :nowSeconds',
+          ExpressionAttributeNames: { '#userId': 'userId', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':userId': userId, ':nowSeconds': Math.floor(now / 1000) },
+        }),
+        (item) => {
           const connection = toConnection(item);
-          if (connection !== undefined && isConnectionLive(connection, now)) connections.push(connection);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+          return connection !== undefined && isConnectionLive(connection, now) ? connection : undefined;
+        },
+      );
     } catch (error) {
       throw storeError('listByUser', error);
     }
-    return connections;
   }
 }
 

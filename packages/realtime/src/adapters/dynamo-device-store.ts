@@ -9,7 +9,8 @@ import { isDeviceLive } from '../core/devices.ts';
 import { StoreError } from '../errors.ts';
 import type { DeviceRecord, DeviceStore, RegisterDeviceOutcome } from '../ports.ts';
 import { DEVICES_TABLE } from '../tables.ts';
-import { awsErrorName, isConditionalCheckFailed, isRetryableAwsError } from './aws-errors.ts';
+import { isConditionalCheckFailed } from './aws-errors.ts';
+import { dynamoStoreError, queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoDeviceStore}. */
 export interface DynamoDeviceStoreOptions {
@@ -83,31 +84,25 @@ export class DynamoDeviceStore implements DeviceStore {
   }
 
   async listByUser(userId: string, now: number): Promise<DeviceRecord[]> {
-    const devices: DeviceRecord[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#tableName,
-            KeyConditionExpression: '#userId = :userId',
-            FilterExpression: '#expiresAt > :nowSeconds',
-            ExpressionAttributeNames: { '#userId': 'userId', '#expiresAt': 'expiresAt' },
-            ExpressionAttributeValues: { ':userId': userId, ':nowSeconds': Math.floor(now / 1000) },
-            ConsistentRead: true,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      return await queryAll(
+        this.#client,
+        () => ({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#userId = :userId',
+          FilterExpression: '#expiresAt > :nowSeconds',
+          ExpressionAttributeNames: { '#userId': 'userId', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: { ':userId': userId, ':nowSeconds': Math.floor(now / 1000) },
+          ConsistentRead: true,
+        }),
+        (item) => {
           const device = toDevice(item);
-          if (device !== undefined && isDeviceLive(device, now)) devices.push(device);
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined);
+          return device !== undefined && isDeviceLive(device, now) ? device : undefined;
+        },
+      );
     } catch (error) {
       throw storeError('listByUser', error);
     }
-    return devices;
   }
 
   async #get(userId: string, token: string): Promise<DeviceRecord | undefined> {
@@ -165,8 +160,5 @@ function toDevice(item: Record<string, unknown>): DeviceRecord | undefined {
 
 function storeError(operation: string, error: unknown): StoreError {
   // The message names the operation and the AWS error, never the token.
-  return new StoreError('devices', `devices ${operation} failed (${awsErrorName(error)})`, {
-    cause: error,
-    retryable: isRetryableAwsError(error),
-  });
+  return dynamoStoreError('devices', 'devices', operation, error);
 }

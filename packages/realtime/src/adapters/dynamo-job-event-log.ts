@@ -1,8 +1,9 @@
 import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type JobEvent, JobEventSchema } from '@herald/protocol';
-import { StoreError } from '../errors.ts';
+import type { StoreError } from '../errors.ts';
 import type { JobEventLog, JobLogHead, LoggedJobEvent } from '../ports.ts';
-import { awsErrorName, isConditionalCheckFailed, isRetryableAwsError } from './aws-errors.ts';
+import { isConditionalCheckFailed } from './aws-errors.ts';
+import { dynamoStoreError, queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoJobEventLog}. */
 export interface DynamoJobEventLogOptions {
@@ -87,38 +88,33 @@ export class DynamoJobEventLog implements JobEventLog {
   }
 
   async readAfter(jobId: string, afterSeq: number, now: number, limit: number): Promise<LoggedJobEvent[]> {
-    const events: LoggedJobEvent[] = [];
-    let startKey: Record<string, unknown> | undefined;
     try {
-      do {
-        const page = await this.#client.send(
-          new QueryCommand({
-            TableName: this.#tableName,
-            KeyConditionExpression: '#jobId = :jobId AND #seq > :afterSeq',
-            FilterExpression: '#expiresAt > :nowSeconds',
-            ExpressionAttributeNames: { '#jobId': 'jobId', '#seq': 'seq', '#expiresAt': 'expiresAt' },
-            ExpressionAttributeValues: {
-              ':jobId': jobId,
-              ':afterSeq': afterSeq,
-              ':nowSeconds': Math.floor(now / 1000),
-            },
-            ConsistentRead: true,
-            Limit: limit - events.length,
-            ExclusiveStartKey: startKey,
-          }),
-        );
-        for (const item of page.Items ?? []) {
+      return await queryAll(
+        this.#client,
+        (kept) => ({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#jobId = :jobId AND #seq > :afterSeq',
+          FilterExpression: '#expiresAt > :nowSeconds',
+          ExpressionAttributeNames: { '#jobId': 'jobId', '#seq': 'seq', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':jobId': jobId,
+            ':afterSeq': afterSeq,
+            ':nowSeconds': Math.floor(now / 1000),
+          },
+          ConsistentRead: true,
+          Limit: limit - kept,
+        }),
+        (item) => {
           const logged = toLogged(item);
-          if (logged !== undefined && typeof item.expiresAt === 'number' && item.expiresAt * 1000 > now) {
-            events.push(logged);
-          }
-        }
-        startKey = page.LastEvaluatedKey;
-      } while (startKey !== undefined && events.length < limit);
+          return logged !== undefined && typeof item.expiresAt === 'number' && item.expiresAt * 1000 > now
+            ? logged
+            : undefined;
+        },
+        limit,
+      );
     } catch (error) {
       throw storeError('readAfter', error);
     }
-    return events;
   }
 }
 
@@ -136,8 +132,5 @@ function toLogged(item: Record<string, unknown>): LoggedJobEvent | undefined {
 }
 
 function storeError(operation: string, error: unknown): StoreError {
-  return new StoreError('jobEvents', `job event log ${operation} failed (${awsErrorName(error)})`, {
-    cause: error,
-    retryable: isRetryableAwsError(error),
-  });
+  return dynamoStoreError('jobEvents', 'job event log', operation, error);
 }

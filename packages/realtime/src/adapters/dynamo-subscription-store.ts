@@ -1,7 +1,8 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { StoreError } from '../errors.ts';
+import type { StoreError } from '../errors.ts';
 import type { AddSubscriptionResult, SubscriptionStore } from '../ports.ts';
-import { awsErrorName, isConditionalCheckFailed, isRetryableAwsError } from './aws-errors.ts';
+import { isConditionalCheckFailed } from './aws-errors.ts';
+import { dynamoStoreError } from './dynamo-query.ts';
 
 /** Options of {@link DynamoSubscriptionStore}. */
 export interface DynamoSubscriptionStoreOptions {
@@ -89,8 +90,5 @@ export class DynamoSubscriptionStore implements SubscriptionStore {
 }
 
 function storeError(operation: string, error: unknown): StoreError {
-  return new StoreError('subscriptions', `subscriptions ${operation} failed (${awsErrorName(error)})`, {
-    cause: error,
-    retryable: isRetryableAwsError(error),
-  });
+  return dynamoStoreError('subscriptions', 'subscriptions', operation, error);
 }

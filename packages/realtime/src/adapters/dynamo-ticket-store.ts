@@ -1,7 +1,8 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import { StoreError } from '../errors.ts';
+import type { StoreError } from '../errors.ts';
 import type { TicketRecord, TicketStore } from '../ports.ts';
-import { awsErrorName, isConditionalCheckFailed, isRetryableAwsError } from './aws-errors.ts';
+import { isConditionalCheckFailed } from './aws-errors.ts';
+import { dynamoStoreError } from './dynamo-query.ts';
 
 /** Options of {@link DynamoTicketStore}. */
 export interface DynamoTicketStoreOptions {
@@ -80,8 +81,5 @@ function toTicket(item: Record<string, unknown>): TicketRecord | undefined {
 }
 
 function storeError(operation: string, error: unknown): StoreError {
-  return new StoreError('tickets', `tickets ${operation} failed (${awsErrorName(error)})`, {
-    cause: error,
-    retryable: isRetryableAwsError(error),
-  });
+  return dynamoStoreError('tickets', 'tickets', operation, error);
 }

@@ -4,6 +4,7 @@
  * parsing with zod, and the error mapping every route uses.
  */
 import { type ErrorEnvelope, errorEnvelope, httpStatusFor } from '@herald/protocol';
+import { type HttpResponse, jsonResponse } from '@herald/realtime';
 import type { z } from 'zod';
 import type { Result } from '../../core/result.ts';
 import { isRetryable } from '../../errors.ts';
@@ -22,21 +23,7 @@ export interface IngestHttpEvent {
   };
 }
 
-/** A REST proxy integration response. */
-export interface HttpResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** A JSON response. `no-store`: every body here is about the signed-in user. */
-export function jsonResponse(statusCode: number, body: unknown): HttpResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: JSON.stringify(body),
-  };
-}
+export { type HttpResponse, jsonResponse };
 
 /** An error envelope with the status its code maps to. */
 export function errorResponse(error: ErrorEnvelope): HttpResponse {
