@@ -1,29 +1,13 @@
+import { type BackoffPolicy, fullJitterDelay } from '@herald/realtime/backoff';
+
+// One full-jitter implementation for the whole system: the realtime publisher's (a pure module).
+export { fullJitterDelay };
+
 /** How often and how long to retry a failed SRV-GW transfer. */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  readonly maxAttempts: number;
-  /** Upper bound of the first retry's delay, milliseconds; doubles per attempt. */
-  readonly baseDelayMs: number;
-  /** No delay exceeds this, milliseconds. */
-  readonly maxDelayMs: number;
-}
+export type RetryPolicy = BackoffPolicy;
 
 /** SRV-GW transfers: 3 attempts, delays up to 250 ms then 500 ms (capped at 2 s). */
 export const DEFAULT_SRVGW_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 };
-
-/**
- * "Full jitter" backoff: a uniformly random delay between 0 and `min(max, base × 2^attempt)`,
- * the scheme that spreads competing clients best (the same one the realtime publisher uses).
- * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
- *
- * @param attempt 0 for the delay before the first retry.
- * @example
- * fullJitterDelay(1, DEFAULT_SRVGW_RETRY, Math.random); // 0 … 499
- */
-export function fullJitterDelay(attempt: number, policy: RetryPolicy, random: () => number): number {
-  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
-  return Math.floor(random() * ceiling);
-}
 
 /** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
