@@ -311,19 +311,7 @@ export interface FileNotifier {
   fileReady(userId: string, event: FileReadyEvent): Promise<void>;
 }
 
-/** The current time; injected so tests control it. */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Values a log line may carry. Never row contents, tokens or presigned URLs. */
-export type LogFields = Readonly<Record<string, unknown>>;
-
-/** Structured logger; `child` adds correlation keys (`requestId`, `jobId`, `messageId`). */
-export interface Logger {
-  log(level: LogLevel, message: string, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
-}
+// Clock and the structured logger are the realtime package's ports (ingest uses its logger):
+// one definition, so the two packages' handlers log alike. Never log row contents, tokens or
+// presigned URLs.
+export type { Clock, LogFields, Logger, LogLevel } from '@herald/realtime';
