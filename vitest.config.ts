@@ -1,7 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects by kind of test, not by package: unit tests need no servers; integration and
-// e2e tests share ONE local stack started by the integration project's globalSetup.
+// Projects by kind of test, not by package: unit tests need no servers; integration and e2e
+// tests share ONE local stack started by the integration project's globalSetup. The hardening
+// suite (tests/hardening) gets a stack of its own and runs its files one at a time, because
+// each of them loads the whole machine; `scripts/run-tests.mjs` runs it as a second vitest run,
+// so the two stacks never share a process.
 export default defineConfig({
   test: {
     projects: [
@@ -20,6 +23,17 @@ export default defineConfig({
           globalSetup: ['packages/local/tests/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'hardening',
+          include: ['tests/hardening/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['packages/local/tests/global-setup.ts', 'tests/hardening/support/report-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 300_000,
+          hookTimeout: 120_000,
         },
       },
     ],

@@ -16,6 +16,7 @@ const [task, ...rest] = process.argv.slice(2);
 const TASKS = {
   dev: ['exec', 'tsx', 'packages/local/src/cli.ts', ...rest],
   test: ['exec', 'node', 'scripts/run-tests.mjs', ...rest],
+  'test:hardening': ['exec', 'node', 'scripts/run-tests.mjs', '--hardening', ...rest],
   bench: ['exec', 'tsx', 'bench/run.ts', ...rest],
 };
 
