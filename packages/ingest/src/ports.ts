@@ -35,6 +35,8 @@ export interface JobRecord {
   readonly updatedAt: Date;
   readonly startedAt: Date | null;
   readonly finishedAt: Date | null;
+  /** When the terminal event was handed to the publisher; null while it was not. */
+  readonly notifiedAt: Date | null;
 }
 
 /** What `POST /uploads` stores; the job starts `awaiting_upload`. */
@@ -148,6 +150,8 @@ export interface JobWorkStore {
    * seq for its terminal event. Undefined when the job was already finished.
    */
   markFailed(job: JobRef, failure: JobFailure): Promise<{ readonly seq: number } | undefined>;
+  /** Records that the finished job's terminal event was handed to the publisher. */
+  markNotified(jobId: string): Promise<void>;
 }
 
 /** A presigned request to create. */
@@ -181,9 +185,13 @@ export interface ObjectStore {
   presign(request: PresignRequest): Promise<string>;
 }
 
-/** Sends a job's events to its owner. Never throws: a lost notification must not fail a job. */
+/**
+ * Sends a job's events to its owner. Never throws: a lost notification must not fail a job.
+ * Resolves true when the event was handed over (stored for resume and fanned out), false when
+ * it was lost (logged): the worker then asks for its message again to resend a terminal event.
+ */
 export interface Notifier {
-  notify(userId: string, event: JobEvent): Promise<void>;
+  notify(userId: string, event: JobEvent): Promise<boolean>;
 }
 
 /** The datasets declared in code. */

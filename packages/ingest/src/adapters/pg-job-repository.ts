@@ -33,7 +33,8 @@ export interface PgJobRepositoryOptions {
 }
 
 const COLUMNS = `job_id, user_id, dataset, file_name, size_bytes, object_key, state, attempts, rows_loaded,
-  rows_rejected, error, row_errors, report_key, seq_reserved, created_at, updated_at, started_at, finished_at`;
+  rows_rejected, error, row_errors, report_key, seq_reserved, created_at, updated_at, started_at, finished_at,
+  notified_at`;
 
 interface JobRow {
   job_id: string;
@@ -54,6 +55,7 @@ interface JobRow {
   updated_at: Date;
   started_at: Date | null;
   finished_at: Date | null;
+  notified_at: Date | null;
 }
 
 // bigint columns arrive as strings; every value here is far below 2^53.
@@ -77,6 +79,7 @@ function toRecord(row: JobRow): JobRecord {
     updatedAt: row.updated_at,
     startedAt: row.started_at,
     finishedAt: row.finished_at,
+    notifiedAt: row.notified_at,
   };
 }
 
@@ -205,6 +208,15 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
       );
       return rows[0] === undefined ? undefined : { seq: Number(rows[0].seq_reserved) };
     });
+  }
+
+  async markNotified(jobId: string): Promise<void> {
+    await this.#query(
+      'recording a notification',
+      `UPDATE ingest_jobs SET notified_at = now() WHERE job_id = $1 AND notified_at IS NULL
+         AND state = ANY($2)`,
+      [jobId, FINISHED_STATES],
+    );
   }
 
   /** `SELECT … FOR UPDATE NOWAIT`: a row another worker holds is a {@link JobLockedError} at once. */

@@ -49,9 +49,9 @@ export class RealtimeNotifier implements Notifier, FileNotifier {
     this.#progressCacheMs = options.progressConnectionCacheMs ?? 2000;
   }
 
-  async notify(userId: string, event: JobEvent): Promise<void> {
+  async notify(userId: string, event: JobEvent): Promise<boolean> {
     const options = event.type === 'job.progress' ? { cacheConnectionsMs: this.#progressCacheMs } : undefined;
-    await this.#publish(userId, event, { jobId: event.jobId }, options);
+    return this.#publish(userId, event, { jobId: event.jobId }, options);
   }
 
   /** Sends `file.ready` (the presigned URL travels in the event; it is never logged). */
@@ -64,10 +64,11 @@ export class RealtimeNotifier implements Notifier, FileNotifier {
     event: HeraldEvent,
     ids: Record<string, string>,
     options?: { cacheConnectionsMs?: number },
-  ): Promise<void> {
+  ): Promise<boolean> {
     try {
       const result = await this.#publisher().publish(userId, event, options);
       this.#log.log('debug', 'event published', { ...ids, type: event.type, seq: event.seq, ...result });
+      return true;
     } catch (error) {
       this.#log.log('warn', 'event not published', {
         ...ids,
@@ -75,6 +76,7 @@ export class RealtimeNotifier implements Notifier, FileNotifier {
         seq: event.seq,
         error: errorFields(error),
       });
+      return false;
     }
   }
 }

@@ -1,5 +1,12 @@
-import type { ErrorEnvelope, JobEvent, JobFailedEvent, RowError } from '@herald/protocol';
-import type { Clock, Logger, Notifier } from '../ports.ts';
+import {
+  type ErrorEnvelope,
+  errorEnvelope,
+  type JobEvent,
+  type JobFailedEvent,
+  MAX_ROW_ERRORS,
+  type RowError,
+} from '@herald/protocol';
+import type { Clock, JobRecord, Logger, Notifier } from '../ports.ts';
 import type { LoadProgress } from './load-contract.ts';
 import { ProgressThrottle, type ProgressThrottleOptions, progressFigures } from './progress-throttle.ts';
 
@@ -51,6 +58,37 @@ export function jobFailedEvent(input: {
   return event;
 }
 
+/**
+ * The terminal event of a finished job, rebuilt from its row: the same type, `seq` (the row's
+ * `seq_reserved`, which the terminal event always takes) and time as the one its worker sent or
+ * meant to send, so sending it again is harmless. `durationMs` is the row's start-to-finish time
+ * (the worker measured its own attempt; close, not equal).
+ *
+ * @example
+ * if (claim.kind === 'finished' && claim.job.notifiedAt === null) notify(terminalEventOf(claim.job));
+ */
+export function terminalEventOf(job: JobRecord): JobEvent {
+  const finishedAt = job.finishedAt ?? job.updatedAt;
+  if (job.state === 'succeeded') {
+    return {
+      type: 'job.succeeded',
+      seq: job.seqReserved,
+      at: finishedAt.toISOString(),
+      jobId: job.jobId,
+      rowsLoaded: job.rowsLoaded,
+      rowsRejected: job.rowsRejected,
+      durationMs: Math.max(0, finishedAt.getTime() - (job.startedAt ?? finishedAt).getTime()),
+    };
+  }
+  return jobFailedEvent({
+    jobId: job.jobId,
+    seq: job.seqReserved,
+    at: finishedAt.getTime(),
+    error: job.error ?? errorEnvelope('INTERNAL'),
+    rowErrors: job.rowErrors.slice(0, MAX_ROW_ERRORS),
+  });
+}
+
 export interface JobEventStreamOptions {
   readonly jobId: string;
   readonly userId: string;
@@ -68,7 +106,10 @@ type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K>
 /**
  * The events of one attempt at a job, sent to its owner in order. Seqs are assigned when an
  * event is SENT, from the attempt's reserved block, so they strictly increase in the order the
- * owner receives them. Progress is throttled ({@link ProgressThrottle}) and never queues up: if
+ * owner receives them. The terminal event always takes the block's LAST seq, which is the job
+ * row's `seq_reserved` once it is finished: a worker that finds the job finished but its owner
+ * never told (a crash between COMMIT and the send) rebuilds the very same event from the row,
+ * and a client that already has it drops the copy by its seq. Progress is throttled ({@link ProgressThrottle}) and never queues up: if
  * the notifier is slow, only the latest pending progress is sent. Once a terminal event (or
  * {@link abandon}) starts, no progress follows.
  *
@@ -128,8 +169,11 @@ export class JobEventStream {
     this.#tail = this.#tail.then(() => this.#sendPendingProgress());
   }
 
-  /** `job.succeeded`: call after COMMIT. Resolves once every event of the attempt was handed over. */
-  succeeded(result: { rowsLoaded: number; rowsRejected: number; durationMs: number }): Promise<void> {
+  /**
+   * `job.succeeded`: call after COMMIT. Resolves once every event of the attempt was handed
+   * over, with whether the terminal event itself was (false: the notifier failed; send it again).
+   */
+  succeeded(result: { rowsLoaded: number; rowsRejected: number; durationMs: number }): Promise<boolean> {
     return this.#terminal(() => ({
       type: 'job.succeeded',
       jobId: this.#options.jobId,
@@ -139,8 +183,8 @@ export class JobEventStream {
     }));
   }
 
-  /** `job.failed`: call after the failure is committed. */
-  failed(error: ErrorEnvelope, rowErrors: readonly RowError[] = []): Promise<void> {
+  /** `job.failed`: call after the failure is committed. Resolves like {@link succeeded}. */
+  failed(error: ErrorEnvelope, rowErrors: readonly RowError[] = []): Promise<boolean> {
     return this.#terminal(() =>
       rowErrors.length > 0
         ? { type: 'job.failed', jobId: this.#options.jobId, error, rowErrors: [...rowErrors] }
@@ -160,44 +204,49 @@ export class JobEventStream {
     this.#pendingProgress = undefined;
   }
 
-  async #terminal(build: () => Unnumbered): Promise<void> {
-    if (this.#ended) return;
+  async #terminal(build: () => Unnumbered): Promise<boolean> {
+    if (this.#ended) return false;
     this.#end();
-    // The terminal event may use the block's last seq, which progress never takes.
-    this.#enqueue(build, true);
+    let delivered = false;
+    this.#tail = this.#tail.then(async () => {
+      delivered = await this.#send(build, true);
+    });
     await this.#tail;
+    return delivered;
   }
 
-  #sendPendingProgress(): Promise<void> {
+  async #sendPendingProgress(): Promise<void> {
     const progress = this.#pendingProgress;
     this.#pendingProgress = undefined;
-    if (progress === undefined || this.#ended) return Promise.resolve();
+    if (progress === undefined || this.#ended) return;
     const now = this.#options.clock.now();
     const figures = progressFigures(progress, this.#bytesTotal, now - this.#progressStartedAt);
-    return this.#send(() => ({ type: 'job.progress', jobId: this.#options.jobId, ...figures }), false);
+    await this.#send(() => ({ type: 'job.progress', jobId: this.#options.jobId, ...figures }), false);
   }
 
-  #enqueue(build: () => Unnumbered, terminal = false): void {
-    this.#tail = this.#tail.then(() => this.#send(build, terminal));
+  #enqueue(build: () => Unnumbered): void {
+    this.#tail = this.#tail.then(async () => {
+      await this.#send(build, false);
+    });
   }
 
-  async #send(build: () => Unnumbered, terminal: boolean): Promise<void> {
+  /** Sends one event; true when the notifier took it. */
+  async #send(build: () => Unnumbered, terminal: boolean): Promise<boolean> {
     // Non-terminal events leave the block's last seq free for the terminal one.
-    const limit = terminal ? this.#options.seq.last : this.#options.seq.last - 1;
-    if (this.#next > limit) {
+    if (!terminal && this.#next >= this.#options.seq.last) {
       this.#options.log.log('warn', 'event seq block exhausted; event not sent', {
         jobId: this.#options.jobId,
       });
-      return;
+      return false;
     }
     const event = {
       ...build(),
-      seq: this.#next,
+      seq: terminal ? this.#options.seq.last : this.#next,
       at: new Date(this.#options.clock.now()).toISOString(),
     } as JobEvent;
-    this.#next++;
+    this.#next = event.seq + 1;
     try {
-      await this.#options.notifier.notify(this.#options.userId, event);
+      return await this.#options.notifier.notify(this.#options.userId, event);
     } catch (error) {
       // The Notifier contract says it never throws; this keeps a broken one from failing a job.
       this.#options.log.log('warn', 'event not delivered', {
@@ -206,6 +255,7 @@ export class JobEventStream {
         seq: event.seq,
         error,
       });
+      return false;
     }
   }
 }

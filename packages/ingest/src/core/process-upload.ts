@@ -1,3 +1,4 @@
+import type { JobEvent } from '@herald/protocol';
 import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
 import { errorFields } from '../error-fields.ts';
 import { DeadlineExceededError, isRetryable, JobLockedError } from '../errors.ts';
@@ -11,7 +12,13 @@ import type {
   Notifier,
   ObjectStore,
 } from '../ports.ts';
-import { JobEventStream, jobFailedEvent, SEQ_BLOCK, seqBlockEndingAt } from './job-events.ts';
+import {
+  JobEventStream,
+  jobFailedEvent,
+  SEQ_BLOCK,
+  seqBlockEndingAt,
+  terminalEventOf,
+} from './job-events.ts';
 import { isFinished } from './job-state.ts';
 import type { RowErrorDetail } from './load-contract.ts';
 import type { ProgressThrottleOptions } from './progress-throttle.ts';
@@ -114,12 +121,17 @@ type RunResult =
  * 2. in ONE transaction holding the job row (`FOR UPDATE NOWAIT`): re-check the state, send
  *    `job.queued`, check the object's size against the declared size, stream it into the
  *    loader, then mark the job `succeeded` — or roll the load back and mark it `failed`;
- * 3. after COMMIT, the terminal event.
+ * 3. after COMMIT, the terminal event, then `notified_at` on the row.
  *
  * A concurrent duplicate finds the row locked and is retried later (by then a no-op). A
  * retryable fault rolls everything back and leaves the job `processing` for the retry; on the
  * last allowed delivery the job is marked failed instead, so it never stays `processing`.
  * Anything else unexpected fails the job with `INTERNAL` (no internals in the message).
+ *
+ * The owner hears the outcome at least once: when the terminal event could not be handed over
+ * (publisher down, or the worker died between COMMIT and the send) the message is delivered
+ * again, and a delivery that finds the job finished but not notified sends the same event (same
+ * seq) from the row.
  */
 export async function processUpload(
   deps: IngestWorkerDeps,
@@ -135,8 +147,13 @@ export async function processUpload(
       return 'skipped';
     }
     if (claim.kind === 'finished') {
-      log.log('info', 'duplicate delivery of a finished job ignored', { state: claim.job.state });
-      return 'finished';
+      if (claim.job.notifiedAt !== null) {
+        log.log('info', 'duplicate delivery of a finished job ignored', { state: claim.job.state });
+        return 'finished';
+      }
+      log.log('warn', 'finished job whose owner was never told; sending its terminal event again');
+      const event = terminalEventOf(claim.job);
+      return announced(deps, key, await sendTerminal(deps, key, event, log), 'finished', delivery, log);
     }
     log.log('info', 'job claimed', { attempts: claim.job.attempts, receiveCount: delivery.receiveCount });
     const timeoutMs = Math.max(1000, delivery.deadline - deps.clock.now());
@@ -159,12 +176,11 @@ export async function processUpload(
     if (run.kind === 'finished' || events === undefined) return 'finished';
     if (run.kind === 'succeeded') {
       log.log('info', 'job succeeded', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
-      await events.succeeded(run);
-      return 'succeeded';
+      return announced(deps, key, await events.succeeded(run), 'succeeded', delivery, log);
     }
     log.log('info', 'job failed', { code: run.failure.error.code, rowsRejected: run.failure.rowsRejected });
-    await events.failed(run.failure.error, eventRowErrors(run.eventRowErrors));
-    return 'failed';
+    const sent = await events.failed(run.failure.error, eventRowErrors(run.eventRowErrors));
+    return announced(deps, key, sent, 'failed', delivery, log);
   } catch (error) {
     await events?.abandon();
     return afterFault(deps, key, delivery, log, error);
@@ -333,13 +349,51 @@ async function afterFault(
       at: deps.clock.now(),
       error: envelope,
     });
-    await deps.notifier.notify(key.userId, event).catch((notifyError: unknown) => {
-      log.log('warn', 'event not delivered', { type: event.type, seq: event.seq, error: notifyError });
-    });
-    return 'failed';
+    return announced(deps, key, await sendTerminal(deps, key, event, log), 'failed', delivery, log);
   } catch (markError) {
     // The database is still out of reach: the message goes to the dead-letter queue.
     log.log('error', 'job could not be marked failed', { error: errorFields(markError) });
     return 'retry';
   }
+}
+
+/** Hands a terminal event to the notifier; false when it failed (the port says never; still). */
+async function sendTerminal(
+  deps: IngestWorkerDeps,
+  key: UploadKey,
+  event: JobEvent,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    return await deps.notifier.notify(key.userId, event);
+  } catch (error) {
+    log.log('warn', 'event not delivered', { type: event.type, seq: event.seq, error: errorFields(error) });
+    return false;
+  }
+}
+
+/**
+ * After the terminal event of a finished job: records the notification, or asks for the
+ * message again so the next delivery sends it (on the last delivery there is none: logged).
+ */
+async function announced(
+  deps: IngestWorkerDeps,
+  key: UploadKey,
+  sent: boolean,
+  outcome: UploadOutcome,
+  delivery: Delivery,
+  log: Logger,
+): Promise<UploadOutcome> {
+  if (!sent) {
+    if (delivery.receiveCount < delivery.maxReceives) return 'retry';
+    log.log('error', 'the owner was not told the outcome and no delivery is left', { outcome });
+    return outcome;
+  }
+  try {
+    await deps.work.markNotified(key.jobId);
+  } catch (error) {
+    // The event went out; a later duplicate delivery would only send the same seq again.
+    log.log('warn', 'notification not recorded', { error: errorFields(error) });
+  }
+  return outcome;
 }

@@ -255,5 +255,22 @@ export function describeJobStoreContract(name: string, make: () => Promise<JobSt
         ),
       ).toBeUndefined();
     });
+
+    it('records the notification of a finished job once, and never of an unfinished one', async () => {
+      const job = newJob(fresh());
+      await h.store.create(job);
+      await h.store.claim({ ...job, seqBlock: BLOCK });
+      await h.store.markNotified(job.jobId);
+      expect((await h.store.getForOwner(user, job.jobId))?.notifiedAt).toBeNull();
+      const error = errorEnvelope('UPSTREAM_UNAVAILABLE', 'gave up');
+      await h.store.markFailed(job, { error, rowsRejected: 0, rowErrors: [], reportKey: null });
+      const finished = await h.store.getForOwner(user, job.jobId);
+      expect(finished?.notifiedAt).toBeNull();
+      await h.store.markNotified(job.jobId);
+      const notified = (await h.store.getForOwner(user, job.jobId))?.notifiedAt;
+      expect(notified).toBeInstanceOf(Date);
+      await h.store.markNotified(job.jobId);
+      expect((await h.store.getForOwner(user, job.jobId))?.notifiedAt).toEqual(notified);
+    });
   });
 }

@@ -86,6 +86,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
       updatedAt: now,
       startedAt: null,
       finishedAt: null,
+      notifiedAt: null,
     };
     this.#jobs.set(job.jobId, record);
     return record;
@@ -192,6 +193,13 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
     };
     this.#jobs.set(ref.jobId, failed);
     return { seq: failed.seqReserved };
+  }
+
+  async markNotified(jobId: string): Promise<void> {
+    this.#throwIfFailing();
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || !isFinished(job.state) || job.notifiedAt !== null) return;
+    this.#jobs.set(jobId, { ...job, notifiedAt: new Date(this.#clock.now()) });
   }
 
   #matching(ref: JobRef): JobRecord | undefined {

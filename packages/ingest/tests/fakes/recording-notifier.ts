@@ -8,11 +8,15 @@ export class RecordingNotifier implements Notifier {
   failWith: Error | undefined;
   /** Each notify waits for this before resolving (to model a slow publisher). */
   gate: Promise<void> | undefined;
+  /** When true, every notify reports the event lost (a publisher outage, as the real one reports it). */
+  lose = false;
 
-  async notify(userId: string, event: JobEvent): Promise<void> {
+  async notify(userId: string, event: JobEvent): Promise<boolean> {
     if (this.gate !== undefined) await this.gate;
     if (this.failWith !== undefined) throw this.failWith;
+    if (this.lose) return false;
     this.sent.push({ userId, event: structuredClone(event) });
+    return true;
   }
 
   /** The events sent for one job, in order. */

@@ -89,7 +89,8 @@ describe('JobEventStream', () => {
     await events.succeeded({ rowsLoaded: 9, rowsRejected: 0, durationMs: 100 });
     const all = sent();
     expect(all.map((e) => e.type)).toEqual(['job.progress', 'job.progress', 'job.succeeded']);
-    expect(all.map((e) => e.seq)).toEqual([1, 2, 3]);
+    // The terminal event takes the block's last seq (the row's seq_reserved): a resend matches it.
+    expect(all.map((e) => e.seq)).toEqual([1, 2, SEQ_BLOCK]);
     expect(all[1]).toMatchObject({ bytesRead: 90, rowsProcessed: 9 });
   });
 
@@ -97,9 +98,8 @@ describe('JobEventStream', () => {
     const { events, notifier, logs } = stream();
     notifier.failWith = new Error('publisher down');
     events.queued('transactions');
-    await expect(
-      events.succeeded({ rowsLoaded: 1, rowsRejected: 0, durationMs: 1 }),
-    ).resolves.toBeUndefined();
+    // Resolves false: the terminal event was not handed over, the worker must send it again.
+    await expect(events.succeeded({ rowsLoaded: 1, rowsRejected: 0, durationMs: 1 })).resolves.toBe(false);
     expect(logs.entries.filter((e) => e.message === 'event not delivered')).toHaveLength(2);
   });
 

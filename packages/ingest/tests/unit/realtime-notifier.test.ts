@@ -55,20 +55,20 @@ describe('RealtimeNotifier', () => {
     ]);
   });
 
-  it('never throws: a failing publisher (or one that cannot be built) is logged', async () => {
+  it('never throws: a failing publisher (or one that cannot be built) is logged and reported lost', async () => {
     const logs = new RecordingLogger();
     const publisher = new FakePublisher();
     publisher.failWith = new Error('throttled');
     await expect(
       new RealtimeNotifier({ log: logs.logger, publisher: () => publisher }).notify('u-1', succeeded),
-    ).resolves.toBeUndefined();
+    ).resolves.toBe(false);
     const unbuildable = new RealtimeNotifier({
       log: logs.logger,
       publisher: () => {
         throw new Error('HERALD_CONNECTIONS_TABLE is required');
       },
     });
-    await expect(unbuildable.notify('u-1', progress)).resolves.toBeUndefined();
+    await expect(unbuildable.notify('u-1', progress)).resolves.toBe(false);
     expect(logs.entries.map((e) => [e.message, e.type, e.seq])).toEqual([
       ['event not published', 'job.succeeded', 3],
       ['event not published', 'job.progress', 2],

@@ -279,13 +279,57 @@ describe('sqs-ingest handler', () => {
     expect(f.jobs.loadedRows(flaky.jobId)).toBe(2);
   });
 
-  it('finishes the job when the notifier fails', async () => {
+  it('finishes the job when the notifier fails, and asks again to tell the owner', async () => {
     const f = fakeDeps();
     f.notifier.failWith = new Error('publisher down');
     const { jobId, key } = await upload(f, csv(2));
-    const result = await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key) }));
+    const handler = makeSqsIngestHandler(f.provide);
+    const first = await handler(sqs({ body: notification(f, key), id: 'm-1' }));
+    expect(first.batchItemFailures).toEqual([{ itemIdentifier: 'm-1' }]);
+    expect(f.jobs.peek(jobId)).toMatchObject({ state: 'succeeded', rowsLoaded: 2, notifiedAt: null });
+    // The publisher is back: the redelivery loads nothing again and sends the same terminal event.
+    f.notifier.failWith = undefined;
+    const second = await handler(sqs({ body: notification(f, key), id: 'm-1', receiveCount: 2 }));
+    expect(second.batchItemFailures).toEqual([]);
+    const terminal = f.notifier.eventsOf(jobId);
+    expect(terminal).toEqual([
+      expect.objectContaining({ type: 'job.succeeded', rowsLoaded: 2, seq: f.jobs.peek(jobId)?.seqReserved }),
+    ]);
+    expect(f.jobs.peek(jobId)?.notifiedAt).toBeInstanceOf(Date);
+    expect(f.jobs.peek(jobId)?.attempts).toBe(1);
+    // Told: a later duplicate is a no-op.
+    await handler(sqs({ body: notification(f, key), id: 'm-2' }));
+    expect(f.notifier.eventsOf(jobId)).toHaveLength(1);
+  });
+
+  it('resends a lost terminal event with the seq of the first, so clients drop the copy', async () => {
+    const f = fakeDeps();
+    const { jobId, key } = await upload(f, csv(1, ['!bad']));
+    f.notifier.lose = true;
+    const handler = makeSqsIngestHandler(f.provide);
+    expect((await handler(sqs({ body: notification(f, key) }))).batchItemFailures).toHaveLength(1);
+    f.notifier.lose = false;
+    expect((await handler(sqs({ body: notification(f, key), receiveCount: 2 }))).batchItemFailures).toEqual(
+      [],
+    );
+    const job = f.jobs.peek(jobId);
+    expect(f.notifier.eventsOf(jobId)).toEqual([
+      expect.objectContaining({ type: 'job.failed', seq: job?.seqReserved, error: job?.error }),
+    ]);
+  });
+
+  it('on the last delivery, a lost terminal event is logged and the message let go', async () => {
+    const f = fakeDeps();
+    const { jobId, key } = await upload(f, csv(2));
+    f.notifier.lose = true;
+    const result = await makeSqsIngestHandler(f.provide)(
+      sqs({ body: notification(f, key), receiveCount: f.deps.maxReceives }),
+    );
     expect(result.batchItemFailures).toEqual([]);
-    expect(f.jobs.peek(jobId)?.state).toBe('succeeded');
+    expect(f.jobs.peek(jobId)).toMatchObject({ state: 'succeeded', notifiedAt: null });
+    expect(
+      f.logs.entries.some((e) => e.message === 'the owner was not told the outcome and no delivery is left'),
+    ).toBe(true);
   });
 
   it('logs with job and message correlation, never row contents or URLs', async () => {
