@@ -72,6 +72,9 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
     }),
   );
   const wsServer = createServer(createManagementListener({ ws, stage, maxMessageBytes, log }));
+  // The publisher's SDK client pools its sockets to `@connections`; Node's 5 s idle close races a
+  // reuse after a quiet spell (ECONNRESET, see dynamodb.ts). API Gateway keeps them far longer.
+  wsServer.keepAliveTimeout = 10 * 60_000;
   wsServer.on('upgrade', (req, socket, head) => ws.handleUpgrade(req, socket, head));
 
   let restPort: number;

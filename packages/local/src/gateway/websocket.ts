@@ -158,7 +158,11 @@ export function createWsGateway(ctx: WsContext): WsGateway {
     if (conn.socket.readyState === WebSocket.OPEN) conn.socket.close(code, reason);
   };
 
-  const fireDisconnect = (conn: Connection, code: number, reason: string): void => {
+  const fireDisconnect = (
+    conn: Pick<Connection, 'id' | 'connectedAt' | 'domainName' | 'sourceIp' | 'userAgent' | 'authorizer'>,
+    code: number,
+    reason: string,
+  ): void => {
     const handler = routeHandlers.get('$disconnect');
     if (!handler) return;
     const event = {
@@ -434,11 +438,25 @@ export function createWsGateway(ctx: WsContext): WsGateway {
       }
     }
 
-    // The client may have left, or the gateway may be closing, while the handlers ran.
-    // AWS would not call `$disconnect` for a connection that never opened either.
-    if (socket.destroyed || closing) {
+    // The client may have left, or the gateway may be closing, while the handlers ran. Once
+    // `$connect` has admitted the connection, API Gateway counts it as established (the handler
+    // has typically stored it), so its end is reported to `$disconnect` like any other; without
+    // that, every client that gave up mid-handshake would leave a stale connection item behind.
+    // A client that left may not have destroyed the socket yet, only ended it (a FIN): `ws`
+    // then drops the upgrade without a word (`completeUpgrade` checks readable/writable), so the
+    // same check is made here, where the connection's end can still be reported.
+    const gone = socket.destroyed || !socket.readable || !socket.writable;
+    if (gone || closing) {
       ctx.log({ level: 'info', msg: 'client left during $connect', connectionId: id });
-      if (!socket.destroyed) rejectUpgrade(socket, 503, 'Service Unavailable');
+      if (!gone) rejectUpgrade(socket, 503, 'Service Unavailable');
+      else socket.destroy();
+      if (connectHandler) {
+        fireDisconnect(
+          { id, connectedAt, domainName, sourceIp, userAgent, authorizer },
+          1006,
+          'Client left before the connection was established',
+        );
+      }
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) =>

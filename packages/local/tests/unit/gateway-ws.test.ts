@@ -71,6 +71,8 @@ const handlers: Record<string, (event: WsEvent) => Promise<unknown>> = {
     throw new Error('Unauthorized');
   },
   'ws-connect': async (event) => {
+    const slowMs = Number(event.queryStringParameters?.slow ?? 0);
+    if (slowMs > 0) await new Promise((resolve) => setTimeout(resolve, slowMs));
     if (event.queryStringParameters?.full === '1') return { statusCode: 429 };
     const offered = (
       event.headers?.['Sec-WebSocket-Protocol'] ??
@@ -241,6 +243,33 @@ describe('local gateway WebSocket $connect', () => {
   it('refuses the handshake with the status of a non-2xx $connect response', async () => {
     const g = await start();
     expect(await refusal(g, 'ticket=allow&full=1')).toBe(429);
+    expect(g.connectionIds()).toEqual([]);
+  });
+
+  it('fires $disconnect for a client that left after $connect admitted it, not for a refused one', async () => {
+    const g = await start();
+    // Refused while the client is gone: never established, so no $disconnect.
+    const refused = new WebSocket(`${g.wsUrl}/test?ticket=allow&full=1&slow=150`);
+    refused.on('error', () => {});
+    // Admitted while the client is gone: established as far as API Gateway knows.
+    const admitted = new WebSocket(`${g.wsUrl}/test?ticket=allow&slow=150`);
+    admitted.on('error', () => {});
+    await vi.waitFor(() => expect(eventsOf('ws-connect')).toHaveLength(2));
+    refused.terminate();
+    admitted.terminate();
+
+    const connects = eventsOf('ws-connect');
+    const admittedId = connects.find((e) => e.queryStringParameters?.full === undefined)?.requestContext
+      .connectionId as string;
+    const event = await disconnectEventFor(admittedId);
+    expect(event.requestContext).toMatchObject({
+      routeKey: '$disconnect',
+      eventType: 'DISCONNECT',
+      disconnectStatusCode: 1006,
+      authorizer: { principalId: 'alice' },
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(eventsOf('ws-disconnect').map((e) => e.requestContext.connectionId)).toEqual([admittedId]);
     expect(g.connectionIds()).toEqual([]);
   });
 });

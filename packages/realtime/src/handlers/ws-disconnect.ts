@@ -1,21 +1,58 @@
 import { type DepsProvider, getDeps } from '../compose.ts';
+import { type BackoffPolicy, fullJitterDelay } from '../core/backoff.ts';
+import { RealtimeError } from '../errors.ts';
 import type { WsMessageEvent, WsResponse } from '../events.ts';
 
 /**
- * Builds the `$disconnect` handler: deletes the connection item. AWS calls `$disconnect` only
- * best-effort, so a failure here is logged, not retried: TTL and the publisher's 410 handling
- * are the real cleanup. Deleting twice is harmless.
+ * Retries of the delete. An item `$disconnect` misses stays until a publish to its user meets
+ * the 410 or the TTL (hours) expires, so a transient failure — throttling when many clients drop
+ * at once, a reset connection — is worth a few more tries within the invocation.
  */
-export function makeWsDisconnectHandler(deps: DepsProvider<'connections' | 'log'>) {
+export const DISCONNECT_DELETE_BACKOFF: BackoffPolicy = {
+  maxAttempts: 4,
+  baseDelayMs: 100,
+  maxDelayMs: 1000,
+};
+
+/** Options of {@link makeWsDisconnectHandler}; tests pass a sleep that does not wait. */
+export interface WsDisconnectOptions {
+  /** @default DISCONNECT_DELETE_BACKOFF */
+  readonly backoff?: BackoffPolicy;
+  /** @default setTimeout-based */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** @default Math.random */
+  readonly random?: () => number;
+}
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Builds the `$disconnect` handler: deletes the connection item, retrying a retryable failure a
+ * few times. AWS calls `$disconnect` only best-effort, so a failure that persists is logged, not
+ * thrown: TTL and the publisher's 410 handling are the real cleanup. Deleting twice is harmless.
+ */
+export function makeWsDisconnectHandler(
+  deps: DepsProvider<'connections' | 'log'>,
+  options: WsDisconnectOptions = {},
+) {
+  const { backoff = DISCONNECT_DELETE_BACKOFF, sleep = defaultSleep, random = Math.random } = options;
   return async (event: WsMessageEvent): Promise<WsResponse> => {
     const { connections, log } = deps();
     const { connectionId, requestId } = event.requestContext;
     const logger = log.child({ requestId, connectionId });
-    try {
-      await connections.delete(connectionId);
-      logger.log('info', 'connection deleted');
-    } catch (error) {
-      logger.log('warn', 'connection not deleted; TTL will remove it', { error });
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await connections.delete(connectionId);
+        logger.log('info', 'connection deleted', attempt > 1 ? { attempts: attempt } : {});
+        break;
+      } catch (error) {
+        const retryable = error instanceof RealtimeError && error.retryable;
+        if (!retryable || attempt >= backoff.maxAttempts) {
+          logger.log('warn', 'connection not deleted; TTL will remove it', { error, attempts: attempt });
+          break;
+        }
+        await sleep(fullJitterDelay(attempt - 1, backoff, random));
+      }
     }
     return { statusCode: 200 };
   };

@@ -9,7 +9,8 @@ import {
 import { makeWsAuthorizeHandler } from '../../src/handlers/ws-authorize.ts';
 import { makeWsConnectHandler } from '../../src/handlers/ws-connect.ts';
 import { makeWsDefaultHandler } from '../../src/handlers/ws-default.ts';
-import { makeWsDisconnectHandler } from '../../src/handlers/ws-disconnect.ts';
+import { DISCONNECT_DELETE_BACKOFF, makeWsDisconnectHandler } from '../../src/handlers/ws-disconnect.ts';
+import type { ConnectionRecord } from '../../src/ports.ts';
 import { countingBytes, fakeDeps } from '../fakes/fake-deps.ts';
 import { events, JOB_A } from '../helpers/events.ts';
 
@@ -199,11 +200,53 @@ describe('ws-disconnect handler', () => {
     expect((await f.connections.listByUser('u-1', now)).map((c) => c.connectionId)).toEqual(['other']);
   });
 
-  it('answers 200 and logs when the delete fails (TTL cleans up)', async () => {
+  it('retries a retryable failure with backoff, so a transient one leaves no stale item', async () => {
     const f = fakeDeps();
-    f.connections.failNextWith(new ConnectionStoreError('down', { retryable: true }));
-    expect(await makeWsDisconnectHandler(f.provide)(event)).toEqual({ statusCode: 200 });
-    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'warn', connectionId: 'L0SM9cOFvHcCIhw=' });
+    f.connections.failNextWith(new ConnectionStoreError('throttled', { retryable: true }));
+    const delays: number[] = [];
+    const handler = makeWsDisconnectHandler(f.provide, {
+      sleep: async (ms) => void delays.push(ms),
+      random: () => 0.5,
+    });
+    expect(await handler(event)).toEqual({ statusCode: 200 });
+    expect(f.connections.deleted).toEqual(['L0SM9cOFvHcCIhw=']);
+    expect(delays).toEqual([50]);
+    expect(f.logs.entries.at(-1)).toMatchObject({
+      level: 'info',
+      message: 'connection deleted',
+      attempts: 2,
+    });
+  });
+
+  it('answers 200 and logs when the delete keeps failing, or fails for good (TTL cleans up)', async () => {
+    const f = fakeDeps();
+    let calls = 0;
+    const failing = (error: Error) => () => ({
+      log: f.provide().log,
+      connections: {
+        put: (connection: ConnectionRecord) => f.connections.put(connection),
+        listByUser: (userId: string, now: number) => f.connections.listByUser(userId, now),
+        delete: async () => {
+          calls++;
+          throw error;
+        },
+      },
+    });
+    const sleep = async () => {};
+    const down = new ConnectionStoreError('down', { retryable: true });
+    expect(await makeWsDisconnectHandler(failing(down), { sleep })(event)).toEqual({ statusCode: 200 });
+    expect(calls).toBe(DISCONNECT_DELETE_BACKOFF.maxAttempts);
+    expect(f.logs.entries.at(-1)).toMatchObject({
+      level: 'warn',
+      connectionId: 'L0SM9cOFvHcCIhw=',
+      attempts: DISCONNECT_DELETE_BACKOFF.maxAttempts,
+    });
+
+    calls = 0;
+    const denied = new ConnectionStoreError('access denied', { retryable: false });
+    expect(await makeWsDisconnectHandler(failing(denied), { sleep })(event)).toEqual({ statusCode: 200 });
+    expect(calls).toBe(1);
+    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'warn', attempts: 1 });
   });
 });
 
