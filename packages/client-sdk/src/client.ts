@@ -76,7 +76,11 @@ export interface HeraldClientOptions {
   readonly requestTimeoutMs?: number;
   /** How long a `resume` may take before the client falls back to REST. Default 10 s. */
   readonly resumeTimeoutMs?: number;
-  /** How often followed jobs are polled over REST while the WebSocket is down. Default 10 s. */
+  /**
+   * How often followed jobs are polled over REST while the WebSocket is down. Default 10 s.
+   * While it is open, unfinished followed jobs are still checked every
+   * {@link OPEN_POLL_EVERY} × this (a safety net for an event lost in a race or a failed resync).
+   */
   readonly pollIntervalMs?: number;
   /** How long `getFileLink` waits for a `file.ready` event. Default 2 min. */
   readonly fileLinkTimeoutMs?: number;
@@ -100,6 +104,14 @@ export const DEFAULT_TIMINGS = {
   pollIntervalMs: 10_000,
   fileLinkTimeoutMs: 120_000,
 } as const;
+
+/**
+ * While the socket is open, every this-many poll ticks the unfinished followed jobs are checked
+ * over REST too: events arrive on the socket, but one can slip between the publisher's
+ * connection lookup and a reconnect's resume, and a REST resync that failed is not otherwise
+ * retried. Once a minute at the default interval; nothing is polled for finished jobs.
+ */
+export const OPEN_POLL_EVERY = 6;
 
 // Mirrors @herald/protocol's LIMITS (a test keeps them equal); importing the value would pull
 // zod into the browser bundle.
@@ -305,6 +317,7 @@ export class HeraldClient {
   readonly #files = new Map<string, FileReadyEvent>();
   readonly #fileWaiters = new Map<string, Set<FileWaiter>>();
   #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #openPollTicks = 0;
   /** Set by `close()`, cleared by `connect()` or new work: a client without WebSocket stops polling too. */
   #stopped = false;
 
@@ -818,7 +831,13 @@ export class HeraldClient {
     const want = this.#watches.size > 0 && !this.#stopped && this.state !== 'closed';
     if (want && this.#pollTimer === undefined) {
       this.#pollTimer = setInterval(() => {
-        if (this.state === 'open' || this.state === 'closed') return;
+        if (this.state === 'closed') return;
+        if (this.state === 'open') {
+          if (++this.#openPollTicks % OPEN_POLL_EVERY !== 0) return;
+          for (const jobId of this.#watches.keys())
+            if (!this.#tracker.finished(jobId)) void this.#resync(jobId);
+          return;
+        }
         for (const jobId of this.#watches.keys()) void this.#resync(jobId);
       }, this.#options.pollIntervalMs);
     } else if (!want && this.#pollTimer !== undefined) {

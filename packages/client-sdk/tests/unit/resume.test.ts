@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ResumeAction } from '@herald/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { OPEN_POLL_EVERY } from '../../src/client.ts';
 import { type JobEvent, JobFailedError } from '../../src/index.ts';
 import { closeClients, harness } from './support/client.ts';
 import { events, FakeHerald, sleep, waitFor } from './support/fake-herald.ts';
@@ -195,6 +196,24 @@ describe('HeraldClient resume and resync', () => {
     fake.setJob(jobId, { state: 'succeeded', rowsLoaded: 3 });
     await expect(handle.done).resolves.toMatchObject({ rowsLoaded: 3 });
     expect(h.client.state).not.toBe('open');
+  });
+
+  it('still checks unfinished followed jobs over REST now and then while the socket is open', async () => {
+    const jobId = randomUUID();
+    fake.setJob(jobId, { state: 'processing' });
+    const h = harness(fake, { pollIntervalMs: 20 });
+    h.client.connect();
+    await waitFor(() => h.client.state === 'open');
+    const handle = h.client.follow(jobId);
+    await waitFor(() => handle.snapshot.progress.phase === 'processing');
+    // The terminal event was lost on the way (never published to this socket): REST finds it.
+    fake.setJob(jobId, { state: 'succeeded', rowsLoaded: 7 });
+    await expect(handle.done).resolves.toMatchObject({ rowsLoaded: 7 });
+    expect(h.client.state).toBe('open');
+    // Finished: no more polling for it.
+    const polls = fake.requests.length;
+    await sleep(20 * OPEN_POLL_EVERY * 3);
+    expect(fake.requests.length).toBe(polls);
   });
 
   it('follows jobs over REST alone when there is no WebSocket implementation', async () => {
