@@ -1,3 +1,4 @@
+import { MAX_ROW_ERRORS } from '@herald/protocol';
 import type { ColumnDefinition, DatasetDefinition } from '../datasets/types.ts';
 import type { RowErrorDetail } from './load-contract.ts';
 
@@ -14,6 +15,9 @@ import type { RowErrorDetail } from './load-contract.ts';
 
 /** Header cells are at most this long in a refusal message; the header itself is bounded by the scanner. */
 const EXCERPT = 80;
+
+/** Problems with header cells named in the refusal sentence (all missing columns are named too). */
+const MESSAGE_PROBLEMS = 10;
 
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
@@ -105,8 +109,9 @@ export function mapHeader(fields: readonly string[], dataset: DatasetDefinition)
   const seen = new Map<string, number>();
   const columns: ColumnDefinition[] = [];
   const errors: RowErrorDetail[] = [];
-  const problem = (reason: string, column?: string, value?: string) =>
-    errors.push({
+  const missing: RowErrorDetail[] = [];
+  const problem = (reason: string, column?: string, value?: string, into = errors) =>
+    into.push({
       line: 1,
       reason,
       code: 'HEADER_MISMATCH',
@@ -136,14 +141,21 @@ export function mapHeader(fields: readonly string[], dataset: DatasetDefinition)
     });
     for (const column of dataset.columns) {
       if (column.required && !seen.has(column.name)) {
-        problem(`required column ${column.name} is missing`, column.name);
+        problem(`required column ${column.name} is missing`, column.name, undefined, missing);
       }
     }
   }
-  if (errors.length === 0) return { ok: true, columns };
+  if (errors.length + missing.length === 0) return { ok: true, columns };
   const expected = dataset.columns.map((c) => (c.required ? c.name : `${c.name} (optional)`)).join(', ');
-  const message = `The header row does not match dataset ${dataset.name}: ${errors
-    .map((e) => e.reason)
-    .join('; ')}. Expected columns: ${expected}.`;
-  return { ok: false, message, errors };
+  // A hostile header (tens of thousands of unknown names within the scanner's 64 KiB) must not
+  // make a refusal of megabytes: the sentence names the first few problems and every missing
+  // column (bounded by the declaration); the list keeps at most MAX_ROW_ERRORS, always with
+  // the missing columns in it.
+  const named = [...errors.slice(0, MESSAGE_PROBLEMS), ...missing];
+  const more = errors.length + missing.length - named.length;
+  const problems = named.map((e) => e.reason).join('; ');
+  const rest = more > 0 ? ` (and ${more} more ${more === 1 ? 'problem' : 'problems'})` : '';
+  const message = `The header row does not match dataset ${dataset.name}: ${problems}${rest}. Expected columns: ${expected}.`;
+  const kept = Math.max(0, MAX_ROW_ERRORS - missing.length);
+  return { ok: false, message, errors: [...errors.slice(0, kept), ...missing].slice(0, MAX_ROW_ERRORS) };
 }

@@ -5,7 +5,10 @@ import type { ColumnDefinition, DatasetDefinition } from './types.ts';
  * validate every value inside `COPY ... ON_ERROR ignore` (see docs/adr/002-ingest-load-path.md),
  * so each declared rule must be a rule PostgreSQL checks while it converts the input text:
  *
- * - `maxLength` → `varchar(n)`: an over-long value is a soft (skippable) input error.
+ * - `maxLength` → a text domain with CHECK `char_length(VALUE) <= n`: an over-long value is a
+ *   soft (skippable) input error. Not `varchar(n)`: its input silently CUTS a value whose excess
+ *   characters are all spaces (SQL-standard behaviour) instead of refusing it, so `'EUR '` would
+ *   load as `'EUR'` and a padded note would lose its end (migration 006).
  * - `required` → a domain `... NOT NULL`: domain input runs for NULL too, so an empty required
  *   value is a soft error reported with its line and column (a table `NOT NULL` would abort the
  *   whole COPY without naming the row). The column also carries `NOT NULL` for the catalogue.
@@ -52,8 +55,6 @@ export interface DomainDefinition {
 function baseType(column: ColumnDefinition): string {
   const t = column.type;
   switch (t.kind) {
-    case 'text':
-      return t.maxLength === undefined ? 'text' : `varchar(${t.maxLength})`;
     case 'numeric':
       return 'numeric';
     default:
@@ -64,6 +65,9 @@ function baseType(column: ColumnDefinition): string {
 function checkFor(column: ColumnDefinition): string | undefined {
   const t = column.type;
   switch (t.kind) {
+    case 'text':
+      // Characters, as varchar(n) counts them; never cut, unlike varchar(n) (see above).
+      return t.maxLength === undefined ? undefined : `char_length(VALUE) <= ${t.maxLength}`;
     case 'numeric':
       // min_scale: `12.340` is exact at scale 2 and accepted; `12.345` is refused. NaN and
       // Infinity fail `abs(VALUE) < 1eN` (NaN sorts above every number in PostgreSQL).
@@ -82,7 +86,7 @@ function domainName(column: ColumnDefinition): string | undefined {
   if (!column.required && check === undefined) return undefined;
   const parts = ['ingest'];
   if (column.required) parts.push('req');
-  if (t.kind === 'text') parts.push(t.maxLength === undefined ? 'text' : `varchar_${t.maxLength}`);
+  if (t.kind === 'text') parts.push(t.maxLength === undefined ? 'text' : `text_${t.maxLength}`);
   else if (t.kind === 'numeric') parts.push(`numeric_${t.precision}_${t.scale}`);
   else parts.push(t.kind);
   return parts.join('_');

@@ -382,6 +382,18 @@ describe('loadCsv: refused input leaves the table unchanged', () => {
     );
   });
 
+  it('refuses an over-long value whose excess is spaces instead of cutting it (varchar(n) would)', async () => {
+    const padded = await refused(`${TX_HEADER}\n${tx(U1, '1', ',EUR ,2024-05-01,')}\n`);
+    expect(padded.rowErrors[0]).toMatchObject({
+      code: 'VALUE_TOO_LONG',
+      line: 2,
+      column: 'currency',
+      value: 'EUR ',
+    });
+    const note = await refused(`${TX_HEADER}\n${tx(U1, '1', `,EUR,2024-05-01,"${'x'.repeat(499)}  "`)}\n`);
+    expect(note.rowErrors[0]).toMatchObject({ code: 'VALUE_TOO_LONG', line: 2, column: 'note' });
+  });
+
   it('reports the first line of a multi-line record', async () => {
     const outcome = await refused(`${TX_HEADER}\n"two\nlines",${U1},1,EUR,2024-05-01,\n${tx(U1, 'x')}\n`);
     expect(outcome.rowErrors.map((e) => [e.line, e.column])).toEqual([

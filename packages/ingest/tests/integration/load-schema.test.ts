@@ -75,7 +75,7 @@ describe('dataset tables after all migrations', () => {
 
   it('enforces the rules while reading input text, the way COPY reads it, without rounding', async () => {
     // pg_input_is_valid runs a type's input function with soft errors, exactly as
-    // COPY ... ON_ERROR ignore does (an explicit cast would truncate varchar instead).
+    // COPY ... ON_ERROR ignore does (an explicit cast would truncate a varchar instead).
     const valid = async (text: string, type: string) => {
       const { rows } = await client.query('SELECT pg_input_is_valid($1, $2) AS ok', [text, type]);
       return (rows[0] as { ok: boolean }).ok;
@@ -88,8 +88,13 @@ describe('dataset tables after all migrations', () => {
     expect(await valid('Infinity', 'ingest_numeric_12_2')).toBe(false);
     expect(await valid('infinity', 'ingest_date')).toBe(false);
     expect(await valid('-infinity', 'ingest_req_timestamptz')).toBe(false);
-    expect(await valid('ABCD', 'ingest_req_varchar_3')).toBe(false);
-    expect(await valid('ABC', 'ingest_req_varchar_3')).toBe(true);
+    expect(await valid('ABCD', 'ingest_req_text_3')).toBe(false);
+    expect(await valid('ABC', 'ingest_req_text_3')).toBe(true);
+    expect(await valid('€🎉é', 'ingest_req_text_3')).toBe(true); // characters, not bytes
+    // varchar(3) would accept these by cutting the spaces; the rule is "at most 3 characters".
+    expect(await valid('ABC ', 'ingest_req_text_3')).toBe(false);
+    expect(await valid('    ', 'ingest_req_text_3')).toBe(false);
+    expect(await valid(`${'x'.repeat(500)} `, 'ingest_text_500')).toBe(false);
     await expect(client.query('SELECT NULL::ingest_req_uuid')).rejects.toMatchObject({ code: '23502' });
   });
 

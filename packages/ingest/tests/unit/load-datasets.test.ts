@@ -112,13 +112,41 @@ describe('datasetProblems', () => {
   });
 });
 
-describe('migration 003', () => {
-  const sql = normalize(readFileSync(join(MIGRATIONS_DIR, '003_datasets.sql'), 'utf8'));
+/**
+ * Migration 003's CREATE TABLE statements with the column types migration 006 changes
+ * (`ALTER TABLE t ALTER COLUMN c TYPE d, ...`) written in: the tables as they are after both.
+ */
+function retyped(sql003: string, sql006: string): string {
+  let out = sql003;
+  for (const alter of sql006.matchAll(/ALTER TABLE (\w+)((?:\s+ALTER COLUMN \w+ TYPE \w+,?)+);/g)) {
+    const start = out.indexOf(`CREATE TABLE ${alter[1]} (`);
+    const end = out.indexOf(');', start);
+    let table = out.slice(start, end);
+    for (const [, column, type] of (alter[2] ?? '').matchAll(/ALTER COLUMN (\w+) TYPE (\w+)/g)) {
+      table = table.replace(new RegExp(`\\n  ${column} [^\\s,]+`), `\n  ${column} ${type}`);
+    }
+    out = out.slice(0, start) + table + out.slice(end);
+  }
+  return out;
+}
 
-  it('creates every domain, table and _job_id index the declarations imply', () => {
+describe('migrations 003 and 006', () => {
+  const sql003 = readFileSync(join(MIGRATIONS_DIR, '003_datasets.sql'), 'utf8');
+  const sql006 = readFileSync(join(MIGRATIONS_DIR, '006_text_length_domains.sql'), 'utf8');
+  const sql = normalize(`${retyped(sql003, sql006)}\n${sql006}`);
+
+  it('create every domain, table and _job_id index the declarations imply', () => {
     for (const statement of datasetSchemaSql(DATASETS)) {
       expect(sql).toContain(normalize(statement));
     }
+  });
+
+  it('leave no varchar column: varchar(n) would cut over-long values that end in spaces', () => {
+    const tables = retyped(sql003, sql006).match(/CREATE TABLE[\s\S]*?\n\);/g) ?? [];
+    expect(tables).toHaveLength(DATASETS.length);
+    for (const table of tables) expect(table).not.toMatch(/varchar/);
+    expect(datasetSchemaSql(DATASETS).join('\n')).not.toMatch(/varchar/);
+    expect(normalize(sql006)).toContain('DROP DOMAIN ingest_req_varchar_3;');
   });
 
   it('gives each rule a type PostgreSQL checks while reading the value', () => {
@@ -127,9 +155,9 @@ describe('migration 003', () => {
       transaction_id: 'ingest_req_uuid',
       customer_external_id: 'ingest_req_uuid',
       amount: 'ingest_req_numeric_12_2',
-      currency: 'ingest_req_varchar_3',
+      currency: 'ingest_req_text_3',
       occurred_at: 'ingest_req_timestamptz',
-      note: 'varchar(500)',
+      note: 'ingest_text_500',
     });
     expect(sql).toContain(
       'CREATE DOMAIN ingest_req_numeric_12_2 AS numeric NOT NULL CHECK (min_scale(VALUE) <= 2 AND abs(VALUE) < 1e10);',

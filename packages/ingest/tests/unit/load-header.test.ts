@@ -78,6 +78,27 @@ describe('mapHeader', () => {
     ]);
   });
 
+  it('keeps the refusal small for a header of 10,000 unknown names, still naming every missing column', () => {
+    const mapping = mapHeader(
+      Array.from({ length: 10_000 }, (_, i) => `c${i}`),
+      TRANSACTIONS,
+    );
+    expect(mapping.ok).toBe(false);
+    if (mapping.ok) return;
+    // A job.failed event must fit a 128 KB WebSocket frame; the sentence stays a sentence.
+    expect(mapping.message.length).toBeLessThan(2000);
+    expect(mapping.message).toMatch(/'c9' is not a column of dataset transactions; required column/);
+    expect(mapping.message).toContain('required column occurred_at is missing (and 9990 more problems).');
+    expect(mapping.errors).toHaveLength(100);
+    expect(mapping.errors.slice(-5).map((e) => e.column)).toEqual([
+      'transaction_id',
+      'customer_external_id',
+      'amount',
+      'currency',
+      'occurred_at',
+    ]);
+  });
+
   it('cuts a long unknown header cell to an 80-character excerpt', () => {
     const mapping = mapHeader(['x'.repeat(500)], TRANSACTIONS);
     expect(mapping.ok).toBe(false);
