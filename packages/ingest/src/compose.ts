@@ -297,13 +297,13 @@ export const getDeps: DepsProvider = () => {
  * Forgets the built deps so the next invocation reads the environment again. For an
  * in-process host (the local stack) that restarts its servers on new ports; Lambda never needs it.
  */
-export function resetDeps(): void {
+export async function resetDeps(): Promise<void> {
   const previous = deps;
   const previousFiles = fileDeps;
   deps = undefined;
   fileDeps = undefined;
-  previousFiles?.close?.().catch(() => {});
-  previous?.close?.().catch(() => {});
+  await previousFiles?.close?.().catch(() => {});
+  await previous?.close?.().catch(() => {});
 }
 
 /**

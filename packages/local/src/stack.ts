@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetDeps as resetIngestDeps } from '@herald/ingest';
 import { migrate } from '@herald/ingest/migrations';
 import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
 import pg from 'pg';
@@ -127,6 +128,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       }),
     ]);
     stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);
+    // The in-process handlers' container state (database pool, clients) goes before the servers:
+    // a pool outliving PostgreSQL logs every idle connection it loses, and a stack started
+    // again in this process must not reuse clients of the old one.
+    stops.push(resetIngestDeps);
 
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
