@@ -1,4 +1,4 @@
-// The WebSocket clients of bench/fanout.ts, in their own process (the gateway and the bare
+// The WebSocket clients of bench/realtime.ts, in their own process (the gateway and the bare
 // server each hold one descriptor per connection; see TOOLCHAIN.md). Driven over IPC:
 //   {cmd:'connect', group, url, protocols, count, concurrency} → {type:'connected', group, ok, failed}
 //   {cmd:'count', group, target}   → {type:'counted', group, count, lastAt} once `target` frames arrived
@@ -6,15 +6,8 @@
 //   {cmd:'report', group}          → {type:'report', group, samples: [[seq, receivedAt], ...]}
 //   {cmd:'exit'}
 // Times are `performance.timeOrigin + performance.now()`, comparable across processes.
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-// `ws` is a dependency of packages/local, not of the workspace root.
-const require = createRequire(
-  join(dirname(fileURLToPath(import.meta.url)), '..', 'packages', 'local', 'package.json'),
-);
-const { WebSocket } = require('ws') as typeof import('ws');
+import { now } from './_stats.ts';
+import { openMany, openSocket, type Socket } from './_ws.ts';
 
 type Message =
   | { cmd: 'connect'; group: string; url: string; protocols: string[]; count: number; concurrency: number }
@@ -24,7 +17,7 @@ type Message =
   | { cmd: 'exit' };
 
 interface Group {
-  readonly sockets: InstanceType<typeof WebSocket>[];
+  readonly sockets: Socket[];
   count: number;
   target: number;
   lastAt: number;
@@ -33,7 +26,6 @@ interface Group {
 }
 
 const groups = new Map<string, Group>();
-const now = () => performance.timeOrigin + performance.now();
 const send = (message: unknown) => process.send?.(message);
 
 function groupOf(name: string): Group {
@@ -61,34 +53,16 @@ function onFrame(name: string, group: Group, data: unknown): void {
   }
 }
 
-function open(name: string, group: Group, url: string, protocols: string[]): Promise<boolean> {
-  return new Promise((resolve) => {
-    const ws = new WebSocket(url, protocols, { perMessageDeflate: false });
-    ws.once('open', () => {
-      group.sockets.push(ws);
-      ws.on('message', (data) => onFrame(name, group, data));
-      resolve(true);
-    });
-    ws.once('unexpected-response', () => resolve(false));
-    ws.once('error', () => resolve(false));
-  });
-}
-
 process.on('message', async (message: Message) => {
   switch (message.cmd) {
     case 'connect': {
       const group = groupOf(message.group);
-      let ok = 0;
-      let failed = 0;
-      let next = 0;
-      const worker = async () => {
-        while (next < message.count) {
-          next++;
-          if (await open(message.group, group, message.url, message.protocols)) ok++;
-          else failed++;
-        }
-      };
-      await Promise.all(Array.from({ length: message.concurrency }, worker));
+      const { ok, failed } = await openMany(message.count, message.concurrency, () =>
+        openSocket(message.url, message.protocols, (ws) => {
+          group.sockets.push(ws);
+          ws.on('message', (data) => onFrame(message.group, group, data));
+        }),
+      );
       send({ type: 'connected', group: message.group, ok, failed });
       return;
     }

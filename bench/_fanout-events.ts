@@ -1,4 +1,4 @@
-// The event both contenders of bench/fanout.ts send: a job.progress event (the hot path).
+// The event both contenders of bench/realtime.ts send: a job.progress event (the hot path).
 export function progress(jobId: string, seq: number) {
   return {
     type: 'job.progress' as const,

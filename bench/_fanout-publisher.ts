@@ -1,4 +1,4 @@
-// The publisher side of bench/fanout.ts, in its own process, as the publishing Lambda is not the
+// The publisher side of bench/realtime.ts, in its own process, as the publishing Lambda is not the
 // API Gateway on AWS: `getPublisher()` built from the local stack's environment (passed in
 // `process.env` by the parent). Driven over IPC:
 //   {cmd:'burst', userId, jobId, fromSeq, count, cacheMs} → {type:'burst', delivered: [..]} after

@@ -15,22 +15,20 @@
 //       received in the client process, p50 / p99, bare vs herald;
 //   (c) connections held: the stack process's RSS with H gateway connections open (default N).
 // Results: bench/results/realtime.json; with --json the last stdout line is the summary.
-import { type ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { DEV_USERS } from '../packages/local/src/identity.ts';
 import { startLocalStack } from '../packages/local/src/index.ts';
+import { forkChild } from './_child.ts';
 import { progress } from './_fanout-events.ts';
+import { fmt, mb, median, now, percentile, r1, r3 } from './_stats.ts';
+import { type Socket, WebSocketServer } from './_ws.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
-// `ws` is a dependency of packages/local, not of the workspace root.
-const require = createRequire(join(here, '..', 'packages', 'local', 'package.json'));
-const { WebSocketServer } = require('ws') as typeof import('ws');
 
 const { values: options } = parseArgs({
   options: {
@@ -53,64 +51,8 @@ const L = Number(options['latency-clients']);
 const HOLD = Number(options.hold ?? N);
 
 const say = (line: string) => process.stderr.write(`[bench realtime] ${line}\n`);
-const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-const now = () => performance.timeOrigin + performance.now();
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
-const percentile = (xs: number[], p: number) => {
-  const sorted = [...xs].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-};
-const r1 = (n: number) => Math.round(n * 10) / 10;
-const r3 = (n: number) => Math.round(n * 1000) / 1000;
-const rssMb = () => r1(process.memoryUsage().rss / 1024 / 1024);
+const rssMb = () => mb(process.memoryUsage().rss);
 const frameOf = (event: unknown) => JSON.stringify({ type: 'event', event });
-
-/** A child process driven over IPC: `ask` sends a command and waits for the matching reply. */
-class Child {
-  readonly #inbox: Array<Record<string, unknown>> = [];
-  readonly #waiters = new Set<() => void>();
-
-  constructor(readonly process: ChildProcess) {
-    process.on('message', (m) => {
-      this.#inbox.push(m as Record<string, unknown>);
-      for (const wake of this.#waiters) wake();
-    });
-  }
-
-  reply(
-    match: (m: Record<string, unknown>) => boolean,
-    timeoutMs = 900_000,
-  ): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      const check = () => {
-        const i = this.#inbox.findIndex(match);
-        if (i < 0) return;
-        const [m] = this.#inbox.splice(i, 1);
-        this.#waiters.delete(check);
-        clearTimeout(timer);
-        resolve(m as Record<string, unknown>);
-      };
-      const timer = setTimeout(() => {
-        this.#waiters.delete(check);
-        reject(new Error('a child process did not answer in time'));
-      }, timeoutMs);
-      this.#waiters.add(check);
-      check();
-    });
-  }
-
-  ask(message: Record<string, unknown>, type: string): Promise<Record<string, unknown>> {
-    this.process.send(message);
-    return this.reply((m) => m.type === type && (message.group === undefined || m.group === message.group));
-  }
-
-  async exit(): Promise<void> {
-    if (this.process.exitCode !== null) return;
-    const exited = new Promise((resolve) => this.process.once('exit', resolve));
-    this.process.send({ cmd: 'exit' });
-    await exited;
-  }
-}
 
 // Other work on the machine skews every number: the load averages go into the results.
 const loadAtStart = loadavg().map(r1);
@@ -121,7 +63,7 @@ const stack = await startLocalStack({ dataDir: tmp, fresh: true, logLevel: 'erro
 const bare = new WebSocketServer({ host: '127.0.0.1', port: 0, perMessageDeflate: false });
 await new Promise<void>((resolve) => bare.once('listening', () => resolve()));
 const bareUrl = `ws://127.0.0.1:${(bare.address() as { port: number }).port}`;
-const bareGroups = new Map<string, Set<import('ws').WebSocket>>();
+const bareGroups = new Map<string, Set<Socket>>();
 bare.on('connection', (ws, req) => {
   const group = new URL(req.url ?? '/', 'http://x').searchParams.get('group') ?? '';
   const set = bareGroups.get(group) ?? new Set();
@@ -130,17 +72,13 @@ bare.on('connection', (ws, req) => {
   ws.on('close', () => set.delete(ws));
 });
 
-const fork_ = (file: string, env: NodeJS.ProcessEnv) =>
-  new Child(
-    fork(join(here, file), [], {
-      execArgv: ['--import', 'tsx'],
-      env,
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    }),
-  );
-const clients = fork_('_fanout-clients.ts', process.env);
+const clients = forkChild('_fanout-clients.ts', process.env);
 // The publisher gets exactly the environment the stack gives its handlers (what Lambda would hold).
-const publisher = fork_('_fanout-publisher.ts', { ...process.env, ...stack.env, HERALD_LOG_LEVEL: 'error' });
+const publisher = forkChild('_fanout-publisher.ts', {
+  ...process.env,
+  ...stack.env,
+  HERALD_LOG_LEVEL: 'error',
+});
 
 async function connect(group: string, url: string, protocols: string[], count: number): Promise<void> {
   const started = performance.now();
