@@ -311,7 +311,7 @@ class PgLockedJob implements LockedJob {
   }
 
   async load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome> {
-    await this.#client.query('SAVEPOINT csv_load');
+    await this.#query('starting the load', 'SAVEPOINT csv_load');
     let outcome: LoadOutcome;
     try {
       outcome = await this.#loadCsv(this.#client, { ...request, jobId: this.job.jobId });
@@ -319,12 +319,16 @@ class PgLockedJob implements LockedJob {
       throw toDatabaseError(error, 'loading the CSV');
     }
     // Refused data: undo whatever the load did but keep the job row locked for the failure write.
-    await this.#client.query(outcome.ok ? 'RELEASE SAVEPOINT csv_load' : 'ROLLBACK TO SAVEPOINT csv_load');
+    await this.#query(
+      'ending the load',
+      outcome.ok ? 'RELEASE SAVEPOINT csv_load' : 'ROLLBACK TO SAVEPOINT csv_load',
+    );
     return outcome;
   }
 
   async succeed(result: JobSuccess): Promise<void> {
-    await this.#client.query(
+    await this.#query(
+      'marking the job succeeded',
       `UPDATE ingest_jobs SET state = 'succeeded', rows_loaded = $2, rows_rejected = $3, row_errors = $4,
          report_key = $5, error = NULL, finished_at = now(), updated_at = now()
        WHERE job_id = $1`,
@@ -341,8 +345,9 @@ class PgLockedJob implements LockedJob {
   async fail(failure: JobFailure): Promise<void> {
     // Back to just after the lock: nothing the run loaded survives, and an aborted
     // transaction (a failed statement) is usable again.
-    await this.#client.query('ROLLBACK TO SAVEPOINT job_run');
-    await this.#client.query(
+    await this.#query('undoing the run', 'ROLLBACK TO SAVEPOINT job_run');
+    await this.#query(
+      'marking the job failed',
       `UPDATE ingest_jobs SET state = 'failed', error = $2, row_errors = $3, rows_rejected = $4, rows_loaded = 0,
          report_key = $5, finished_at = now(), updated_at = now()
        WHERE job_id = $1`,
@@ -354,5 +359,18 @@ class PgLockedJob implements LockedJob {
         failure.reportKey,
       ],
     );
+  }
+
+  /**
+   * One statement of the run, its failure translated at the boundary: a connection that broke
+   * between statements (pg: "not queryable") is a retryable {@link DatabaseError}, never an
+   * unexpected error that would fail the job.
+   */
+  async #query(what: string, text: string, values?: unknown[]): Promise<void> {
+    try {
+      await this.#client.query(text, values);
+    } catch (error) {
+      throw toDatabaseError(error, what);
+    }
   }
 }

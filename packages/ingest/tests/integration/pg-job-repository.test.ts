@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
+import { errorEnvelope } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CsvLoader, PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
@@ -15,6 +16,8 @@ const schema = `ingest_t_${randomBytes(4).toString('hex')}`;
 const pool = new pg.Pool({
   connectionString: postgres.connectionString,
   options: `-c search_path=${schema}`,
+  // Named, so a test can find this file's run among the other files' connections.
+  application_name: schema,
   max: 4,
 });
 const admin = new pg.Client({ connectionString: postgres.connectionString });
@@ -162,6 +165,44 @@ describe('PgJobRepository on PostgreSQL', () => {
     });
     const after = await pool.query('SELECT count(*)::int AS n FROM contract_rows WHERE job_id = $1', [jobId]);
     expect(after.rows[0]).toEqual({ n: 2 });
+  });
+
+  it('turns a connection cut between statements of the run into a retryable error for each step', async () => {
+    // Found by the hardening suite: a cut while the worker read S3 left pg's "not queryable"
+    // untranslated INSIDE the run, where the worker took it for an unexpected error and failed
+    // the job (it came out retryable only because the failure write broke too).
+    for (const step of ['load', 'succeed', 'fail'] as const) {
+      const { jobId } = await claimedJob();
+      let inside: unknown;
+      await repo
+        .runLocked(jobId, { timeoutMs: 30_000 }, async (locked) => {
+          // The run's connection: the one of this file's pool inside a transaction right now.
+          await admin.query(
+            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+              WHERE application_name = $1 AND state LIKE 'idle in transaction%'`,
+            [schema],
+          );
+          await new Promise((resolve) => setTimeout(resolve, 100));
+          const run =
+            step === 'load'
+              ? locked.load({ dataset, source: source('h\na\n') })
+              : step === 'succeed'
+                ? locked.succeed({ rowsLoaded: 0, rowsRejected: 0, rowErrors: [], reportKey: null })
+                : locked.fail({
+                    error: errorEnvelope('INTERNAL'),
+                    rowsRejected: 0,
+                    rowErrors: [],
+                    reportKey: null,
+                  });
+          inside = await run.then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+          throw inside;
+        })
+        .catch(() => {});
+      expect(inside, step).toMatchObject({ name: 'DatabaseError', retryable: true });
+    }
   });
 
   it('keeps finished_at consistent with the state (a CHECK in migration 002)', async () => {
