@@ -5,6 +5,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
 import { readSecretFromLambdaExtension } from '@herald/realtime';
+import { delay, type Sleep } from '@herald/realtime/backoff';
 import pg from 'pg';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
 import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
@@ -21,7 +22,6 @@ import {
   loadFileConfig,
   type SrvGwCredentialSource,
 } from './config.ts';
-import type { Sleep } from './core/file-backoff.ts';
 import type { FileLinkDeps } from './core/file-link.ts';
 import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
 import { DATASETS, findDataset } from './datasets/index.ts';
@@ -165,19 +165,7 @@ const fetchQueue = ROUTES.queues.find(
 );
 
 /** A timer that rejects with the signal's reason when it aborts first. */
-export const realSleep: Sleep = (ms, signal) =>
-  new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason);
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
+export const realSleep: Sleep = delay;
 
 /** Reads the rotated database password from its Secrets Manager secret (via the Lambda extension). */
 function databasePassword(secretId: string): () => Promise<string> {

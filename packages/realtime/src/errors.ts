@@ -14,6 +14,16 @@ export class RealtimeError extends Error {
   }
 }
 
+/**
+ * Whether an error is one of ours that says a retry may succeed.
+ *
+ * @example
+ * await withRetries(() => store.delete(id), { policy, sleep, random, retryable: isRetryableRealtimeError });
+ */
+export function isRetryableRealtimeError(error: unknown): error is RealtimeError {
+  return error instanceof RealtimeError && error.retryable;
+}
+
 /** The environment does not hold a valid configuration; the message names every bad variable. */
 export class ConfigError extends RealtimeError {
   /** The environment variables that are missing or invalid. */

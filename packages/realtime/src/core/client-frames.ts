@@ -8,7 +8,7 @@ import {
   type ServerFrame,
   type SubscribeAction,
 } from '@herald/protocol';
-import { ConnectionGoneError, RealtimeError } from '../errors.ts';
+import { ConnectionGoneError, isRetryableRealtimeError } from '../errors.ts';
 import type { ConnectionPoster, JobEventLog, SubscriptionStore } from '../ports.ts';
 import { planReplay, REPLAY_READ_LIMIT } from './replay.ts';
 import {
@@ -188,7 +188,7 @@ export async function respondToClientFrame(
   try {
     return { reply: await dispatch(action, ctx, ports), action: action.action };
   } catch (failure) {
-    const retryable = failure instanceof RealtimeError && failure.retryable;
+    const retryable = isRetryableRealtimeError(failure);
     const code = retryable ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
     return { reply: errorFrame(errorEnvelope(code), action.id), action: action.action, failure };
   }

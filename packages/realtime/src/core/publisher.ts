@@ -1,5 +1,5 @@
 import { encodeServerFrame, type HeraldEvent, isTerminalEvent, type JobEvent } from '@herald/protocol';
-import { ConnectionGoneError, RealtimeError } from '../errors.ts';
+import { ConnectionGoneError, isRetryableRealtimeError } from '../errors.ts';
 import type {
   Clock,
   ConnectionPoster,
@@ -10,7 +10,7 @@ import type {
   Logger,
   PushSender,
 } from '../ports.ts';
-import { type BackoffPolicy, DEFAULT_POST_BACKOFF, fullJitterDelay } from './backoff.ts';
+import { type BackoffPolicy, DEFAULT_POST_BACKOFF, delay, withRetries } from './backoff.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { ConnectionCache } from './connection-cache.ts';
 import { pushMessageFor } from './push-message.ts';
@@ -87,8 +87,6 @@ export interface PublisherDeps {
 
 type Delivery = 'delivered' | 'gone' | 'failed';
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Builds a {@link Publisher} on its ports. `compose.ts` builds the real one (`getPublisher()`);
  * tests pass fakes.
@@ -101,7 +99,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const concurrency = deps.concurrency ?? DEFAULT_PUBLISH_CONCURRENCY;
   const backoff = deps.backoff ?? DEFAULT_POST_BACKOFF;
   const eventTtlSeconds = deps.eventTtlSeconds ?? DEFAULT_JOB_EVENT_TTL_SECONDS;
-  const sleep = deps.sleep ?? defaultSleep;
+  const sleep = deps.sleep ?? delay;
   const random = deps.random ?? Math.random;
   const cache = new ConnectionCache();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be >= 1');
@@ -130,23 +128,20 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   };
 
   const deliver = async (connectionId: string, frame: string, log: Logger): Promise<Delivery> => {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await deps.poster.post(connectionId, frame);
-        return 'delivered';
-      } catch (error) {
-        if (error instanceof ConnectionGoneError) return 'gone';
-        const retryable = error instanceof RealtimeError && error.retryable;
-        if (!retryable || attempt + 1 >= backoff.maxAttempts) {
-          log.log('warn', 'event not delivered to connection', {
-            connectionId,
-            attempts: attempt + 1,
-            error,
-          });
-          return 'failed';
-        }
-        await sleep(fullJitterDelay(attempt, backoff, random));
-      }
+    let attempts = 0;
+    try {
+      await withRetries(
+        () => {
+          attempts++;
+          return deps.poster.post(connectionId, frame);
+        },
+        { policy: backoff, sleep, random, retryable: isRetryableRealtimeError },
+      );
+      return 'delivered';
+    } catch (error) {
+      if (error instanceof ConnectionGoneError) return 'gone';
+      log.log('warn', 'event not delivered to connection', { connectionId, attempts, error });
+      return 'failed';
     }
   };
 

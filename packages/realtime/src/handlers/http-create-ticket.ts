@@ -2,7 +2,7 @@ import { errorEnvelope, httpStatusFor } from '@herald/protocol';
 import { type DepsProvider, getDeps } from '../compose.ts';
 import { identityFromClaims } from '../core/identity.ts';
 import { issueTicket } from '../core/tickets.ts';
-import { RealtimeError } from '../errors.ts';
+import { isRetryableRealtimeError } from '../errors.ts';
 import { type CognitoHttpEvent, type HttpResponse, jsonResponse } from '../events.ts';
 
 /**
@@ -23,7 +23,7 @@ export function makeHttpCreateTicketHandler(deps: DepsProvider<'tickets' | 'cloc
       await tickets.put(record);
     } catch (error) {
       logger.log('error', 'ticket not stored', { userId: identity.userId, error });
-      const code = error instanceof RealtimeError && error.retryable ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
+      const code = isRetryableRealtimeError(error) ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
       return jsonResponse(httpStatusFor(code), errorEnvelope(code));
     }
     logger.log('info', 'ticket issued', { userId: identity.userId });

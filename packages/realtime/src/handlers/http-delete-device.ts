@@ -2,7 +2,7 @@ import { DeviceTokenSchema, errorEnvelope, httpStatusFor } from '@herald/protoco
 import { type DepsProvider, getDeps } from '../compose.ts';
 import { identityFromClaims } from '../core/identity.ts';
 import { validationFailure } from '../core/validation.ts';
-import { RealtimeError } from '../errors.ts';
+import { isRetryableRealtimeError } from '../errors.ts';
 import { type CognitoHttpEvent, type HttpResponse, jsonResponse } from '../events.ts';
 
 /**
@@ -28,7 +28,7 @@ export function makeHttpDeleteDeviceHandler(deps: DepsProvider<'devices' | 'log'
       return { statusCode: 204, headers: { 'cache-control': 'no-store' }, body: '' };
     } catch (error) {
       logger.log('error', 'device not removed', { userId: identity.userId, error });
-      const code = error instanceof RealtimeError && error.retryable ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
+      const code = isRetryableRealtimeError(error) ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
       return jsonResponse(httpStatusFor(code), errorEnvelope(code));
     }
   };

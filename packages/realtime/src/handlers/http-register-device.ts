@@ -3,7 +3,7 @@ import { type DepsProvider, getDeps } from '../compose.ts';
 import { newDevice } from '../core/devices.ts';
 import { identityFromClaims } from '../core/identity.ts';
 import { validationFailure } from '../core/validation.ts';
-import { RealtimeError } from '../errors.ts';
+import { isRetryableRealtimeError } from '../errors.ts';
 import { type CognitoHttpEvent, type HttpResponse, jsonResponse, requestBodyText } from '../events.ts';
 
 /**
@@ -42,7 +42,7 @@ export function makeHttpRegisterDeviceHandler(
       });
     } catch (error) {
       logger.log('error', 'device not registered', { userId: identity.userId, error });
-      const code = error instanceof RealtimeError && error.retryable ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
+      const code = isRetryableRealtimeError(error) ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
       return jsonResponse(httpStatusFor(code), errorEnvelope(code));
     }
   };

@@ -1,6 +1,6 @@
 import { NotifyMessageSchema } from '@herald/protocol';
 import { type DepsProvider, getDeps } from '../compose.ts';
-import { RealtimeError } from '../errors.ts';
+import { isRetryableRealtimeError } from '../errors.ts';
 import type { SnsEvent } from '../events.ts';
 
 /**
@@ -29,7 +29,7 @@ export function makeSnsNotifyHandler(deps: DepsProvider<'publisher' | 'log'>) {
         await publisher.publish(parsed.data.userId, parsed.data.event);
       } catch (error) {
         logger.log('error', 'notify message not published', { error });
-        if (error instanceof RealtimeError && error.retryable) transient.push(error);
+        if (isRetryableRealtimeError(error)) transient.push(error);
       }
     }
     if (transient.length > 0) {

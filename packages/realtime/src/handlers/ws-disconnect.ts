@@ -1,6 +1,6 @@
 import { type DepsProvider, getDeps } from '../compose.ts';
-import { type BackoffPolicy, fullJitterDelay } from '../core/backoff.ts';
-import { RealtimeError } from '../errors.ts';
+import { type BackoffPolicy, delay, withRetries } from '../core/backoff.ts';
+import { isRetryableRealtimeError } from '../errors.ts';
 import type { WsMessageEvent, WsResponse } from '../events.ts';
 
 /**
@@ -24,8 +24,6 @@ export interface WsDisconnectOptions {
   readonly random?: () => number;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
-
 /**
  * Builds the `$disconnect` handler: deletes the connection item, retrying a retryable failure a
  * few times. AWS calls `$disconnect` only best-effort, so a failure that persists is logged, not
@@ -35,24 +33,23 @@ export function makeWsDisconnectHandler(
   deps: DepsProvider<'connections' | 'log'>,
   options: WsDisconnectOptions = {},
 ) {
-  const { backoff = DISCONNECT_DELETE_BACKOFF, sleep = defaultSleep, random = Math.random } = options;
+  const { backoff = DISCONNECT_DELETE_BACKOFF, sleep = delay, random = Math.random } = options;
   return async (event: WsMessageEvent): Promise<WsResponse> => {
     const { connections, log } = deps();
     const { connectionId, requestId } = event.requestContext;
     const logger = log.child({ requestId, connectionId });
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await connections.delete(connectionId);
-        logger.log('info', 'connection deleted', attempt > 1 ? { attempts: attempt } : {});
-        break;
-      } catch (error) {
-        const retryable = error instanceof RealtimeError && error.retryable;
-        if (!retryable || attempt >= backoff.maxAttempts) {
-          logger.log('warn', 'connection not deleted; TTL will remove it', { error, attempts: attempt });
-          break;
-        }
-        await sleep(fullJitterDelay(attempt - 1, backoff, random));
-      }
+    let attempts = 0;
+    try {
+      await withRetries(
+        () => {
+          attempts++;
+          return connections.delete(connectionId);
+        },
+        { policy: backoff, sleep, random, retryable: isRetryableRealtimeError },
+      );
+      logger.log('info', 'connection deleted', attempts > 1 ? { attempts } : {});
+    } catch (error) {
+      logger.log('warn', 'connection not deleted; TTL will remove it', { error, attempts });
     }
     return { statusCode: 200 };
   };
