@@ -89,6 +89,27 @@ export function terminalEventOf(job: JobRecord): JobEvent {
   });
 }
 
+/**
+ * Hands one event to the notifier: true when it took it. The Notifier contract says it never
+ * throws; a broken one is logged here instead of failing the job.
+ *
+ * @example
+ * if (!(await notifySafely(notifier, userId, event, log))) return 'retry';
+ */
+export async function notifySafely(
+  notifier: Notifier,
+  userId: string,
+  event: JobEvent,
+  log: Logger,
+): Promise<boolean> {
+  try {
+    return await notifier.notify(userId, event);
+  } catch (error) {
+    log.log('warn', 'event not delivered', { jobId: event.jobId, type: event.type, seq: event.seq, error });
+    return false;
+  }
+}
+
 export interface JobEventStreamOptions {
   readonly jobId: string;
   readonly userId: string;
@@ -245,17 +266,6 @@ export class JobEventStream {
       at: new Date(this.#options.clock.now()).toISOString(),
     } as JobEvent;
     this.#next = event.seq + 1;
-    try {
-      return await this.#options.notifier.notify(this.#options.userId, event);
-    } catch (error) {
-      // The Notifier contract says it never throws; this keeps a broken one from failing a job.
-      this.#options.log.log('warn', 'event not delivered', {
-        jobId: this.#options.jobId,
-        type: event.type,
-        seq: event.seq,
-        error,
-      });
-      return false;
-    }
+    return notifySafely(this.#options.notifier, this.#options.userId, event, this.#options.log);
   }
 }

@@ -1,4 +1,3 @@
-import type { JobEvent } from '@herald/protocol';
 import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
 import { errorFields } from '../error-fields.ts';
 import { DeadlineExceededError, isRetryable, JobLockedError } from '../errors.ts';
@@ -15,6 +14,7 @@ import type {
 import {
   JobEventStream,
   jobFailedEvent,
+  notifySafely,
   SEQ_BLOCK,
   seqBlockEndingAt,
   terminalEventOf,
@@ -153,7 +153,14 @@ export async function processUpload(
       }
       log.log('warn', 'finished job whose owner was never told; sending its terminal event again');
       const event = terminalEventOf(claim.job);
-      return announced(deps, key, await sendTerminal(deps, key, event, log), 'finished', delivery, log);
+      return announced(
+        deps,
+        key,
+        await notifySafely(deps.notifier, key.userId, event, log),
+        'finished',
+        delivery,
+        log,
+      );
     }
     log.log('info', 'job claimed', { attempts: claim.job.attempts, receiveCount: delivery.receiveCount });
     const timeoutMs = Math.max(1000, delivery.deadline - deps.clock.now());
@@ -349,26 +356,18 @@ async function afterFault(
       at: deps.clock.now(),
       error: envelope,
     });
-    return announced(deps, key, await sendTerminal(deps, key, event, log), 'failed', delivery, log);
+    return announced(
+      deps,
+      key,
+      await notifySafely(deps.notifier, key.userId, event, log),
+      'failed',
+      delivery,
+      log,
+    );
   } catch (markError) {
     // The database is still out of reach: the message goes to the dead-letter queue.
     log.log('error', 'job could not be marked failed', { error: errorFields(markError) });
     return 'retry';
-  }
-}
-
-/** Hands a terminal event to the notifier; false when it failed (the port says never; still). */
-async function sendTerminal(
-  deps: IngestWorkerDeps,
-  key: UploadKey,
-  event: JobEvent,
-  log: Logger,
-): Promise<boolean> {
-  try {
-    return await deps.notifier.notify(key.userId, event);
-  } catch (error) {
-    log.log('warn', 'event not delivered', { type: event.type, seq: event.seq, error: errorFields(error) });
-    return false;
   }
 }
 
