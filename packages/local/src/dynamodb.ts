@@ -20,20 +20,27 @@ interface ClosableIterator {
   return?: () => Promise<void>;
 }
 
+/** abstract-level's iterator classes, the ones {@link closeDynaliteIterators} patches. */
+export const LEVEL_ITERATORS = ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator'] as const;
+
+/** The abstract-level module dynalite really loads (resolved through its own dependencies). */
+export function dynaliteAbstractLevel(): Record<string, { prototype: ClosableIterator } | undefined> {
+  const fromHere = createRequire(import.meta.url);
+  const fromLevel = createRequire(createRequire(fromHere.resolve('dynalite')).resolve('level'));
+  return createRequire(fromLevel.resolve('classic-level'))('abstract-level');
+}
+
 /**
  * dynalite 4.0.0 ends every Query/Scan stream by calling `iterator.return()`, which the
  * abstract-level 3 iterators under it do not have (theirs is `close()`): every query left a
  * LevelDB iterator open, with its buffers, for the life of the process. The soak benchmark saw
  * the stack's RSS climb ~7 MB/min under steady publishing (each publish queries the user's
  * connections); with this, heap after GC stays flat across connect/disconnect cycles. Patched
- * on the abstract-level instance dynalite really loads (resolved through its own dependencies).
+ * on the abstract-level instance dynalite really loads.
  */
 function closeDynaliteIterators(): void {
-  const fromHere = createRequire(import.meta.url);
-  const fromLevel = createRequire(createRequire(fromHere.resolve('dynalite')).resolve('level'));
-  const fromClassic = createRequire(fromLevel.resolve('classic-level'));
-  const abstractLevel = fromClassic('abstract-level') as Record<string, { prototype: ClosableIterator }>;
-  for (const name of ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator']) {
+  const abstractLevel = dynaliteAbstractLevel();
+  for (const name of LEVEL_ITERATORS) {
     const proto = abstractLevel[name]?.prototype;
     if (proto && typeof proto.return !== 'function') {
       proto.return = function (this: ClosableIterator) {

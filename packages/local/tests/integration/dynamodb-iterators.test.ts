@@ -1,26 +1,26 @@
-import { createRequire } from 'node:module';
 import { PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTables, dynamoClient, type LocalDynamo, startDynamo } from '../../src/dynamodb.ts';
+import {
+  createTables,
+  dynaliteAbstractLevel,
+  dynamoClient,
+  LEVEL_ITERATORS,
+  type LocalDynamo,
+  startDynamo,
+} from '../../src/dynamodb.ts';
 
 // dynalite 4 + abstract-level 3 leaked one LevelDB iterator per Query (see dynamodb.ts). Its own
 // dynalite in this worker (the run's stack lives in another process), with the iterators'
 // `close` counted on the very abstract-level module dynalite loads.
 
-const fromHere = createRequire(import.meta.url);
-const fromLevel = createRequire(createRequire(fromHere.resolve('dynalite')).resolve('level'));
-const abstractLevel = createRequire(fromLevel.resolve('classic-level'))('abstract-level') as Record<
-  string,
-  { prototype: { close(): Promise<void> } }
->;
-const ITERATORS = ['AbstractIterator', 'AbstractKeyIterator', 'AbstractValueIterator'];
+const abstractLevel = dynaliteAbstractLevel();
 
 let dynamo: LocalDynamo;
 let closes = 0;
 const restore: (() => void)[] = [];
 
 beforeAll(async () => {
-  for (const name of ITERATORS) {
+  for (const name of LEVEL_ITERATORS) {
     const proto = abstractLevel[name]?.prototype;
     if (!proto) throw new Error(`abstract-level has no ${name}`);
     const hadOwn = Object.hasOwn(proto, 'close');
