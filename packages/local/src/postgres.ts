@@ -1,4 +1,13 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { userInfo } from 'node:os';
 import { dirname, join, parse } from 'node:path';
@@ -6,15 +15,33 @@ import pg from 'pg';
 import { freePort } from './ports.ts';
 
 export interface LocalPostgres {
+  /** The administrator's URL, password included (with `sslmode=verify-full` when TLS is on). */
   readonly connectionString: string;
   readonly port: number;
+  /** The administrator role (what RDS calls the master user) and the application database. */
+  readonly user: string;
+  readonly database: string;
+  /** Sets a role's password (what a rotation's `setSecret` step does); new sessions need it at once. */
+  setPassword(role: string, password: string): Promise<void>;
   stop(): Promise<void>;
+}
+
+/** TLS as RDS enforces it (`rds.force_ssl`): the server's certificate and the CA that signed it. */
+export interface PostgresTls {
+  readonly certFile: string;
+  readonly keyFile: string;
+  readonly caFile: string;
 }
 
 export interface StartPostgresOptions {
   readonly dataDir: string;
   readonly port?: number;
   readonly log?: (line: string) => void;
+  /**
+   * Accept only TLS connections authenticated with SCRAM-SHA-256 passwords, as RDS for
+   * PostgreSQL does with `rds.force_ssl=1`. @default - plain connections with passwords
+   */
+  readonly tls?: PostgresTls;
 }
 
 const USER = 'herald';
@@ -92,6 +119,7 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
   const port = options.port ?? (await freePort());
   const isRoot = userInfo().uid === 0;
   const EmbeddedPostgres = await loadEmbeddedPostgres();
+  const tls = options.tls;
   const server = new EmbeddedPostgres({
     databaseDir: options.dataDir,
     user: USER,
@@ -99,19 +127,49 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
     port,
     persistent: true,
     createPostgresUser: isRoot,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+    authMethod: tls ? 'scram-sha-256' : 'password',
+    postgresFlags: [
+      ...['-c', 'listen_addresses=127.0.0.1', '-c', 'max_connections=200', '-c', 'fsync=off'],
+      ...(tls ? ['-c', 'ssl=on', '-c', 'ssl_cert_file=server.crt', '-c', 'ssl_key_file=server.key'] : []),
+      ...(tls ? ['-c', 'password_encryption=scram-sha-256'] : []),
+    ],
     onLog: () => {},
     onError: (e: unknown) => log(`postgres: ${String(e)}`),
   });
   const fresh = !existsSync(join(options.dataDir, 'PG_VERSION'));
   if (fresh) await server.initialise();
+  if (tls) requireTls(options.dataDir, tls);
   await server.start();
   const unhook = killOnExit(options.dataDir);
-  await ensureDatabase(port);
-  const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}`;
+  const admin = {
+    host: '127.0.0.1',
+    port,
+    user: USER,
+    password: PASSWORD,
+    ssl: tls && { ca: readFileSync(tls.caFile, 'utf8') },
+  };
+  await ensureDatabase(admin);
+  const query = tls ? `?sslmode=verify-full&sslrootcert=${encodeURIComponent(tls.caFile)}` : '';
+  const connectionString = `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${DATABASE}${query}`;
   return {
     connectionString,
     port,
+    user: USER,
+    database: DATABASE,
+    setPassword: async (role, password) => {
+      const client = new pg.Client({ ...admin, database: DATABASE });
+      await client.connect();
+      try {
+        // ALTER ROLE takes no bind parameters: the literal is quoted by PostgreSQL's own rules.
+        const { rows } = await client.query<{ sql: string }>(
+          'SELECT format($$ALTER ROLE %I PASSWORD %L$$, $1::text, $2::text) AS sql',
+          [role, password],
+        );
+        await client.query(rows[0]?.sql ?? '');
+      } finally {
+        await client.end();
+      }
+    },
     stop: async () => {
       await server.stop();
       unhook();
@@ -119,15 +177,36 @@ export async function startPostgres(options: StartPostgresOptions): Promise<Loca
   };
 }
 
+/**
+ * Installs the server certificate and a `pg_hba.conf` that admits only TLS connections with
+ * SCRAM passwords, as RDS with `rds.force_ssl=1` does: a plain connection is refused with
+ * "no pg_hba.conf entry … no encryption", a clear-text or md5 password never works.
+ */
+function requireTls(dataDir: string, tls: PostgresTls): void {
+  const owner = statSync(dataDir);
+  const crt = join(dataDir, 'server.crt');
+  const key = join(dataDir, 'server.key');
+  copyFileSync(tls.certFile, crt);
+  copyFileSync(tls.keyFile, key);
+  // PostgreSQL refuses a key readable by others, and runs as the data folder's owner.
+  chmodSync(key, 0o600);
+  if (userInfo().uid === 0) for (const file of [crt, key]) chownSync(file, owner.uid, owner.gid);
+  const hba = join(dataDir, 'pg_hba.conf');
+  writeFileSync(
+    hba,
+    [
+      '# Written by the Herald local stack: TLS and SCRAM only, as RDS enforces with rds.force_ssl.',
+      'hostssl all all 127.0.0.1/32 scram-sha-256',
+      'hostssl all all ::1/128 scram-sha-256',
+      '',
+    ].join('\n'),
+  );
+  if (userInfo().uid === 0) chownSync(hba, owner.uid, owner.gid);
+}
+
 /** Creates the application database unless it exists (a half-finished first start may lack it). */
-async function ensureDatabase(port: number): Promise<void> {
-  const client = new pg.Client({
-    host: '127.0.0.1',
-    port,
-    user: USER,
-    password: PASSWORD,
-    database: 'postgres',
-  });
+async function ensureDatabase(admin: pg.ClientConfig): Promise<void> {
+  const client = new pg.Client({ ...admin, database: 'postgres' });
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]);

@@ -1,0 +1,192 @@
+import {
+  type Mappings,
+  type ReferenceResolver,
+  resolveString,
+  UnmappedReferenceError,
+} from './intrinsics.ts';
+import type { CfnResource, CfnTemplate } from './model.ts';
+
+/**
+ * THE mapping from a synthesized template to the local stack: what each `Ref` and
+ * `Fn::GetAtt` a function's environment uses becomes locally, and which AWS addresses stand for
+ * which local server. Everything the template states (names, timeouts, routes, settings) is taken
+ * from the template; only what AWS would assign at deploy time (physical ids, endpoints, the
+ * account) is assigned here. An unmapped reference fails the start naming its logical id.
+ *
+ * | template                                   | locally                                                  |
+ * | ------------------------------------------ | -------------------------------------------------------- |
+ * | `AWS::Region` / `AWS::AccountId`           | `us-east-1` / `000000000000`                             |
+ * | DynamoDB table `Ref`                       | its `TableName` (dynalite creates it from the template)  |
+ * | S3 bucket `Ref`                            | its `BucketName`, else `<stack>-<logical id>` lowercased |
+ * | SQS queue `Ref` / `QueueUrl` / `Arn`       | the local SQS endpoint's queue URL / ARN                 |
+ * | SNS topic `Ref`                            | a topic ARN the local SNS endpoint routes                |
+ * | Secrets Manager secret (or attachment) `Ref` | a secret ARN the local secrets extension serves        |
+ * | RDS instance / proxy `Endpoint(.Address)`  | the local PostgreSQL's host; `Endpoint.Port` its port     |
+ * | WebSocket / REST API `Ref`                 | a local API id; its `execute-api` host → local gateway     |
+ * | Cognito user pool / client `Ref`           | the local identity provider's pool id / client id        |
+ *
+ * Addresses (`aliases`) are rewritten in resolved values, as DNS would resolve them: the
+ * `execute-api` host of the WebSocket API → the local `@connections` endpoint, Cognito's issuer
+ * host → the local identity provider, the deployment's SRV-GW host → the sample file server.
+ * Files of the Lambda runtime (`/var/runtime/ca-cert.pem`, the CA bundle Lambda ships) map to
+ * their local stand-ins.
+ */
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** Local values of what AWS assigns at deploy time. */
+export interface LocalEnvironment {
+  readonly stackName: string;
+  /** Base URL of the local SQS endpoint (queue URLs are `<base>/<account>/<name>`). */
+  readonly sqsEndpoint: string;
+  readonly database: { readonly host: string; readonly port: number };
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  /** Prefix rewrites applied to every resolved value: AWS address → local address. */
+  readonly aliases: readonly { readonly from: string; readonly to: string }[];
+  /** Lambda runtime files → local files. */
+  readonly files: Readonly<Record<string, string>>;
+}
+
+type Attr = (id: string, r: CfnResource, local: LocalEnvironment) => string;
+interface TypeMapping {
+  readonly ref?: Attr;
+  readonly attrs?: Readonly<Record<string, Attr>>;
+}
+
+const p = (r: CfnResource, key: string): string | undefined => {
+  const value = r.Properties?.[key];
+  return typeof value === 'string' ? value : undefined;
+};
+const arn = (service: string, resource: string, region = LOCAL_REGION) =>
+  `arn:aws:${service}:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
+
+/** Physical names, as the local stack creates the resources. */
+export const physicalName = {
+  table: (id: string, r: CfnResource): string => p(r, 'TableName') ?? id,
+  bucket: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'BucketName') ?? `${stackName}-${id}`.toLowerCase().slice(0, 63),
+  queue: (id: string, r: CfnResource, stackName: string): string => p(r, 'QueueName') ?? `${stackName}-${id}`,
+  topic: (id: string, r: CfnResource, stackName: string): string => p(r, 'TopicName') ?? `${stackName}-${id}`,
+  secret: (id: string, r: CfnResource, stackName: string): string => p(r, 'Name') ?? `${stackName}/${id}`,
+  /** The local API id: the logical id lowercased (API Gateway's ids are 10 lowercase characters). */
+  api: (id: string): string => id.toLowerCase(),
+};
+
+const queueUrl = (id: string, r: CfnResource, l: LocalEnvironment) =>
+  `${l.sqsEndpoint}/${LOCAL_ACCOUNT_ID}/${physicalName.queue(id, r, l.stackName)}`;
+const secretArn = (id: string, r: CfnResource, l: LocalEnvironment) =>
+  arn('secretsmanager', `secret:${physicalName.secret(id, r, l.stackName)}`);
+
+const BY_TYPE: Readonly<Record<string, TypeMapping>> = {
+  'AWS::DynamoDB::Table': {
+    ref: (id, r) => physicalName.table(id, r),
+    attrs: { Arn: (id, r) => arn('dynamodb', `table/${physicalName.table(id, r)}`) },
+  },
+  'AWS::S3::Bucket': {
+    ref: (id, r, l) => physicalName.bucket(id, r, l.stackName),
+    attrs: { Arn: (id, r, l) => `arn:aws:s3:::${physicalName.bucket(id, r, l.stackName)}` },
+  },
+  'AWS::SQS::Queue': {
+    ref: queueUrl,
+    attrs: {
+      QueueUrl: queueUrl,
+      QueueName: (id, r, l) => physicalName.queue(id, r, l.stackName),
+      Arn: (id, r, l) => arn('sqs', physicalName.queue(id, r, l.stackName)),
+    },
+  },
+  'AWS::SNS::Topic': {
+    ref: (id, r, l) => arn('sns', physicalName.topic(id, r, l.stackName)),
+    attrs: { TopicArn: (id, r, l) => arn('sns', physicalName.topic(id, r, l.stackName)) },
+  },
+  'AWS::SecretsManager::Secret': { ref: secretArn, attrs: { Id: secretArn } },
+  'AWS::RDS::DBInstance': {
+    attrs: {
+      'Endpoint.Address': (_id, _r, l) => l.database.host,
+      'Endpoint.Port': (_id, _r, l) => String(l.database.port),
+    },
+  },
+  'AWS::RDS::DBProxy': { attrs: { Endpoint: (_id, _r, l) => l.database.host } },
+  'AWS::ApiGatewayV2::Api': { ref: (id) => physicalName.api(id) },
+  'AWS::ApiGateway::RestApi': { ref: (id) => physicalName.api(id) },
+  'AWS::Cognito::UserPool': {
+    ref: (_id, _r, l) => l.userPoolId,
+    attrs: { Arn: (_id, _r, l) => arn('cognito-idp', `userpool/${l.userPoolId}`) },
+  },
+  'AWS::Cognito::UserPoolClient': { ref: (_id, _r, l) => l.userPoolClientId },
+};
+
+const PSEUDO: Readonly<Record<string, (l: LocalEnvironment) => string>> = {
+  'AWS::Region': () => LOCAL_REGION,
+  'AWS::AccountId': () => LOCAL_ACCOUNT_ID,
+  'AWS::Partition': () => 'aws',
+  'AWS::URLSuffix': () => 'amazonaws.com',
+  'AWS::StackName': (l) => l.stackName,
+};
+
+/**
+ * A resolver for the template's references under the local mapping.
+ *
+ * @example
+ * const resolver = localResolver(template, local);
+ * resolveString({ Ref: 'TablesConnectionsF6D675B1' }, resolver, 'env'); // 'heralddev-connections'
+ */
+export function localResolver(template: CfnTemplate, local: LocalEnvironment): ReferenceResolver {
+  const lookup = (id: string, where: string) => {
+    const resource = template.Resources[id];
+    if (resource === undefined)
+      throw new UnmappedReferenceError(id, 'no such resource in the template', where);
+    return resource;
+  };
+  return {
+    ref(id, where) {
+      const pseudo = PSEUDO[id];
+      if (pseudo) return pseudo(local);
+      const resource = lookup(id, where);
+      // A secret attachment's Ref is the attached secret's ARN.
+      if (resource.Type === 'AWS::SecretsManager::SecretTargetAttachment') {
+        const secretId = (resource.Properties?.SecretId as { Ref?: string } | undefined)?.Ref;
+        if (secretId !== undefined) return this.ref(secretId, where);
+      }
+      const ref = BY_TYPE[resource.Type]?.ref;
+      if (!ref) throw new UnmappedReferenceError(id, `Ref of a ${resource.Type}`, where);
+      return ref(id, resource, local);
+    },
+    getAtt(id, attribute, where) {
+      const resource = lookup(id, where);
+      const attr = BY_TYPE[resource.Type]?.attrs?.[attribute];
+      if (!attr) throw new UnmappedReferenceError(id, `Fn::GetAtt ${attribute} of a ${resource.Type}`, where);
+      return attr(id, resource, local);
+    },
+  };
+}
+
+/** Applies the address aliases and runtime-file mapping to one resolved value. */
+export function localizeValue(value: string, local: LocalEnvironment): string {
+  const file = local.files[value];
+  if (file !== undefined) return file;
+  for (const { from, to } of local.aliases) if (value.startsWith(from)) return to + value.slice(from.length);
+  return value;
+}
+
+/**
+ * A function's `Environment.Variables`, resolved and localized. Throws
+ * {@link UnmappedReferenceError} naming the function, the variable and the logical id.
+ */
+export function resolveEnvironment(
+  functionId: string,
+  variables: Readonly<Record<string, unknown>>,
+  template: CfnTemplate,
+  local: LocalEnvironment,
+): Record<string, string> {
+  const resolver = localResolver(template, local);
+  const mappings = (template.Mappings ?? {}) as Mappings;
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(variables))
+    env[name] = localizeValue(
+      resolveString(value, resolver, `function ${functionId}, variable ${name}`, mappings),
+      local,
+    );
+  return env;
+}
