@@ -11,6 +11,10 @@ export const HERALD_FEATURE_FLAGS: Readonly<Record<string, boolean>> = {
   // Server access logs are admitted by a bucket policy, not the legacy log-delivery ACL, so the
   // log bucket can enforce bucket-owner object ownership (ACLs off).
   '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true,
+  // RDS Proxy names are unique per account and region: without this flag every stack's proxy is
+  // named after its construct id (`Proxy`), and a second environment in one account fails to
+  // deploy. With it the name derives from the construct path (`HeraldDev…Proxy…`).
+  '@aws-cdk/aws-rds:databaseProxyUniqueResourceName': true,
 };
 
 export interface HeraldAppOptions {

@@ -53,7 +53,7 @@ export interface HeraldFunctionProps {
 }
 
 /**
- * Herald's Lambda defaults, in ONE place: Node.js 22 on arm64, an ESM bundle built by esbuild
+ * Herald's Lambda defaults, in ONE place: Node.js 24 on arm64, an ESM bundle built by esbuild
  * from the workspace's TypeScript sources (no per-package build), source maps, X-Ray active
  * tracing, its own log group with retention, its own role with nothing but its logs — every
  * permission beyond that is granted by the caller, per function.
@@ -88,7 +88,7 @@ export class HeraldFunction extends Construct {
       entry: props.entry,
       handler: 'handler',
       description: props.description,
-      runtime: Runtime.NODEJS_22_X,
+      runtime: Runtime.NODEJS_24_X,
       architecture: Architecture.ARM_64,
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout ?? Duration.seconds(10),
@@ -99,6 +99,10 @@ export class HeraldFunction extends Construct {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Herald',
+        // VPC functions talk to PostgreSQL over verified TLS. Since Node.js 20, Lambda trusts the
+        // Amazon CAs (RDS's among them) only through this bundle the runtime ships
+        // (https://docs.aws.amazon.com/lambda/latest/dg/lambda-nodejs.html).
+        ...(props.vpc && { NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem' }),
         ...props.environment,
       },
       ...(props.vpc && {
@@ -121,7 +125,7 @@ export class HeraldFunction extends Construct {
       depsLockFilePath: join(props.projectRoot ?? REPO_ROOT, 'pnpm-lock.yaml'),
       bundling: {
         format: OutputFormat.ESM,
-        target: 'node22',
+        target: 'node24',
         platform: 'node',
         mainFields: ['module', 'main'],
         minify: true,
@@ -177,8 +181,8 @@ export class HeraldFunction extends Construct {
     acknowledge(
       this.function,
       'AwsSolutions-L1',
-      'Node.js 22 is the runtime the workspace is built and tested on (TOOLCHAIN.md pins vitest 4 and ' +
-        'firebase-admin 13 for Node 20/22); moving to 24 is a deliberate upgrade of the whole toolchain.',
+      'nodejs24.x is the newest Node.js runtime Lambda offers (supported until April 2028); cdk-nag ' +
+        "compares against its own list, which may trail Lambda's.",
     );
     // Lambda checks its role at create time: the ENI permissions must exist first.
     (this.function.node.defaultChild as CfnResource).addResourceDependency(

@@ -92,7 +92,10 @@ export class Network extends Construct {
     this.proxy.addIngressRule(this.databaseClients, Port.tcp(5432), 'functions to RDS Proxy');
     this.endpoints.addIngressRule(this.databaseClients, Port.tcp(443), 'functions to AWS APIs');
     this.endpoints.addIngressRule(this.rotation, Port.tcp(443), 'rotation to Secrets Manager');
+    // RDS Proxy reads its database secret from Secrets Manager. In isolated subnets (no NAT) the
+    // interface endpoint is its only way there, so both sides of that path must be open.
     this.proxy.addEgressRule(this.endpoints, Port.tcp(443), 'RDS Proxy to Secrets Manager');
+    this.endpoints.addIngressRule(this.proxy, Port.tcp(443), 'RDS Proxy to Secrets Manager');
 
     const endpointSubnets = { subnetType: SubnetType.PRIVATE_WITH_EGRESS };
     this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {

@@ -183,6 +183,10 @@ export class HeraldStack extends Stack {
       removalPolicy,
     });
     this.webSocket.addRoutes(routes.ws, functionFor);
+    // A stage with logging fails to create before the account's CloudWatch Logs role is set, and
+    // CDK orders only REST stages after AWS::ApiGateway::Account (the REST API creates it).
+    const account = this.restApi.api.node.tryFindChild('Account');
+    if (account) this.webSocket.stage.node.addDependency(account);
 
     const queues = new Map<string, IQueue>();
     const deadLetterQueues = new Map<string, IQueue>();

@@ -89,7 +89,7 @@ describe('HeraldFunction bundling', () => {
   it('points the function at the bundle', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Description: 'realtime/sns-notify',
     });
   });

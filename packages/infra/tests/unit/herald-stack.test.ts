@@ -449,7 +449,7 @@ describe('compute', () => {
     for (const id of heraldFunctions()) {
       const p = props(resource(id));
       expect(p, id).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['arm64'],
         Handler: 'index.handler',
         TracingConfig: { Mode: 'Active' },

@@ -1,0 +1,116 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { type CfnResourceJson, resourcesOf, type Synthesized, synthesize } from './synth.ts';
+
+// Defects a careful read of the synthesized template found, each of which would break a real
+// deployment while every local test passed. One test per defect, named after what AWS does.
+
+let dev: Synthesized;
+let prod: Synthesized;
+
+beforeAll(() => {
+  dev = synthesize('dev');
+  prod = synthesize('prod');
+}, 180_000);
+
+const props = (r: CfnResourceJson | undefined) => r?.Properties ?? {};
+const groupIdOf = (value: unknown): string | undefined =>
+  (value as { 'Fn::GetAtt'?: [string, string] } | undefined)?.['Fn::GetAtt']?.[0];
+
+/** Logical id of a security group by its description. */
+function securityGroup(s: Synthesized, description: string): string {
+  const found = resourcesOf(s.json, 'AWS::EC2::SecurityGroup').filter(
+    ([, r]) => props(r).GroupDescription === description,
+  );
+  expect(found, description).toHaveLength(1);
+  return (found[0] as [string, CfnResourceJson])[0];
+}
+
+/** Whether `target` admits `source` on TCP `port`, inline or as a separate ingress resource. */
+function admits(s: Synthesized, target: string, source: string, port: number): boolean {
+  const rules = [
+    ...(
+      (props(s.json.Resources[target]).SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []
+    ).map((rule) => ({ ...rule, GroupId: { 'Fn::GetAtt': [target, 'GroupId'] } })),
+    ...resourcesOf(s.json, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => props(r)),
+  ];
+  return rules.some(
+    (rule) =>
+      groupIdOf(rule.GroupId) === target &&
+      groupIdOf(rule.SourceSecurityGroupId) === source &&
+      rule.IpProtocol === 'tcp' &&
+      Number(rule.FromPort) <= port &&
+      Number(rule.ToPort) >= port,
+  );
+}
+
+describe('RDS Proxy reaches Secrets Manager', () => {
+  // The proxy sits in isolated subnets (no NAT) and reads its database secret from Secrets
+  // Manager: the only way there is the VPC interface endpoint, so the endpoint's group must admit
+  // the proxy's group on 443 (the proxy's egress rule alone opens one side of the path).
+  it('the interface endpoints admit the proxy on 443, and the proxy may send there', () => {
+    const proxy = securityGroup(dev, 'Herald RDS Proxy');
+    const endpoints = securityGroup(dev, 'Herald VPC interface endpoints');
+    expect(admits(dev, endpoints, proxy, 443)).toBe(true);
+    const egress = resourcesOf(dev.json, 'AWS::EC2::SecurityGroupEgress').map(([, r]) => props(r));
+    expect(
+      egress.some(
+        (e) =>
+          groupIdOf(e.GroupId) === proxy &&
+          groupIdOf(e.DestinationSecurityGroupId) === endpoints &&
+          e.FromPort === 443,
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('two environments in one account', () => {
+  // DBProxyName must be unique per account and region; a fixed name makes the second stack fail.
+  it('gives each stack its own RDS Proxy name', () => {
+    const name = (s: Synthesized) =>
+      String(props(resourcesOf(s.json, 'AWS::RDS::DBProxy')[0]?.[1]).DBProxyName);
+    expect(name(dev)).not.toBe(name(prod));
+    expect(name(dev)).toContain('HeraldDev');
+    expect(name(prod)).toContain('HeraldProd');
+  });
+});
+
+describe('API Gateway account settings', () => {
+  // A stage that enables logging fails to create until the account's CloudWatch Logs role is
+  // set ("CloudWatch Logs role ARN must be set in account settings to enable logging"); CDK
+  // orders only REST stages after AWS::ApiGateway::Account, never WebSocket (apigatewayv2) ones.
+  it('creates the WebSocket stage after the account-level CloudWatch role', () => {
+    const [account] = resourcesOf(dev.json, 'AWS::ApiGateway::Account');
+    expect(account).toBeDefined();
+    for (const [, stage] of resourcesOf(dev.json, 'AWS::ApiGatewayV2::Stage')) {
+      const dependsOn = [stage.DependsOn ?? []].flat();
+      expect(dependsOn).toContain(account?.[0]);
+    }
+  });
+});
+
+describe('Lambda runtime', () => {
+  // Node.js 20 reached end of support on Lambda on 30 April 2026 and the AWS SDK's releases from
+  // January 2027 need Node ≥ 22: every Herald function runs on nodejs24.x (supported to 2028).
+  it('runs every Herald function on nodejs24.x', () => {
+    const runtimes = resourcesOf(dev.json, 'AWS::Lambda::Function')
+      .filter(([, r]) => String(props(r).Description ?? '').match(/^(ingest|realtime|files)\/|migrations/))
+      .map(([, r]) => props(r).Runtime);
+    expect(runtimes.length).toBeGreaterThan(10);
+    expect(new Set(runtimes)).toEqual(new Set(['nodejs24.x']));
+  });
+
+  // Since Node.js 20 Lambda no longer trusts the Amazon CAs (RDS's among them) by default: a
+  // function verifying the database's certificate needs NODE_EXTRA_CA_CERTS.
+  it('lets every function in the database security group trust the RDS certificate authority', () => {
+    const clients = securityGroup(dev, 'Herald functions that use PostgreSQL');
+    const inVpc = resourcesOf(dev.json, 'AWS::Lambda::Function').filter(([, r]) =>
+      JSON.stringify(props(r).VpcConfig ?? {}).includes(clients),
+    );
+    expect(inVpc.length).toBeGreaterThan(0);
+    for (const [id, r] of inVpc) {
+      const env =
+        (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      expect(env.NODE_EXTRA_CA_CERTS, id).toBe('/var/runtime/ca-cert.pem');
+    }
+  });
+});
