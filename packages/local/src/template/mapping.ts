@@ -162,12 +162,24 @@ export function localResolver(template: CfnTemplate, local: LocalEnvironment): R
   };
 }
 
-/** Applies the address aliases and runtime-file mapping to one resolved value. */
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/**
+ * Applies the runtime-file mapping and the address aliases to one resolved value. An alias
+ * replaces a whole address (`https://srv-gw.invalid` in `https://srv-gw.invalid/files`, or each
+ * origin of a comma-separated list), never part of a longer host name.
+ *
+ * @example
+ * localizeValue('https://srv-gw.invalid/v1', { …, aliases: [{ from: 'https://srv-gw.invalid', to: 'https://127.0.0.1:4433' }] });
+ * // 'https://127.0.0.1:4433/v1'
+ */
 export function localizeValue(value: string, local: LocalEnvironment): string {
   const file = local.files[value];
   if (file !== undefined) return file;
-  for (const { from, to } of local.aliases) if (value.startsWith(from)) return to + value.slice(from.length);
-  return value;
+  let out = value;
+  for (const { from, to } of local.aliases)
+    out = out.replace(new RegExp(`${escape(from)}(?=$|[/,?#])`, 'g'), to);
+  return out;
 }
 
 /**

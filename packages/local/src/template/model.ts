@@ -25,6 +25,8 @@ export interface CfnTemplate {
 /** One `AWS::Lambda::Function` with its bundle on disk. */
 export interface FunctionSpec {
   readonly id: string;
+  /** The construct path (`HeraldDev/RealtimeWsConnect/Function/Resource`), when the template has it. */
+  readonly path: string | undefined;
   readonly description: string;
   /** `index.handler`: file `index.mjs` (or `.js`) in `codeDir`, export `handler`. */
   readonly handler: string;
@@ -44,6 +46,7 @@ export interface FunctionSpec {
 
 export interface QueueSpec {
   readonly id: string;
+  readonly path: string | undefined;
   readonly visibilityTimeoutSeconds: number;
   readonly maxReceiveCount: number | undefined;
   readonly deadLetterQueueId: string | undefined;
@@ -125,6 +128,7 @@ export interface WebSocketApiSpec {
 
 export interface TopicSubscriptionSpec {
   readonly topicId: string;
+  readonly topicPath: string | undefined;
   readonly functionId: string;
 }
 
@@ -159,6 +163,11 @@ const props = (r: CfnResource | undefined): Readonly<Record<string, unknown>> =>
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
 const num = (v: unknown): number | undefined => (v === undefined ? undefined : Number(v));
+/** `aws:cdk:path` metadata (the CLI adds it; the local synth asks for it too). */
+const pathOf = (r: CfnResource | undefined): string | undefined => {
+  const path = (r?.Metadata as Record<string, unknown> | undefined)?.['aws:cdk:path'];
+  return typeof path === 'string' ? path : undefined;
+};
 
 /** `arn:…:lambda:path/2015-03-31/functions/<Fn::GetAtt F.Arn>/invocations` → `F`. */
 function integrationFunction(uri: unknown): string | undefined {
@@ -229,6 +238,7 @@ export function modelOf(
         id,
         {
           id,
+          path: pathOf(r),
           visibilityTimeoutSeconds: num(props(r).VisibilityTimeout) ?? 30,
           maxReceiveCount: num(redrive?.maxReceiveCount),
           deadLetterQueueId: referencedId(redrive?.deadLetterTargetArn),
@@ -310,7 +320,7 @@ export function modelOf(
       if (topicId === undefined || functionId === undefined)
         throw new CloudAssemblyError(`subscription ${id}: topic or function is not of this stack`);
       used.add(functionId);
-      return { topicId, functionId };
+      return { topicId, topicPath: pathOf(template.Resources[topicId]), functionId };
     });
 
   // Custom resources backed by a CDK provider framework: the framework function's
@@ -338,6 +348,7 @@ export function modelOf(
       throw new CloudAssemblyError(`function ${id}: only asset bundles are supported`);
     functions.set(id, {
       id,
+      path: pathOf(r),
       description: str(p.Description) || id,
       handler: str(p.Handler) || 'index.handler',
       runtime: str(p.Runtime),
