@@ -112,7 +112,7 @@ export function ensureLocalTls(dir: string): LocalTls {
     issue('Herald local public CA', newKeyPair(), undefined, true),
   );
   const rdsCa = stored(dir, 'rds-ca', () => issue('Herald local RDS CA', newKeyPair(), undefined, true));
-  const database = stored(dir, 'database', () => issue('localhost', newKeyPair(), rdsCa, false));
+  stored(dir, 'database', () => issue('localhost', newKeyPair(), rdsCa, false));
   const web = stored(dir, 'web', () => issue('localhost', newKeyPair(), publicCa, false));
   const lambdaCaBundle = join(dir, 'lambda-ca-bundle.pem');
   writeFileSync(lambdaCaBundle, publicCa.certPem + rdsCa.certPem);
