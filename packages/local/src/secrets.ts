@@ -150,7 +150,10 @@ export class LocalSecrets {
   #extension(req: IncomingMessage, res: ServerResponse, url: URL): void {
     const token = req.headers['x-aws-parameters-secrets-token'];
     const caller = typeof token === 'string' ? this.#callers.get(token) : undefined;
-    if (!caller) return send(res, 401, { message: 'missing or invalid X-Aws-Parameters-Secrets-Token' });
+    if (!caller) {
+      send(res, 401, { message: 'missing or invalid X-Aws-Parameters-Secrets-Token' });
+      return;
+    }
     const secretId = url.searchParams.get('secretId') ?? '';
     const which = {
       versionId: url.searchParams.get('versionId') ?? undefined,
@@ -158,14 +161,17 @@ export class LocalSecrets {
     };
     const key = `${token}\n${secretId}\n${which.versionId ?? ''}\n${which.versionStage ?? ''}`;
     const cached = this.#cache.get(key);
-    if (caller.cacheEnabled && cached && cached.until > Date.now()) return send(res, 200, wire(cached.value));
+    if (caller.cacheEnabled && cached && cached.until > Date.now()) {
+      send(res, 200, wire(cached.value));
+      return;
+    }
     try {
       const value = this.#version(secretId, which);
       if (caller.cacheEnabled) this.#cache.set(key, { value, until: Date.now() + caller.ttlSeconds * 1000 });
       send(res, 200, wire(value));
     } catch (error) {
-      if (error instanceof SecretNotFound) return send(res, 400, NOT_FOUND);
-      throw error;
+      if (!(error instanceof SecretNotFound)) throw error;
+      send(res, 400, NOT_FOUND);
     }
   }
 }

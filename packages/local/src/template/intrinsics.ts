@@ -147,7 +147,10 @@ export function referencedId(value: unknown): string | undefined {
 export function mentionedIds(value: unknown): string[] {
   const ids: string[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) return v.forEach(walk);
+    if (Array.isArray(v)) {
+      for (const item of v) walk(item);
+      return;
+    }
     if (typeof v !== 'object' || v === null) return;
     const direct = referencedId(v);
     if (direct !== undefined && !direct.startsWith('AWS::')) ids.push(direct);

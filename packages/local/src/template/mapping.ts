@@ -162,7 +162,7 @@ export function localResolver(template: CfnTemplate, local: LocalEnvironment): R
   };
 }
 
-const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Applies the runtime-file mapping and the address aliases to one resolved value. An alias
@@ -178,7 +178,7 @@ export function localizeValue(value: string, local: LocalEnvironment): string {
   if (file !== undefined) return file;
   let out = value;
   for (const { from, to } of local.aliases)
-    out = out.replace(new RegExp(`${escape(from)}(?=$|[/,?#])`, 'g'), to);
+    out = out.replace(new RegExp(`${escapeRegExp(from)}(?=$|[/,?#])`, 'g'), to);
   return out;
 }
 
