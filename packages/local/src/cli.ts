@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm run dev`: start the local stack, print a banner, stay up until Ctrl-C.
 import { parseArgs } from 'node:util';
+import { describeThrown } from './data-dir-lock.ts';
 import { DEFAULT_DATA_DIR, startLocalStack } from './stack.ts';
 
 const { values } = parseArgs({
@@ -31,7 +32,7 @@ const stack = await startLocalStack({
   log,
   logLevel: values.verbose ? 'debug' : 'warn',
 }).catch((error: unknown) => {
-  process.stderr.write(`[herald] the local stack failed to start: ${(error as Error).message}\n`);
+  process.stderr.write(`[herald] the local stack failed to start: ${describeThrown(error)}\n`);
   process.exit(1);
 });
 const seconds = ((performance.now() - started) / 1000).toFixed(1);
@@ -69,7 +70,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     stack.stop().then(
       () => process.exit(0),
       (error: unknown) => {
-        process.stderr.write(`[herald] stop failed: ${(error as Error).message}\n`);
+        process.stderr.write(`[herald] stop failed: ${describeThrown(error)}\n`);
         process.exit(1);
       },
     );

@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
@@ -7,6 +7,7 @@ import { resetDeps as resetIngestDeps } from '@herald/ingest';
 import { migrate } from '@herald/ingest/migrations';
 import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
 import pg from 'pg';
+import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createDemoMiddleware } from './demo.ts';
 import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
 import { createLocalGateway } from './gateway/index.ts';
@@ -105,10 +106,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const log = options.log ?? (() => {});
   const routes = options.routes ?? ROUTES;
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
-  if (options.fresh) rmSync(dataDir, { recursive: true, force: true });
   mkdirSync(dataDir, { recursive: true });
+  let lock: ReturnType<typeof lockDataDir>;
+  try {
+    lock = lockDataDir(dataDir);
+  } catch (error) {
+    running = false;
+    throw error;
+  }
+  // Wipe after taking the folder: a fresh start must not erase a running stack's data.
+  if (options.fresh)
+    for (const entry of readdirSync(dataDir))
+      if (entry !== LOCK_FILE) rmSync(join(dataDir, entry), { recursive: true, force: true });
 
-  const stops: Array<() => Promise<unknown>> = [];
+  const stops: Array<() => Promise<unknown>> = [async () => lock.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
     running = false;
@@ -271,6 +282,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       stops.push(async () => queue.close());
     }
 
+    lock.describe({ 'REST API': gateway.restUrl, WebSocket: gateway.wsUrl, Demo: `${localUrl}/` });
     return {
       apiUrl: gateway.restUrl,
       wsUrl: gateway.wsUrl,

@@ -9,16 +9,21 @@ const cli = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'cl
 const dataDir = mkdtempSync(join(tmpdir(), 'herald-cli-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
+/** Starts `npm run dev`'s CLI on the test's data folder. */
+function startCli() {
+  return spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 /** Runs `npm run dev`'s CLI, waits for its banner, reads the API URL, then presses Ctrl-C. */
-async function runOnce(): Promise<{
+async function runOnce(whileUp?: (apiUrl: string) => Promise<void>): Promise<{
   banner: string;
   exitCode: number | null;
   apiUrl: string;
   meStatus: number;
 }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, '--data-dir', dataDir], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = startCli();
   let banner = '';
   let errors = '';
   child.stderr.on('data', (d) => {
@@ -38,6 +43,7 @@ async function runOnce(): Promise<{
   const apiUrl = /REST API\s+(\S+)/.exec(banner)?.[1] ?? '';
   const token = /Dev token for alice \(12 h\):\s+(\S+)/.exec(banner)?.[1] ?? '';
   const me = await fetch(`${apiUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+  await whileUp?.(apiUrl);
   const exitCode = await new Promise<number | null>((resolve) => {
     child.once('exit', (code) => resolve(code));
     child.kill('SIGINT');
@@ -56,5 +62,23 @@ describe('npm run dev (the local stack CLI)', () => {
       // After a clean stop the API port is closed.
       await expect(fetch(`${apiUrl}/me`)).rejects.toThrow();
     }
+  }, 120_000);
+
+  it('refuses a second stack on the same data folder, naming the one that holds it, and exits non-zero', async () => {
+    await runOnce(async (apiUrl) => {
+      const second = startCli();
+      let stderr = '';
+      second.stderr.on('data', (d) => {
+        stderr += d;
+      });
+      const code = await new Promise<number | null>((resolve) => second.once('exit', resolve));
+      expect(code).toBe(1);
+      expect(stderr).not.toMatch(/TypeError/);
+      expect(stderr).toMatch(/another local stack \(pid \d+/);
+      expect(stderr).toContain(apiUrl);
+      expect(stderr).toContain('--data-dir');
+      // The first stack is untouched by the refused start.
+      expect((await fetch(`${apiUrl}/me`)).status).toBe(401);
+    });
   }, 120_000);
 });
