@@ -164,7 +164,9 @@ export function validationFailure(issues: readonly SchemaIssue[], what: string):
   });
 }
 
-function validate<S extends z.ZodType>(schema: S, data: unknown, what: string): Result<z.output<S>> {
+/** `data` checked against `schema`; without a schema, `data` as it is. */
+function validate(schema: z.ZodType | undefined, data: unknown, what: string): Result<unknown> {
+  if (schema === undefined) return { ok: true, value: data };
   const parsed = schema.safeParse(data);
   return parsed.success
     ? { ok: true, value: parsed.data }
@@ -177,11 +179,11 @@ function bodyText(event: RestProxyEvent): string | undefined {
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }
 
-function parseBody<S extends z.ZodType>(
+function parseBody(
   event: RestProxyEvent,
-  schema: S,
+  schema: z.ZodType,
   notJson: 'BAD_REQUEST' | 'VALIDATION_FAILED',
-): Result<z.output<S>> {
+): Result<unknown> {
   const text = bodyText(event);
   let data: unknown;
   try {
@@ -196,12 +198,20 @@ function parseBody<S extends z.ZodType>(
 }
 
 /**
+ * Path or query parameters as API Gateway passes them (URL-decoded strings).
+ *
+ * @example
+ * const id = request.path.id ?? '';
+ */
+export type RawParameters = Readonly<Record<string, string | undefined>>;
+
+/**
  * What a route declares besides its code: what to validate and how to answer.
  *
  * @example
  * const spec: HttpRouteSpec<CreateUploadRequest> = { route: 'POST /uploads', body: CreateUploadRequestSchema };
  */
-export interface HttpRouteSpec<B = undefined, Q = undefined, P = undefined> {
+export interface HttpRouteSpec<B = undefined, Q = RawParameters, P = RawParameters> {
   /** `METHOD /path` as the route table writes it; every log line of the request carries it. */
   readonly route: string;
   /**
@@ -209,9 +219,9 @@ export interface HttpRouteSpec<B = undefined, Q = undefined, P = undefined> {
    * the answer, whatever the request holds.
    */
   readonly authorize?: (caller: Identity, log: Logger) => Result<unknown>;
-  /** The path parameters' schema (`VALIDATION_FAILED`, "The path is invalid: …"). */
+  /** The path parameters' schema (`VALIDATION_FAILED`, "The path is invalid: …"); without one, they come as they are. */
   readonly path?: z.ZodType<P>;
-  /** The query string's schema; a missing query string is `{}`. */
+  /** The query string's schema; a missing query string is `{}`; without one, it comes as it is. */
   readonly query?: z.ZodType<Q>;
   /** The JSON body's schema. */
   readonly body?: z.ZodType<B>;
@@ -231,7 +241,7 @@ export interface HttpRouteSpec<B = undefined, Q = undefined, P = undefined> {
  * @example
  * async ({ caller, body, log }) => resultReply(await createUpload(d, caller.userId, body), 201)
  */
-export interface HttpRequest<B = undefined, Q = undefined, P = undefined> {
+export interface HttpRequest<B = undefined, Q = RawParameters, P = RawParameters> {
   readonly caller: Identity;
   readonly path: P;
   readonly query: Q;
@@ -257,7 +267,12 @@ export interface HttpRequest<B = undefined, Q = undefined, P = undefined> {
  *   httpRoute(deps, { route: 'GET /jobs/{id}', path: JobPathSchema }, async ({ caller, path }, d) =>
  *     resultReply(await getJob(d, caller.userId, path.id)));
  */
-export function httpRoute<D extends { readonly log: Logger; readonly metrics: Metrics }, B, Q, P>(
+export function httpRoute<
+  D extends { readonly log: Logger; readonly metrics: Metrics },
+  B = undefined,
+  Q = RawParameters,
+  P = RawParameters,
+>(
   deps: () => D,
   spec: HttpRouteSpec<B, Q, P>,
   run: (request: HttpRequest<B, Q, P>, d: D) => Promise<Reply>,
@@ -288,22 +303,18 @@ export function httpRoute<D extends { readonly log: Logger; readonly metrics: Me
     try {
       const admitted = spec.authorize?.(caller, log);
       if (admitted !== undefined && !admitted.ok) return errorReply(admitted.error);
-      const path =
-        spec.path === undefined ? undefined : validate(spec.path, event.pathParameters ?? {}, 'path');
-      if (path !== undefined && !path.ok) return errorReply(path.error);
-      const query =
-        spec.query === undefined
-          ? undefined
-          : validate(spec.query, event.queryStringParameters ?? {}, 'query string');
-      if (query !== undefined && !query.ok) return errorReply(query.error);
+      const path = validate(spec.path, event.pathParameters ?? {}, 'path');
+      if (!path.ok) return errorReply(path.error);
+      const query = validate(spec.query, event.queryStringParameters ?? {}, 'query string');
+      if (!query.ok) return errorReply(query.error);
       const body =
         spec.body === undefined ? undefined : parseBody(event, spec.body, spec.notJson ?? 'BAD_REQUEST');
       if (body !== undefined && !body.ok) return errorReply(body.error);
       return await run(
         {
           caller,
-          path: path?.value as P,
-          query: query?.value as Q,
+          path: path.value as P,
+          query: query.value as Q,
           body: body?.value as B,
           log,
           requestId,

@@ -19,9 +19,10 @@ export interface Logger {
 
 // Keys whose values are credentials or capabilities (a presigned URL grants access to an object
 // until it expires; a ticket or a `Sec-WebSocket-Protocol` header carries a credential). Nothing
-// should log them; this is the net under that rule, not the rule itself.
+// should log them; this is the net under that rule, not the rule itself. `credentialKind`
+// (`jwt` or `ticket`) says which kind was offered, not what it was.
 const SECRET_KEY =
-  /token|ticket|authorization|secret|password|cookie|sec-websocket-protocol|url|signature|credential/i;
+  /token|ticket|authorization|secret|password|cookie|sec-websocket-protocol|url|signature|credential(?!kind)/i;
 
 const RANK: Record<LogLevel, number> = { debug: 0, info: 1, warn: 2, error: 3 };
 

@@ -1,3 +1,4 @@
+import { noMetrics } from '@herald/runtime';
 import type { RealtimeDeps } from '../../src/compose.ts';
 import { createPublisher } from '../../src/core/publisher.ts';
 import { FakeClock } from './fake-clock.ts';
@@ -47,6 +48,7 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z') {
     tokens,
     clock,
     log: logs.logger,
+    metrics: noMetrics,
     randomBytes: countingBytes,
     connectionTtlSeconds: 10_800,
     maxDevicesPerUser: 3,
