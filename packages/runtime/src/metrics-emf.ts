@@ -44,6 +44,8 @@ export class EmfMetrics implements Metrics {
 
   add(name: string, unit: MetricUnit, value: number, dimensions: MetricDimensions = {}): void {
     try {
+      // Powertools takes NaN and Infinity, and EMF would carry them as null.
+      if (!Number.isFinite(value)) throw new RangeError(`${name}: ${value} is not a finite number`);
       this.#set(dimensions).addMetric(name, unit, value);
     } catch (error) {
       this.#options.log.log('warn', 'metric not recorded', { metric: name, error });
@@ -70,7 +72,8 @@ export class EmfMetrics implements Metrics {
   }
 
   #set(dimensions: MetricDimensions): PowertoolsMetrics {
-    const key = JSON.stringify(Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b)));
+    const sorted = Object.entries(dimensions).sort(([a], [b]) => a.localeCompare(b));
+    const key = JSON.stringify(sorted);
     let set = this.#sets.get(key);
     if (set === undefined) {
       const log = this.#options.log;
@@ -80,7 +83,7 @@ export class EmfMetrics implements Metrics {
       set = new PowertoolsMetrics({
         namespace: this.#options.namespace ?? METRICS_NAMESPACE,
         serviceName: this.#options.service,
-        defaultDimensions: { ...dimensions },
+        defaultDimensions: Object.fromEntries(sorted),
         logger: { debug: say('debug'), info: say('info'), warn: say('warn'), error: say('error') },
       });
       this.#sets.set(key, set);

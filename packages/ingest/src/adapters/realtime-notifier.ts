@@ -3,7 +3,7 @@ import { getPublisher } from '@herald/realtime';
 import { errorFields, type Logger, type Metrics } from '@herald/runtime';
 import type { FileNotifier, Notifier } from '../ports.ts';
 
-/** The part of `@herald/realtime`'s publisher this adapter uses. */
+/** The part of the realtime package's publisher this adapter uses. */
 export interface EventPublisher {
   publish(
     userId: string,
@@ -17,7 +17,7 @@ export interface RealtimeNotifierOptions {
   /** The host's metrics: the publisher records deliveries and pushes there (flushed by the host). */
   readonly metrics?: Metrics;
   /**
-   * Supplies the publisher at the first event (default: `@herald/realtime`'s `getPublisher`,
+   * Supplies the publisher at the first event (default: the realtime package's `getPublisher`,
    * which reads the realtime env config). Lazy, so the ingest REST handlers never need it.
    */
   readonly publisher?: () => EventPublisher;
