@@ -1,5 +1,5 @@
 import { NotifyMessageSchema } from '@herald/protocol';
-import { isRetryable, type Logger } from '@herald/runtime';
+import { isRetryable, type Logger, validationFailure } from '@herald/runtime';
 import { type DepsProvider, getDeps } from '../compose.ts';
 import type { Publisher } from '../core/publisher.ts';
 import type { SnsEvent } from '../events.ts';
@@ -29,10 +29,9 @@ async function publishAll(event: SnsEvent, publisher: Publisher, log: Logger): P
     const logger = log.child({ snsMessageId: record.Sns.MessageId });
     const parsed = NotifyMessageSchema.safeParse(parseJson(record.Sns.Message));
     if (!parsed.success) {
-      const issues = parsed.error.issues
-        .slice(0, 5)
-        .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
-      logger.log('warn', 'notify message dropped: not {userId, event}', { issues });
+      // The same bounded {path, message} list a REST client gets: never the values.
+      const { details } = validationFailure(parsed.error.issues, 'notify message');
+      logger.log('warn', 'notify message dropped: not {userId, event}', { ...details });
       continue;
     }
     try {
