@@ -1,7 +1,8 @@
 // `pnpm bench ingest [--rows N] [--rounds N] [--json] [--skip-1gb] [--rows-1gb N]`
 //
 // Workflow 1's load path against PostgreSQL's own raw COPY, in ONE run on ONE embedded
-// PostgreSQL 18, alternating the contenders round by round (2 noisy cores: see TOOLCHAIN.md):
+// PostgreSQL 18, alternating the contenders round by round (on 2 cores the load competes with
+// what it measures, so only ratios within one run are fair):
 //   (a) raw `COPY transactions_raw FROM STDIN (FORMAT csv, HEADER true)` of the file into a table
 //       identical to `transactions` (LIKE … INCLUDING ALL: same columns, types, rules, index,
 //       _job_id default), fed from the local file AND from the same S3 object as (b); the faster

@@ -115,7 +115,8 @@ export function buildDeps(config: IngestConfig): IngestDeps {
     forcePathStyle: config.s3Endpoint !== undefined,
     // Always: otherwise presigned PUT URLs carry the CRC32 of an empty body and S3 refuses uploads.
     requestChecksumCalculation: 'WHEN_REQUIRED',
-    // s3rver answers with checksums it computed over the chunk framing it stored; see TOOLCHAIN.md.
+    // s3rver stores a streamed PutObject with its aws-chunked framing and answers checksums computed
+    // over that, which the SDK would refuse: validate only when required on an endpoint override.
     responseChecksumValidation: config.s3Endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
   });
   const jobs = new PgJobRepository({ pool, loadCsv });
