@@ -1,7 +1,8 @@
 // `pnpm bench ingest [--rows N] [--rounds N] [--json] [--skip-1gb] [--rows-1gb N]`
 //
 // Workflow 1's load path against PostgreSQL's own raw COPY, in ONE run on ONE embedded
-// PostgreSQL 18, alternating the contenders round by round (2 noisy cores: see TOOLCHAIN.md):
+// PostgreSQL 18, alternating the contenders round by round (on 2 cores the load competes with
+// what it measures, so only ratios within one run are fair):
 //   (a) raw `COPY transactions_raw FROM STDIN (FORMAT csv, HEADER true)` of the file into a table
 //       identical to `transactions` (LIKE … INCLUDING ALL: same columns, types, rules, index,
 //       _job_id default), fed from the local file AND from the same S3 object as (b); the faster
@@ -32,9 +33,10 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { CUSTOMERS, TRANSACTIONS } from '../packages/ingest/src/datasets/index.ts';
-import { migrate } from '../packages/ingest/src/migrations.ts';
+import { MIGRATIONS } from '../packages/ingest/src/migrations.ts';
 import { startPostgres } from '../packages/local/src/postgres.ts';
 import { startS3 } from '../packages/local/src/s3.ts';
+import { migrate } from '../packages/runtime/src/migrations.ts';
 import { generateCustomersCsv, generateTransactionsCsv } from './_csv-gen.ts';
 import type { ChildResult, ChildTask } from './_ingest-child.ts';
 
@@ -131,7 +133,7 @@ async function main(): Promise<void> {
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
     stops.push(() => db.end());
-    await migrate(db, { schema: SCHEMA });
+    await migrate(db, { schema: SCHEMA, sources: [MIGRATIONS] });
     await db.query(`SET search_path TO ${SCHEMA}`);
     // The raw baselines' tables: identical to the datasets' (LIKE … INCLUDING ALL copies types,
     // domains, defaults, constraints and indexes) and, for contrast, one without the rules.

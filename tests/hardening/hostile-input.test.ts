@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type DatasetDefinition, datasetCatalog, type LoadOutcome } from '@herald/ingest';
-import { migrate } from '@herald/ingest/migrations';
+import { MIGRATIONS } from '@herald/ingest/migrations';
 import { DEV_USERS } from '@herald/local';
 import {
   CreateUploadResponseSchema,
@@ -12,6 +12,7 @@ import {
   JobViewSchema,
   RejectReportSchema,
 } from '@herald/protocol';
+import { migrate } from '@herald/runtime/migrations';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -225,7 +226,7 @@ const CHUNK = fc.constantFrom(1, 3, 7, 64, 1024, 1 << 20);
 beforeAll(async () => {
   db = new pg.Client({ connectionString: stack().postgres.connectionString });
   await db.connect();
-  await migrate(db, { schema });
+  await migrate(db, { schema, sources: [MIGRATIONS] });
   await db.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, ISO dates) are its own.
   await db.query("SET TimeZone = 'America/New_York'");

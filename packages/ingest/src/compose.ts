@@ -4,9 +4,18 @@ import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
-import { readSecretFromLambdaExtension } from '@herald/realtime';
-import { delay, type Sleep } from '@herald/realtime/backoff';
-import pg from 'pg';
+import {
+  type Clock,
+  createJsonLogger,
+  delay,
+  type Logger,
+  lambdaExtensionSecrets,
+  type Metrics,
+  SecretUnavailableError,
+  systemClock,
+} from '@herald/runtime';
+import { EmfMetrics } from '@herald/runtime/metrics-emf';
+import { createPgPool } from '@herald/runtime/pg';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
 import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
 import { PgJobRepository } from './adapters/pg-job-repository.ts';
@@ -25,15 +34,11 @@ import {
 import type { FileLinkDeps } from './core/file-link.ts';
 import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
 import { DATASETS, findDataset } from './datasets/index.ts';
-import { SecretUnavailableError } from './errors.ts';
-import { createJsonLogger, errorFields } from './log.ts';
 import type {
-  Clock,
   DatasetCatalog,
   GrantRepository,
   JobRepository,
   JobWorkStore,
-  Logger,
   Notifier,
   ObjectStore,
 } from './ports.ts';
@@ -52,6 +57,8 @@ export interface IngestDeps {
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Jobs by outcome, rows and durations (the worker), publishes; flushed per invocation. */
+  readonly metrics: Metrics;
   /** New job ids (random UUIDs). */
   readonly newId: () => string;
   /** Physical name of the uploads bucket (`HERALD_UPLOADS_BUCKET`). */
@@ -68,12 +75,11 @@ export interface IngestDeps {
 /** Supplies the deps at invocation time (never at import: the local stack sets the env later). */
 export type DepsProvider<K extends keyof IngestDeps = keyof IngestDeps> = () => Pick<IngestDeps, K>;
 
-/** The system clock. */
-export const systemClock: Clock = { now: () => Date.now() };
-
 const ingestQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-ingest',
 );
+
+const SERVICE = 'herald-ingest';
 
 /** The datasets declared in `src/datasets/`. */
 export const datasetCatalog: DatasetCatalog = {
@@ -88,21 +94,19 @@ export const datasetCatalog: DatasetCatalog = {
  * const deps = buildDeps(loadConfig(process.env));
  */
 export function buildDeps(config: IngestConfig): IngestDeps {
-  const log = createJsonLogger({ service: 'herald-ingest' }, undefined, config.logLevel);
+  const log = createJsonLogger({ service: SERVICE }, undefined, config.logLevel);
+  const metrics = new EmfMetrics({ service: SERVICE, log });
   // One small pool per container. On AWS a container serves one invocation at a time (the
   // worker holds one connection for its run, plus one for a short claim/mark); locally all
-  // handlers share this process, hence a few more.
-  const pool = new pg.Pool({
-    connectionString: config.databaseUrl,
-    // pg asks for the password per new connection, so a rotation needs no redeploy.
-    ...(config.databaseSecretId !== undefined && { password: databasePassword(config.databaseSecretId) }),
-    max: config.databasePoolMax,
-    idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 10_000,
-  });
-  // An idle client whose server went away emits `error` on the pool; unhandled, it would crash.
-  pool.on('error', (error) =>
-    log.log('warn', 'idle database connection failed', { error: errorFields(error) }),
+  // handlers share this process, hence a few more. The rotated password is read per new
+  // connection, so a rotation needs no redeploy.
+  const pool = createPgPool(
+    {
+      url: config.databaseUrl,
+      ...(config.databaseSecretId !== undefined && { password: databasePassword(config.databaseSecretId) }),
+      max: config.databasePoolMax,
+    },
+    log,
   );
   const s3 = new S3Client({
     region: config.region,
@@ -111,11 +115,12 @@ export function buildDeps(config: IngestConfig): IngestDeps {
     forcePathStyle: config.s3Endpoint !== undefined,
     // Always: otherwise presigned PUT URLs carry the CRC32 of an empty body and S3 refuses uploads.
     requestChecksumCalculation: 'WHEN_REQUIRED',
-    // s3rver answers with checksums it computed over the chunk framing it stored; see TOOLCHAIN.md.
+    // s3rver stores a streamed PutObject with its aws-chunked framing and answers checksums computed
+    // over that, which the SDK would refuse: validate only when required on an endpoint override.
     responseChecksumValidation: config.s3Endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
   });
   const jobs = new PgJobRepository({ pool, loadCsv });
-  const notifier = new RealtimeNotifier({ log });
+  const notifier = new RealtimeNotifier({ log, metrics });
   const grants = new PgGrantRepository({ pool });
   const deps: IngestDeps = {
     jobs,
@@ -126,6 +131,7 @@ export function buildDeps(config: IngestConfig): IngestDeps {
     datasets: datasetCatalog,
     clock: systemClock,
     log,
+    metrics,
     newId: randomUUID,
     uploadsBucket: config.uploadsBucket,
     progress: config.progress,
@@ -164,23 +170,14 @@ const fetchQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-fetch-file',
 );
 
-/** A timer that rejects with the signal's reason when it aborts first. */
-export const realSleep: Sleep = delay;
-
 /** Reads the rotated database password from its Secrets Manager secret (via the Lambda extension). */
 function databasePassword(secretId: string): () => Promise<string> {
   return async () => {
-    const secret = JSON.parse(await readExtensionSecret(secretId)) as { password?: unknown };
-    if (typeof secret.password !== 'string') throw new Error('the database secret has no password field');
+    const secret = JSON.parse(await lambdaExtensionSecrets(process.env)(secretId)) as { password?: unknown };
+    if (typeof secret.password !== 'string')
+      throw new SecretUnavailableError('the database secret has no password field');
     return secret.password;
   };
-}
-
-function readExtensionSecret(secretId: string): Promise<string> {
-  return readSecretFromLambdaExtension(secretId, {
-    sessionToken: process.env.AWS_SESSION_TOKEN ?? '',
-    port: Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
-  });
 }
 
 /**
@@ -192,7 +189,7 @@ function readExtensionSecret(secretId: string): Promise<string> {
  */
 export function credentialProvider(
   source: SrvGwCredentialSource,
-  read: (secretId: string) => Promise<string> = readExtensionSecret,
+  read: (secretId: string) => Promise<string> = lambdaExtensionSecrets(process.env),
 ): () => Promise<string> {
   if (source.kind === 'plain') {
     const value = source.value;
@@ -255,10 +252,11 @@ export function buildFileDeps(base: IngestDeps, config: FileDeliveryConfig): Fil
     notifier: clients.notifier,
     clock: base.clock,
     log: base.log,
+    metrics: base.metrics,
     newId: base.newId,
     delivery: config.delivery,
     random: Math.random,
-    sleep: realSleep,
+    sleep: delay,
     maxReceives: fetchQueue?.maxReceiveCount ?? 3,
     workerTimeoutMs: (fetchQueue?.timeoutSeconds ?? 300) * 1000,
     close: async () => {

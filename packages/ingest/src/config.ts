@@ -1,10 +1,8 @@
-import { envHttpUrl as httpUrl, envRequired as required } from '@herald/realtime';
+import { httpUrl, type LogLevel, logLevel, parseEnv, required, wholeNumber } from '@herald/runtime';
 import { z } from 'zod';
 import { DEFAULT_SRVGW_RETRY } from './core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES, parseAllowlist } from './core/file-content-type.ts';
 import type { FileDeliverySettings } from './core/file-fetch.ts';
-import { ConfigError } from './errors.ts';
-import type { LogLevel } from './ports.ts';
 
 /** The ingest package's validated configuration. Frozen; built once per container by `compose.ts`. */
 export interface IngestConfig {
@@ -33,13 +31,6 @@ export interface IngestConfig {
   readonly logLevel: LogLevel;
 }
 
-const wholeNumber = (min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { message: `must be from ${min} to ${max}` });
-
 const EnvSchema = z.object({
   AWS_REGION: required,
   HERALD_DATABASE_URL: required.refine((value) => /^postgres(ql)?:\/\//.test(value), {
@@ -51,42 +42,12 @@ const EnvSchema = z.object({
   HERALD_S3_ENDPOINT: httpUrl.optional(),
   HERALD_PROGRESS_INTERVAL_MS: wholeNumber(0, 60_000).optional(),
   HERALD_PROGRESS_PERCENT_STEP: wholeNumber(0, 100).optional(),
-  HERALD_LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
-    .optional(),
+  HERALD_LOG_LEVEL: logLevel.optional(),
 });
 
 /**
- * Parses the variables `schema` names from `env` (empty values count as unset). Throws one
- * {@link ConfigError} naming every missing or invalid variable, never a value (the database URL
- * and the SRV-GW credential are secrets).
- */
-function parseEnv<S extends z.ZodObject>(
-  schema: S,
-  env: Readonly<Record<string, string | undefined>>,
-  what: string,
-): z.output<S> {
-  const input: Record<string, string | undefined> = {};
-  for (const name of Object.keys(schema.shape)) {
-    const value = env[name]?.trim();
-    input[name] = value === '' ? undefined : value;
-  }
-  const parsed = schema.safeParse(input);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((issue) => ({
-      variable: String(issue.path[0]),
-      message: issue.message,
-    }));
-    const variables = [...new Set(problems.map((problem) => problem.variable))];
-    const lines = problems.map((problem) => `${problem.variable} ${problem.message}`);
-    throw new ConfigError(`Invalid ${what} configuration: ${lines.join('; ')}`, variables);
-  }
-  return parsed.data;
-}
-
-/**
  * Reads and validates the ingest configuration from an environment. Empty values count as
- * unset. Throws one {@link ConfigError} naming every missing or invalid variable (never a value:
+ * unset. Throws one `ConfigError` naming every missing or invalid variable (never a value:
  * the database URL holds a password).
  *
  * @example

@@ -1,28 +1,16 @@
+import { HeraldError } from '@herald/runtime';
+
 /**
- * The one error base class of `@herald/ingest`. Subclasses set `name`, pass `cause` and say
- * whether the same operation may succeed if retried (`retryable`): the queue handler retries a
- * record whose failure is retryable and marks the job failed otherwise.
+ * The error base class of `@herald/ingest`, a {@link HeraldError}: subclasses set `name`, pass
+ * `cause` and say whether the same operation may succeed if retried (`retryable`, a database or
+ * S3 outage, a busy lock): the queue handler retries a record whose failure is retryable (read
+ * with `isRetryable` from `@herald/runtime`) and marks the job failed otherwise. Configuration
+ * and secret failures are the kit's `ConfigError` and `SecretUnavailableError`.
  */
-export class IngestError extends Error {
-  /** Whether the same operation may succeed if retried (a database or S3 outage, a busy lock). */
-  readonly retryable: boolean;
-
+export class IngestError extends HeraldError {
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options);
     this.name = 'IngestError';
-    this.retryable = options.retryable ?? false;
-  }
-}
-
-/** The environment does not hold a valid configuration; the message names every bad variable. */
-export class ConfigError extends IngestError {
-  /** The environment variables that are missing or invalid. */
-  readonly variables: readonly string[];
-
-  constructor(message: string, variables: readonly string[]) {
-    super(message);
-    this.name = 'ConfigError';
-    this.variables = variables;
   }
 }
 
@@ -155,28 +143,4 @@ export class QueueError extends IngestError {
     super(message, options);
     this.name = 'QueueError';
   }
-}
-
-/** A secret (the SRV-GW credential) could not be read from Secrets Manager. */
-export class SecretUnavailableError extends IngestError {
-  constructor(message: string, options: { cause?: unknown; retryable: boolean }) {
-    super(message, options);
-    this.name = 'SecretUnavailableError';
-  }
-}
-
-/**
- * Whether an error (or any error in its `cause` chain) says retrying may help. Errors from
- * other packages (the CSV loader's) count when they carry `retryable: true`.
- *
- * @example
- * if (isRetryable(error)) return { retry: true };
- */
-export function isRetryable(error: unknown): boolean {
-  let current: unknown = error;
-  for (let depth = 0; depth < 8 && typeof current === 'object' && current !== null; depth++) {
-    if ((current as { retryable?: unknown }).retryable === true) return true;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return false;
 }

@@ -31,7 +31,6 @@ export {
   getFileDeps,
   type IngestDeps,
   resetDeps,
-  systemClock,
 } from './compose.ts';
 export {
   type FileDeliveryConfig,
@@ -41,7 +40,7 @@ export {
   type SrvGwCredentialSource,
 } from './config.ts';
 export { createUpload, UPLOAD_CONTENT_TYPE, UPLOAD_URL_TTL_SECONDS } from './core/create-upload.ts';
-export { DEFAULT_SRVGW_RETRY, fullJitterDelay, type RetryPolicy, withRetries } from './core/file-backoff.ts';
+export { DEFAULT_SRVGW_RETRY } from './core/file-backoff.ts';
 export { type CachePlan, planCache } from './core/file-cache.ts';
 export {
   DEFAULT_ALLOWED_CONTENT_TYPES,
@@ -107,23 +106,18 @@ export { ProgressThrottle, type ProgressThrottleOptions, progressFigures } from 
 export { parseUploadKey, reportObjectKey, type UploadKey, uploadObjectKey } from './core/upload-key.ts';
 export type { DatasetDefinition } from './datasets/types.ts';
 export {
-  ConfigError,
   DatabaseError,
   DeadlineExceededError,
   FileTooLargeError,
   IncompleteTransferError,
   IngestError,
-  isRetryable,
   JobLockedError,
   ObjectStoreError,
   QueueError,
-  SecretUnavailableError,
   SourceNotFoundError,
   UnsupportedContentTypeError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from './errors.ts';
-export { createJsonLogger, errorFields } from './log.ts';
-export type { MigrateOptions, Migration } from './migrations.ts';
-export { loadMigrations, MIGRATIONS_DIR, migrate } from './migrations.ts';
+export { MIGRATIONS, MIGRATIONS_DIR } from './migrations.ts';
 export type * from './ports.ts';

@@ -318,8 +318,3 @@ export interface FetchQueue {
 export interface FileNotifier {
   fileReady(userId: string, event: FileReadyEvent): Promise<void>;
 }
-
-// Clock and the structured logger are the realtime package's ports (ingest uses its logger):
-// one definition, so the two packages' handlers log alike. Never log row contents, tokens or
-// presigned URLs.
-export type { Clock, LogFields, Logger, LogLevel } from '@herald/realtime';

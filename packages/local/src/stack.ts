@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { resetDeps as resetIngestDeps } from '@herald/ingest';
-import { migrate } from '@herald/ingest/migrations';
+import { MIGRATIONS as INGEST_MIGRATIONS } from '@herald/ingest/migrations';
 import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
+import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createDemoMiddleware } from './demo.ts';
@@ -147,7 +148,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
     try {
-      const applied = await migrate(db);
+      const applied = await migrate(db, { sources: [INGEST_MIGRATIONS] });
       if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
     } finally {
       await db.end();
@@ -259,6 +260,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       HERALD_SRVGW_CREDENTIAL: srvgwCredential,
       HERALD_PUSH_OUTBOX_URL: `${localUrl}/_local/pushes`,
       HERALD_SQS_ENDPOINT: localUrl,
+      // The handlers record metrics as on AWS, but their EMF lines (CloudWatch's input) would
+      // flood this process's output: nothing reads them locally.
+      POWERTOOLS_METRICS_DISABLED: 'true',
     };
     // Source-less queues are fed by handlers through SQS SendMessage on the control server.
     for (const q of routes.queues)

@@ -4,6 +4,15 @@ import { Agent as HttpsAgent } from 'node:https';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  type Clock,
+  createJsonLogger,
+  type Logger,
+  lambdaExtensionSecrets,
+  type Metrics,
+  systemClock,
+} from '@herald/runtime';
+import { EmfMetrics } from '@herald/runtime/metrics-emf';
 import { DynamoConnectionStore } from './adapters/dynamo-connection-store.ts';
 import { DynamoDeviceStore } from './adapters/dynamo-device-store.ts';
 import { DynamoJobEventLog } from './adapters/dynamo-job-event-log.ts';
@@ -11,7 +20,6 @@ import { DynamoSubscriptionStore } from './adapters/dynamo-subscription-store.ts
 import { DynamoTicketStore } from './adapters/dynamo-ticket-store.ts';
 import { FcmPushSender, type MulticastMessaging } from './adapters/fcm-push-sender.ts';
 import { JwtTokenVerifier } from './adapters/jwt-token-verifier.ts';
-import { readSecretFromLambdaExtension } from './adapters/lambda-extension-secret.ts';
 import { ManagementApiConnectionPoster } from './adapters/management-api-connection-poster.ts';
 import { OutboxPushSender } from './adapters/outbox-push-sender.ts';
 import {
@@ -23,14 +31,11 @@ import {
   type RealtimeConfig,
 } from './config.ts';
 import { createPublisher, type Publisher, type PublisherDeps } from './core/publisher.ts';
-import { createJsonLogger } from './log.ts';
 import type {
-  Clock,
   ConnectionPoster,
   ConnectionStore,
   DeviceStore,
   JobEventLog,
-  Logger,
   SubscriptionStore,
   TicketStore,
   TokenVerifier,
@@ -51,6 +56,8 @@ export interface RealtimeDeps {
   readonly tokens: TokenVerifier;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Flushed per invocation by the REST wrapper and `sns-notify`. */
+  readonly metrics: Metrics;
   /** Cryptographically secure random bytes (tickets). */
   readonly randomBytes: (size: number) => Uint8Array;
   /** Lifetime of a connection item (`HERALD_CONNECTION_TTL_SECONDS`). */
@@ -61,9 +68,6 @@ export interface RealtimeDeps {
 
 /** Supplies the deps at invocation time (never at import: the local stack sets the env later). */
 export type DepsProvider<K extends keyof RealtimeDeps = keyof RealtimeDeps> = () => Pick<RealtimeDeps, K>;
-
-/** The system clock. */
-export const systemClock: Clock = { now: () => Date.now() };
 
 /**
  * The `@connections` client. Built once per container: keep-alive sockets (enough for the
@@ -122,15 +126,20 @@ function pushSender(push: PushConfig) {
     case 'fcm-secret':
       return new FcmPushSender({
         messaging: lazyMessaging(async () =>
-          parseServiceAccount(
-            await readSecretFromLambdaExtension(push.secretId, {
-              sessionToken: process.env.AWS_SESSION_TOKEN ?? '',
-              port: Number(process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773),
-            }),
-          ),
+          parseServiceAccount(await lambdaExtensionSecrets(process.env)(push.secretId)),
         ),
       });
   }
+}
+
+const SERVICE = 'herald-realtime';
+
+function serviceLogger(config: PublisherConfig): Logger {
+  return createJsonLogger({ service: SERVICE }, undefined, config.logLevel);
+}
+
+function serviceMetrics(log: Logger): Metrics {
+  return new EmfMetrics({ service: SERVICE, log });
 }
 
 function documentClient(config: PublisherConfig): DynamoDBDocumentClient {
@@ -139,17 +148,23 @@ function documentClient(config: PublisherConfig): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
 }
 
+/** What a host shares with the publisher it builds (see {@link getPublisher}). */
+export interface PublisherHost {
+  readonly documents?: DynamoDBDocumentClient;
+  readonly log?: Logger;
+  /** The host's metrics, so the host's invocation flushes the publisher's data points too. */
+  readonly metrics?: Metrics;
+}
+
 /**
  * Builds the publisher's clients and adapters for a configuration.
  *
  * @example
  * const publisher = createPublisher(buildPublisherDeps(loadPublisherConfig(process.env)));
  */
-export function buildPublisherDeps(
-  config: PublisherConfig,
-  shared: { documents?: DynamoDBDocumentClient; log?: Logger } = {},
-): PublisherDeps {
+export function buildPublisherDeps(config: PublisherConfig, shared: PublisherHost = {}): PublisherDeps {
   const documents = shared.documents ?? documentClient(config);
+  const log = shared.log ?? serviceLogger(config);
   return {
     connections: new DynamoConnectionStore({ client: documents, tableName: config.connectionsTable }),
     poster: new ManagementApiConnectionPoster({ client: managementClient(config) }),
@@ -157,7 +172,8 @@ export function buildPublisherDeps(
     devices: new DynamoDeviceStore({ client: documents, tableName: config.devicesTable }),
     push: pushSender(config.push),
     clock: systemClock,
-    log: shared.log ?? createJsonLogger({ service: 'herald-realtime' }, undefined, config.logLevel),
+    log,
+    metrics: shared.metrics ?? serviceMetrics(log),
     concurrency: config.publishConcurrency,
     eventTtlSeconds: config.jobEventTtlSeconds,
   };
@@ -171,8 +187,9 @@ export function buildPublisherDeps(
  */
 export function buildDeps(config: RealtimeConfig): RealtimeDeps {
   const documents = documentClient(config);
-  const log = createJsonLogger({ service: 'herald-realtime' }, undefined, config.logLevel);
-  const publisherDeps = buildPublisherDeps(config, { documents, log });
+  const log = serviceLogger(config);
+  const metrics = serviceMetrics(log);
+  const publisherDeps = buildPublisherDeps(config, { documents, log, metrics });
   return {
     connections: publisherDeps.connections,
     subscriptions: new DynamoSubscriptionStore({ client: documents, tableName: config.connectionsTable }),
@@ -184,6 +201,7 @@ export function buildDeps(config: RealtimeConfig): RealtimeDeps {
     tokens: new JwtTokenVerifier(config.jwt),
     clock: systemClock,
     log,
+    metrics,
     randomBytes: (size) => randomBytes(size),
     connectionTtlSeconds: config.connectionTtlSeconds,
     maxDevicesPerUser: config.maxDevicesPerUser,
@@ -206,14 +224,17 @@ export const getDeps: DepsProvider = () => {
 /**
  * The container's {@link Publisher}, for any Lambda that notifies users (the ingest worker, the
  * SNS subscriber): built from `process.env` at the first call (only the publisher's variables,
- * see `loadPublisherConfig`) and reused by every warm invocation.
+ * see `loadPublisherConfig`) and reused by every warm invocation. A host in another package
+ * passes its metrics (`host.metrics`) so its own invocation flushes the publisher's; the host
+ * of the first call wins.
  *
  * @throws ConfigError naming every missing or invalid variable.
  * @example
- * await getPublisher().publish(userId, event, { cacheConnectionsMs: 2000 });
+ * await getPublisher({ metrics }).publish(userId, event, { cacheConnectionsMs: 2000 });
  */
-export function getPublisher(): Publisher {
-  publisher ??= deps?.publisher ?? createPublisher(buildPublisherDeps(loadPublisherConfig(process.env)));
+export function getPublisher(host: Pick<PublisherHost, 'metrics'> = {}): Publisher {
+  publisher ??=
+    deps?.publisher ?? createPublisher(buildPublisherDeps(loadPublisherConfig(process.env), host));
   return publisher;
 }
 

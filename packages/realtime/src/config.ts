@@ -1,9 +1,8 @@
+import { httpUrl, type LogLevel, logLevel, parseEnv, required, wholeNumber } from '@herald/runtime';
 import { z } from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
 import { DEFAULT_JOB_EVENT_TTL_SECONDS, DEFAULT_PUBLISH_CONCURRENCY } from './core/publisher.ts';
-import { ConfigError } from './errors.ts';
-import type { LogLevel } from './ports.ts';
 
 /** A Firebase service account, as far as firebase-admin's `cert()` needs it. */
 export interface FcmServiceAccount {
@@ -84,28 +83,6 @@ export function isAllowedJwksUri(uri: string): boolean {
   return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
 }
 
-/** An env value that must be an http(s) URL (shared with `@herald/ingest`'s config). */
-export const httpUrl = z.string().refine(
-  (value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  },
-  { message: 'must be an http(s) URL' },
-);
-
-/** An env value that must be set and non-empty (shared with `@herald/ingest`'s config). */
-export const required = z.string({ error: 'is required' }).min(1, { error: 'is required' });
-
-const wholeNumber = (min: number, max: number, why = '') =>
-  z
-    .string()
-    .regex(/^\d+$/, { error: 'must be a whole number' })
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, { message: `must be between ${min} and ${max}${why}` });
-
 const ServiceAccountSchema = z
   .string()
   .transform((text, ctx) => {
@@ -148,9 +125,7 @@ const FIELDS = {
   HERALD_PUSH_OUTBOX_URL: httpUrl.optional(),
   HERALD_FCM_SERVICE_ACCOUNT_JSON: ServiceAccountSchema.optional(),
   HERALD_FCM_SECRET_ID: z.string().min(1).optional(),
-  HERALD_LOG_LEVEL: z
-    .enum(['debug', 'info', 'warn', 'error'], { error: 'must be debug, info, warn or error' })
-    .optional(),
+  HERALD_LOG_LEVEL: logLevel.optional(),
 };
 
 type FieldName = keyof typeof FIELDS;
@@ -178,35 +153,28 @@ const ALL_FIELDS = Object.keys(FIELDS) as FieldName[];
 
 type Parsed = { [K in FieldName]: z.output<(typeof FIELDS)[K]> };
 
-/** Validates the named variables; throws one ConfigError naming every problem. */
+/**
+ * Validates the named variables; throws one `ConfigError` naming every problem. Exactly one push
+ * variable must be set: checked even when other variables are invalid, so one error names all.
+ */
 function parse<K extends FieldName>(
   env: Readonly<Record<string, string | undefined>>,
   names: readonly K[],
 ): Pick<Parsed, K> {
-  const input: Record<string, string | undefined> = {};
-  for (const name of names) {
-    const value = env[name]?.trim();
-    input[name] = value === '' ? undefined : value;
-  }
   const shape = Object.fromEntries(names.map((name) => [name, FIELDS[name]]));
-  const parsed = z.object(shape).safeParse(input);
-  const problems = parsed.success
-    ? []
-    : parsed.error.issues.map((issue) => ({ variable: String(issue.path[0]), message: issue.message }));
-  const push = PUSH_VARIABLES.filter((name) => input[name] !== undefined);
-  if (push.length !== 1) {
-    const message =
-      push.length === 0
-        ? `or one of ${PUSH_VARIABLES.slice(1).join(', ')} is required (where pushes go)`
-        : `conflicts with ${push.slice(1).join(', ')}: set only one push variable`;
-    problems.push({ variable: push[0] ?? PUSH_VARIABLES[0], message });
-  }
-  if (problems.length > 0) {
-    const variables = [...new Set(problems.map((problem) => problem.variable))];
-    const lines = problems.map((problem) => `${problem.variable} ${problem.message}`);
-    throw new ConfigError(`Invalid @herald/realtime configuration: ${lines.join('; ')}`, variables);
-  }
-  return parsed.data as Pick<Parsed, K>;
+  const schema = z.object(shape).superRefine(
+    (values, ctx) => {
+      const push = PUSH_VARIABLES.filter((name) => (values as Record<string, unknown>)[name] !== undefined);
+      if (push.length === 1) return;
+      const message =
+        push.length === 0
+          ? `or one of ${PUSH_VARIABLES.slice(1).join(', ')} is required (where pushes go)`
+          : `conflicts with ${push.slice(1).join(', ')}: set only one push variable`;
+      ctx.addIssue({ code: 'custom', path: [push[0] ?? PUSH_VARIABLES[0]], message });
+    },
+    { when: () => true },
+  );
+  return parseEnv(schema, env, '@herald/realtime') as Pick<Parsed, K>;
 }
 
 function pushConfig(e: Pick<Parsed, (typeof PUSH_VARIABLES)[number]>): PushConfig {

@@ -1,38 +1,16 @@
-/**
- * The one error base class of `@herald/realtime`. Subclasses set `name`, pass `cause` and say
- * whether retrying the same operation can succeed (`retryable`), which handlers use to decide
- * between "refuse" and "fail and let the caller retry".
- */
-export class RealtimeError extends Error {
-  /** Whether the same operation may succeed if retried (throttling, an unreachable dependency). */
-  readonly retryable: boolean;
+import { HeraldError } from '@herald/runtime';
 
+/**
+ * The error base class of `@herald/realtime`, a {@link HeraldError}: subclasses set `name`, pass
+ * `cause` and say whether retrying the same operation can succeed (`retryable`), which handlers
+ * read with `isRetryable` (`@herald/runtime`) to decide between "refuse" and "fail and let the
+ * caller retry". Configuration and secret failures are the kit's `ConfigError` and
+ * `SecretUnavailableError`.
+ */
+export class RealtimeError extends HeraldError {
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options);
     this.name = 'RealtimeError';
-    this.retryable = options.retryable ?? false;
-  }
-}
-
-/**
- * Whether an error is one of ours that says a retry may succeed.
- *
- * @example
- * await withRetries(() => store.delete(id), { policy, sleep, random, retryable: isRetryableRealtimeError });
- */
-export function isRetryableRealtimeError(error: unknown): error is RealtimeError {
-  return error instanceof RealtimeError && error.retryable;
-}
-
-/** The environment does not hold a valid configuration; the message names every bad variable. */
-export class ConfigError extends RealtimeError {
-  /** The environment variables that are missing or invalid. */
-  readonly variables: readonly string[];
-
-  constructor(message: string, variables: readonly string[]) {
-    super(message);
-    this.name = 'ConfigError';
-    this.variables = variables;
   }
 }
 
@@ -131,17 +109,5 @@ export class PushError extends RealtimeError {
   constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
     super(message, { cause: options.cause, retryable: options.retryable ?? false });
     this.name = 'PushError';
-  }
-}
-
-/**
- * A secret could not be read (the Parameters and Secrets extension is unreachable, refused, or
- * answered without a `SecretString`); `retryable` when the extension or Secrets Manager may
- * answer later. The message never contains the secret.
- */
-export class SecretUnavailableError extends RealtimeError {
-  constructor(message: string, options: { cause?: unknown; retryable?: boolean } = {}) {
-    super(message, { cause: options.cause, retryable: options.retryable ?? false });
-    this.name = 'SecretUnavailableError';
   }
 }

@@ -1,7 +1,8 @@
 /**
- * The parts of API Gateway events the realtime handlers read, as structural subsets: the real
- * `aws-lambda` event types and the local gateway's events both fit them, and unit tests build
- * them without filling in fields no handler looks at.
+ * The parts of API Gateway WebSocket and SNS events the realtime handlers read, as structural
+ * subsets: the real `aws-lambda` event types and the local gateway's events both fit them, and
+ * unit tests build them without filling in fields no handler looks at. REST events are
+ * `@herald/runtime`'s `RestProxyEvent`.
  */
 import type { ConnectRequest } from './core/credentials.ts';
 import type { HeaderSource } from './core/headers.ts';
@@ -41,18 +42,6 @@ export interface WsResponse {
   body?: string;
 }
 
-/** A REST proxy event behind API Gateway's Cognito user-pool authorizer. */
-export interface CognitoHttpEvent {
-  readonly requestContext: {
-    readonly requestId?: string;
-    readonly authorizer?: { readonly claims?: Readonly<Record<string, unknown>> | null } | null;
-  };
-  readonly body?: string | null;
-  readonly isBase64Encoded?: boolean;
-  /** URL-decoded path parameters (`{token}`), `null` when the route has none. */
-  readonly pathParameters?: Readonly<Record<string, string | undefined>> | null;
-}
-
 /** An SNS notification delivered to a subscribed Lambda (`aws-lambda`'s `SNSEvent`, the parts read). */
 export interface SnsEvent {
   readonly Records: readonly {
@@ -62,36 +51,4 @@ export interface SnsEvent {
       readonly Message: string;
     };
   }[];
-}
-
-/** A REST proxy integration response. */
-export interface HttpResponse {
-  statusCode: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/**
- * A JSON REST response. `no-store`: these bodies are about the signed-in user.
- *
- * @example
- * jsonResponse(401, errorEnvelope('UNAUTHENTICATED'));
- */
-export function jsonResponse(statusCode: number, body: unknown): HttpResponse {
-  return {
-    statusCode,
-    headers: { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' },
-    body: JSON.stringify(body),
-  };
-}
-
-/**
- * The JSON body of a REST event as text (API Gateway base64-encodes bodies it treats as binary),
- * or `undefined` when there is none.
- */
-export function requestBodyText(
-  event: Pick<CognitoHttpEvent, 'body' | 'isBase64Encoded'>,
-): string | undefined {
-  if (event.body === undefined || event.body === null || event.body === '') return undefined;
-  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 }

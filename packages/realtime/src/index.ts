@@ -26,10 +26,6 @@ export {
   type JwtTokenVerifierOptions,
 } from './adapters/jwt-token-verifier.ts';
 export {
-  type LambdaExtensionSecretOptions,
-  readSecretFromLambdaExtension,
-} from './adapters/lambda-extension-secret.ts';
-export {
   ManagementApiConnectionPoster,
   type ManagementApiConnectionPosterOptions,
 } from './adapters/management-api-connection-poster.ts';
@@ -40,23 +36,20 @@ export {
   type DepsProvider,
   getDeps,
   getPublisher,
+  type PublisherHost,
   type RealtimeDeps,
   resetDeps,
-  systemClock,
 } from './compose.ts';
 export {
   type FcmServiceAccount,
-  httpUrl as envHttpUrl,
   isAllowedJwksUri,
   loadConfig,
   loadPublisherConfig,
   type PublisherConfig,
   type PushConfig,
   type RealtimeConfig,
-  required as envRequired,
 } from './config.ts';
 export { type AuthorizerPolicy, allowConnect } from './core/authorizer-policy.ts';
-export { type BackoffPolicy, DEFAULT_POST_BACKOFF, fullJitterDelay } from './core/backoff.ts';
 export {
   DEFAULT_CONNECTION_TTL_SECONDS,
   isConnectionLive,
@@ -65,10 +58,15 @@ export {
 } from './core/connection.ts';
 export { type Credential, extractCredential } from './core/credentials.ts';
 export { DEFAULT_MAX_DEVICES_PER_USER, DEVICE_TTL_SECONDS, newDevice } from './core/devices.ts';
-export { identityFromClaims, parseGroups } from './core/identity.ts';
+export {
+  type AuthorizerContext,
+  identityFromAuthorizerContext,
+  toAuthorizerContext,
+} from './core/identity.ts';
 export {
   createPublisher,
   DEFAULT_JOB_EVENT_TTL_SECONDS,
+  DEFAULT_POST_BACKOFF,
   DEFAULT_PUBLISH_CONCURRENCY,
   type Publisher,
   type PublisherDeps,
@@ -93,35 +91,26 @@ export { hashTicket, type IssuedTicket, issueTicket, redeemTicket, TICKET_BYTES 
 export {
   AuthenticationError,
   type AuthenticationFailure,
-  ConfigError,
   ConnectionGoneError,
   ConnectionStoreError,
   IdentityProviderUnavailableError,
   PostToConnectionError,
   PushError,
   RealtimeError,
-  SecretUnavailableError,
   StoreError,
   type StoreName,
 } from './errors.ts';
 export type * from './events.ts';
-export { jsonResponse } from './events.ts';
-export { createJsonLogger, type JsonLoggerOptions } from './log.ts';
 export type {
   AddSubscriptionResult,
-  Clock,
   ConnectionPoster,
   ConnectionRecord,
   ConnectionStore,
   DeviceRecord,
   DeviceStore,
-  Identity,
   JobEventLog,
   JobLogHead,
-  LogFields,
   LoggedJobEvent,
-  Logger,
-  LogLevel,
   PushMessage,
   PushOutcome,
   PushSender,

@@ -1,19 +1,10 @@
 import type { JobEvent } from '@herald/protocol';
+import type { Identity } from '@herald/runtime';
 
 /**
  * The small interfaces the realtime core and handlers need. Real implementations live in
  * `src/adapters/`, in-memory ones in `tests/fakes/`.
  */
-
-/** Who a verified credential belongs to. */
-export interface Identity {
-  /** Cognito `sub`: stable, never reused. The key every connection and event is filed under. */
-  readonly userId: string;
-  /** Cognito user name (`cognito:username` on ID tokens, `username` on access tokens). */
-  readonly username: string;
-  /** Cognito groups (`cognito:groups`); empty when the user is in none. */
-  readonly groups: readonly string[];
-}
 
 /** One open WebSocket connection, as stored in the connections table. */
 export interface ConnectionRecord {
@@ -181,21 +172,4 @@ export interface PushSender {
    * @throws PushError when the provider could not be asked at all (`retryable` when transient).
    */
   send(userId: string, tokens: readonly string[], message: PushMessage): Promise<PushOutcome>;
-}
-
-/** The current time; injected so tests control it. */
-export interface Clock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
-export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-/** Values a log line may carry. Never tokens, tickets, presigned URLs or device tokens. */
-export type LogFields = Readonly<Record<string, unknown>>;
-
-/** Structured logger; `child` adds correlation keys (`requestId`, `connectionId`) for one invocation. */
-export interface Logger {
-  log(level: LogLevel, message: string, fields?: LogFields): void;
-  child(fields: LogFields): Logger;
 }

@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { loadMigrations } from '@herald/ingest/migrations';
+import { loadMigrations } from '@herald/runtime/migrations';
 import { type CfnElement, CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { MIGRATION_PACKAGES, migrationSources } from '../../src/migration-packages.ts';
 import { REPO_ROOT } from '../handlers.ts';
 import { acknowledge } from '../nag.ts';
 import type { Database } from './database.ts';
@@ -20,16 +21,20 @@ export interface MigrationsProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/** SHA-256 over every migration's version, name and SQL: a new or changed file re-runs the migrator. */
+/**
+ * SHA-256 over every migration's package, version, name and SQL: a new or changed file re-runs
+ * the migrator.
+ */
 export function migrationsFingerprint(): string {
   const hash = createHash('sha256');
-  for (const m of loadMigrations()) hash.update(`${m.version}\0${m.name}\0${m.sql}\0`);
+  for (const m of loadMigrations(migrationSources(REPO_ROOT, 'repository')))
+    hash.update(`${m.package}\0${m.version}\0${m.name}\0${m.sql}\0`);
   return hash.digest('hex');
 }
 
 /**
- * Runs `@herald/ingest`'s SQL migrations on deploy: a custom resource whose handler (the
- * migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` through RDS Proxy. Its
+ * Runs the packages' SQL migrations (`MIGRATION_PACKAGES`) on deploy: a custom resource whose
+ * handler (the migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` through RDS Proxy. Its
  * `MigrationsFingerprint` property changes with the SQL files, so CloudFormation invokes it
  * exactly when there is something new to apply; `migrate()` is idempotent besides.
  */
@@ -58,9 +63,13 @@ export class Migrations extends Construct {
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
-        // The SQL files travel with the bundle; the migrator reads them from `./migrations`.
+        // The SQL files travel with the bundle; the migrator reads them from `./migrations/<package>`.
         afterBundling: (inputDir: string, outputDir: string) => [
-          `cp -R "${join(inputDir, 'packages', 'ingest', 'migrations')}" "${join(outputDir, 'migrations')}"`,
+          `mkdir -p "${join(outputDir, 'migrations')}"`,
+          ...MIGRATION_PACKAGES.map(
+            (name) =>
+              `cp -R "${join(inputDir, 'packages', name, 'migrations')}" "${join(outputDir, 'migrations', name)}"`,
+          ),
         ],
       },
     });

@@ -96,14 +96,15 @@ describe('HeraldFunction bundling', () => {
 });
 
 describe('migrator bundling', () => {
-  it('ships the ingest SQL migrations next to the bundle', () => {
+  it('ships the ingest SQL migrations next to the bundle, in their package folder', () => {
     const dir = stagedDir(migrations.migrator);
-    const shipped = readdirSync(join(dir, 'migrations')).sort();
+    expect(readdirSync(join(dir, 'migrations'))).toEqual(['ingest']);
+    const shipped = readdirSync(join(dir, 'migrations', 'ingest')).sort();
     const source = readdirSync(MIGRATIONS_DIR).sort();
     expect(shipped).toEqual(source);
     expect(shipped.length).toBeGreaterThan(0);
     for (const file of shipped) {
-      expect(readFileSync(join(dir, 'migrations', file), 'utf8')).toBe(
+      expect(readFileSync(join(dir, 'migrations', 'ingest', file), 'utf8')).toBe(
         readFileSync(join(MIGRATIONS_DIR, file), 'utf8'),
       );
     }

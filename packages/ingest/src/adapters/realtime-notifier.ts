@@ -1,9 +1,9 @@
 import type { FileReadyEvent, HeraldEvent, JobEvent } from '@herald/protocol';
 import { getPublisher } from '@herald/realtime';
-import { errorFields } from '../log.ts';
-import type { FileNotifier, Logger, Notifier } from '../ports.ts';
+import { errorFields, type Logger, type Metrics } from '@herald/runtime';
+import type { FileNotifier, Notifier } from '../ports.ts';
 
-/** The part of `@herald/realtime`'s publisher this adapter uses. */
+/** The part of the realtime package's publisher this adapter uses. */
 export interface EventPublisher {
   publish(
     userId: string,
@@ -14,8 +14,10 @@ export interface EventPublisher {
 
 export interface RealtimeNotifierOptions {
   readonly log: Logger;
+  /** The host's metrics: the publisher records deliveries and pushes there (flushed by the host). */
+  readonly metrics?: Metrics;
   /**
-   * Supplies the publisher at the first event (default: `@herald/realtime`'s `getPublisher`,
+   * Supplies the publisher at the first event (default: the realtime package's `getPublisher`,
    * which reads the realtime env config). Lazy, so the ingest REST handlers never need it.
    */
   readonly publisher?: () => EventPublisher;
@@ -45,7 +47,8 @@ export class RealtimeNotifier implements Notifier, FileNotifier {
 
   constructor(options: RealtimeNotifierOptions) {
     this.#log = options.log;
-    this.#publisher = options.publisher ?? getPublisher;
+    const metrics = options.metrics;
+    this.#publisher = options.publisher ?? (() => getPublisher(metrics === undefined ? {} : { metrics }));
     this.#progressCacheMs = options.progressConnectionCacheMs ?? 2000;
   }
 

@@ -1,7 +1,8 @@
 import type { CreateUploadRequest, CreateUploadResponse } from '@herald/protocol';
-import type { Clock, DatasetCatalog, JobRepository, ObjectStore } from '../ports.ts';
+import type { Clock } from '@herald/runtime';
+import { ok, type Result, refuse } from '@herald/runtime';
+import type { DatasetCatalog, JobRepository, ObjectStore } from '../ports.ts';
 import { fileNameProblem } from './file-name.ts';
-import { ok, type Result, refuse } from './result.ts';
 import { uploadObjectKey } from './upload-key.ts';
 
 /** Lifetime of a presigned upload: minutes, not hours (it dies with the signing role's credentials anyway). */

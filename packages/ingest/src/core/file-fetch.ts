@@ -1,15 +1,21 @@
 import {
+  type BackoffPolicy,
+  type Clock,
+  isRetryable,
+  type Logger,
+  type Metrics,
+  type Sleep,
+  withRetries,
+} from '@herald/runtime';
+import {
   FileTooLargeError,
   IncompleteTransferError,
-  isRetryable,
   SourceNotFoundError,
   UnsupportedContentTypeError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors.ts';
-import type { Clock, FileSource, FileStore, Logger, SourceResponse, StoredFile } from '../ports.ts';
-import type { RetryPolicy, Sleep } from './file-backoff.ts';
-import { withRetries } from './file-backoff.ts';
+import type { FileSource, FileStore, SourceResponse, StoredFile } from '../ports.ts';
 import { planCache, storableValidators } from './file-cache.ts';
 import { formatContentType, isAllowedContentType, parseContentType } from './file-content-type.ts';
 import { fileCacheKey } from './file-path.ts';
@@ -26,7 +32,7 @@ export interface FileDeliverySettings {
   readonly budgetMs: number;
   /** A cached copy younger than this is handed out without asking SRV-GW; 0: always revalidate. */
   readonly cacheMaxAgeMs: number;
-  readonly retry: RetryPolicy;
+  readonly retry: BackoffPolicy;
 }
 
 /** What fetching into the cache needs. */
@@ -34,6 +40,11 @@ export interface FileFetchDeps {
   readonly files: FileStore;
   readonly source: FileSource;
   readonly clock: Clock;
+  /**
+   * `FileFetches` (Count) by `result`: `hit` (the cached copy, reused or revalidated), `miss`
+   * (downloaded) or `failed` (any error but the caller's own abort).
+   */
+  readonly metrics: Metrics;
   readonly delivery: FileDeliverySettings;
   /** Uniform in [0, 1): the jitter of retry delays. */
   readonly random: () => number;
@@ -60,6 +71,21 @@ export type CacheOutcome = 'reused' | 'revalidated' | 'downloaded';
  * const { file, outcome } = await fetchIntoCache(deps, 'reports/2026/q3.csv', { log });
  */
 export async function fetchIntoCache(
+  d: FileFetchDeps,
+  path: string,
+  options: { readonly signal?: AbortSignal; readonly log: Logger },
+): Promise<{ file: StoredFile; outcome: CacheOutcome }> {
+  try {
+    const fetched = await fetchOrReuse(d, path, options);
+    d.metrics.add('FileFetches', 'Count', 1, { result: fetched.outcome === 'downloaded' ? 'miss' : 'hit' });
+    return fetched;
+  } catch (error) {
+    if (!options.signal?.aborted) d.metrics.add('FileFetches', 'Count', 1, { result: 'failed' });
+    throw error;
+  }
+}
+
+async function fetchOrReuse(
   d: FileFetchDeps,
   path: string,
   options: { readonly signal?: AbortSignal; readonly log: Logger },

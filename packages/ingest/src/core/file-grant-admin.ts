@@ -1,7 +1,8 @@
 import type { FileGrant, FileGrantList } from '@herald/protocol';
-import type { Clock, FileGrantRecord, GrantRepository, Logger } from '../ports.ts';
+import type { Clock, Logger } from '@herald/runtime';
+import { ok, type Result, refuse } from '@herald/runtime';
+import type { FileGrantRecord, GrantRepository } from '../ports.ts';
 import { ADMIN_GROUP, type Caller, checkGrant, isAdmin } from './file-grants.ts';
-import { ok, type Result, refuse } from './result.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 

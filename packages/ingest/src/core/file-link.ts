@@ -5,18 +5,19 @@ import {
   type FileLink,
   type FileReadyEvent,
 } from '@herald/protocol';
+import type { Logger } from '@herald/runtime';
+import { isRetryable } from '@herald/runtime';
 import {
   DeadlineExceededError,
   FileTooLargeError,
   IncompleteTransferError,
-  isRetryable,
   QueueError,
   SourceNotFoundError,
   UnsupportedContentTypeError,
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors.ts';
-import type { FetchQueue, FileNotifier, GrantRepository, Logger } from '../ports.ts';
+import type { FetchQueue, FileNotifier, GrantRepository } from '../ports.ts';
 import { contentDisposition, downloadFileName } from './file-disposition.ts';
 import { type FileFetchDeps, fetchIntoCache } from './file-fetch.ts';
 import { type FileFetchMessage, parseFileFetchMessage } from './file-fetch-message.ts';

@@ -6,7 +6,8 @@ import {
   MAX_ROW_ERRORS,
   type RowError,
 } from '@herald/protocol';
-import type { Clock, JobRecord, Logger, Notifier } from '../ports.ts';
+import type { Clock, Logger } from '@herald/runtime';
+import type { JobRecord, Notifier } from '../ports.ts';
 import type { LoadProgress } from './load-contract.ts';
 import { ProgressThrottle, type ProgressThrottleOptions, progressFigures } from './progress-throttle.ts';
 

@@ -1,8 +1,9 @@
 import type { JobErrors, JobList, JobView, ListJobsQuery } from '@herald/protocol';
 import { JOB_LIST_DEFAULT_LIMIT } from '@herald/protocol';
-import type { Clock, JobRecord, JobRepository, ObjectStore } from '../ports.ts';
+import type { Clock } from '@herald/runtime';
+import { ok, type Result, refuse } from '@herald/runtime';
+import type { JobRecord, JobRepository, ObjectStore } from '../ports.ts';
 import { decodeJobCursor, encodeJobCursor } from './pagination.ts';
-import { ok, type Result, refuse } from './result.ts';
 
 /** Lifetime of a presigned reject-report download. */
 export const REPORT_URL_TTL_SECONDS = 5 * 60;

@@ -1,16 +1,8 @@
 import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
-import { errorFields } from '../error-fields.ts';
-import { DeadlineExceededError, isRetryable, JobLockedError } from '../errors.ts';
-import type {
-  Clock,
-  DatasetCatalog,
-  JobFailure,
-  JobWorkStore,
-  LockedJob,
-  Logger,
-  Notifier,
-  ObjectStore,
-} from '../ports.ts';
+import type { Clock, Logger, Metrics } from '@herald/runtime';
+import { errorFields, isRetryable } from '@herald/runtime';
+import { DeadlineExceededError, JobLockedError } from '../errors.ts';
+import type { DatasetCatalog, JobFailure, JobWorkStore, LockedJob, Notifier, ObjectStore } from '../ports.ts';
 import {
   JobEventStream,
   jobFailedEvent,
@@ -32,6 +24,12 @@ export interface IngestWorkerDeps {
   readonly notifier: Notifier;
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;
+  /**
+   * Per finished job (dimensions `dataset`, and `outcome` for the count): `JobsFinished`,
+   * `RowsLoaded`, `RowsRejected`; for a success also `JobDuration` (ms) and `RowsPerSecond`.
+   * The job id is metadata, never a dimension.
+   */
+  readonly metrics: Metrics;
   /** Physical name of the uploads bucket: notifications for any other bucket are ignored. */
   readonly uploadsBucket: string;
   readonly progress: ProgressThrottleOptions;
@@ -140,6 +138,7 @@ export async function processUpload(
   log: Logger,
 ): Promise<UploadOutcome> {
   let events: JobEventStream | undefined;
+  let dataset: string | undefined;
   try {
     const claim = await deps.work.claim({ ...key, seqBlock: SEQ_BLOCK });
     if (claim.kind === 'missing') {
@@ -162,6 +161,7 @@ export async function processUpload(
         log,
       );
     }
+    dataset = claim.job.dataset;
     log.log('info', 'job claimed', { attempts: claim.job.attempts, receiveCount: delivery.receiveCount });
     const timeoutMs = Math.max(1000, delivery.deadline - deps.clock.now());
     const run = await deps.work.runLocked(key.jobId, { timeoutMs }, async (locked): Promise<RunResult> => {
@@ -183,14 +183,38 @@ export async function processUpload(
     if (run.kind === 'finished' || events === undefined) return 'finished';
     if (run.kind === 'succeeded') {
       log.log('info', 'job succeeded', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
+      recordJob(deps, key, dataset, 'succeeded', run);
       return announced(deps, key, await events.succeeded(run), 'succeeded', delivery, log);
     }
     log.log('info', 'job failed', { code: run.failure.error.code, rowsRejected: run.failure.rowsRejected });
+    recordJob(deps, key, dataset, 'failed', { rowsLoaded: 0, rowsRejected: run.failure.rowsRejected });
     const sent = await events.failed(run.failure.error, eventRowErrors(run.eventRowErrors));
     return announced(deps, key, sent, 'failed', delivery, log);
   } catch (error) {
     await events?.abandon();
-    return afterFault(deps, key, delivery, log, error);
+    return afterFault(deps, key, dataset, delivery, log, error);
+  }
+}
+
+/** A finished job's metrics (see {@link IngestWorkerDeps.metrics}). */
+function recordJob(
+  deps: IngestWorkerDeps,
+  key: UploadKey,
+  dataset: string | undefined,
+  outcome: 'succeeded' | 'failed',
+  figures: { readonly rowsLoaded: number; readonly rowsRejected: number; readonly durationMs?: number },
+): void {
+  const { metrics } = deps;
+  // Unknown when the job failed before it was claimed (the database was out of reach).
+  const dimensions = { dataset: dataset ?? 'unknown' };
+  metrics.addMetadata('jobId', key.jobId);
+  metrics.add('JobsFinished', 'Count', 1, { ...dimensions, outcome });
+  metrics.add('RowsLoaded', 'Count', figures.rowsLoaded, dimensions);
+  metrics.add('RowsRejected', 'Count', figures.rowsRejected, dimensions);
+  if (figures.durationMs !== undefined) {
+    metrics.add('JobDuration', 'Milliseconds', figures.durationMs, dimensions);
+    const seconds = Math.max(figures.durationMs, 1) / 1000;
+    metrics.add('RowsPerSecond', 'Count/Second', Math.round(figures.rowsLoaded / seconds), dimensions);
   }
 }
 
@@ -311,6 +335,7 @@ async function writeReport(
 async function afterFault(
   deps: IngestWorkerDeps,
   key: UploadKey,
+  dataset: string | undefined,
   delivery: Delivery,
   log: Logger,
   error: unknown,
@@ -350,6 +375,7 @@ async function afterFault(
       reportKey: null,
     });
     if (marked === undefined) return 'finished';
+    recordJob(deps, key, dataset, 'failed', { rowsLoaded: 0, rowsRejected: 0 });
     const event = jobFailedEvent({
       jobId: key.jobId,
       seq: marked.seq,

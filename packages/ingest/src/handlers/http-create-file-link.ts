@@ -1,15 +1,7 @@
 import { CreateFileLinkRequestSchema } from '@herald/protocol';
-import { parseGroups } from '@herald/realtime';
+import { errorReply, httpRoute, json } from '@herald/runtime';
 import { type FileDepsProvider, getFileDeps } from '../compose.ts';
 import { requestFileLink } from '../core/file-link.ts';
-import {
-  errorResponse,
-  type HttpResponse,
-  handleHttp,
-  type IngestHttpEvent,
-  jsonResponse,
-  parseJsonBody,
-} from './shared/http.ts';
 
 /**
  * Builds `POST /files/links {path, waitMs?}` → 200 `{requestId, url, expiresAt, size,
@@ -19,21 +11,21 @@ import {
  * `UPSTREAM_UNAVAILABLE` / 504 `UPSTREAM_TIMEOUT` with `Retry-After`.
  */
 export function makeHttpCreateFileLinkHandler(deps: FileDepsProvider) {
-  return async (event: IngestHttpEvent): Promise<HttpResponse> => {
-    const d = deps();
-    return handleHttp(event, d.log, 'POST /files/links', async (userId, log) => {
-      const request = parseJsonBody(event, CreateFileLinkRequestSchema);
-      if (!request.ok) return errorResponse(request.error);
-      const groups = parseGroups(event.requestContext.authorizer?.claims?.['cognito:groups']);
-      const outcome = await requestFileLink(d, { userId, groups }, request.value, log);
-      if (outcome.kind === 'ready') return jsonResponse(200, outcome.link);
-      if (outcome.kind === 'pending') return jsonResponse(202, { requestId: outcome.requestId });
-      const response = errorResponse(outcome.error);
-      if (outcome.retryAfterSeconds !== undefined)
-        response.headers['retry-after'] = String(outcome.retryAfterSeconds);
-      return response;
-    });
-  };
+  return httpRoute(
+    deps,
+    { route: 'POST /files/links', body: CreateFileLinkRequestSchema },
+    async ({ caller, body, log }, d) => {
+      const outcome = await requestFileLink(d, caller, body, log);
+      if (outcome.kind === 'ready') return json(200, outcome.link);
+      if (outcome.kind === 'pending') return json(202, { requestId: outcome.requestId });
+      return errorReply(
+        outcome.error,
+        outcome.retryAfterSeconds === undefined
+          ? undefined
+          : { 'retry-after': String(outcome.retryAfterSeconds) },
+      );
+    },
+  );
 }
 
 export const handler = makeHttpCreateFileLinkHandler(getFileDeps);

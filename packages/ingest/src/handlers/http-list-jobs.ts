@@ -1,25 +1,13 @@
 import { ListJobsQuerySchema } from '@herald/protocol';
+import { httpRoute, resultReply } from '@herald/runtime';
 import { type DepsProvider, getDeps } from '../compose.ts';
 import { listJobs } from '../core/job-queries.ts';
-import {
-  errorResponse,
-  type HttpResponse,
-  handleHttp,
-  type IngestHttpEvent,
-  parseQuery,
-  resultResponse,
-} from './shared/http.ts';
 
 /** Builds `GET /jobs?limit=&cursor=`: the caller's jobs, newest first, `nextCursor` for the next page. */
-export function makeHttpListJobsHandler(deps: DepsProvider<'jobs' | 'log'>) {
-  return async (event: IngestHttpEvent): Promise<HttpResponse> => {
-    const d = deps();
-    return handleHttp(event, d.log, 'GET /jobs', async (userId) => {
-      const query = parseQuery(event, ListJobsQuerySchema);
-      if (!query.ok) return errorResponse(query.error);
-      return resultResponse(await listJobs(d, userId, query.value));
-    });
-  };
+export function makeHttpListJobsHandler(deps: DepsProvider<'jobs' | 'log' | 'metrics'>) {
+  return httpRoute(deps, { route: 'GET /jobs', query: ListJobsQuerySchema }, async ({ caller, query }, d) =>
+    resultReply(await listJobs(d, caller.userId, query)),
+  );
 }
 
 export const handler = makeHttpListJobsHandler(getDeps);

@@ -1,6 +1,6 @@
+import { processSqsBatch, type SqsEvent, type WorkerContext } from '@herald/runtime';
 import { type FileDepsProvider, getFileDeps } from '../compose.ts';
 import { processFileFetch } from '../core/file-link.ts';
-import { type IngestSqsEvent, processSqsBatch, type WorkerContext } from './shared/sqs.ts';
 
 /** Time kept back from the Lambda timeout to abort the transfer (and its upload) and report. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -11,7 +11,7 @@ const SAFETY_MARGIN_MS = 15_000;
  * exactly the messages that hit a retryable fault with receives left in `batchItemFailures`.
  */
 export function makeSqsFetchFileHandler(deps: FileDepsProvider) {
-  return async (event: IngestSqsEvent, context?: WorkerContext) => {
+  return async (event: SqsEvent, context?: WorkerContext) => {
     const d = deps();
     return processSqsBatch(event, context, d, SAFETY_MARGIN_MS, (body, delivery, log) =>
       processFileFetch(d, body, delivery, log),

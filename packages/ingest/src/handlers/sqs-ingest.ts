@@ -1,8 +1,6 @@
+import { processSqsBatch, type SqsEvent, type WorkerContext } from '@herald/runtime';
 import { type DepsProvider, getDeps, type IngestDeps } from '../compose.ts';
 import { processIngestMessage } from '../core/process-upload.ts';
-import { type IngestSqsEvent, processSqsBatch, type WorkerContext } from './shared/sqs.ts';
-
-export type { IngestSqsEvent, WorkerContext };
 
 /** Time kept back from the Lambda timeout to roll back, release and report cleanly. */
 const SAFETY_MARGIN_MS = 15_000;
@@ -13,7 +11,7 @@ const SAFETY_MARGIN_MS = 15_000;
  * `batchItemFailures`; everything else is done (loaded, failed for good, or skipped).
  */
 export function makeSqsIngestHandler(deps: DepsProvider<Exclude<keyof IngestDeps, 'jobs' | 'newId'>>) {
-  return async (event: IngestSqsEvent, context?: WorkerContext) => {
+  return async (event: SqsEvent, context?: WorkerContext) => {
     const d = deps();
     return processSqsBatch(event, context, d, SAFETY_MARGIN_MS, (body, delivery, log) =>
       processIngestMessage(d, body, delivery, log),

@@ -1,3 +1,4 @@
+import { noMetrics } from '@herald/runtime';
 import type { IngestDeps } from '../../src/compose.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
@@ -59,6 +60,7 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     datasets: testCatalog,
     clock,
     log: logs.logger,
+    metrics: noMetrics,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     uploadsBucket: objects.bucket,
     progress: { minIntervalMs: 250, percentStep: 5 },

@@ -1,3 +1,4 @@
+import { noMetrics } from '@herald/runtime';
 import type { FileDeps } from '../../src/compose.ts';
 import { DEFAULT_SRVGW_RETRY } from '../../src/core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
@@ -38,6 +39,7 @@ export function fakeFileDeps(options: { delivery?: Partial<FileDeliverySettings>
     notifier,
     clock,
     log: logs.logger,
+    metrics: noMetrics,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     delivery: { ...DEFAULT_TEST_DELIVERY, ...options.delivery },
     // The top of each jitter range, so delays are predictable.

@@ -1,5 +1,6 @@
+import type { Clock } from '@herald/runtime';
 import { DatabaseError } from '../../src/errors.ts';
-import type { Clock, FileGrantRecord, GrantRepository, NewFileGrant } from '../../src/ports.ts';
+import type { FileGrantRecord, GrantRepository, NewFileGrant } from '../../src/ports.ts';
 
 /** The seed grants of migration 004, as the in-memory store starts with them. */
 export const SEED_GRANTS: readonly Omit<FileGrantRecord, 'createdAt'>[] = [

@@ -1,11 +1,11 @@
 import type { JobState } from '@herald/protocol';
+import type { Clock } from '@herald/runtime';
 import { CLAIMABLE_STATES, isFinished } from '../../src/core/job-state.ts';
 import type { CsvLoadRequest, LoadOutcome } from '../../src/core/load-contract.ts';
 import { DatabaseError, JobLockedError } from '../../src/errors.ts';
 import type {
   ClaimRequest,
   ClaimResult,
-  Clock,
   JobFailure,
   JobPage,
   JobPageRequest,

@@ -1,17 +1,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Agent } from 'node:http';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { delay, noMetrics } from '@herald/runtime';
+import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgGrantRepository } from '../../src/adapters/pg-grant-repository.ts';
 import { S3FileStore } from '../../src/adapters/s3-file-store.ts';
 import { SrvGwFileSource } from '../../src/adapters/srvgw-file-source.ts';
-import { realSleep } from '../../src/compose.ts';
 import { DEFAULT_SRVGW_RETRY } from '../../src/core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
 import { fetchIntoCache } from '../../src/core/file-fetch.ts';
 import { SourceNotFoundError, UpstreamTimeoutError, UpstreamUnavailableError } from '../../src/errors.ts';
-import { migrate } from '../../src/migrations.ts';
+import { MIGRATIONS } from '../../src/migrations.ts';
 import type { SourceResponse } from '../../src/ports.ts';
 import { describeFileStoreContract } from '../contracts/file-store.contract.ts';
 import { describeGrantStoreContract } from '../contracts/grant-store.contract.ts';
@@ -68,7 +69,7 @@ async function scratch(name: string, body: string | Uint8Array): Promise<string>
 
 beforeAll(async () => {
   await admin.connect();
-  await migrate(admin, { schema });
+  await migrate(admin, { schema, sources: [MIGRATIONS] });
 });
 afterAll(async () => {
   for (const path of written) await srvgw.remove(path);
@@ -206,7 +207,8 @@ describe('fetchIntoCache on the real adapters', () => {
       retry: { ...DEFAULT_SRVGW_RETRY, baseDelayMs: 400 },
     },
     random: () => 0.999,
-    sleep: realSleep,
+    sleep: delay,
+    metrics: noMetrics,
   });
   const log = new RecordingLogger().logger;
 

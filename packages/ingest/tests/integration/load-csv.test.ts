@@ -1,5 +1,6 @@
 import { Buffer } from 'node:buffer';
 import { randomUUID } from 'node:crypto';
+import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadCsv } from '../../src/adapters/pg-csv-loader.ts';
@@ -12,7 +13,7 @@ import {
   PRICE_LIST,
   TRANSACTIONS,
 } from '../../src/datasets/index.ts';
-import { migrate } from '../../src/migrations.ts';
+import { MIGRATIONS } from '../../src/migrations.ts';
 
 const { postgres } = inject('stack' as never) as { postgres: { connectionString: string } };
 const schema = `t_load_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -28,7 +29,7 @@ async function connect(): Promise<pg.Client> {
 beforeAll(async () => {
   client = new pg.Client({ connectionString: postgres.connectionString });
   await client.connect();
-  await migrate(client, { schema });
+  await migrate(client, { schema, sources: [MIGRATIONS] });
   await client.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, dates read year-first)
   // are proven rather than inherited from the server's defaults.

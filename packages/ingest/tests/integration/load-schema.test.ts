@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { columnSqlType, DATASETS, JOB_ID_COLUMN } from '../../src/datasets/index.ts';
-import { migrate } from '../../src/migrations.ts';
+import { MIGRATIONS } from '../../src/migrations.ts';
 
 const { postgres } = inject('stack' as never) as { postgres: { connectionString: string } };
 const schema = `t_load_schema_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -11,7 +12,7 @@ let client: pg.Client;
 beforeAll(async () => {
   client = new pg.Client({ connectionString: postgres.connectionString });
   await client.connect();
-  await migrate(client, { schema });
+  await migrate(client, { schema, sources: [MIGRATIONS] });
   await client.query(`SET search_path TO ${schema}`);
 });
 

@@ -1,10 +1,11 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { errorEnvelope } from '@herald/protocol';
+import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { type CsvLoader, PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
 import { JobLockedError } from '../../src/errors.ts';
-import { migrate } from '../../src/migrations.ts';
+import { MIGRATIONS } from '../../src/migrations.ts';
 import { describeJobStoreContract } from '../contracts/job-store.contract.ts';
 import { TEST_DATASETS } from '../fakes/fake-deps.ts';
 import { planLines, readAll } from '../fakes/line-loader.ts';
@@ -39,7 +40,7 @@ const repo = new PgJobRepository({ pool, loadCsv: lineLoader });
 
 beforeAll(async () => {
   await admin.connect();
-  await migrate(admin, { schema });
+  await migrate(admin, { schema, sources: [MIGRATIONS] });
   await admin.query(`CREATE TABLE ${schema}.contract_rows (job_id uuid NOT NULL, line int NOT NULL)`);
 });
 afterAll(async () => {

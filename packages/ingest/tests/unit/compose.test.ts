@@ -1,3 +1,4 @@
+import { ConfigError, type RestProxyEvent } from '@herald/runtime';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -9,12 +10,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
 import { S3ObjectStore } from '../../src/adapters/s3-object-store.ts';
 import { getDeps, resetDeps } from '../../src/compose.ts';
-import { ConfigError } from '../../src/errors.ts';
 import * as createUpload from '../../src/handlers/http-create-upload.ts';
 import * as getJob from '../../src/handlers/http-get-job.ts';
 import * as getJobErrors from '../../src/handlers/http-get-job-errors.ts';
 import * as listJobs from '../../src/handlers/http-list-jobs.ts';
-import type { IngestHttpEvent } from '../../src/handlers/shared/http.ts';
 import * as sqsIngest from '../../src/handlers/sqs-ingest.ts';
 
 const ENV = {
@@ -76,5 +75,5 @@ export const typeChecks = {
   getJob: getJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   getJobErrors: getJobErrors.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   sqsIngest: sqsIngest.handler satisfies Handler<SQSEvent, SQSBatchResponse>,
-  event: (event: APIGatewayProxyEvent): IngestHttpEvent => event,
+  event: (event: APIGatewayProxyEvent): RestProxyEvent => event,
 };

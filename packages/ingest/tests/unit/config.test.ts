@@ -1,6 +1,6 @@
+import { ConfigError } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
 
 const ENV = {
   AWS_REGION: 'eu-west-1',

@@ -1,4 +1,5 @@
 import { queueUrlVariable } from '@herald/protocol';
+import { ConfigError, SecretUnavailableError } from '@herald/runtime';
 import type {
   APIGatewayProxyEvent,
   APIGatewayProxyResult,
@@ -15,7 +16,6 @@ import { SrvGwFileSource } from '../../src/adapters/srvgw-file-source.ts';
 import { credentialProvider, getDeps, getFileDeps, resetDeps } from '../../src/compose.ts';
 import { loadFileConfig } from '../../src/config.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
-import { ConfigError, SecretUnavailableError } from '../../src/errors.ts';
 import * as createFileLink from '../../src/handlers/http-create-file-link.ts';
 import * as createGrant from '../../src/handlers/http-create-grant.ts';
 import * as deleteGrant from '../../src/handlers/http-delete-grant.ts';

@@ -15,7 +15,8 @@ const event = (claims: Record<string, unknown>, options: { body?: unknown; id?: 
         ? options.body
         : JSON.stringify(options.body),
   pathParameters: options.id === undefined ? null : { id: options.id },
-  requestContext: { requestId: 'r-1', authorizer: { claims } },
+  // Cognito's tokens always name the user; the claims under test are the sub and the groups.
+  requestContext: { requestId: 'r-1', authorizer: { claims: { 'cognito:username': 'someone', ...claims } } },
 });
 
 function setup() {

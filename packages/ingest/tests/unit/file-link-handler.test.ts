@@ -16,7 +16,11 @@ const event = (
   claims: Record<string, unknown> = { sub: ALICE, 'cognito:groups': 'analysts' },
 ) => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
-  requestContext: { requestId: 'api-req-1', authorizer: { claims } },
+  // Cognito's tokens always name the user; the claims under test are the sub and the groups.
+  requestContext: {
+    requestId: 'api-req-1',
+    authorizer: { claims: { 'cognito:username': 'someone', ...claims } },
+  },
 });
 
 function setup(options: Parameters<typeof fakeFileDeps>[0] = {}) {

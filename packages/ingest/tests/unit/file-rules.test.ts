@@ -1,5 +1,6 @@
+import { fullJitterDelay, withRetries } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SRVGW_RETRY, fullJitterDelay, withRetries } from '../../src/core/file-backoff.ts';
+import { DEFAULT_SRVGW_RETRY } from '../../src/core/file-backoff.ts';
 import { planCache, storableValidators } from '../../src/core/file-cache.ts';
 import {
   DEFAULT_ALLOWED_CONTENT_TYPES,

@@ -6,7 +6,10 @@ import { ALICE, fakeDeps } from '../fakes/fake-deps.ts';
 
 const event = (body: unknown, sub: string | null = ALICE) => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
-  requestContext: { requestId: 'req-1', authorizer: sub === null ? null : { claims: { sub } } },
+  requestContext: {
+    requestId: 'req-1',
+    authorizer: sub === null ? null : { claims: { sub, 'cognito:username': 'alice' } },
+  },
 });
 
 const valid = { dataset: 'transactions', fileName: 'May 2026.csv', sizeBytes: 1234 };

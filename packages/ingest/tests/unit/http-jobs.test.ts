@@ -10,7 +10,7 @@ type F = ReturnType<typeof fakeDeps>;
 const event = (sub: string, options: { id?: string; query?: Record<string, string> } = {}) => ({
   pathParameters: options.id === undefined ? null : { id: options.id },
   queryStringParameters: options.query ?? null,
-  requestContext: { requestId: 'req-2', authorizer: { claims: { sub } } },
+  requestContext: { requestId: 'req-2', authorizer: { claims: { sub, 'cognito:username': 'someone' } } },
 });
 
 async function seed(f: F, userId: string, count: number): Promise<string[]> {

@@ -1,6 +1,6 @@
+import { errorFields } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.ts';
-import { errorFields } from '../../src/log.ts';
 import { RecordingLogger } from '../fakes/recording-logger.ts';
 
 describe('createJsonLogger', () => {

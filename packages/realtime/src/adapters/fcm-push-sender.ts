@@ -1,5 +1,6 @@
+import { isRetryable } from '@herald/runtime';
 import type { BatchResponse, MulticastMessage } from 'firebase-admin/messaging';
-import { isRetryableRealtimeError, PushError } from '../errors.ts';
+import { PushError } from '../errors.ts';
 import type { PushMessage, PushOutcome, PushSender } from '../ports.ts';
 
 /** The part of firebase-admin's `Messaging` this adapter calls: tests pass a fake of exactly this. */
@@ -97,7 +98,7 @@ export class FcmPushSender implements PushSender {
     this.#messaging ??= this.#resolve().catch((error: unknown) => {
       this.#messaging = undefined; // let the next push try again
       // Retryable when the credentials source may answer later (e.g. the secrets extension).
-      const retryable = isRetryableRealtimeError(error);
+      const retryable = isRetryable(error);
       throw new PushError('FCM could not be initialised', { cause: error, retryable });
     });
     return this.#messaging;

@@ -1,3 +1,4 @@
+import { type Identity, identityFromClaims } from '@herald/runtime';
 import { JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
 import { FetchError, JwtExpiredError, JwtParseError } from 'aws-jwt-verify/error';
@@ -6,9 +7,8 @@ import { assertIsJwks, type Jwks, SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import { decomposeUnverifiedJwt } from 'aws-jwt-verify/jwt';
 import type { JwtPayload } from 'aws-jwt-verify/jwt-model';
 import { safeJsonParse } from 'aws-jwt-verify/safe-json-parse';
-import { identityFromClaims } from '../core/identity.ts';
 import { AuthenticationError, IdentityProviderUnavailableError, RealtimeError } from '../errors.ts';
-import type { Identity, TokenVerifier } from '../ports.ts';
+import type { TokenVerifier } from '../ports.ts';
 
 /** Options of {@link JwtTokenVerifier}. */
 export interface JwtTokenVerifierOptions {

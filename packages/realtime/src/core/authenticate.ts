@@ -1,4 +1,5 @@
-import type { Identity, TicketStore, TokenVerifier } from '../ports.ts';
+import type { Identity } from '@herald/runtime';
+import type { TicketStore, TokenVerifier } from '../ports.ts';
 import type { Credential } from './credentials.ts';
 import { redeemTicket } from './tickets.ts';
 

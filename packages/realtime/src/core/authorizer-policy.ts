@@ -1,4 +1,4 @@
-import type { Identity } from '../ports.ts';
+import type { Identity } from '@herald/runtime';
 import { type AuthorizerContext, toAuthorizerContext } from './identity.ts';
 
 /** A Lambda REQUEST authorizer's answer, as API Gateway expects it. */

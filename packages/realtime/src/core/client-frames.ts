@@ -8,7 +8,8 @@ import {
   type ServerFrame,
   type SubscribeAction,
 } from '@herald/protocol';
-import { ConnectionGoneError, isRetryableRealtimeError } from '../errors.ts';
+import { isRetryable } from '@herald/runtime';
+import { ConnectionGoneError } from '../errors.ts';
 import type { ConnectionPoster, JobEventLog, SubscriptionStore } from '../ports.ts';
 import { planReplay, REPLAY_READ_LIMIT } from './replay.ts';
 import {
@@ -188,7 +189,7 @@ export async function respondToClientFrame(
   try {
     return { reply: await dispatch(action, ctx, ports), action: action.action };
   } catch (failure) {
-    const retryable = isRetryableRealtimeError(failure);
+    const retryable = isRetryable(failure);
     const code = retryable ? 'UPSTREAM_UNAVAILABLE' : 'INTERNAL';
     return { reply: errorFrame(errorEnvelope(code), action.id), action: action.action, failure };
   }

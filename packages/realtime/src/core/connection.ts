@@ -1,4 +1,5 @@
-import type { ConnectionRecord, Identity } from '../ports.ts';
+import type { Identity } from '@herald/runtime';
+import type { ConnectionRecord } from '../ports.ts';
 
 /**
  * API Gateway closes a WebSocket connection after at most 2 hours, so a connection item must

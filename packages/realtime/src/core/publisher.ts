@@ -1,20 +1,34 @@
 import { encodeServerFrame, type HeraldEvent, isTerminalEvent, type JobEvent } from '@herald/protocol';
-import { ConnectionGoneError, isRetryableRealtimeError } from '../errors.ts';
+import {
+  type BackoffPolicy,
+  type Clock,
+  delay,
+  isRetryable,
+  type Logger,
+  type Metrics,
+  noMetrics,
+  withRetries,
+} from '@herald/runtime';
+import { ConnectionGoneError } from '../errors.ts';
 import type {
-  Clock,
   ConnectionPoster,
   ConnectionRecord,
   ConnectionStore,
   DeviceStore,
   JobEventLog,
-  Logger,
   PushSender,
 } from '../ports.ts';
-import { type BackoffPolicy, DEFAULT_POST_BACKOFF, delay, withRetries } from './backoff.ts';
 import { mapWithConcurrency } from './concurrency.ts';
 import { ConnectionCache } from './connection-cache.ts';
 import { pushMessageFor } from './push-message.ts';
 import { wantsEvent } from './subscriptions.ts';
+
+/**
+ * PostToConnection retries: 5 attempts, delays up to 50, 100, 200, 400 ms. PostToConnection
+ * counts against the account-wide API Gateway request throttle, so retries must spread out
+ * rather than hammer it in lockstep.
+ */
+export const DEFAULT_POST_BACKOFF: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 2000 };
 
 /** PostToConnection calls in flight per publish, by default. */
 export const DEFAULT_PUBLISH_CONCURRENCY = 32;
@@ -73,6 +87,12 @@ export interface PublisherDeps {
   readonly push: PushSender;
   readonly clock: Clock;
   readonly log: Logger;
+  /**
+   * Deliveries by outcome, pushes sent and invalid tokens (see `createPublisher`); flushed by
+   * the host's invocation (its HTTP wrapper or batch loop).
+   * @default noMetrics
+   */
+  readonly metrics?: Metrics;
   /** @default DEFAULT_PUBLISH_CONCURRENCY (32) */
   readonly concurrency?: number;
   /** @default DEFAULT_POST_BACKOFF */
@@ -89,7 +109,9 @@ type Delivery = 'delivered' | 'gone' | 'failed';
 
 /**
  * Builds a {@link Publisher} on its ports. `compose.ts` builds the real one (`getPublisher()`);
- * tests pass fakes.
+ * tests pass fakes. Metrics (namespace `Herald`): `Deliveries` (Count, dimension `outcome`:
+ * `delivered` / `gone` / `failed`, one data point per publish and outcome that occurred),
+ * `PushesSent` and `PushInvalidTokens` (Count) for each push attempt.
  *
  * @example
  * const publisher = createPublisher({ connections, poster, eventLog, devices, push, clock, log });
@@ -101,6 +123,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const eventTtlSeconds = deps.eventTtlSeconds ?? DEFAULT_JOB_EVENT_TTL_SECONDS;
   const sleep = deps.sleep ?? delay;
   const random = deps.random ?? Math.random;
+  const metrics = deps.metrics ?? noMetrics;
   const cache = new ConnectionCache();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be >= 1');
 
@@ -135,7 +158,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
           attempts++;
           return deps.poster.post(connectionId, frame);
         },
-        { policy: backoff, sleep, random, retryable: isRetryableRealtimeError },
+        { policy: backoff, sleep, random, retryable: isRetryable },
       );
       return 'delivered';
     } catch (error) {
@@ -165,6 +188,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         devices.map((d) => d.token),
         pushMessageFor(event),
       );
+      metrics.add('PushesSent', 'Count', outcome.sent);
+      metrics.add('PushInvalidTokens', 'Count', outcome.invalidTokens.length);
       for (const token of outcome.invalidTokens) {
         await deps.devices.remove(userId, token).catch((error: unknown) => {
           log.log('warn', 'invalid device token not removed', { error });
@@ -225,6 +250,9 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         }
       }
 
+      for (const [outcome, count] of Object.entries({ delivered, gone, failed })) {
+        if (count > 0) metrics.add('Deliveries', 'Count', count, { outcome });
+      }
       const pushed = delivered === 0 ? await pushToDevices(userId, event, log) : 0;
       log.log(event.type === 'job.progress' ? 'debug' : 'info', 'event published', {
         delivered,

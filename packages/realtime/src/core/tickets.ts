@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TICKET_TTL_SECONDS, TicketSchema } from '@herald/protocol';
+import type { Identity } from '@herald/runtime';
 import { AuthenticationError } from '../errors.ts';
-import type { Identity, TicketRecord, TicketStore } from '../ports.ts';
+import type { TicketRecord, TicketStore } from '../ports.ts';
 
 /** Random bytes in a ticket: 256 bits, well above the 128 a bearer credential needs. */
 export const TICKET_BYTES = 32;

@@ -1,6 +1,7 @@
 import { NotifyMessageSchema } from '@herald/protocol';
+import { isRetryable, type Logger, validationFailure } from '@herald/runtime';
 import { type DepsProvider, getDeps } from '../compose.ts';
-import { isRetryableRealtimeError } from '../errors.ts';
+import type { Publisher } from '../core/publisher.ts';
 import type { SnsEvent } from '../events.ts';
 
 /**
@@ -11,34 +12,38 @@ import type { SnsEvent } from '../events.ts';
  * Lambda's asynchronous retries (two, then the on-failure destination) try again; a retry may
  * deliver an event twice over WebSocket, which clients deduplicate on `seq`.
  */
-export function makeSnsNotifyHandler(deps: DepsProvider<'publisher' | 'log'>) {
+export function makeSnsNotifyHandler(deps: DepsProvider<'publisher' | 'log' | 'metrics'>) {
   return async (event: SnsEvent): Promise<void> => {
-    const { publisher, log } = deps();
-    const transient: unknown[] = [];
-    for (const record of event.Records) {
-      const logger = log.child({ snsMessageId: record.Sns.MessageId });
-      const parsed = NotifyMessageSchema.safeParse(parseJson(record.Sns.Message));
-      if (!parsed.success) {
-        const issues = parsed.error.issues
-          .slice(0, 5)
-          .map((i) => `${i.path.join('.') || '(message)'}: ${i.message}`);
-        logger.log('warn', 'notify message dropped: not {userId, event}', { issues });
-        continue;
-      }
-      try {
-        await publisher.publish(parsed.data.userId, parsed.data.event);
-      } catch (error) {
-        logger.log('error', 'notify message not published', { error });
-        if (isRetryableRealtimeError(error)) transient.push(error);
-      }
-    }
-    if (transient.length > 0) {
-      throw new AggregateError(
-        transient,
-        `${transient.length} notify message(s) failed transiently; retrying`,
-      );
+    const { publisher, log, metrics } = deps();
+    try {
+      await publishAll(event, publisher, log);
+    } finally {
+      metrics.flush();
     }
   };
+}
+
+async function publishAll(event: SnsEvent, publisher: Publisher, log: Logger): Promise<void> {
+  const transient: unknown[] = [];
+  for (const record of event.Records) {
+    const logger = log.child({ snsMessageId: record.Sns.MessageId });
+    const parsed = NotifyMessageSchema.safeParse(parseJson(record.Sns.Message));
+    if (!parsed.success) {
+      // The same bounded {path, message} list a REST client gets: never the values.
+      const { details } = validationFailure(parsed.error.issues, 'notify message');
+      logger.log('warn', 'notify message dropped: not {userId, event}', { ...details });
+      continue;
+    }
+    try {
+      await publisher.publish(parsed.data.userId, parsed.data.event);
+    } catch (error) {
+      logger.log('error', 'notify message not published', { error });
+      if (isRetryable(error)) transient.push(error);
+    }
+  }
+  if (transient.length > 0) {
+    throw new AggregateError(transient, `${transient.length} notify message(s) failed transiently; retrying`);
+  }
 }
 
 function parseJson(text: string): unknown {

@@ -1,6 +1,5 @@
+import { type BackoffPolicy, delay, isRetryable, withRetries } from '@herald/runtime';
 import { type DepsProvider, getDeps } from '../compose.ts';
-import { type BackoffPolicy, delay, withRetries } from '../core/backoff.ts';
-import { isRetryableRealtimeError } from '../errors.ts';
 import type { WsMessageEvent, WsResponse } from '../events.ts';
 
 /**
@@ -45,7 +44,7 @@ export function makeWsDisconnectHandler(
           attempts++;
           return connections.delete(connectionId);
         },
-        { policy: backoff, sleep, random, retryable: isRetryableRealtimeError },
+        { policy: backoff, sleep, random, retryable: isRetryable },
       );
       logger.log('info', 'connection deleted', attempts > 1 ? { attempts } : {});
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { Clock } from '../../src/ports.ts';
+import type { Clock } from '@herald/runtime';
 
 /** A {@link Clock} that stands still until told otherwise. */
 export class FakeClock implements Clock {

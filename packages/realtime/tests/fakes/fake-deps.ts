@@ -1,3 +1,4 @@
+import { type Metrics, noMetrics } from '@herald/runtime';
 import type { RealtimeDeps } from '../../src/compose.ts';
 import { createPublisher } from '../../src/core/publisher.ts';
 import { FakeClock } from './fake-clock.ts';
@@ -16,7 +17,8 @@ export function countingBytes(size: number): Uint8Array {
 }
 
 /** A full set of in-memory deps, with handles on each fake for assertions. */
-export function fakeDeps(now = '2025-06-01T12:00:00.000Z') {
+export function fakeDeps(now = '2025-06-01T12:00:00.000Z', options: { metrics?: Metrics } = {}) {
+  const metrics = options.metrics ?? noMetrics;
   const connections = new InMemoryConnectionStore();
   const tickets = new InMemoryTicketStore();
   const devices = new InMemoryDeviceStore();
@@ -34,6 +36,7 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z') {
     push,
     clock,
     log: logs.logger,
+    metrics,
     sleep: async () => {},
   });
   const deps: RealtimeDeps = {
@@ -47,6 +50,7 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z') {
     tokens,
     clock,
     log: logs.logger,
+    metrics,
     randomBytes: countingBytes,
     connectionTtlSeconds: 10_800,
     maxDevicesPerUser: 3,

@@ -1,5 +1,6 @@
+import type { Identity } from '@herald/runtime';
 import { AuthenticationError } from '../../src/errors.ts';
-import type { Identity, TokenVerifier } from '../../src/ports.ts';
+import type { TokenVerifier } from '../../src/ports.ts';
 
 /** {@link TokenVerifier} that knows a fixed set of tokens; any other token is refused. */
 export class FakeTokenVerifier implements TokenVerifier {

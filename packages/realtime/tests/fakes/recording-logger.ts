@@ -1,5 +1,4 @@
-import { createJsonLogger } from '../../src/log.ts';
-import type { Logger } from '../../src/ports.ts';
+import { createJsonLogger, type Logger } from '@herald/runtime';
 
 /** The real JSON logger writing into memory, so tests see exactly what production would print. */
 export class RecordingLogger {

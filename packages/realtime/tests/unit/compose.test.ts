@@ -1,3 +1,4 @@
+import { ConfigError, type RestProxyEvent } from '@herald/runtime';
 import type {
   APIGatewayAuthorizerResult,
   APIGatewayProxyEvent,
@@ -13,13 +14,7 @@ import { JwtTokenVerifier } from '../../src/adapters/jwt-token-verifier.ts';
 import { OutboxPushSender } from '../../src/adapters/outbox-push-sender.ts';
 import { buildPublisherDeps, getDeps, getPublisher, resetDeps } from '../../src/compose.ts';
 import { loadPublisherConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
-import type {
-  CognitoHttpEvent,
-  WsAuthorizerEvent,
-  WsConnectEvent,
-  WsMessageEvent,
-} from '../../src/events.ts';
+import type { WsAuthorizerEvent, WsConnectEvent, WsMessageEvent } from '../../src/events.ts';
 import * as httpCreateTicket from '../../src/handlers/http-create-ticket.ts';
 import * as httpDeleteDevice from '../../src/handlers/http-delete-device.ts';
 import * as httpRegisterDevice from '../../src/handlers/http-register-device.ts';
@@ -137,6 +132,6 @@ export const typeChecks = {
     authorizer: (event: APIGatewayRequestAuthorizerEvent): WsAuthorizerEvent => event,
     connect: (event: APIGatewayProxyWebsocketEventV2): WsConnectEvent => event,
     message: (event: APIGatewayProxyWebsocketEventV2): WsMessageEvent => event,
-    http: (event: APIGatewayProxyEvent): CognitoHttpEvent => event,
+    http: (event: APIGatewayProxyEvent): RestProxyEvent => event,
   },
 };

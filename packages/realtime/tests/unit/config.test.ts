@@ -1,6 +1,6 @@
+import { ConfigError } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
 import { isAllowedJwksUri, loadConfig, loadPublisherConfig } from '../../src/config.ts';
-import { ConfigError } from '../../src/errors.ts';
 
 const VALID = {
   AWS_REGION: 'eu-west-1',

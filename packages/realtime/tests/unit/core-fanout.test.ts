@@ -1,22 +1,14 @@
 import type { HeraldEvent, JobEvent } from '@herald/protocol';
 import { describe, expect, it, vi } from 'vitest';
-import { DEFAULT_POST_BACKOFF, fullJitterDelay } from '../../src/core/backoff.ts';
 import { mapWithConcurrency } from '../../src/core/concurrency.ts';
 import { ConnectionCache } from '../../src/core/connection-cache.ts';
+import { DEFAULT_POST_BACKOFF } from '../../src/core/publisher.ts';
 import { pushMessageFor } from '../../src/core/push-message.ts';
 import { planReplay } from '../../src/core/replay.ts';
 import { isKnownTopic, subscriptionKey, wantsEvent } from '../../src/core/subscriptions.ts';
 import { events, JOB_A, JOB_B } from '../helpers/events.ts';
 
-describe('fullJitterDelay', () => {
-  it('draws uniformly below min(max, base × 2^attempt)', () => {
-    const policy = { maxAttempts: 5, baseDelayMs: 100, maxDelayMs: 1000 };
-    expect(fullJitterDelay(0, policy, () => 0.999)).toBe(99);
-    expect(fullJitterDelay(2, policy, () => 0.5)).toBe(200);
-    expect(fullJitterDelay(10, policy, () => 0.999)).toBe(999);
-    expect(fullJitterDelay(3, policy, () => 0)).toBe(0);
-  });
-
+describe('DEFAULT_POST_BACKOFF', () => {
   it('defaults to five attempts for PostToConnection', () => {
     expect(DEFAULT_POST_BACKOFF.maxAttempts).toBe(5);
   });

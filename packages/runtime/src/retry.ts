@@ -1,4 +1,9 @@
-/** How often and how long to retry a throttled call. */
+/**
+ * How often and how long to retry a failed call.
+ *
+ * @example
+ * const policy: BackoffPolicy = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 2000 };
+ */
 export interface BackoffPolicy {
   /** Attempts in all, the first included. */
   readonly maxAttempts: number;
@@ -9,13 +14,6 @@ export interface BackoffPolicy {
 }
 
 /**
- * PostToConnection retries: 5 attempts, delays up to 50, 100, 200, 400 ms. PostToConnection
- * counts against the account-wide API Gateway request throttle, so retries must spread out
- * rather than hammer it in lockstep.
- */
-export const DEFAULT_POST_BACKOFF: BackoffPolicy = { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 2000 };
-
-/**
  * "Full jitter" backoff: a uniformly random delay between 0 and `min(max, base × 2^attempt)`.
  * Of the jitter schemes it spreads competing clients best.
  * https://aws.amazon.com/blogs/architecture/exponential-backoff-and-jitter/
@@ -23,16 +21,27 @@ export const DEFAULT_POST_BACKOFF: BackoffPolicy = { maxAttempts: 5, baseDelayMs
  * @param attempt 0 for the delay before the first retry.
  * @param random a uniform number in [0, 1), e.g. `Math.random`.
  * @example
- * await sleep(fullJitterDelay(attempt, DEFAULT_POST_BACKOFF, Math.random));
+ * await delay(fullJitterDelay(attempt, { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 2000 }, Math.random));
  */
 export function fullJitterDelay(attempt: number, policy: BackoffPolicy, random: () => number): number {
   const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
   return Math.floor(random() * ceiling);
 }
 
-/** Waits `ms`, or rejects with the signal's reason as soon as it aborts. */
+/**
+ * Waits `ms`, or rejects with the signal's reason as soon as it aborts.
+ *
+ * @example
+ * const noWait: Sleep = async (_ms, signal) => signal?.throwIfAborted();
+ */
 export type Sleep = (ms: number, signal?: AbortSignal) => Promise<void>;
 
+/**
+ * Options of {@link withRetries}.
+ *
+ * @example
+ * const options: RetryOptions = { policy, random: Math.random, sleep: delay, retryable: isRetryable };
+ */
 export interface RetryOptions {
   readonly policy: BackoffPolicy;
   readonly random: () => number;
@@ -71,7 +80,7 @@ export async function withRetries<T>(attempt: (n: number) => Promise<T>, options
  * {@link Sleep} on a timer; an abort (when a signal is given) ends the wait with its reason.
  *
  * @example
- * await delay(fullJitterDelay(attempt, DEFAULT_POST_BACKOFF, Math.random));
+ * await delay(250, AbortSignal.timeout(1000));
  */
 export const delay: Sleep = (ms, signal) =>
   new Promise((resolve, reject) => {

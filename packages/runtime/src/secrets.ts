@@ -1,6 +1,11 @@
-import { SecretUnavailableError } from '../errors.ts';
+import { SecretUnavailableError } from './errors.ts';
 
-/** Options of {@link readSecretFromLambdaExtension}. */
+/**
+ * Options of {@link readSecretFromLambdaExtension}.
+ *
+ * @example
+ * const options: LambdaExtensionSecretOptions = { sessionToken: 'IQoJb3JpZ2lu…', port: 2773 };
+ */
 export interface LambdaExtensionSecretOptions {
   /** `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT`; the extension's default is 2773. */
   readonly port?: number;
@@ -15,10 +20,10 @@ export interface LambdaExtensionSecretOptions {
 /**
  * Reads a Secrets Manager secret's `SecretString` through the AWS Parameters and Secrets Lambda
  * Extension (a layer serving a cached copy on localhost), so no Secrets Manager SDK client is
- * needed (realtime reads the FCM service account with it; ingest its SRV-GW credential). The
- * function needs the layer and `secretsmanager:GetSecretValue`.
+ * needed. The function needs the layer and `secretsmanager:GetSecretValue` on the secret.
  * https://docs.aws.amazon.com/lambda/latest/dg/with-secrets-manager.html
  *
+ * @throws SecretUnavailableError `retryable` when the extension is unreachable or answers 5xx.
  * @example
  * const json = await readSecretFromLambdaExtension(arn, { sessionToken: process.env.AWS_SESSION_TOKEN ?? '' });
  */
@@ -50,4 +55,21 @@ export async function readSecretFromLambdaExtension(
   if (typeof body?.SecretString !== 'string')
     throw new SecretUnavailableError('the secret has no SecretString');
   return body.SecretString;
+}
+
+/**
+ * A secret reader bound to the function's environment: `AWS_SESSION_TOKEN` (Lambda sets it) and
+ * `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT` (the layer's port, default 2773). Built in
+ * `compose.ts`, which alone reads `process.env`.
+ *
+ * @example
+ * const readSecret = lambdaExtensionSecrets(process.env);
+ * const credential = await readSecret(config.srvgwSecretArn);
+ */
+export function lambdaExtensionSecrets(
+  env: Readonly<Record<string, string | undefined>>,
+): (secretId: string) => Promise<string> {
+  const port = Number(env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773);
+  return (secretId) =>
+    readSecretFromLambdaExtension(secretId, { sessionToken: env.AWS_SESSION_TOKEN ?? '', port });
 }

@@ -1,11 +1,21 @@
 import { type ErrorCode, type ErrorDetails, type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
 
-/** What a use case answers: a value, or an error a person can read (never a throw for a refusal). */
+/**
+ * What a use case answers: a value, or an error a person can read (never a throw for a refusal).
+ *
+ * @example
+ * const result: Result<JobView> = ok(view);
+ */
 export type Result<T> =
   | { readonly ok: true; readonly value: T }
   | { readonly ok: false; readonly error: ErrorEnvelope };
 
-/** A successful {@link Result}. */
+/**
+ * A successful {@link Result}.
+ *
+ * @example
+ * return ok({ jobId });
+ */
 export function ok<T>(value: T): Result<T> {
   return { ok: true, value };
 }

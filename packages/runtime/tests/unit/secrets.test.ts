@@ -1,8 +1,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readSecretFromLambdaExtension } from '../../src/adapters/lambda-extension-secret.ts';
 import { SecretUnavailableError } from '../../src/errors.ts';
+import { readSecretFromLambdaExtension } from '../../src/secrets.ts';
 
 // A stand-in for the Parameters and Secrets extension's localhost HTTP interface.
 let server: Server;

@@ -1,0 +1,25 @@
+import { join } from 'node:path';
+import type { MigrationSource } from '@herald/runtime/migrations';
+
+/**
+ * The packages whose SQL migrations the migrator applies, in this order. Each owns its files in
+ * `packages/<name>/migrations` (`NNN_name.sql`); the bundle carries them as `migrations/<name>`.
+ */
+export const MIGRATION_PACKAGES = ['ingest'] as const;
+
+/**
+ * The migration sources under a folder holding one `<package>` folder of SQL files per package
+ * (the migrator's bundle), or, with `layout: 'repository'`, under the repository root.
+ *
+ * @example
+ * migrationSources(REPO_ROOT, 'repository'); // [{ package: 'ingest', dir: '<repo>/packages/ingest/migrations' }]
+ */
+export function migrationSources(
+  root: string,
+  layout: 'bundle' | 'repository' = 'bundle',
+): MigrationSource[] {
+  return MIGRATION_PACKAGES.map((name) => ({
+    package: name,
+    dir: layout === 'bundle' ? join(root, name) : join(root, 'packages', name, 'migrations'),
+  }));
+}

@@ -1,0 +1,87 @@
+import pg from 'pg';
+import type { Logger } from './log.ts';
+
+/**
+ * What {@link createPgPool} needs.
+ *
+ * @example
+ * const config: PgPoolConfig = { url: 'postgresql://herald@proxy:5432/herald?sslmode=verify-full', password: readPassword };
+ */
+export interface PgPoolConfig {
+  /**
+   * `postgres://user[:password]@host[:port]/database[?sslmode=…]`. `sslmode`: `disable` (or
+   * absent) → no TLS; `require`, `verify-ca`, `verify-full` → TLS verified against Node's CAs
+   * (RDS Proxy's certificates chain to Amazon's public roots); `no-verify` → TLS, unverified.
+   */
+  readonly url: string;
+  /**
+   * The password when the URL has none, asked for each NEW connection — a rotated secret is
+   * picked up without a redeploy. Ignored when the URL carries a password.
+   */
+  readonly password?: () => Promise<string>;
+  /** @default 4 */
+  readonly max?: number;
+  /** @default 30_000 */
+  readonly idleTimeoutMillis?: number;
+  /** @default 10_000 */
+  readonly connectionTimeoutMillis?: number;
+}
+
+const SSL_MODES: Readonly<Record<string, pg.PoolConfig['ssl']>> = {
+  disable: false,
+  require: { rejectUnauthorized: true },
+  'verify-ca': { rejectUnauthorized: true },
+  'verify-full': { rejectUnauthorized: true },
+  'no-verify': { rejectUnauthorized: false },
+};
+
+/**
+ * The pool options for a config, as EXPLICIT fields (host, port, user, database, ssl, password),
+ * never `connectionString`: pg 8 lets fields parsed from a connection string override the config
+ * object, so `{connectionString: 'postgresql://u@h/db', password: fn}` ends with
+ * `password === null` and SCRAM fails with "client password must be a string". Pure: the URL is
+ * parsed here, and nothing of it reaches an error message (it may hold a password).
+ *
+ * @throws TypeError for a URL that is not `postgres(ql)://…`, or an unknown `sslmode`.
+ * @example
+ * pgPoolOptions({ url: 'postgresql://herald@db:5432/herald?sslmode=verify-full', password });
+ * // { host: 'db', port: 5432, user: 'herald', database: 'herald', ssl: { rejectUnauthorized: true }, password, … }
+ */
+export function pgPoolOptions(config: PgPoolConfig): pg.PoolConfig {
+  let url: URL;
+  try {
+    url = new URL(config.url);
+  } catch {
+    throw new TypeError('the database URL is not a URL');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:')
+    throw new TypeError('the database URL must start with postgres:// or postgresql://');
+  const sslmode = url.searchParams.get('sslmode') ?? 'disable';
+  if (!(sslmode in SSL_MODES))
+    throw new TypeError(`the database URL's sslmode "${sslmode}" is not supported`);
+  const password = url.password !== '' ? decodeURIComponent(url.password) : config.password;
+  return {
+    host: decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1'),
+    port: url.port === '' ? 5432 : Number(url.port),
+    user: decodeURIComponent(url.username),
+    database: decodeURIComponent(url.pathname.replace(/^\//, '')),
+    ...(password !== undefined && { password }),
+    ssl: SSL_MODES[sslmode],
+    max: config.max ?? 4,
+    idleTimeoutMillis: config.idleTimeoutMillis ?? 30_000,
+    connectionTimeoutMillis: config.connectionTimeoutMillis ?? 10_000,
+  };
+}
+
+/**
+ * A `pg.Pool` from a config ({@link pgPoolOptions}). An idle client whose server went away
+ * emits `error` on the pool; unhandled, that would crash the process, so it is logged.
+ *
+ * @example
+ * const pool = createPgPool({ url: config.databaseUrl, password: databasePassword, max: 2 }, log);
+ */
+export function createPgPool(config: PgPoolConfig, log: Logger): pg.Pool {
+  const pool = new pg.Pool(pgPoolOptions(config));
+  pool.on('error', (error) => log.log('warn', 'idle database connection failed', { error }));
+  return pool;
+}
