@@ -27,7 +27,7 @@ function securityGroup(s: Synthesized, description: string): string {
 
 /** Whether `target` admits `source` on TCP `port`, inline or as a separate ingress resource. */
 function admits(s: Synthesized, target: string, source: string, port: number): boolean {
-  const rules = [
+  const rules: Record<string, unknown>[] = [
     ...(
       (props(s.json.Resources[target]).SecurityGroupIngress as Record<string, unknown>[] | undefined) ?? []
     ).map((rule) => ({ ...rule, GroupId: { 'Fn::GetAtt': [target, 'GroupId'] } })),
