@@ -2,11 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
 import {
   type Clock,
   createJsonLogger,
+  databaseSecretPassword,
   delay,
   type Logger,
   lambdaExtensionSecrets,
@@ -15,7 +17,8 @@ import {
   systemClock,
 } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
-import { createPgPool } from '@herald/runtime/pg';
+import { createPgPool, type PasswordSource } from '@herald/runtime/pg';
+import { secretsManagerReader } from '@herald/runtime/secrets-manager';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
 import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
 import { PgJobRepository } from './adapters/pg-job-repository.ts';
@@ -170,14 +173,15 @@ const fetchQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-fetch-file',
 );
 
-/** Reads the rotated database password from its Secrets Manager secret (via the Lambda extension). */
-function databasePassword(secretId: string): () => Promise<string> {
-  return async () => {
-    const secret = JSON.parse(await lambdaExtensionSecrets(process.env)(secretId)) as { password?: unknown };
-    if (typeof secret.password !== 'string')
-      throw new SecretUnavailableError('the database secret has no password field');
-    return secret.password;
-  };
+/**
+ * The rotated database password from its Secrets Manager secret: through the Lambda extension's
+ * cache, and straight from Secrets Manager after the database refused a cached one.
+ */
+function databasePassword(secretId: string): PasswordSource {
+  return databaseSecretPassword(secretId, {
+    cached: lambdaExtensionSecrets(process.env),
+    fresh: secretsManagerReader(new SecretsManagerClient({})),
+  });
 }
 
 /**

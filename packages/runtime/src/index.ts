@@ -39,9 +39,11 @@ export {
   withRetries,
 } from './retry.ts';
 export {
+  databaseSecretPassword,
   type LambdaExtensionSecretOptions,
   lambdaExtensionSecrets,
   readSecretFromLambdaExtension,
+  type SecretReader,
 } from './secrets.ts';
 export {
   processSqsBatch,

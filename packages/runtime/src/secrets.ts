@@ -1,4 +1,5 @@
 import { SecretUnavailableError } from './errors.ts';
+import type { PasswordSource } from './pg.ts';
 
 /**
  * Options of {@link readSecretFromLambdaExtension}.
@@ -72,4 +73,43 @@ export function lambdaExtensionSecrets(
   const port = Number(env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? 2773);
   return (secretId) =>
     readSecretFromLambdaExtension(secretId, { sessionToken: env.AWS_SESSION_TOKEN ?? '', port });
+}
+
+/** Reads a secret's `SecretString` by id. */
+export type SecretReader = (secretId: string) => Promise<string>;
+
+/**
+ * The password of a database secret (`{username, password, …}`, RDS's shape) as a pool's
+ * {@link PasswordSource}: normally through the cached reader (the Lambda extension), and after
+ * `refresh()` — the database refused a cached password, so the secret was rotated — once through
+ * the fresh reader (Secrets Manager's GetSecretValue, uncached).
+ *
+ * @example
+ * const password = databaseSecretPassword(arn, { cached: lambdaExtensionSecrets(env), fresh: secretsManagerReader(client) });
+ * createPgPool({ url, password }, log);
+ */
+export function databaseSecretPassword(
+  secretId: string,
+  readers: { readonly cached: SecretReader; readonly fresh: SecretReader },
+): PasswordSource {
+  let stale = false;
+  const read = async () => {
+    const useFresh = stale;
+    stale = false;
+    const text = await (useFresh ? readers.fresh : readers.cached)(secretId);
+    let secret: { password?: unknown };
+    try {
+      secret = JSON.parse(text) as { password?: unknown };
+    } catch {
+      throw new SecretUnavailableError('the database secret is not JSON');
+    }
+    if (typeof secret.password !== 'string')
+      throw new SecretUnavailableError('the database secret has no password field');
+    return secret.password;
+  };
+  return Object.assign(read, {
+    refresh: () => {
+      stale = true;
+    },
+  });
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonLogger } from '../../src/log.ts';
 import { createPgPool } from '../../src/pg.ts';
+import { databaseSecretPassword } from '../../src/secrets.ts';
 import { postgresUrl } from './support.ts';
 
 // Written first against the way @herald/ingest built its pool
@@ -73,6 +74,53 @@ describe('createPgPool on the real local PostgreSQL', () => {
       await expect(pool.query('SELECT 1')).rejects.toThrow(/password authentication failed/);
     } finally {
       await pool.end();
+    }
+  });
+
+  it('survives a rotation: a password refused after rotation is read again, fresh, and the connection retried once', async () => {
+    const admin = createPgPool({ url: postgresUrl(), max: 1 }, quiet);
+    const role = `rotation_${Date.now().toString(36)}`;
+    const setPassword = async (password: string) => {
+      const { rows } = await admin.query<{ sql: string }>(
+        'SELECT format($$ALTER ROLE %I PASSWORD %L$$, $1::text, $2::text) AS sql',
+        [role, password],
+      );
+      await admin.query(rows[0]?.sql ?? '');
+    };
+    await admin.query(`CREATE ROLE ${role} LOGIN`);
+    await setPassword('before-rotation');
+    const url = new URL(splitUrl().url);
+    url.username = role;
+    // The extension's cache still holds the old value; Secrets Manager has the new one.
+    let current = 'before-rotation';
+    const reads = { cached: 0, fresh: 0 };
+    const password = databaseSecretPassword('db-secret', {
+      cached: async () => {
+        reads.cached++;
+        return JSON.stringify({ username: role, password: 'before-rotation' });
+      },
+      fresh: async () => {
+        reads.fresh++;
+        return JSON.stringify({ username: role, password: current });
+      },
+    });
+    const pool = createPgPool({ url: url.href, password, max: 1, idleTimeoutMillis: 1 }, quiet);
+    try {
+      expect((await pool.query('SELECT current_user AS u')).rows).toEqual([{ u: role }]);
+      current = 'after-rotation';
+      await setPassword(current);
+      // The idle connection is gone (1 ms idle timeout): the next query needs a new one.
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+      expect(reads).toEqual({ cached: 2, fresh: 1 });
+      // Without the fresh read, the stale cached password is refused: the retry is what saves the request.
+      const stale = createPgPool({ url: url.href, password: async () => 'before-rotation', max: 1 }, quiet);
+      await expect(stale.query('SELECT 1')).rejects.toMatchObject({ code: '28P01' });
+      await stale.end();
+    } finally {
+      await pool.end();
+      await admin.query(`DROP ROLE ${role}`);
+      await admin.end();
     }
   });
 });
