@@ -39,6 +39,13 @@ export interface SampleSrvGwOptions {
  * The seam for test tooling. The server itself counts nothing and injects nothing; a hook may
  * answer a request itself, or throw a {@link SrvGwRequestError} to have it answered
  * `{ "error": code }` with that status.
+ *
+ * @example
+ * // Every download of reports/ is cut after 1000 bytes.
+ * const hooks: SrvGwHooks = {
+ *   file: async (path) => (path.startsWith('reports/') ? { dropAfterBytes: 1000 } : 'serve'),
+ * };
+ * await startSampleSrvGw({ root, credential, hooks });
  */
 export interface SrvGwHooks {
   /**
@@ -237,7 +244,11 @@ function sendJson(
  * (400) anything that could leave the root: `.`/`..` segments (also percent-encoded), empty
  * segments (`//`, a leading `/` = absolute), backslashes, NUL and other control characters,
  * and malformed percent-encoding. Decoding happens ONCE, so `%252e%252e` is a harmless literal
- * name `%2e%2e`, never `..`.
+ * name `%2e%2e`, never `..`. The control plane checks its scratch paths with it too.
+ *
+ * @example
+ * parseFilePath('reports/2026/q3%20summary.csv'); // 'reports/2026/q3 summary.csv'
+ * parseFilePath('%2e%2e/secret.txt'); // throws SrvGwRequestError(400, 'bad_path')
  */
 export function parseFilePath(encoded: string): string {
   let decoded: string;
