@@ -6,7 +6,8 @@
 //
 // First it compares the references with the packages, because a missing reference fails
 // SILENTLY: a package the root does not reference is not checked at all, and a dependency a
-// package does not reference is checked again, from source, inside it.
+// package does not reference is checked again, from source, inside it. It also wants each
+// package's own `typecheck` script to be `tsc -b`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -40,7 +41,11 @@ for (const dir of packages.values()) {
   if (!rootReferences.has(dir)) {
     problems.push(`tsconfig.json: add { "path": "${where}" } to "references" (else ${where} is not checked)`);
   }
-  const { dependencies = {}, devDependencies = {} } = manifest(dir);
+  const { dependencies = {}, devDependencies = {}, scripts = {} } = manifest(dir);
+  if (scripts.typecheck !== 'tsc -b') {
+    // `tsc -p` would read the referenced packages' declarations as last built, or fail on them.
+    problems.push(`${where}/package.json: set the "typecheck" script to "tsc -b"`);
+  }
   const uses = new Set(
     Object.keys({ ...dependencies, ...devDependencies })
       .filter((name) => packages.has(name))
@@ -62,7 +67,7 @@ for (const dir of packages.values()) {
 }
 if (problems.length > 0) {
   process.stderr.write(
-    `typecheck: the tsconfig references do not match the packages:\n  ${problems.join('\n  ')}\n`,
+    `typecheck: the packages' TypeScript projects need these changes first:\n  ${problems.join('\n  ')}\n`,
   );
   process.exit(1);
 }
