@@ -70,9 +70,8 @@ if (hardeningOnly) {
   // A filtered run (`npm test -- packages/protocol`) skips the whole-repo checks and hardening.
   if (vitestArgs.length === 0) {
     for (const [name, cmd, stepArgs] of [
-      ['typecheck', 'pnpm', ['-r', '--workspace-concurrency=2', 'typecheck']],
-      // The root project: tests/hardening, bench/ and scripts/.
-      ['typecheck (root)', 'pnpm', ['exec', 'tsc', '-p', 'tsconfig.json']],
+      // Every package and the root project (tests/, bench/, scripts/), each checked once.
+      ['typecheck', process.execPath, ['scripts/typecheck.mjs']],
       ['lint', 'pnpm', ['exec', 'biome', 'ci', '.']],
     ]) {
       if (step(name, cmd, stepArgs)) passed++;

@@ -1,38 +1,24 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { constants, createWriteStream, type Stats } from 'node:fs';
-import { type FileHandle, mkdir, mkdtemp, open, realpath, rm, unlink } from 'node:fs/promises';
+import { constants, type Stats } from 'node:fs';
+import { type FileHandle, open, realpath } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { dirname, extname, join, resolve, sep } from 'node:path';
-import { pipeline } from 'node:stream/promises';
+import { extname, resolve, sep } from 'node:path';
 
 /**
  * A sample of the company's external file server (SRV-GW): read-only files under `/files/<path>`
  * behind a bearer credential, with the validators (`ETag`, `Last-Modified`) file delivery uses to
- * decide whether the copy in S3 is still fresh. Test hooks count requests per path and inject
- * faults (error status, a hang, a connection dropped mid-body) so retries and timeouts in the
- * SRV-GW client can be exercised against a real socket.
+ * decide whether the copy in S3 is still fresh.
  *
- * Tests in other processes (vitest workers) reach the same hooks over HTTP: the test-only
- * control endpoint under `/_control/` (same bearer credential, loopback clients only; see
- * {@link SampleSrvGwOptions.control}) reads counters, sets faults, and writes temporary files
- * into a scratch folder served on top of the root (never into the root, so nothing is left in
- * the repository; the scratch folder is deleted on close).
+ * Tests reach further through {@link SrvGwHooks}: the test control plane
+ * (`testing/srvgw-controls.ts`: request counters, injected faults, scratch files) plugs in there,
+ * and only when the local stack is started with `testControls`; `npm run dev` serves files only.
  *
  * ETag: strong, `"<size hex>-<mtime in ns, hex>"` (mtime as precise as `Stats.mtimeMs` carries,
  * sub-microsecond). A content hash would mean reading the whole file before the first byte goes
  * out; size + fine-grained mtime changes whenever the file is rewritten, which is what a cache
  * needs here. Ranges are not supported (`Accept-Ranges: none`).
  */
-
-export type SrvGwFault =
-  /** Answer with this status (and a small JSON body) instead of the file. */
-  | { readonly status: number }
-  /** Wait this long before answering normally (a slow or hung server, for client timeouts). */
-  | { readonly hangMs: number }
-  /** Send the headers with the full Content-Length, this many body bytes, then drop the connection. */
-  | { readonly dropAfterBytes: number };
 
 export interface SampleSrvGwOptions {
   /** Folder whose files are served. */
@@ -45,51 +31,53 @@ export interface SampleSrvGwOptions {
   readonly host?: string;
   /** One line per refused or failed request (never the credential). */
   readonly log?: (line: string) => void;
-  /**
-   * Serve the test-only control endpoint (`/_control/…`, loopback clients with the credential):
-   * - `GET /_control/stats[?path=p]` → `{hits, downloads, notModified}` for a path (or in all);
-   * - `GET /_control/requests?contains=s` → `{count}`: how many of the last 10 000 requests
-   *   (any method, path or credential) had `s` in their raw request target, so a test can prove
-   *   a request never arrived;
-   * - `PUT /_control/faults {path, fault}` sets a fault like {@link SampleSrvGw.setFault};
-   *   `DELETE /_control/faults[?path=p]` clears one or all;
-   * - `PUT /_control/files/<path>` writes the body (or, with `?size=N`, N zero bytes as a sparse
-   *   file) as a scratch file served at `/files/<path>`, shadowing the root;
-   *   `DELETE /_control/files/<path>` removes it.
-   * @default true
-   */
-  readonly control?: boolean;
+  /** Where test tooling plugs in; none by default. */
+  readonly hooks?: SrvGwHooks;
 }
 
-/** What a path was served: every request, full GET downloads (200 with a body) and 304s. */
-export interface SrvGwStats {
-  readonly hits: number;
-  readonly downloads: number;
-  readonly notModified: number;
+/**
+ * The seam for test tooling. The server itself counts nothing and injects nothing; a hook may
+ * answer a request itself, or throw a {@link SrvGwRequestError} to have it answered
+ * `{ "error": code }` with that status.
+ *
+ * @example
+ * // Every download of reports/ is cut after 1000 bytes.
+ * const hooks: SrvGwHooks = {
+ *   file: async (path) => (path.startsWith('reports/') ? { dropAfterBytes: 1000 } : 'serve'),
+ * };
+ * await startSampleSrvGw({ root, credential, hooks });
+ */
+export interface SrvGwHooks {
+  /**
+   * Sees every request first, before the credential is checked (`authorized` says whether it
+   * was present); resolves true when it answered the request, false to let the server go on.
+   */
+  readonly request?: (req: IncomingMessage, res: ServerResponse, authorized: boolean) => Promise<boolean>;
+  /**
+   * An authorized GET or HEAD of a valid path (decoded, relative to the root), before the file
+   * is opened; resolves how to go on (see {@link SrvGwFileStep}).
+   */
+  readonly file?: (path: string, res: ServerResponse) => Promise<SrvGwFileStep>;
+  /** A file request answered from disk: with 304, or with 200 and the body (GET). */
+  readonly served?: (path: string, answer: 'notModified' | 'download') => void;
+  /** A folder whose files shadow the root's files of the same path. */
+  readonly overlay?: string;
 }
+
+export type SrvGwFileStep =
+  /** Serve the file. */
+  | 'serve'
+  /** Serve it, but end the connection after this many body bytes (a download cut short). */
+  | { readonly dropAfterBytes: number }
+  /** Nothing more to do: the hook answered the request, or the client went away. */
+  | 'done';
 
 export interface SampleSrvGw {
   /** Base URL, e.g. `http://127.0.0.1:41234`; files are at `${url}/files/<path>`. */
   readonly url: string;
-  /**
-   * Authenticated requests for a valid path (GET and HEAD, including 304s and faulted ones).
-   * With a path (relative to root, leading `/` optional): that path's count; without: the total.
-   */
-  hits(path?: string): number;
-  /** Hits split by answer, for a path or in all (see {@link SrvGwStats}). */
-  stats(path?: string): SrvGwStats;
-  /** Test hook: requests whose path equals or starts with `pathOrPrefix` get `fault` (longest prefix wins). */
-  setFault(pathOrPrefix: string, fault: SrvGwFault): void;
-  clearFaults(): void;
-  /** Stops listening and drops open connections (including hung ones). */
+  /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
-
-/** Largest body `PUT /_control/files/…` accepts (sparse files of any size use `?size=`). */
-const MAX_CONTROL_BODY_BYTES = 64 * 1024 * 1024;
-const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
-/** Raw request targets kept for `GET /_control/requests`. */
-const RECENT_REQUESTS = 10_000;
 
 const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.txt': 'text/plain; charset=utf-8',
@@ -108,13 +96,14 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
   '.xlsx': 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
 };
 
-class RequestError extends Error {
+/** A refusal: the server answers `{ "error": code }` with `status`. */
+export class SrvGwRequestError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
   ) {
     super(code);
-    this.name = 'RequestError';
+    this.name = 'SrvGwRequestError';
   }
 }
 
@@ -130,56 +119,19 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
   if (options.credential.length === 0) throw new RangeError('the SRV-GW credential must not be empty');
   const root = await realpath(options.root);
   const log = options.log ?? (() => {});
+  const hooks = options.hooks ?? {};
+  const overlay = hooks.overlay === undefined ? undefined : await realpath(hooks.overlay);
   // Hashing both sides gives equal-length inputs, so timingSafeEqual leaks neither content nor length.
   const expected = sha256(`Bearer ${options.credential}`);
-  const counters = new Map<string, { hits: number; downloads: number; notModified: number }>();
-  const count = (path: string, what: 'hits' | 'downloads' | 'notModified') => {
-    const entry = counters.get(path) ?? { hits: 0, downloads: 0, notModified: 0 };
-    entry[what]++;
-    counters.set(path, entry);
-  };
-  const statsOf = (path?: string): SrvGwStats => {
-    if (path !== undefined) return { ...(counters.get(path.replace(/^\/+/, '')) ?? ZERO_STATS) };
-    const total = { hits: 0, downloads: 0, notModified: 0 };
-    for (const entry of counters.values()) {
-      total.hits += entry.hits;
-      total.downloads += entry.downloads;
-      total.notModified += entry.notModified;
-    }
-    return total;
-  };
-  const faults = new Map<string, SrvGwFault>();
-  const hangs = new Set<NodeJS.Timeout>();
-  const control = options.control ?? true;
-  const scratch = control
-    ? await realpath(await mkdtemp(join(tmpdir(), 'herald-srvgw-scratch-')))
-    : undefined;
-
-  const faultFor = (path: string): SrvGwFault | undefined => {
-    let best: [string, SrvGwFault] | undefined;
-    for (const entry of faults) {
-      if (path.startsWith(entry[0]) && (!best || entry[0].length > best[0].length)) best = entry;
-    }
-    return best?.[1];
-  };
-
-  const recent: string[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const target = req.url ?? '/';
-    if (control && !target.startsWith('/_control/')) {
-      recent.push(target);
-      if (recent.length > RECENT_REQUESTS) recent.shift();
-    }
-    if (!timingSafeEqual(sha256(req.headers.authorization ?? ''), expected)) {
+    const authorized = timingSafeEqual(sha256(req.headers.authorization ?? ''), expected);
+    if (hooks.request && (await hooks.request(req, res, authorized))) return;
+    if (!authorized) {
       sendJson(res, 401, 'unauthorized', { 'www-authenticate': 'Bearer realm="srv-gw"' });
       return;
     }
     const rawPath = (req.url ?? '/').split('?', 1)[0] ?? '/';
-    if (scratch !== undefined && rawPath.startsWith('/_control/')) {
-      await handleControl(req, res, rawPath);
-      return;
-    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       sendJson(res, 405, 'method_not_allowed', { allow: 'GET, HEAD' });
       return;
@@ -189,25 +141,16 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
       return;
     }
     const relative = parseFilePath(rawPath.slice('/files/'.length));
-    count(relative, 'hits');
-
-    const fault = faultFor(relative);
-    if (fault && 'status' in fault) {
-      sendJson(res, fault.status, 'injected_fault');
-      return;
-    }
-    if (fault && 'hangMs' in fault) {
-      const proceed = await hang(fault.hangMs, res, hangs);
-      if (!proceed) return;
-    }
+    const step = hooks.file ? await hooks.file(relative, res) : 'serve';
+    if (step === 'done') return;
 
     const file = await openServed(relative);
     try {
       const stats = await file.stat();
-      if (!stats.isFile()) throw new RequestError(404, 'not_found');
+      if (!stats.isFile()) throw new SrvGwRequestError(404, 'not_found');
       const headers = validators(stats);
       if (notModified(req, headers.etag, stats)) {
-        count(relative, 'notModified');
+        hooks.served?.(relative, 'notModified');
         res.writeHead(304, headers).end();
         return;
       }
@@ -221,99 +164,28 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
         res.end();
         return;
       }
-      count(relative, 'downloads');
-      const dropAfter = fault && 'dropAfterBytes' in fault ? fault.dropAfterBytes : undefined;
-      await streamBody(file, res, stats.size, dropAfter);
+      hooks.served?.(relative, 'download');
+      await streamBody(file, res, stats.size, step === 'serve' ? undefined : step.dropAfterBytes);
     } finally {
       await file.close().catch(() => {});
     }
   };
 
-  /** A scratch file (written through the control endpoint) shadows the root's file of that path. */
+  /** An overlay file shadows the root's file of that path. */
   const openServed = async (relative: string): Promise<FileHandle> => {
-    if (scratch !== undefined) {
+    if (overlay !== undefined) {
       try {
-        return await openWithin(scratch, relative);
+        return await openWithin(overlay, relative);
       } catch (error) {
-        if (!(error instanceof RequestError && error.status === 404)) throw error;
+        if (!(error instanceof SrvGwRequestError && error.status === 404)) throw error;
       }
     }
     return openWithin(root, relative);
   };
 
-  const handleControl = async (req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> => {
-    if (!LOOPBACK.has(req.socket.remoteAddress ?? '')) {
-      sendJson(res, 403, 'control_is_loopback_only');
-      return;
-    }
-    const query = new URL(req.url ?? '/', 'http://srvgw.invalid').searchParams;
-    if (rawPath === '/_control/stats' && req.method === 'GET') {
-      const path = query.get('path');
-      sendBody(res, 200, statsOf(path === null ? undefined : path));
-      return;
-    }
-    if (rawPath === '/_control/requests' && req.method === 'GET') {
-      const contains = query.get('contains');
-      if (contains === null || contains === '') throw new RequestError(400, 'contains_required');
-      sendBody(res, 200, { count: recent.filter((t) => t.includes(contains)).length });
-      return;
-    }
-    if (rawPath === '/_control/faults' && req.method === 'PUT') {
-      const body = (await readJson(req)) as { path?: unknown; fault?: unknown } | undefined;
-      const fault = parseFault(body?.fault);
-      if (typeof body?.path !== 'string' || fault === undefined) throw new RequestError(400, 'bad_fault');
-      faults.set(body.path.replace(/^\/+/, ''), fault);
-      res.writeHead(204).end();
-      return;
-    }
-    if (rawPath === '/_control/faults' && req.method === 'DELETE') {
-      const path = query.get('path');
-      if (path === null) faults.clear();
-      else faults.delete(path.replace(/^\/+/, ''));
-      res.writeHead(204).end();
-      return;
-    }
-    if (rawPath.startsWith('/_control/files/') && scratch !== undefined) {
-      const relative = parseFilePath(rawPath.slice('/_control/files/'.length));
-      const target = resolve(scratch, relative);
-      if (!target.startsWith(scratch + sep)) throw new RequestError(400, 'bad_path');
-      if (req.method === 'PUT') {
-        await mkdir(dirname(target), { recursive: true });
-        const size = query.get('size');
-        if (size !== null) {
-          if (!/^\d{1,13}$/.test(size)) throw new RequestError(400, 'bad_size');
-          req.resume();
-          const handle = await open(target, 'w');
-          try {
-            await handle.truncate(Number(size)); // sparse: no disk blocks for the zeros
-          } finally {
-            await handle.close();
-          }
-        } else {
-          if (Number(req.headers['content-length'] ?? 0) > MAX_CONTROL_BODY_BYTES)
-            throw new RequestError(413, 'too_large');
-          await pipeline(req, createWriteStream(target));
-        }
-        res.writeHead(204).end();
-        return;
-      }
-      if (req.method === 'DELETE') {
-        try {
-          await unlink(target);
-        } catch (error) {
-          if (isMissing(error)) throw new RequestError(404, 'not_found');
-          throw error;
-        }
-        res.writeHead(204).end();
-        return;
-      }
-    }
-    sendJson(res, 404, 'not_found');
-  };
-
   const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
-      if (error instanceof RequestError) {
+      if (error instanceof SrvGwRequestError) {
         if (error.status >= 500) log(`srv-gw ${req.method} refused: ${error.code}`);
         sendJson(res, error.status, error.code);
         return;
@@ -335,63 +207,12 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
 
   return {
     url: `http://${host}:${address.port}`,
-    hits: (path?: string) => statsOf(path).hits,
-    stats: statsOf,
-    setFault: (pathOrPrefix: string, fault: SrvGwFault) => {
-      faults.set(pathOrPrefix.replace(/^\/+/, ''), fault);
-    },
-    clearFaults: () => faults.clear(),
     close: () =>
       new Promise<void>((resolveClose) => {
-        for (const timer of hangs) clearTimeout(timer);
-        hangs.clear();
-        server.close(() => {
-          if (scratch === undefined) resolveClose();
-          else rm(scratch, { recursive: true, force: true }).finally(() => resolveClose());
-        });
+        server.close(() => resolveClose());
         server.closeAllConnections();
       }),
   };
-}
-
-const ZERO_STATS: SrvGwStats = { hits: 0, downloads: 0, notModified: 0 };
-
-function sendBody(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res
-    .writeHead(status, {
-      'content-type': 'application/json',
-      'content-length': String(Buffer.byteLength(text)),
-    })
-    .end(text);
-}
-
-async function readJson(req: IncomingMessage): Promise<unknown> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > 64 * 1024) throw new RequestError(413, 'too_large');
-    chunks.push(chunk);
-  }
-  try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'));
-  } catch {
-    return undefined;
-  }
-}
-
-/** A fault as the control endpoint accepts it (exactly one of the {@link SrvGwFault} shapes). */
-function parseFault(value: unknown): SrvGwFault | undefined {
-  if (typeof value !== 'object' || value === null) return undefined;
-  const entries = Object.entries(value);
-  if (entries.length !== 1) return undefined;
-  const [name, amount] = entries[0] as [string, unknown];
-  if (typeof amount !== 'number' || !Number.isInteger(amount) || amount < 0) return undefined;
-  if (name === 'status' && amount >= 100 && amount <= 599) return { status: amount };
-  if (name === 'hangMs' && amount <= 600_000) return { hangMs: amount };
-  if (name === 'dropAfterBytes') return { dropAfterBytes: amount };
-  return undefined;
 }
 
 function sha256(value: string): Buffer {
@@ -423,19 +244,23 @@ function sendJson(
  * (400) anything that could leave the root: `.`/`..` segments (also percent-encoded), empty
  * segments (`//`, a leading `/` = absolute), backslashes, NUL and other control characters,
  * and malformed percent-encoding. Decoding happens ONCE, so `%252e%252e` is a harmless literal
- * name `%2e%2e`, never `..`.
+ * name `%2e%2e`, never `..`. The control plane checks its scratch paths with it too.
+ *
+ * @example
+ * parseFilePath('reports/2026/q3%20summary.csv'); // 'reports/2026/q3 summary.csv'
+ * parseFilePath('%2e%2e/secret.txt'); // throws SrvGwRequestError(400, 'bad_path')
  */
-function parseFilePath(encoded: string): string {
+export function parseFilePath(encoded: string): string {
   let decoded: string;
   try {
     decoded = decodeURIComponent(encoded);
   } catch {
-    throw new RequestError(400, 'bad_path');
+    throw new SrvGwRequestError(400, 'bad_path');
   }
   // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
-  if (decoded === '' || /[\\\u0000-\u001f\u007f]/.test(decoded)) throw new RequestError(400, 'bad_path');
+  if (decoded === '' || /[\\\u0000-\u001f\u007f]/.test(decoded)) throw new SrvGwRequestError(400, 'bad_path');
   const segments = decoded.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) throw new RequestError(400, 'bad_path');
+  if (segments.some((s) => s === '' || s === '.' || s === '..')) throw new SrvGwRequestError(400, 'bad_path');
   return decoded;
 }
 
@@ -445,21 +270,21 @@ function parseFilePath(encoded: string): string {
  */
 async function openWithin(root: string, relative: string): Promise<FileHandle> {
   const candidate = resolve(root, relative);
-  if (!candidate.startsWith(root + sep)) throw new RequestError(400, 'bad_path');
+  if (!candidate.startsWith(root + sep)) throw new SrvGwRequestError(400, 'bad_path');
   let real: string;
   try {
     real = await realpath(candidate);
   } catch (error) {
-    if (isMissing(error)) throw new RequestError(404, 'not_found');
+    if (isMissing(error)) throw new SrvGwRequestError(404, 'not_found');
     throw error;
   }
   // Outside the root through a symlink: answer as if it did not exist, revealing nothing.
-  if (!real.startsWith(root + sep)) throw new RequestError(404, 'not_found');
+  if (!real.startsWith(root + sep)) throw new SrvGwRequestError(404, 'not_found');
   try {
     return await open(real, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (error) {
     if (isMissing(error) || (error as NodeJS.ErrnoException).code === 'ELOOP') {
-      throw new RequestError(404, 'not_found');
+      throw new SrvGwRequestError(404, 'not_found');
     }
     throw error;
   }
@@ -492,24 +317,6 @@ function notModified(req: IncomingMessage, etag: string, stats: Stats): boolean 
   if (ifModifiedSince === undefined) return false;
   const since = Date.parse(ifModifiedSince);
   return !Number.isNaN(since) && Math.floor(stats.mtimeMs / 1000) * 1000 <= since;
-}
-
-/** Waits `ms`; false if the client went away meanwhile (nothing left to answer). */
-function hang(ms: number, res: ServerResponse, hangs: Set<NodeJS.Timeout>): Promise<boolean> {
-  return new Promise((resolveHang) => {
-    const timer = setTimeout(() => {
-      hangs.delete(timer);
-      res.off('close', onClose);
-      resolveHang(!res.destroyed);
-    }, ms).unref();
-    const onClose = () => {
-      clearTimeout(timer);
-      hangs.delete(timer);
-      resolveHang(false);
-    };
-    hangs.add(timer);
-    res.once('close', onClose);
-  });
 }
 
 /** Streams the file in chunks (never whole into memory); with `dropAfter`, cuts the connection. */

@@ -22,6 +22,7 @@ import { wireS3EventsToQueue } from './s3-events.ts';
 import { snsEvent } from './sns.ts';
 import { handleSqsRequest } from './sqs-endpoint.ts';
 import { startSampleSrvGw } from './srvgw.ts';
+import { startSrvGwWithControls } from './testing/srvgw-controls.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.herald');
@@ -133,10 +134,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       startS3({ dataDir: join(dataDir, 's3'), buckets: Object.values(BUCKETS) }),
       startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
       startIdentityProvider({ keyFile: join(dataDir, 'identity', 'signing-key.json') }),
-      startSampleSrvGw({
+      (options.testControls ? startSrvGwWithControls : startSampleSrvGw)({
         root: SAMPLES_DIR,
         credential: srvgwCredential,
-        control: options.testControls ?? false,
       }),
     ]);
     stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);

@@ -1,22 +1,14 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type { ErrorCode } from '@herald/protocol';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import {
-  isRejectLimitError,
-  parseCopyContext,
-  parseKeyDetail,
-  parseMissingColumn,
-  parseSkippedRowNotice,
-  parseSkippedSummary,
-} from '../core/csv-copy-messages.ts';
+import { type CopyErrorFields, copyFailure, loadFailure, scanFailure } from '../core/csv-copy-failure.ts';
+import { parseSkippedRowNotice, parseSkippedSummary } from '../core/csv-copy-messages.ts';
 import {
   CsvLoadError,
   describeRejectedValue,
   excerptValue,
   failureMessage,
-  formatRowError,
   MAX_ROW_ERRORS,
 } from '../core/csv-errors.ts';
 import { CsvScanner, type ScanProblem } from '../core/csv-scanner.ts';
@@ -45,20 +37,24 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Skipped lines remembered to turn staging-table positions back into lines (upsert only). */
 const MAX_SKIPPED_TRACKED = 1_000_000;
 
-interface PgErrorFields {
-  readonly code?: string;
-  readonly message: string;
-  readonly where?: string;
-  readonly detail?: string;
-  readonly column?: string;
-  readonly constraint?: string;
-}
-
-function pgFields(error: unknown): PgErrorFields | undefined {
+/**
+ * The fields of a `pg` DatabaseError that say what went wrong, as plain strings for the core's
+ * mapping; undefined for anything that is not an error PostgreSQL sent (no SQLSTATE).
+ */
+function pgErrorFields(error: unknown): CopyErrorFields | undefined {
   if (!(error instanceof Error)) return undefined;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code !== 'string' || !/^[0-9A-Z]{5}$/.test(code)) return undefined;
-  return error as Error & PgErrorFields;
+  const fields = error as Error &
+    Partial<Record<'code' | 'detail' | 'where' | 'column' | 'constraint', unknown>>;
+  if (typeof fields.code !== 'string' || !/^[0-9A-Z]{5}$/.test(fields.code)) return undefined;
+  const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+  return {
+    code: fields.code,
+    message: error.message,
+    detail: text(fields.detail),
+    where: text(fields.where),
+    column: text(fields.column),
+    constraint: text(fields.constraint),
+  };
 }
 
 function ident(name: string): string {
@@ -128,25 +124,6 @@ export async function loadCsv(client: pg.ClientBase, request: CsvLoadRequest): P
   }
 }
 
-function failure(
-  code: ErrorCode,
-  message: string,
-  rowErrors: readonly RowErrorDetail[] = [],
-  rowsRejected = 0,
-): LoadOutcome {
-  return { ok: false, code, message, rowErrors, rowsRejected };
-}
-
-function scanFailure(problem: ScanProblem): LoadOutcome {
-  if (problem.line === undefined) return failure(problem.code, `${capitalize(problem.reason)}.`);
-  const detail: RowErrorDetail = { line: problem.line, reason: problem.reason, code: problem.code };
-  return failure(problem.code, formatRowError(detail), [detail], problem.code === 'HEADER_MISMATCH' ? 0 : 1);
-}
-
-function capitalize(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
-}
-
 class Load {
   private readonly dataset: DatasetDefinition;
   private readonly scanner: CsvScanner;
@@ -189,7 +166,7 @@ class Load {
         });
       }
       const mapping = mapHeader(fields, this.dataset);
-      if (!mapping.ok) return failure('HEADER_MISMATCH', mapping.message, mapping.errors);
+      if (!mapping.ok) return loadFailure('HEADER_MISMATCH', mapping.message, mapping.errors);
       this.columns = mapping.columns;
       this.progress();
       return await this.load(first, ended);
@@ -325,7 +302,7 @@ class Load {
     if (rejected > 0 && dataset.maxRejects === 0) {
       await this.undo();
       const first = this.rejects[0];
-      return failure(
+      return loadFailure(
         first?.code ?? 'INVALID_VALUE',
         failureMessage(this.rejects, rejected),
         this.rejects,
@@ -383,7 +360,7 @@ class Load {
     // serialization failure, deadlock, lock timeout): see pg-errors.ts.
     const retryable = isRetryablePgError(error);
     // PostgreSQL's own message may quote row values: it stays in `cause`, out of the message.
-    const sqlState = pgFields(error)?.code;
+    const sqlState = pgErrorFields(error)?.code;
     const message = sqlState
       ? `SQLSTATE ${sqlState}`
       : error instanceof Error
@@ -416,121 +393,20 @@ class Load {
       await this.undo();
       throw signal.reason;
     }
-    const pgError = pgFields(error);
-    const outcome = pgError ? this.dataFailure(pgError) : undefined;
+    const fields = pgErrorFields(error);
+    const outcome = fields
+      ? copyFailure(fields, {
+          dataset: this.dataset,
+          headerFields: this.columns.length,
+          rejects: this.rejects,
+          rejected: this.rejected,
+          openQuoteLine: this.scanner.openQuoteLine,
+          startLineOf: (line) => this.scanner.lineMap.startLineOf(line),
+        })
+      : undefined;
     if (outcome === undefined) throw this.fault(error);
     await this.undo();
     return outcome;
-  }
-
-  /** A COPY error that is the file's fault, as an outcome; undefined for anything else. */
-  private dataFailure(error: PgErrorFields): LoadOutcome | undefined {
-    const code = error.code ?? '';
-    const context = parseCopyContext(error.where);
-    const line = context.line === undefined ? undefined : this.scanner.lineMap.startLineOf(context.line);
-    const rowFailure = (errorCode: ErrorCode, reason: string, column?: string, value?: string) => {
-      const detail: RowErrorDetail = {
-        line: line ?? 0,
-        reason,
-        code: errorCode,
-        ...(column === undefined ? {} : { column }),
-        ...(value === undefined ? {} : { value: excerptValue(value) }),
-      };
-      const rowErrors = [...this.rejects, detail].slice(0, MAX_ROW_ERRORS);
-      const rowsRejected = this.rejected + 1;
-      const message =
-        this.rejects.length > 0 ? failureMessage(rowErrors, rowsRejected) : formatRowError(detail);
-      return failure(this.rejects[0]?.code ?? errorCode, message, rowErrors, rowsRejected);
-    };
-
-    if (code === '22P02' && isRejectLimitError(error.message)) {
-      const rejected = Math.max(this.rejected, (this.dataset.maxRejects || MAX_ROW_ERRORS) + 1);
-      if (this.dataset.maxRejects > 0) {
-        return failure(
-          'TOO_MANY_REJECTED_ROWS',
-          `More than ${this.dataset.maxRejects} rows were refused (the dataset allows ${this.dataset.maxRejects}); first: ${this.rejects[0] ? formatRowError(this.rejects[0]) : 'unknown'}.`,
-          this.rejects,
-          rejected,
-        );
-      }
-      return failure(
-        this.rejects[0]?.code ?? 'INVALID_VALUE',
-        failureMessage(this.rejects, rejected, true),
-        this.rejects,
-        rejected,
-      );
-    }
-    if (code === '22P04') {
-      const missing = parseMissingColumn(error.message);
-      const expected = this.columns.length;
-      if (error.message.startsWith('unterminated CSV quoted field')) {
-        return scanFailure({
-          code: 'UNCLOSED_QUOTE',
-          line: this.scanner.openQuoteLine,
-          reason: 'a quoted field starts here and is never closed',
-        });
-      }
-      if (missing !== undefined) {
-        return rowFailure(
-          'WRONG_COLUMN_COUNT',
-          `the row has fewer fields than the header's ${expected}`,
-          missing,
-        );
-      }
-      if (error.message.startsWith('extra data after last expected column')) {
-        return rowFailure('WRONG_COLUMN_COUNT', `the row has more fields than the header's ${expected}`);
-      }
-      if (/(unquoted|literal) (carriage return|newline) found in data/.test(error.message)) {
-        return rowFailure(
-          'WRONG_COLUMN_COUNT',
-          'a line break is not where the CSV structure allows it: the file mixes Windows (CRLF) and Unix (LF) line endings, or has an unquoted carriage return; save it with one line-ending style',
-        );
-      }
-      return rowFailure('WRONG_COLUMN_COUNT', 'the row is not valid CSV');
-    }
-    if (code === '22021') {
-      return rowFailure('NOT_UTF8', 'the line is not valid UTF-8 text (save the file as CSV UTF-8)');
-    }
-    if (code === '23505') {
-      const key = parseKeyDetail(error.detail);
-      const column = key?.columns.join(', ');
-      return rowFailure(
-        'DUPLICATE_KEY',
-        key
-          ? `'${excerptValue(key.value)}' appears more than once in the file`
-          : 'the key appears more than once in the file',
-        column,
-        key?.value,
-      );
-    }
-    if (code === '23502') {
-      return rowFailure(
-        'REQUIRED_VALUE_MISSING',
-        'a value is required, but the field is empty',
-        error.column ?? context.column,
-      );
-    }
-    if (code === '23514' || code === '23503' || code === '23P01') {
-      const column = error.column ?? context.column;
-      return rowFailure(
-        'INVALID_VALUE',
-        `the row breaks the rule ${error.constraint ?? 'of the table'}`,
-        column,
-        context.value,
-      );
-    }
-    if (code.startsWith('22')) {
-      // Input errors are soft under ON_ERROR ignore; these come from a table that has hard
-      // rules of its own (a test dataset, a future column type).
-      const column = context.column;
-      const declared = this.dataset.columns.find((c) => c.name === column);
-      if (column !== undefined && context.value !== undefined) {
-        const detail = describeRejectedValue(declared, column, context.value, line ?? 0);
-        return rowFailure(detail.code, detail.reason, column, context.value);
-      }
-      return rowFailure(code === '22001' ? 'VALUE_TOO_LONG' : 'INVALID_VALUE', 'a value was refused', column);
-    }
-    return undefined;
   }
 
   /**
@@ -559,7 +435,7 @@ class Load {
       await this.query(`DROP TABLE pg_temp.${STAGE_TABLE}`);
       return result.rowCount ?? 0;
     } catch (error) {
-      if (pgFields(error)?.code !== '21000') throw this.fault(error);
+      if (pgErrorFields(error)?.code !== '21000') throw this.fault(error);
     }
     await this.query(`ROLLBACK TO SAVEPOINT ${UPSERT_SAVEPOINT}`);
     const outcome = await this.duplicates(key);
@@ -600,7 +476,7 @@ class Load {
       };
     });
     const extra = Number((counted.rows[0] as { extra: string } | undefined)?.extra ?? errors.length);
-    return failure('DUPLICATE_KEY', failureMessage(errors, extra), errors, extra);
+    return loadFailure('DUPLICATE_KEY', failureMessage(errors, extra), errors, extra);
   }
 
   /** The first line of the n-th staged row (1-based), skipping rows COPY refused. */

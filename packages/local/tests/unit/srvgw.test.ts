@@ -1,56 +1,21 @@
 import { createHash } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
-import { request as httpRequest } from 'node:http';
+import { mkdir, mkdtemp, open, rm, symlink, utimes, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type SampleSrvGw, startSampleSrvGw } from '../../src/srvgw.ts';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type SampleSrvGw,
+  type SrvGwFileStep,
+  type SrvGwHooks,
+  SrvGwRequestError,
+  startSampleSrvGw,
+} from '../../src/srvgw.ts';
+import { AUTH, CREDENTIAL, raw } from './srvgw-helpers.ts';
 
-const CREDENTIAL = 'test-srvgw-credential';
-const AUTH = { authorization: `Bearer ${CREDENTIAL}` };
 const SAMPLES = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'samples');
 const MTIME = new Date('2026-03-04T05:06:07Z');
-
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-  /** The connection ended before the whole body arrived. */
-  aborted: boolean;
-}
-
-/**
- * Sends a request with the path exactly as given: fetch and URL would normalise `..` and
- * `%2e%2e` away before the server saw them, which is what the traversal tests must avoid.
- */
-function raw(
-  base: string,
-  path: string,
-  options: { method?: string; headers?: Record<string, string> } = {},
-) {
-  const { hostname, port } = new URL(base);
-  return new Promise<RawResponse>((resolve, reject) => {
-    const req = httpRequest(
-      { hostname, port, path, method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false },
-      (res) => {
-        const chunks: Buffer[] = [];
-        const done = (aborted: boolean) =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks),
-            aborted,
-          });
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => done(false));
-        res.on('error', () => done(true));
-      },
-    );
-    req.on('error', reject);
-    req.end();
-  });
-}
 
 describe('startSampleSrvGw', () => {
   let root: string;
@@ -64,12 +29,10 @@ describe('startSampleSrvGw', () => {
     root = join(base, 'root');
     outside = join(base, 'outside');
     await mkdir(join(root, 'reports', '2026'), { recursive: true });
-    await mkdir(join(root, 'flaky'), { recursive: true });
     await mkdir(outside);
     await writeFile(join(outside, 'secret.txt'), 'TOP SECRET');
     await writeFile(join(root, 'reports', '2026', 'q3.csv'), 'a,b\n1,2\n');
     await utimes(join(root, 'reports', '2026', 'q3.csv'), MTIME, MTIME);
-    await writeFile(join(root, 'flaky', 'data.bin'), Buffer.alloc(64 * 1024, 7));
     await writeFile(join(root, 'name with space.txt'), 'spaced');
     const big = Buffer.alloc(BIG_SIZE);
     for (let i = 0; i < big.length; i++) big[i] = (i * 31) & 0xff;
@@ -84,8 +47,6 @@ describe('startSampleSrvGw', () => {
     await gw?.close();
     await rm(dirname(root), { recursive: true, force: true });
   });
-
-  afterEach(() => gw.clearFaults());
 
   it('binds to loopback on a free port', () => {
     expect(gw.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
@@ -105,7 +66,6 @@ describe('startSampleSrvGw', () => {
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
       expect(await res.text()).not.toContain('a,b');
     }
-    expect(gw.hits('reports/2026/q3.csv')).toBe(0);
   });
 
   it('serves a file with content type, length, strong ETag and Last-Modified', async () => {
@@ -242,58 +202,6 @@ describe('startSampleSrvGw', () => {
     await post.arrayBuffer();
   });
 
-  it('counts hits per path, conditional requests included', async () => {
-    const before = gw.hits();
-    const url = `${gw.url}/files/name%20with%20space.txt`;
-    const counted = gw.hits('name with space.txt');
-    await (await fetch(url, { headers: AUTH })).arrayBuffer();
-    const etag = (await fetch(url, { headers: AUTH, method: 'HEAD' })).headers.get('etag') ?? '';
-    await (await fetch(url, { headers: { ...AUTH, 'if-none-match': etag } })).arrayBuffer();
-    await (await fetch(url, { headers: { authorization: 'Bearer nope' } })).arrayBuffer();
-    expect(gw.hits('name with space.txt')).toBe(counted + 3);
-    expect(gw.hits('/name with space.txt')).toBe(counted + 3);
-    expect(gw.hits()).toBe(before + 3);
-  });
-
-  it('injects an error status for a path prefix until faults are cleared', async () => {
-    gw.setFault('flaky/', { status: 503 });
-    gw.setFault('flaky/data.bin', { status: 500 }); // the longer match wins
-    const res = await fetch(`${gw.url}/files/flaky/data.bin`, { headers: AUTH });
-    expect(res.status).toBe(500);
-    await res.arrayBuffer();
-    const other = await fetch(`${gw.url}/files/flaky/missing.bin`, { headers: AUTH });
-    expect(other.status).toBe(503);
-    await other.arrayBuffer();
-    gw.clearFaults();
-    const ok = await fetch(`${gw.url}/files/flaky/data.bin`, { headers: AUTH });
-    expect(ok.status).toBe(200);
-    expect((await ok.arrayBuffer()).byteLength).toBe(64 * 1024);
-  });
-
-  it('hangs a request so a client timeout fires, then answers normally', async () => {
-    gw.setFault('flaky/', { hangMs: 400 });
-    const started = Date.now();
-    await expect(
-      fetch(`${gw.url}/files/flaky/data.bin`, { headers: AUTH, signal: AbortSignal.timeout(100) }),
-    ).rejects.toThrow(/abort|timeout/i);
-    const slow = await fetch(`${gw.url}/files/flaky/data.bin`, { headers: AUTH });
-    expect(Date.now() - started).toBeGreaterThanOrEqual(400);
-    expect(slow.status).toBe(200);
-    await slow.arrayBuffer();
-  });
-
-  it('drops the connection after a number of body bytes', async () => {
-    gw.setFault('flaky/data.bin', { dropAfterBytes: 1000 });
-    const res = await raw(gw.url, '/files/flaky/data.bin', { headers: AUTH });
-    expect(res.status).toBe(200);
-    expect(res.headers['content-length']).toBe(String(64 * 1024));
-    expect(res.body.length).toBe(1000);
-    expect(res.aborted).toBe(true);
-    const viaFetch = await fetch(`${gw.url}/files/flaky/data.bin`, { headers: AUTH });
-    expect(viaFetch.status).toBe(200);
-    await expect(viaFetch.arrayBuffer()).rejects.toThrow();
-  });
-
   it('serves the bundled samples', async () => {
     const samples = await startSampleSrvGw({ root: SAMPLES, credential: CREDENTIAL });
     try {
@@ -311,135 +219,136 @@ describe('startSampleSrvGw', () => {
     }
   });
 
-  it('closes promptly with a request hanging, and then refuses connections', async () => {
+  it('has no control endpoint: `/_control/` is an unknown path, as under `npm run dev`', async () => {
+    const stats = await fetch(`${gw.url}/_control/stats`, { headers: AUTH });
+    expect(stats.status).toBe(404);
+    await stats.arrayBuffer();
+    const write = await fetch(`${gw.url}/_control/files/public/x.txt`, {
+      method: 'PUT',
+      headers: AUTH,
+      body: 'x',
+    });
+    expect(write.status).toBe(405);
+    await write.arrayBuffer();
+    expect((await fetch(`${gw.url}/files/public/x.txt`, { headers: AUTH })).status).toBe(404);
+  });
+
+  it('closes promptly in the middle of a download, and then refuses connections', async () => {
     const other = await startSampleSrvGw({ root, credential: CREDENTIAL });
-    other.setFault('', { hangMs: 60_000 });
-    const hanging = fetch(`${other.url}/files/reports/2026/q3.csv`, { headers: AUTH }).catch((e: Error) => e);
-    await new Promise((r) => setTimeout(r, 50));
+    // 256 MiB (sparse) that the client does not read: the response stays in flight.
+    const huge = await open(join(root, 'huge.bin'), 'w');
+    await huge.truncate(256 * 1024 * 1024);
+    await huge.close();
+    const res = await fetch(`${other.url}/files/huge.bin`, { headers: AUTH });
+    expect(res.status).toBe(200);
     const started = Date.now();
     await other.close();
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(await hanging).toBeInstanceOf(Error);
+    await expect(res.arrayBuffer()).rejects.toThrow();
     await expect(fetch(`${other.url}/files/reports/2026/q3.csv`, { headers: AUTH })).rejects.toThrow();
-  });
-
-  it('splits hits into full downloads and 304s', async () => {
-    const url = `${gw.url}/files/reports/2026/q3.csv`;
-    const before = gw.stats('reports/2026/q3.csv');
-    const first = await fetch(url, { headers: AUTH });
-    const etag = first.headers.get('etag') ?? '';
-    await first.arrayBuffer();
-    await (await fetch(url, { headers: { ...AUTH, 'if-none-match': etag } })).arrayBuffer();
-    await (await fetch(url, { headers: AUTH, method: 'HEAD' })).arrayBuffer();
-    expect(gw.stats('reports/2026/q3.csv')).toEqual({
-      hits: before.hits + 3,
-      downloads: before.downloads + 1,
-      notModified: before.notModified + 1,
-    });
   });
 });
 
-describe('startSampleSrvGw control endpoint (test-only)', () => {
+describe('startSampleSrvGw hooks', () => {
   let root: string;
-  let gw: SampleSrvGw;
-  const control = (path: string, init: RequestInit = {}) =>
-    fetch(`${gw.url}/_control${path}`, { ...init, headers: { ...AUTH, ...(init.headers ?? {}) } });
+  let overlay: string;
 
   beforeAll(async () => {
-    root = await mkdtemp(join(tmpdir(), 'herald-srvgw-control-'));
-    await mkdir(join(root, 'docs'));
-    await writeFile(join(root, 'docs', 'a.txt'), 'from the root');
-    gw = await startSampleSrvGw({ root, credential: CREDENTIAL });
+    root = await mkdtemp(join(tmpdir(), 'herald-srvgw-hooks-'));
+    overlay = await mkdtemp(join(tmpdir(), 'herald-srvgw-overlay-'));
+    await writeFile(join(root, 'a.txt'), 'from the root');
+    await writeFile(join(root, 'b.txt'), 'only in the root');
+    await writeFile(join(overlay, 'a.txt'), 'from the overlay');
   });
 
   afterAll(async () => {
-    await gw?.close();
     await rm(root, { recursive: true, force: true });
+    await rm(overlay, { recursive: true, force: true });
   });
 
-  it('needs the credential and is not part of the files namespace', async () => {
-    const res = await fetch(`${gw.url}/_control/stats`);
-    expect(res.status).toBe(401);
-    await res.arrayBuffer();
-    const disabled = await startSampleSrvGw({ root, credential: CREDENTIAL, control: false });
+  /** A server whose hooks are given per test; closed after `body` runs. */
+  async function withServer(hooks: SrvGwHooks, body: (url: string) => Promise<void>) {
+    const gw = await startSampleSrvGw({ root, credential: CREDENTIAL, hooks });
     try {
-      const off = await fetch(`${disabled.url}/_control/stats`, { headers: AUTH });
-      expect(off.status).toBe(404);
-      await off.arrayBuffer();
+      await body(gw.url);
     } finally {
-      await disabled.close();
+      await gw.close();
     }
-  });
+  }
 
-  it('reports per-path stats over HTTP', async () => {
-    await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).arrayBuffer();
-    const res = await control('/stats?path=docs/a.txt');
-    expect(await res.json()).toEqual({ hits: 1, downloads: 1, notModified: 0 });
-    const none = await control('/stats?path=docs/none.txt');
-    expect(await none.json()).toEqual({ hits: 0, downloads: 0, notModified: 0 });
-  });
-
-  it('tells whether any request carried a marker, refused ones included', async () => {
-    const marker = `m${Date.now().toString(36)}`;
-    const seen = async () =>
-      (await (await control(`/requests?contains=${marker}`)).json()) as { count: number };
-    expect(await seen()).toEqual({ count: 0 });
-    await raw(gw.url, `/files/../${marker}`, { headers: AUTH });
-    await (await fetch(`${gw.url}/files/${marker}.txt`)).arrayBuffer();
-    expect(await seen()).toEqual({ count: 2 });
-  });
-
-  it('sets and clears faults over HTTP, refusing malformed ones', async () => {
-    const put = await control('/faults', {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ path: 'docs/', fault: { status: 502 } }),
+  it('request sees every request first, with whether it carried the credential, and may answer it', async () => {
+    const seen: Array<[string | undefined, boolean]> = [];
+    const request = async (req: IncomingMessage, res: ServerResponse, authorized: boolean) => {
+      seen.push([req.url, authorized]);
+      if (req.url !== '/hooked') return false;
+      res.writeHead(418).end();
+      return true;
+    };
+    await withServer({ request }, async (url) => {
+      expect((await fetch(`${url}/hooked`)).status).toBe(418);
+      expect((await fetch(`${url}/files/a.txt`)).status).toBe(401);
+      expect(await (await fetch(`${url}/files/a.txt`, { headers: AUTH })).text()).toBe('from the root');
     });
-    expect(put.status).toBe(204);
-    const faulted = await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH });
-    expect(faulted.status).toBe(502);
-    await faulted.arrayBuffer();
-    for (const fault of [{ status: 42 }, { hangMs: -1 }, { status: 500, hangMs: 1 }, 'x', null]) {
-      const bad = await control('/faults', { method: 'PUT', body: JSON.stringify({ path: 'docs/', fault }) });
-      expect(bad.status).toBe(400);
-      await bad.arrayBuffer();
-    }
-    expect((await control('/faults?path=docs/', { method: 'DELETE' })).status).toBe(204);
-    const ok = await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH });
-    expect(ok.status).toBe(200);
-    expect(await ok.text()).toBe('from the root');
+    expect(seen).toEqual([
+      ['/hooked', false],
+      ['/files/a.txt', false],
+      ['/files/a.txt', true],
+    ]);
   });
 
-  it('serves scratch files over the root, sparse ones too, and never writes into the root', async () => {
-    const put = await control('/files/docs/a.txt', { method: 'PUT', body: 'from scratch' });
-    expect(put.status).toBe(204);
-    expect(await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).text()).toBe('from scratch');
-    const sparse = await control('/files/tmp/big.csv?size=104857600', { method: 'PUT' });
-    expect(sparse.status).toBe(204);
-    const head = await fetch(`${gw.url}/files/tmp/big.csv`, { headers: AUTH, method: 'HEAD' });
-    expect(head.headers.get('content-length')).toBe('104857600');
-    expect(await readdir(root)).toEqual(['docs']);
-    expect((await stat(join(root, 'docs', 'a.txt'))).size).toBe('from the root'.length);
-    expect((await control('/files/docs/a.txt', { method: 'DELETE' })).status).toBe(204);
-    expect(await (await fetch(`${gw.url}/files/docs/a.txt`, { headers: AUTH })).text()).toBe('from the root');
-    const again = await control('/files/docs/a.txt', { method: 'DELETE' });
-    expect(again.status).toBe(404);
-    await again.arrayBuffer();
+  it('file sees only authorized GET and HEAD of valid paths, and decides how each goes on', async () => {
+    const seen: string[] = [];
+    const file = async (path: string, res: ServerResponse): Promise<SrvGwFileStep> => {
+      seen.push(path);
+      if (path === 'busy/a.txt') throw new SrvGwRequestError(503, 'busy');
+      if (path === 'mine/a.txt') {
+        res.writeHead(202).end('answered by the hook');
+        return 'done';
+      }
+      return 'serve';
+    };
+    await withServer({ file }, async (url) => {
+      await raw(url, '/files/a.txt');
+      await raw(url, '/files/a.txt', { method: 'POST', headers: AUTH });
+      await raw(url, '/files/../a.txt', { headers: AUTH });
+      expect((await raw(url, '/files/a.txt', { method: 'HEAD', headers: AUTH })).status).toBe(200);
+      expect((await raw(url, '/files/missing.txt', { headers: AUTH })).status).toBe(404);
+      const busy = await raw(url, '/files/busy/a.txt', { headers: AUTH });
+      expect([busy.status, busy.body.toString()]).toEqual([503, '{"error":"busy"}']);
+      const mine = await raw(url, '/files/mine/a.txt', { headers: AUTH });
+      expect([mine.status, mine.body.toString()]).toEqual([202, 'answered by the hook']);
+    });
+    expect(seen).toEqual(['a.txt', 'missing.txt', 'busy/a.txt', 'mine/a.txt']);
   });
 
-  it('refuses scratch paths that leave the scratch folder', async () => {
-    for (const path of ['/_control/files/../x.txt', '/_control/files/%2e%2e/x.txt', '/_control/files/a//b']) {
-      const res = await raw(gw.url, path, { method: 'PUT', headers: AUTH });
-      expect({ path, status: res.status }).toEqual({ path, status: 400 });
-    }
+  it('file may cut a download short after a number of body bytes', async () => {
+    await mkdir(join(root, 'cut'), { recursive: true });
+    await writeFile(join(root, 'cut', 'a.txt'), 'cut after four bytes');
+    await withServer({ file: async () => ({ dropAfterBytes: 4 }) }, async (url) => {
+      const res = await raw(url, '/files/cut/a.txt', { headers: AUTH });
+      expect(res.headers['content-length']).toBe(String('cut after four bytes'.length));
+      expect([res.body.toString(), res.aborted]).toEqual(['cut ', true]);
+    });
   });
 
-  it('deletes the scratch folder on close', async () => {
-    const other = await startSampleSrvGw({ root, credential: CREDENTIAL });
-    const before = (await readdir(tmpdir())).filter((n) => n.startsWith('herald-srvgw-scratch-'));
-    await fetch(`${other.url}/_control/files/x/y.txt`, { method: 'PUT', headers: AUTH, body: 'y' });
-    await other.close();
-    const after = (await readdir(tmpdir())).filter((n) => n.startsWith('herald-srvgw-scratch-'));
-    expect(after.length).toBe(before.length - 1);
+  it('served tells a 304 from a full download; a HEAD is neither', async () => {
+    const answers: string[] = [];
+    await withServer({ served: (path, answer) => answers.push(`${path} ${answer}`) }, async (url) => {
+      const first = await fetch(`${url}/files/a.txt`, { headers: AUTH });
+      const etag = first.headers.get('etag') ?? '';
+      await first.arrayBuffer();
+      await (
+        await fetch(`${url}/files/a.txt`, { headers: { ...AUTH, 'if-none-match': etag } })
+      ).arrayBuffer();
+      await (await fetch(`${url}/files/a.txt`, { method: 'HEAD', headers: AUTH })).arrayBuffer();
+    });
+    expect(answers).toEqual(['a.txt download', 'a.txt notModified']);
+  });
+
+  it("overlay files shadow the root's, and the root serves the rest", async () => {
+    await withServer({ overlay }, async (url) => {
+      expect(await (await fetch(`${url}/files/a.txt`, { headers: AUTH })).text()).toBe('from the overlay');
+      expect(await (await fetch(`${url}/files/b.txt`, { headers: AUTH })).text()).toBe('only in the root');
+    });
   });
 });
