@@ -95,8 +95,14 @@ export type SecretName = 'fcm' | 'srvgw';
 export interface HandlerAccess {
   readonly tables?: readonly TableGrant[];
   readonly buckets?: readonly BucketGrant[];
-  /** Connects to PostgreSQL through RDS Proxy (puts the function in the VPC). */
+  /** Connects to PostgreSQL (puts the function in the VPC), through RDS Proxy unless `databaseEndpoint` says otherwise. */
   readonly database?: boolean;
+  /**
+   * `instance`: connects to the DB instance itself, not RDS Proxy — for a client that holds one
+   * connection for minutes (a COPY pins a proxy session anyway) and needs what the proxy is not
+   * known to relay (PostgreSQL 18, NOTICE messages). @default 'proxy'
+   */
+  readonly databaseEndpoint?: 'proxy' | 'instance';
   /** Posts to WebSocket connections (`execute-api:ManageConnections` on the stage). */
   readonly manageConnections?: boolean;
   readonly secrets?: readonly SecretName[];
@@ -136,6 +142,7 @@ function merge(...parts: HandlerAccess[]): HandlerAccess {
     tables: parts.flatMap((p) => p.tables ?? []),
     buckets: parts.flatMap((p) => p.buckets ?? []),
     database: parts.some((p) => p.database),
+    ...(parts.some((p) => p.databaseEndpoint === 'instance') && { databaseEndpoint: 'instance' as const }),
     manageConnections: parts.some((p) => p.manageConnections),
     secrets: [...new Set(parts.flatMap((p) => p.secrets ?? []))],
     sendToQueues: [...new Set(parts.flatMap((p) => p.sendToQueues ?? []))],
@@ -193,6 +200,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
   'ingest/sqs-ingest': merge(
     {
       database: true,
+      databaseEndpoint: 'instance',
       buckets: [
         { bucket: 'uploads', prefix: 'uploads/', actions: ['s3:GetObject'] },
         { bucket: 'uploads', prefix: 'reports/', actions: ['s3:PutObject'] },

@@ -48,6 +48,7 @@ export interface DatabaseProps {
 /** The database user; single-user rotation keeps the name and changes only the password. */
 export const DATABASE_USER = 'herald_admin';
 export const DATABASE_NAME = 'herald';
+export const DATABASE_PORT = 5432;
 
 /**
  * PostgreSQL on RDS in the isolated subnets: encrypted storage, TLS forced, IAM-free password
@@ -74,6 +75,9 @@ export class Database extends Construct {
       vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
       securityGroups: [props.securityGroups.database],
       databaseName: DATABASE_NAME,
+      // The engine's default, stated: RDS Proxy listens on 5432 for PostgreSQL, and clients of
+      // both take the port from the instance (`databaseUrl`).
+      port: DATABASE_PORT,
       credentials: Credentials.fromGeneratedSecret(DATABASE_USER, {
         // A URL-safe password: clients build connection strings from it.
         excludeCharacters: ' %+~`#$&*()|[]{}:;<>?!\'/@"\\,=^',
@@ -139,6 +143,16 @@ export class Database extends Construct {
       maxConnectionsPercent: 90,
       borrowTimeout: Duration.seconds(30),
     });
+  }
+
+  /**
+   * `postgresql://user@host:port/herald?sslmode=verify-full` for RDS Proxy or the instance itself;
+   * no password (the secret supplies it per new connection). The port is the instance's
+   * (`Endpoint.Port`), which is also RDS Proxy's for PostgreSQL: one fact, resolvable locally.
+   */
+  databaseUrl(endpoint: 'proxy' | 'instance'): string {
+    const host = endpoint === 'proxy' ? this.proxy.endpoint : this.instance.dbInstanceEndpointAddress;
+    return `postgresql://${DATABASE_USER}@${host}:${this.instance.dbInstanceEndpointPort}/${DATABASE_NAME}?sslmode=verify-full`;
   }
 
   /** Lets a principal read the database credentials (the secret RDS Proxy also uses). */

@@ -34,7 +34,7 @@ export function migrationsFingerprint(): string {
 
 /**
  * Runs the packages' SQL migrations (`MIGRATION_PACKAGES`) on deploy: a custom resource whose
- * handler (the migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` through RDS Proxy. Its
+ * handler (the migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` on the DB instance. Its
  * `MigrationsFingerprint` property changes with the SQL files, so CloudFormation invokes it
  * exactly when there is something new to apply; `migrate()` is idempotent besides.
  */
@@ -57,7 +57,9 @@ export class Migrations extends Construct {
       securityGroups: [props.securityGroup],
       secretsExtension: true,
       environment: {
-        HERALD_DATABASE_HOST: props.database.proxy.endpoint,
+        // The instance itself: a deploy's migration does not wait for the proxy's target to
+        // register, and DDL gains nothing from pooling.
+        HERALD_DATABASE_URL: props.database.databaseUrl('instance'),
         HERALD_DATABASE_SECRET_ID: props.database.secret.secretArn,
       },
       commandHooks: {

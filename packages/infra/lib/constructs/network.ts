@@ -37,11 +37,11 @@ export interface NetworkProps {
  */
 export class Network extends Construct {
   readonly vpc: Vpc;
-  /** Functions that use the database (through RDS Proxy). */
+  /** Functions that use the database (through RDS Proxy, or the instance for the worker and the migrator). */
   readonly databaseClients: SecurityGroup;
   /** RDS Proxy: admits `databaseClients` on 5432. */
   readonly proxy: SecurityGroup;
-  /** The DB instance: admits the proxy and the rotation function only (rules added by `Database`). */
+  /** The DB instance: admits the proxy, the rotation function and `databaseClients`. */
   readonly database: SecurityGroup;
   /** The Secrets Manager rotation function. */
   readonly rotation: SecurityGroup;
@@ -90,6 +90,9 @@ export class Network extends Construct {
     // Proxy → database and rotation → database are opened by the Database construct (RDS Proxy
     // and rotation wire their own connections, on the instance's port).
     this.proxy.addIngressRule(this.databaseClients, Port.tcp(5432), 'functions to RDS Proxy');
+    // The ingest worker and the migrator connect to the instance itself (a COPY pins a proxy
+    // session for its whole run anyway).
+    this.database.addIngressRule(this.databaseClients, Port.tcp(5432), 'long-lived clients to PostgreSQL');
     this.endpoints.addIngressRule(this.databaseClients, Port.tcp(443), 'functions to AWS APIs');
     this.endpoints.addIngressRule(this.rotation, Port.tcp(443), 'rotation to Secrets Manager');
     // RDS Proxy reads its database secret from Secrets Manager. In isolated subnets (no NAT) the

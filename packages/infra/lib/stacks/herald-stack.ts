@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 import type { HeraldConfig } from '../config.ts';
 import { Auth } from '../constructs/auth.ts';
 import { Buckets } from '../constructs/buckets.ts';
-import { DATABASE_NAME, DATABASE_USER, Database } from '../constructs/database.ts';
+import { Database } from '../constructs/database.ts';
 import { HeraldFunction } from '../constructs/herald-function.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { Network } from '../constructs/network.ts';
@@ -258,7 +258,6 @@ export class HeraldStack extends Stack {
    */
   private sharedEnvironment(routes: RouteTable): Record<string, string> {
     const { config } = this;
-    const proxy = this.database.proxy.endpoint;
     return {
       HERALD_LOG_LEVEL: config.logLevel,
       POWERTOOLS_LOG_LEVEL: config.logLevel.toUpperCase(),
@@ -271,8 +270,9 @@ export class HeraldStack extends Stack {
       HERALD_CONNECTION_TTL_SECONDS: String(config.connectionTtlSeconds),
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
       // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
-      // read per new connection; the user name is stable under single-user rotation.
-      HERALD_DATABASE_URL: `postgresql://${DATABASE_USER}@${proxy}:5432/${DATABASE_NAME}?sslmode=verify-full`,
+      // read per new connection; the user name is stable under single-user rotation. Through RDS
+      // Proxy; `databaseEndpoint: 'instance'` handlers get the instance's URL instead.
+      HERALD_DATABASE_URL: this.database.databaseUrl('proxy'),
       HERALD_DATABASE_SECRET_ID: this.database.secret.secretArn,
       // One container serves one invocation: the worker's COPY connection plus one for job updates.
       HERALD_DATABASE_POOL_MAX: '2',
@@ -300,7 +300,12 @@ export class HeraldStack extends Stack {
       ...(this.repoRoot && { projectRoot: this.repoRoot }),
       description: key,
       serviceName: `herald-${ref.package}`,
-      environment: this.functionEnvironment,
+      environment: {
+        ...this.functionEnvironment,
+        ...(access.databaseEndpoint === 'instance' && {
+          HERALD_DATABASE_URL: this.database.databaseUrl('instance'),
+        }),
+      },
       timeout: Duration.seconds(queueTimeout ?? config.lambda.timeoutSeconds),
       memorySize: queueTimeout === undefined ? config.lambda.memoryMiB : config.lambda.workerMemoryMiB,
       logRetention,

@@ -1,8 +1,16 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJsonLogger, lambdaExtensionSecrets, parseEnv, required } from '@herald/runtime';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  createJsonLogger,
+  databaseSecretPassword,
+  lambdaExtensionSecrets,
+  parseEnv,
+  required,
+} from '@herald/runtime';
 import { migrate } from '@herald/runtime/migrations';
 import { createPgPool } from '@herald/runtime/pg';
+import { secretsManagerReader } from '@herald/runtime/secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { migrationSources } from '../migration-packages.ts';
@@ -10,7 +18,7 @@ import { migrationSources } from '../migration-packages.ts';
 /**
  * The migration custom resource (run by CloudFormation on every deploy that changes the
  * migrations): applies every package's pending SQL migrations (`MIGRATION_PACKAGES`, in order)
- * through RDS Proxy with the admin credentials, read via the Parameters and Secrets Lambda
+ * on the DB instance with the admin credentials, read via the Parameters and Secrets Lambda
  * Extension. The SQL files are bundled next to this file (`migrations/<package>/`), copied there
  * at bundling time.
  *
@@ -21,14 +29,7 @@ import { migrationSources } from '../migration-packages.ts';
 /** Where the bundling step copies each package's `migrations` folder. */
 const BUNDLED_MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrations');
 
-const EnvSchema = z.object({ HERALD_DATABASE_HOST: required, HERALD_DATABASE_SECRET_ID: required });
-
-/** The generated admin credentials in Secrets Manager (the RDS secret's JSON). */
-interface DatabaseSecret {
-  readonly username: string;
-  readonly password: string;
-  readonly dbname?: string;
-}
+const EnvSchema = z.object({ HERALD_DATABASE_URL: required, HERALD_DATABASE_SECRET_ID: required });
 
 interface MigrateResult {
   readonly PhysicalResourceId: string;
@@ -40,16 +41,14 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: { Applied: '' } };
   const env = parseEnv(EnvSchema, process.env, 'migrator');
   const log = createJsonLogger({ service: 'herald-migrator' });
-  const secret = JSON.parse(
-    await lambdaExtensionSecrets(process.env)(env.HERALD_DATABASE_SECRET_ID),
-  ) as DatabaseSecret;
-  const user = encodeURIComponent(secret.username);
-  const database = encodeURIComponent(secret.dbname ?? 'herald');
-  // RDS Proxy presents an Amazon-issued certificate that Node's default CAs verify (verify-full).
+  // The instance's certificate chains to the RDS CA, trusted through NODE_EXTRA_CA_CERTS.
   const pool = createPgPool(
     {
-      url: `postgresql://${user}@${env.HERALD_DATABASE_HOST}:5432/${database}?sslmode=verify-full`,
-      password: async () => secret.password,
+      url: env.HERALD_DATABASE_URL,
+      password: databaseSecretPassword(env.HERALD_DATABASE_SECRET_ID, {
+        cached: lambdaExtensionSecrets(process.env),
+        fresh: secretsManagerReader(new SecretsManagerClient({})),
+      }),
       max: 1,
     },
     log,

@@ -114,3 +114,60 @@ describe('Lambda runtime', () => {
     }
   });
 });
+
+/** A function's environment by its description (`ingest/sqs-ingest`). */
+function environmentOf(s: Synthesized, description: string): Record<string, unknown> {
+  const found = resourcesOf(s.json, 'AWS::Lambda::Function').filter(
+    ([, r]) => props(r).Description === description,
+  );
+  expect(found, description).toHaveLength(1);
+  return ((props(found[0]?.[1]).Environment as { Variables?: Record<string, unknown> } | undefined)
+    ?.Variables ?? {}) as Record<string, unknown>;
+}
+
+/** The logical ids a value mentions through Ref / Fn::GetAtt, with the attribute. */
+const mentions = (value: unknown): string[] =>
+  [...JSON.stringify(value).matchAll(/"Fn::GetAtt":\["([^"]+)","([^"]+)"\]|"Ref":"([^"]+)"/g)].map(
+    (m) => m[3] ?? `${m[1]}.${m[2]}`,
+  );
+
+describe('database endpoints', () => {
+  const proxyId = () => resourcesOf(dev.json, 'AWS::RDS::DBProxy')[0]?.[0];
+  const instanceId = () => resourcesOf(dev.json, 'AWS::RDS::DBInstance')[0]?.[0];
+
+  // A COPY holds one connection for a whole load and pins a proxy session; RDS Proxy is not
+  // confirmed for PostgreSQL 18 nor to relay the NOTICE that reports skipped rows (ADR 006): the
+  // worker connects to the instance itself, verified against the RDS CA.
+  it('connects the ingest worker and the migrator to the DB instance, the API handlers to RDS Proxy', () => {
+    const worker = mentions(environmentOf(dev, 'ingest/sqs-ingest').HERALD_DATABASE_URL);
+    expect(worker).toContain(`${instanceId()}.Endpoint.Address`);
+    expect(worker).not.toContain(`${proxyId()}.Endpoint`);
+    const migrator = mentions(
+      environmentOf(dev, 'applies database migrations on deploy').HERALD_DATABASE_URL,
+    );
+    expect(migrator).toContain(`${instanceId()}.Endpoint.Address`);
+    const api = mentions(environmentOf(dev, 'ingest/http-list-jobs').HERALD_DATABASE_URL);
+    expect(api).toContain(`${proxyId()}.Endpoint`);
+  });
+
+  // The port comes from the template, never a literal: the instance's, which is the engine's
+  // default that RDS Proxy also listens on for PostgreSQL.
+  it("takes every database port from the instance and keeps the instance on 5432, the proxy's port", () => {
+    for (const description of [
+      'ingest/sqs-ingest',
+      'ingest/http-list-jobs',
+      'applies database migrations on deploy',
+    ]) {
+      const url = environmentOf(dev, description).HERALD_DATABASE_URL;
+      expect(mentions(url), description).toContain(`${instanceId()}.Endpoint.Port`);
+      expect(JSON.stringify(url), description).toContain('sslmode=verify-full');
+    }
+    expect(String(props(dev.json.Resources[instanceId() ?? '']).Port)).toBe('5432');
+  });
+
+  it('admits the database clients to the instance on 5432 (the worker and the migrator connect directly)', () => {
+    const clients = securityGroup(dev, 'Herald functions that use PostgreSQL');
+    const database = securityGroup(dev, 'Herald PostgreSQL instance');
+    expect(admits(dev, database, clients, 5432)).toBe(true);
+  });
+});

@@ -92,7 +92,7 @@ describe('network', () => {
     expect(endpoints).toHaveLength(4);
   });
 
-  it('admits PostgreSQL traffic only from the proxy and the rotation function, and the proxy only from functions', () => {
+  it('admits PostgreSQL traffic only from the proxy, the rotation function and the database clients, and the proxy only from functions', () => {
     const { network } = s.stack;
     const ingress = resourcesOf(s.json, 'AWS::EC2::SecurityGroupIngress').map(([, r]) => ({
       to: (props(r).GroupId as { 'Fn::GetAtt': string[] })['Fn::GetAtt'][0],
@@ -105,9 +105,10 @@ describe('network', () => {
       expect.arrayContaining([
         { to: id(network.database), from: id(network.proxy), port: dbPort },
         { to: id(network.database), from: id(network.rotation), port: dbPort },
+        { to: id(network.database), from: id(network.databaseClients), port: 5432 },
       ]),
     );
-    expect(ingress.filter((i) => i.to === id(network.database))).toHaveLength(2);
+    expect(ingress.filter((i) => i.to === id(network.database))).toHaveLength(3);
     expect(ingress.filter((i) => i.to === id(network.proxy))).toEqual([
       { to: id(network.proxy), from: id(network.databaseClients), port: 5432 },
     ]);
@@ -570,7 +571,7 @@ describe('compute', () => {
     });
     expect(migrationsFingerprint()).toMatch(/^[0-9a-f]{64}$/);
     const env = (props(resource(migrator)).Environment as { Variables: Record<string, unknown> }).Variables;
-    expect(JSON.stringify(env.HERALD_DATABASE_HOST)).toContain(logicalId(s.stack.database.proxy));
+    expect(JSON.stringify(env.HERALD_DATABASE_URL)).toContain(logicalId(s.stack.database.instance));
     expect(env.HERALD_DATABASE_SECRET_ID).toEqual(ref(logicalId(s.stack.database.secret)));
   });
 
@@ -876,7 +877,7 @@ describe('environment', () => {
 
   it('puts no database password in any environment', () => {
     const env = envOf('ingest/sqs-ingest');
-    expect(env.HERALD_DATABASE_URL).toBe('postgresql://herald_admin@token:5432/herald?sslmode=verify-full');
+    expect(env.HERALD_DATABASE_URL).toBe('postgresql://herald_admin@token:token/herald?sslmode=verify-full');
     expect(env.HERALD_DATABASE_SECRET_ID).toEqual(expect.anything());
     expect(JSON.stringify(s.json)).not.toMatch(/password=|:\/\/[^/@"]+:[^/@"]+@/);
   });
