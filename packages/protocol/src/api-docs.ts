@@ -59,6 +59,7 @@ import {
   SubscribeActionSchema,
   UnsubscribeActionSchema,
 } from './ws.ts';
+import { HERALD_SUBPROTOCOL } from './ws-connection.ts';
 
 // The OpenAPI 3.1 and AsyncAPI 3.0 documents of Herald, built from the zod schemas with
 // `z.toJSONSchema`, so the documents cannot say something the validators do not enforce.
@@ -70,10 +71,8 @@ export type JsonValue = string | number | boolean | null | JsonValue[] | { [key:
 /** A JSON object: an API document or any object in it. */
 export type JsonObject = { [key: string]: JsonValue };
 
-/** The API generation: the REST stage (`/v1`) and the WebSocket subprotocol (`herald.v1`). */
+/** The API generation: the REST stage (`/v1`) and the generation the WebSocket subprotocol names (`herald.v1`). */
 const API_VERSION = 'v1';
-// realtime owns the handshake (`HERALD_SUBPROTOCOL`); protocol cannot import realtime.
-const WS_SUBPROTOCOL = 'herald.v1';
 const JSON_MEDIA_TYPE = 'application/json';
 
 /** A schema the documents name (`components.schemas.<id>`) rather than inline. */
@@ -646,8 +645,8 @@ export function buildAsyncApi(): JsonObject {
         title: 'Herald connection',
         description:
           `One WebSocket per app session. Authenticate the upgrade with \`?ticket=\` (preferred: no JWT in ` +
-          `URLs or logs) or by offering the subprotocols \`${WS_SUBPROTOCOL}, <Cognito JWT>\`; the server ` +
-          `answers \`${WS_SUBPROTOCOL}\`. A refused upgrade is an HTTP 401. Messages are at most ${kb} KB.`,
+          `URLs or logs) or by offering the subprotocols \`${HERALD_SUBPROTOCOL}, <Cognito JWT>\`; the server ` +
+          `answers \`${HERALD_SUBPROTOCOL}\`. A refused upgrade is an HTTP 401. Messages are at most ${kb} KB.`,
         servers: [{ $ref: '#/servers/aws' }],
         messages: channelMessages,
         bindings: {
@@ -667,7 +666,7 @@ export function buildAsyncApi(): JsonObject {
               properties: {
                 'Sec-WebSocket-Protocol': {
                   type: 'string',
-                  description: `\`${WS_SUBPROTOCOL}\`, then a Cognito ID or access token when no ticket is given.`,
+                  description: `\`${HERALD_SUBPROTOCOL}\`, then a Cognito ID or access token when no ticket is given.`,
                 },
               },
             },
@@ -692,7 +691,7 @@ export function buildAsyncApi(): JsonObject {
           type: 'httpApiKey',
           name: 'Sec-WebSocket-Protocol',
           in: 'header',
-          description: `Offer \`${WS_SUBPROTOCOL}, <Cognito ID or access token>\` (browsers cannot set other headers).`,
+          description: `Offer \`${HERALD_SUBPROTOCOL}, <Cognito ID or access token>\` (browsers cannot set other headers).`,
         },
       },
       correlationIds: {

@@ -116,13 +116,3 @@ export type HeraldEvent = z.infer<typeof HeraldEventSchema>;
 export type HeraldEventType = HeraldEvent['type'];
 /** Events that end a job or a file request: the only ones worth a push when the user is offline. */
 export type TerminalEvent = JobSucceededEvent | JobFailedEvent | FileReadyEvent;
-
-/**
- * Whether an event is terminal, i.e. goes to FCM when it reached no open WebSocket.
- *
- * @example
- * if (isTerminalEvent(event) && delivered === 0) await push(userId, event);
- */
-export function isTerminalEvent(event: HeraldEvent): event is TerminalEvent {
-  return event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'file.ready';
-}
