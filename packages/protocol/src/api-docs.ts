@@ -36,14 +36,8 @@ import {
   RejectReportSchema,
   ReportLinkSchema,
 } from './rest.ts';
-import {
-  AUTH_REST_ERROR_CODES,
-  COMMON_REST_ERROR_CODES,
-  REST_CONTRACT,
-  type RestRouteKey,
-  UNSPECIFIED_BODY,
-} from './rest-contract.ts';
-import { type HttpRoute, ROUTES } from './routes.ts';
+import { type RestRoute, restErrorCodes, UNSPECIFIED_BODY } from './rest-routes.ts';
+import { ROUTES } from './routes.ts';
 import {
   CLIENT_ACTION_SCHEMAS,
   type ClientActionName,
@@ -94,8 +88,8 @@ const ROW_ERROR: NamedSchema = {
 };
 
 /**
- * Schemas the OpenAPI document names. Every request and response body of {@link REST_CONTRACT}
- * must be here: {@link buildOpenApi} throws for one that is not, rather than inline it.
+ * Schemas the OpenAPI document names. Every request and response body of a route must be here:
+ * {@link buildOpenApi} throws for one that is not, rather than inline it.
  */
 const REST_COMPONENTS: Readonly<Record<string, NamedSchema>> = {
   ErrorEnvelope: ERROR_ENVELOPE,
@@ -359,14 +353,9 @@ function emitComponents(set: ComponentSet, inputRoots: readonly ZodType[]): Json
 // ---------------------------------------------------------------------------------------------
 // OpenAPI 3.1
 
-/** `GET /jobs/{id}` → `['id']`; a greedy `{path+}` gives `path`. */
+/** `/jobs/{id}` → `['id']`; a greedy `{path+}` gives `path`. */
 function pathParamNames(path: string): string[] {
   return [...path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1] as string);
-}
-
-/** `http-create-upload` → `createUpload`. */
-function operationId(route: HttpRoute): string {
-  return route.handler.name.replace(/^http-/, '').replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
 }
 
 /**
@@ -406,65 +395,58 @@ function errorResponses(
 }
 
 function openApiOperation(
-  route: HttpRoute,
+  route: RestRoute,
   set: ComponentSet,
   shared: Map<ErrorCode, JsonObject>,
 ): JsonObject {
-  const key = `${route.method} ${route.path}` as RestRouteKey;
-  const contract = REST_CONTRACT[key];
-  if (contract === undefined) throw new Error(`api-docs: ${key} is in ROUTES.http but not in REST_CONTRACT`);
-
+  const where = `${route.name} (${route.method} ${route.path})`;
   const names = pathParamNames(route.path);
-  const declared = Object.keys(contract.pathParams ?? {});
+  const { params, query, body } = route.request;
+  const declared = Object.keys(params ?? {});
   if ([...names].sort().join() !== [...declared].sort().join()) {
-    throw new Error(`api-docs: ${key} declares path parameters [${declared}] but its path has [${names}]`);
+    throw new Error(`api-docs: ${where} declares path parameters [${declared}] but its path has [${names}]`);
   }
   const parameters: JsonValue[] = names.map((name) => ({
     name,
     in: 'path',
     required: true,
     ...(route.path.includes(`{${name}+}`) && { description: 'May contain `/`.' }),
-    schema: inlineSchema(contract.pathParams?.[name] as ZodType, 'draft-2020-12', 'input'),
+    schema: inlineSchema(params?.[name] as ZodType, 'draft-2020-12', 'input'),
   }));
-  if (contract.query !== undefined) {
+  if (query !== undefined) {
     // The parsed side: `limit` travels as text but is an integer in range, which is what a caller needs.
-    const query = inlineSchema(contract.query, 'draft-2020-12', 'output');
-    const required = (query.required ?? []) as string[];
-    for (const [name, schema] of Object.entries((query.properties ?? {}) as JsonObject)) {
-      parameters.push({ name, in: 'query', required: required.includes(name), schema });
+    const schema = inlineSchema(query, 'draft-2020-12', 'output');
+    const required = (schema.required ?? []) as string[];
+    for (const [name, property] of Object.entries((schema.properties ?? {}) as JsonObject)) {
+      parameters.push({ name, in: 'query', required: required.includes(name), schema: property });
     }
   }
 
   const responses: JsonObject = {};
-  for (const [status, response] of Object.entries(contract.responses)) {
+  for (const [status, response] of Object.entries(route.responses)) {
     if (response === undefined) continue;
-    const { description, body } = response;
-    if (body === null) responses[status] = { description };
+    const { description, body: responseBody } = response;
+    if (responseBody === null) responses[status] = { description };
     else {
       const schema: JsonObject =
-        body === UNSPECIFIED_BODY
+        responseBody === UNSPECIFIED_BODY
           ? { type: 'object', description: 'A JSON object; its schema is not yet in @herald/protocol.' }
-          : refTo(set, body, `${key} ${status}`);
+          : refTo(set, responseBody, `${where} ${status}`);
       responses[status] = { description, content: { [JSON_MEDIA_TYPE]: { schema } } };
     }
   }
-  const codes = [
-    ...contract.errors,
-    ...(route.auth === 'cognito' ? AUTH_REST_ERROR_CODES : []),
-    ...COMMON_REST_ERROR_CODES,
-  ];
-  Object.assign(responses, errorResponses(codes, set, shared, key));
+  Object.assign(responses, errorResponses(restErrorCodes(route), set, shared, where));
 
   return {
-    tags: [contract.tag],
-    summary: contract.summary,
-    ...(contract.description !== undefined && { description: contract.description }),
-    operationId: operationId(route),
+    tags: [route.tag],
+    summary: route.summary,
+    ...(route.description !== undefined && { description: route.description }),
+    operationId: route.name,
     ...(parameters.length > 0 && { parameters }),
-    ...(contract.requestBody !== undefined && {
+    ...(body !== undefined && {
       requestBody: {
         required: true,
-        content: { [JSON_MEDIA_TYPE]: { schema: refTo(set, contract.requestBody, `${key} request body`) } },
+        content: { [JSON_MEDIA_TYPE]: { schema: refTo(set, body, `${where} request body`) } },
       },
     }),
     responses,
@@ -473,9 +455,10 @@ function openApiOperation(
 }
 
 /**
- * The OpenAPI 3.1 document of the REST API: one operation per route of `ROUTES.http`, bodies
- * from {@link REST_CONTRACT}, every error as the error envelope under the status its code maps to.
- * Throws when a route has no contract or a body schema has no component name.
+ * The OpenAPI 3.1 document of the REST API: one operation per route of `ROUTES.http` (its
+ * `operationId` is the route's name), bodies from each route's contract, every error as the
+ * error envelope under the status its code maps to. Throws when a route's path parameters and
+ * contract disagree or a body schema has no component name.
  *
  * @example
  * writeFileSync('docs/api/openapi.json', `${JSON.stringify(buildOpenApi(), null, 2)}\n`);
@@ -486,15 +469,15 @@ export function buildOpenApi(): JsonObject {
   const tags: string[] = [];
   const requestBodies: ZodType[] = [];
   const sharedErrors = new Map<ErrorCode, JsonObject>();
-  for (const route of ROUTES.http) {
+  for (const route of Object.values<RestRoute>(ROUTES.http)) {
     // OpenAPI path templates have no greedy form: `{path+}` is documented as `{path}`.
     const path = route.path.replace(/\{(\w+)\+\}/g, '{$1}');
-    const operation = openApiOperation(route, set, sharedErrors);
-    paths[path] = { ...paths[path], [route.method.toLowerCase()]: operation };
-    const tag = (operation.tags as string[])[0] as string;
-    if (!tags.includes(tag)) tags.push(tag);
-    const body = REST_CONTRACT[`${route.method} ${route.path}` as RestRouteKey]?.requestBody;
-    if (body !== undefined) requestBodies.push(body);
+    paths[path] = {
+      ...paths[path],
+      [route.method.toLowerCase()]: openApiOperation(route, set, sharedErrors),
+    };
+    if (!tags.includes(route.tag)) tags.push(route.tag);
+    if (route.request.body !== undefined) requestBodies.push(route.request.body);
   }
 
   return {
@@ -503,7 +486,7 @@ export function buildOpenApi(): JsonObject {
       title: 'Herald REST API',
       version: API_VERSION,
       description: [
-        'Generated from `@herald/protocol` (`ROUTES`, `REST_CONTRACT` and the zod schemas) by ' +
+        'Generated from `@herald/protocol` (`ROUTES.http`: one contract per route, with its zod schemas) by ' +
           '`scripts/gen-api-docs.ts`; do not edit by hand.',
         'Every route needs a Cognito user-pool ID token: `Authorization: Bearer <token>`. Bodies are JSON. ' +
           'Every error, including those API Gateway answers itself (403 `FORBIDDEN`, 404 `ROUTE_NOT_FOUND`, ' +

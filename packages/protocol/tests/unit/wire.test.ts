@@ -31,4 +31,9 @@ describe('@herald/protocol/wire', () => {
     expect(wire.AUTH_CLOSE_CODES).toEqual({ UNAUTHENTICATED: 4401, FORBIDDEN: 4403 });
     expect(wire.ORDERLY_CLOSE_CODES).toEqual({ NORMAL: 1000, GOING_AWAY: 1001 });
   });
+
+  it('gives every REST route’s method and path as plain data', () => {
+    expect(wire.REST_ENDPOINTS.getJob).toEqual({ method: 'GET', path: '/jobs/{id}' });
+    expect(JSON.parse(JSON.stringify(wire.REST_ENDPOINTS))).toEqual(wire.REST_ENDPOINTS);
+  });
 });
