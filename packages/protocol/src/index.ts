@@ -1,7 +1,7 @@
 /**
  * `@herald/protocol`: the wire contracts every Herald package shares: zod schemas, the route
  * contracts, and the zod-free facts of `@herald/protocol/wire` (which the client SDK imports
- * instead of this entry).
+ * instead of this entry). The API documents are built by `@herald/protocol/docs`.
  */
 export * from './errors.ts';
 export * from './events.ts';

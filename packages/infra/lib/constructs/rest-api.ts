@@ -42,7 +42,7 @@ export interface RequestBodyModel {
 
 /**
  * What API Gateway validates a route's JSON body against before a Lambda runs: the request body
- * schema of the route's contract, converted to JSON Schema draft 4. The handler validates again
+ * schema of the route's contract, converted to JSON Schema draft 4 without its descriptions. The handler validates again
  * with the same schema (it imports it from `@herald/protocol`); the gateway check only keeps
  * garbage off Lambda. `undefined` for a route without a body; throws for a body schema
  * `@herald/protocol` does not export, since a handler could not parse with it.
@@ -59,7 +59,14 @@ export function requestBodyModel(route: RestRoute): RequestBodyModel | undefined
       `${route.name} (${route.method} ${route.path}): its request body schema is not an export of @herald/protocol`,
     );
   }
-  const schema = body.toJSONSchema({ target: 'draft-04' });
+  const schema = body.toJSONSchema({
+    target: 'draft-04',
+    // A model only validates; the API reference (docs/api) documents. Without the schemas'
+    // descriptions, rewording a doc does not change the model, hence not the REST API deployment.
+    override: ({ jsonSchema }) => {
+      delete jsonSchema.description;
+    },
+  });
   return { exportName, schema };
 }
 

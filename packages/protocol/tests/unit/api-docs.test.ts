@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { buildAsyncApi, buildOpenApi, type JsonObject, type JsonValue } from '../../src/api-docs.ts';
+import { buildAsyncApi, buildOpenApi, type JsonObject, type JsonValue } from '../../src/docs/index.ts';
 import {
   CLIENT_ACTIONS,
   ERROR_CODES,
