@@ -1,21 +1,25 @@
-import type {
-  CreateTicketResponse,
-  CreateUploadRequest,
-  CreateUploadResponse,
-  DevicePlatform,
-  ErrorEnvelope,
-  FileReadyEvent,
-  HeraldEvent,
-  JobErrors,
-  JobEvent,
-  JobList,
-  JobView,
-  RegisterDeviceResponse,
-} from '@herald/protocol';
+import {
+  type CreateTicketResponse,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type CurrentUser,
+  type DevicePlatform,
+  type ErrorEnvelope,
+  type FileLink,
+  type FileReadyEvent,
+  HERALD_SUBPROTOCOL,
+  type HeraldEvent,
+  type JobErrors,
+  type JobEvent,
+  type JobList,
+  type JobView,
+  LIMITS,
+  type RegisterDeviceResponse,
+} from '@herald/protocol/wire';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, toClientError } from './errors.ts';
-import { HERALD_SUBPROTOCOL, type WebSocketConstructor } from './frames.ts';
+import type { WebSocketConstructor } from './frames.ts';
 import { expectShape, type FetchLike, HttpClient, resolveToken, type TokenProvider } from './http.ts';
 import { type JobHandle, JobWatch, type UploadHandle } from './job-handle.ts';
 import { EventTracker, type SubscriptionTarget } from './tracker.ts';
@@ -113,11 +117,6 @@ export const DEFAULT_TIMINGS = {
  */
 export const OPEN_POLL_EVERY = 6;
 
-// Mirrors @herald/protocol's LIMITS (a test keeps them equal); importing the value would pull
-// zod into the browser bundle.
-const WS_IDLE_TIMEOUT_MS = 10 * 60_000;
-const WS_MAX_CONNECTION_AGE_MS = 2 * 60 * 60_000;
-
 /**
  * Events of a {@link HeraldClient}:
  * - `state`: every connection state transition, `{from, to, reason?, error?}`;
@@ -186,32 +185,6 @@ export interface FileLinkOptions extends CallOptions {
   readonly timeoutMs?: number;
 }
 
-/**
- * A short-lived download link for a file.
- *
- * @example
- * const { url, fileName } = await client.getFileLink('reports/2026/q3-summary.csv');
- */
-export interface FileLink {
-  readonly url: string;
-  readonly expiresAt: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly fileName: string;
-}
-
-/**
- * The signed-in user, as `GET /me` returns it.
- *
- * @example
- * const { username, groups } = await client.me();
- */
-export interface CurrentUser {
-  readonly userId: string;
-  readonly username: string;
-  readonly groups: readonly string[];
-}
-
 interface FileWaiter {
   resolve(event: FileReadyEvent): void;
   reject(error: HeraldClientError): void;
@@ -262,11 +235,13 @@ function resolveOptions(options: HeraldClientOptions): Resolved {
   if (resolved.minReconnectDelayMs > resolved.maxReconnectDelayMs) {
     throw invalid('minReconnectDelayMs must not exceed maxReconnectDelayMs.');
   }
-  if (resolved.pingIntervalMs >= WS_IDLE_TIMEOUT_MS) {
-    throw invalid('pingIntervalMs must stay under API Gateway’s 10-minute idle timeout.');
+  if (resolved.pingIntervalMs >= LIMITS.wsIdleTimeoutMs) {
+    const minutes = LIMITS.wsIdleTimeoutMs / 60_000;
+    throw invalid(`pingIntervalMs must stay under API Gateway’s ${minutes}-minute idle timeout.`);
   }
-  if (resolved.maxConnectionAgeMs >= WS_MAX_CONNECTION_AGE_MS) {
-    throw invalid('maxConnectionAgeMs must stay under API Gateway’s 2-hour connection limit.');
+  if (resolved.maxConnectionAgeMs >= LIMITS.wsMaxConnectionAgeMs) {
+    const hours = LIMITS.wsMaxConnectionAgeMs / 3_600_000;
+    throw invalid(`maxConnectionAgeMs must stay under API Gateway’s ${hours}-hour connection limit.`);
   }
   if (resolved.auth !== 'ticket' && resolved.auth !== 'subprotocol')
     throw invalid("auth must be 'ticket' or 'subprotocol'.");
@@ -585,7 +560,7 @@ export class HeraldClient {
           options.timeoutMs ?? this.#options.fileLinkTimeoutMs,
           options.signal,
         );
-        return { url, expiresAt, size, contentType, fileName };
+        return { requestId, url, expiresAt, size, contentType, fileName };
       }
       return expectShape<FileLink>(body, 'POST /files/links', {
         url: 'string',

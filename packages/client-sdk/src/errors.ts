@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorEnvelope, RowError } from '@herald/protocol';
+import type { ErrorCode, ErrorEnvelope, RowError } from '@herald/protocol/wire';
 
 /**
  * Codes the SDK itself assigns when no server envelope exists: the request never got an answer,

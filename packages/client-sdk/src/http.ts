@@ -1,4 +1,4 @@
-import type { ErrorEnvelope } from '@herald/protocol';
+import type { ErrorEnvelope } from '@herald/protocol/wire';
 import { HeraldClientError, type HeraldErrorCode, toClientError } from './errors.ts';
 
 /**

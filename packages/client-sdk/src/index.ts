@@ -1,39 +1,42 @@
 /**
  * `@herald/client-sdk`: the typed Herald client for browsers and Node.
  *
- * The core imports only TYPES from `@herald/protocol` (its zod schemas would triple the bundle);
- * server frames and REST answers are checked by small hand-written guards instead.
+ * The core imports only `@herald/protocol/wire`: the wire facts without zod (its schemas would
+ * triple the bundle); server frames and REST answers are checked by small hand-written guards
+ * instead.
  */
 
-// The wire types, for convenience; type-only, so no zod reaches the bundle.
-export type {
-  CreateTicketResponse,
-  CreateUploadRequest,
-  CreateUploadResponse,
-  DevicePlatform,
-  ErrorCode,
-  ErrorEnvelope,
-  FileReadyEvent,
-  HeraldEvent,
-  HeraldEventType,
-  JobErrors,
-  JobEvent,
-  JobFailedEvent,
-  JobList,
-  JobProgressEvent,
-  JobQueuedEvent,
-  JobState,
-  JobSucceededEvent,
-  JobView,
-  RegisterDeviceResponse,
-  RowError,
-} from '@herald/protocol';
+// The wire facts and types, for convenience; the types are type-only, so no zod reaches the bundle.
+export {
+  AUTH_CLOSE_CODES,
+  type CreateTicketResponse,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type CurrentUser,
+  type DevicePlatform,
+  type ErrorCode,
+  type ErrorEnvelope,
+  type FileLink,
+  type FileReadyEvent,
+  HERALD_SUBPROTOCOL,
+  type HeraldEvent,
+  type HeraldEventType,
+  type JobErrors,
+  type JobEvent,
+  type JobFailedEvent,
+  type JobList,
+  type JobProgressEvent,
+  type JobQueuedEvent,
+  type JobState,
+  type JobSucceededEvent,
+  type JobView,
+  type RegisterDeviceResponse,
+  type RowError,
+} from '@herald/protocol/wire';
 export {
   type CallOptions,
-  type CurrentUser,
   createHeraldClient,
   DEFAULT_TIMINGS,
-  type FileLink,
   type FileLinkOptions,
   HeraldClient,
   type HeraldClientEvents,
@@ -51,13 +54,7 @@ export {
   type HeraldErrorCode,
   JobFailedError,
 } from './errors.ts';
-export {
-  AUTH_CLOSE_CODES,
-  HERALD_SUBPROTOCOL,
-  type SocketEventMap,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './frames.ts';
+export type { SocketEventMap, WebSocketConstructor, WebSocketLike } from './frames.ts';
 export type { FetchLike, TokenProvider } from './http.ts';
 export type {
   JobHandle,

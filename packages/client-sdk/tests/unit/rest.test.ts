@@ -140,7 +140,8 @@ describe('HeraldClient.getFileLink', () => {
       }, 30);
       return { status: 202, body: { requestId: 'req-1' } };
     };
-    expect(await client.getFileLink('reports/q3.csv')).toEqual(link);
+    // The same FileLink a 200 answers with: the event's link and its request id.
+    expect(await client.getFileLink('reports/q3.csv')).toEqual({ requestId: 'req-1', ...link });
   });
 
   it('finds a file.ready event that arrived before the 202 answer', async () => {
@@ -160,7 +161,7 @@ describe('HeraldClient.getFileLink', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       return { status: 202, body: { requestId: 'req-2' } };
     };
-    expect(await client.getFileLink('p')).toEqual(link);
+    expect(await client.getFileLink('p')).toEqual({ requestId: 'req-2', ...link });
   });
 
   it('times out when the file never becomes ready', async () => {
