@@ -58,7 +58,7 @@ export interface RetryInfo {
   readonly error: HeraldClientError;
 }
 
-/** Timing knobs of the connection; defaults in `client.ts`. */
+/** Timing knobs of the connection; defaults in `options.ts`. */
 export interface ConnectionTiming {
   readonly minReconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;

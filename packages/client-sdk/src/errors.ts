@@ -141,3 +141,13 @@ export function toClientError(err: unknown, code: HeraldErrorCode, message: stri
   if (err instanceof HeraldClientError) return err;
   return new HeraldClientError(code, message, { cause: err });
 }
+
+/**
+ * The error for a caller mistake: thrown at once, never retryable.
+ *
+ * @example
+ * if (!jobId) throw invalidArgument('A job id must be a non-empty string.');
+ */
+export function invalidArgument(message: string): HeraldClientError {
+  return new HeraldClientError('INVALID_ARGUMENT', message, { retryable: false });
+}

@@ -2,8 +2,8 @@
  * `@herald/client-sdk`: the typed Herald client for browsers and Node.
  *
  * The core imports only `@herald/protocol/wire`: the wire facts without zod (its schemas would
- * triple the bundle); server frames and REST answers are checked by small hand-written guards
- * instead.
+ * triple the bundle). REST calls are typed from the route contracts; server frames and REST
+ * answers are checked by small hand-written guards instead of the schemas.
  */
 
 // The wire facts and types, for convenience; the types are type-only, so no zod reaches the bundle.
@@ -31,16 +31,16 @@ export {
   type JobSucceededEvent,
   type JobView,
   type RegisterDeviceResponse,
+  type RestRequest,
+  type RestResponse,
+  type RestRouteName,
   type RowError,
 } from '@herald/protocol/wire';
 export {
-  type CallOptions,
   createHeraldClient,
-  DEFAULT_TIMINGS,
   type FileLinkOptions,
   HeraldClient,
   type HeraldClientEvents,
-  type HeraldClientOptions,
   type ListJobsOptions,
   type UploadOptions,
 } from './client.ts';
@@ -65,6 +65,8 @@ export type {
   JobSnapshot,
   UploadHandle,
 } from './job-handle.ts';
+export { DEFAULT_TIMINGS, type HeraldClientOptions } from './options.ts';
+export type { CallOptions, RestApi, RestCall } from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
   createFetchUploader,
