@@ -60,12 +60,16 @@ export function pgPoolOptions(config: PgPoolConfig): pg.PoolConfig {
   if (!(sslmode in SSL_MODES))
     throw new TypeError(`the database URL's sslmode "${sslmode}" is not supported`);
   const password = url.password !== '' ? decodeURIComponent(url.password) : config.password;
+  // libpq's parameter: names the connections in pg_stat_activity (operators and tests find a
+  // client's backends by it).
+  const applicationName = url.searchParams.get('application_name');
   return {
     host: decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? 5432 : Number(url.port),
     user: decodeURIComponent(url.username),
     database: decodeURIComponent(url.pathname.replace(/^\//, '')),
     ...(password !== undefined && { password }),
+    ...(applicationName !== null && { application_name: applicationName }),
     ssl: SSL_MODES[sslmode],
     max: config.max ?? 4,
     idleTimeoutMillis: config.idleTimeoutMillis ?? 30_000,
