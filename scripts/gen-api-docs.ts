@@ -9,7 +9,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { buildAsyncApi, buildOpenApi, type JsonValue } from '../packages/protocol/src/api-docs.ts';
+import { buildAsyncApi, buildOpenApi, type JsonValue } from '@herald/protocol/docs';
 
 const LINE_WIDTH = 110;
 const INDENT = '  ';

@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
-  AUTH_REST_ERROR_CODES,
-  COMMON_REST_ERROR_CODES,
   CreateTicketResponseSchema,
   CreateUploadResponseSchema,
   ERROR_CODES,
@@ -10,13 +8,13 @@ import {
   FileGrantListSchema,
   FileGrantSchema,
   FileLinkSchema,
-  type HttpRoute,
   JobErrorsSchema,
   JobListSchema,
   JobViewSchema,
-  REST_CONTRACT,
-  type RestRouteKey,
+  type RestRoute,
+  type RestRouteName,
   ROUTES,
+  restErrorCodes,
 } from '@herald/protocol';
 import { issueTicket } from '@herald/realtime';
 import pg from 'pg';
@@ -209,7 +207,7 @@ function leak(what: string): void {
 }
 
 // ---------------------------------------------------------------------------------------------
-// The REST table: one entry per route of ROUTES.http, the answer for each caller. Bad
+// The REST table: one entry per route of ROUTES.http, by route name, the answer for each caller. Bad
 // credentials get the same answer on every Cognito-guarded route: 401 UNAUTHENTICATED.
 
 interface Answer {
@@ -241,8 +239,8 @@ const subOfKind = (kind: TokenKind): string | undefined =>
 const tokenOf = (kind: TokenKind) => fx.tokens.token[kind];
 const unique = (label: string) => `authz-${label}-${randomBytes(4).toString('hex')}`;
 
-const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
-  'GET /me': {
+const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
+  whoami: {
     answers: { otherUser: { status: 200 }, rightUser: { status: 200 }, admin: { status: 200 } },
     request: async (kind) => ({
       path: '/me',
@@ -253,7 +251,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       },
     }),
   },
-  'POST /uploads': {
+  createUpload: {
     // Each caller creates a job of its OWN: the row must carry the caller's sub.
     answers: { otherUser: { status: 201 }, rightUser: { status: 201 }, admin: { status: 201 } },
     request: async (kind) => {
@@ -273,7 +271,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       };
     },
   },
-  'GET /jobs': {
+  listJobs: {
     answers: { otherUser: { status: 200 }, rightUser: { status: 200 }, admin: { status: 200 } },
     request: async (kind) => ({
       path: '/jobs?limit=100',
@@ -289,7 +287,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       },
     }),
   },
-  'GET /jobs/{id}': {
+  getJob: {
     answers: {
       otherUser: { status: 404, code: 'NOT_FOUND' },
       rightUser: { status: 200 },
@@ -311,7 +309,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       },
     }),
   },
-  'GET /jobs/{id}/errors': {
+  getJobErrors: {
     answers: {
       otherUser: { status: 404, code: 'NOT_FOUND' },
       rightUser: { status: 200 },
@@ -338,7 +336,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       },
     }),
   },
-  'POST /files/links': {
+  createFileLink: {
     // Home folders are private to their owner: no group, not even admins, opens them.
     answers: {
       otherUser: { status: 403, code: 'PATH_NOT_ALLOWED' },
@@ -367,7 +365,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       };
     },
   },
-  'GET /admin/grants': {
+  listGrants: {
     answers: {
       otherUser: { status: 403, code: 'FORBIDDEN' },
       rightUser: { status: 403, code: 'FORBIDDEN' },
@@ -375,7 +373,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
     },
     request: async () => ({ path: '/admin/grants' }),
   },
-  'POST /admin/grants': {
+  createGrant: {
     answers: {
       otherUser: { status: 403, code: 'FORBIDDEN' },
       rightUser: { status: 403, code: 'FORBIDDEN' },
@@ -397,7 +395,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       };
     },
   },
-  'DELETE /admin/grants/{id}': {
+  deleteGrant: {
     answers: {
       otherUser: { status: 403, code: 'FORBIDDEN' },
       rightUser: { status: 403, code: 'FORBIDDEN' },
@@ -421,7 +419,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       };
     },
   },
-  'POST /realtime/tickets': {
+  createTicket: {
     // A ticket is bound to its caller: it opens a connection of the caller, nobody else.
     answers: { otherUser: { status: 201 }, rightUser: { status: 201 }, admin: { status: 201 } },
     request: async (kind) => ({
@@ -437,7 +435,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       },
     }),
   },
-  'POST /devices': {
+  registerDevice: {
     answers: { otherUser: { status: 201 }, rightUser: { status: 201 }, admin: { status: 201 } },
     request: async (kind) => {
       const token = `fcm:${unique(kind)}`;
@@ -455,7 +453,7 @@ const TABLE: Readonly<Record<RestRouteKey, RouteExpectation>> = {
       };
     },
   },
-  'DELETE /devices/{token}': {
+  deleteDevice: {
     // A token the caller did not register answers 404 and stays untouched.
     answers: {
       otherUser: { status: 404, code: 'NOT_FOUND' },
@@ -486,28 +484,27 @@ async function grantPrefixes(): Promise<string[]> {
   return FileGrantListSchema.parse(res.body).grants.map((g) => g.pathPrefix);
 }
 
-const routeKey = (route: HttpRoute) => `${route.method} ${route.path}` as RestRouteKey;
+/** Every REST route: the one table the matrix walks, so a new route cannot be left out. */
+const restRoutes = (): RestRoute[] => Object.values(ROUTES.http);
+/** A route as test output names it: `getJob (GET /jobs/{id})`. */
+const routeLabel = (route: RestRoute) => `${route.name} (${route.method} ${route.path})`;
+const specOf = (route: RestRoute): RouteExpectation | undefined =>
+  Object.hasOwn(TABLE, route.name) ? TABLE[route.name as RestRouteName] : undefined;
 
 /** The answer the table gives a cell, or undefined when the table has none. */
-function expectedAnswer(route: HttpRoute, kind: TokenKind): Answer | undefined {
-  const spec = TABLE[routeKey(route)];
+function expectedAnswer(route: RestRoute, kind: TokenKind): Answer | undefined {
+  const spec = specOf(route);
   if (spec === undefined) return undefined;
   if (isCaller(kind)) return spec.answers[kind];
   return route.auth === 'cognito' ? UNAUTHENTICATED_ANSWER : spec.unauthenticated;
 }
 
 /** Why an answer is not what the route's contract documents, or undefined when it is. */
-function undocumented(route: HttpRoute, answer: Answer): string | undefined {
-  const contract = REST_CONTRACT[routeKey(route)];
-  if (contract === undefined) return 'no REST_CONTRACT entry';
+function undocumented(route: RestRoute, answer: Answer): string | undefined {
   if (answer.status < 300) {
-    return answer.status in contract.responses ? undefined : `status ${answer.status} is not documented`;
+    return answer.status in route.responses ? undefined : `status ${answer.status} is not documented`;
   }
-  const codes: readonly ErrorCode[] = [
-    ...contract.errors,
-    ...COMMON_REST_ERROR_CODES,
-    ...(route.auth === 'cognito' ? AUTH_REST_ERROR_CODES : []),
-  ];
+  const codes = restErrorCodes(route);
   if (answer.code === undefined || !codes.includes(answer.code))
     return `code ${answer.code} is not documented`;
   if (ERROR_CODES[answer.code].status !== answer.status) return `${answer.code} is not a ${answer.status}`;
@@ -515,14 +512,14 @@ function undocumented(route: HttpRoute, answer: Answer): string | undefined {
 }
 
 /** Whether a response is the expected answer in the documented shape; the problem otherwise. */
-function checkResponse(route: HttpRoute, expected: Answer, res: ApiResult): string | undefined {
+function checkResponse(route: RestRoute, expected: Answer, res: ApiResult): string | undefined {
   if (res.status !== expected.status) return `answered ${res.status} ${res.text.slice(0, 200)}`;
   if (expected.code !== undefined) {
     const envelope = ErrorEnvelopeSchema.safeParse(res.body);
     if (!envelope.success) return `not the error envelope: ${res.text.slice(0, 200)}`;
     return envelope.data.code === expected.code ? undefined : `code ${envelope.data.code}`;
   }
-  const documented = REST_CONTRACT[routeKey(route)]?.responses[expected.status as 200]?.body;
+  const documented = route.responses[expected.status as 200]?.body;
   if (documented === null) return res.text === '' ? undefined : 'a body on a no-content answer';
   if (documented === undefined || typeof documented === 'string') return undefined;
   const parsed = documented.safeParse(res.body);
@@ -657,23 +654,23 @@ afterAll(async () => {
 
 describe('authorization matrix: REST', () => {
   it('has an expectation for every route of ROUTES.http and none for a route that does not exist', () => {
-    const routes = ROUTES.http.map(routeKey);
+    const routes = restRoutes().map((route) => route.name);
     expect(Object.keys(TABLE).sort()).toEqual([...routes].sort());
-    for (const route of ROUTES.http) {
+    for (const route of restRoutes()) {
       for (const kind of TOKEN_KINDS) {
-        expect(expectedAnswer(route, kind), `${routeKey(route)} × ${kind}`).toBeDefined();
+        expect(expectedAnswer(route, kind), `${routeLabel(route)} × ${kind}`).toBeDefined();
       }
     }
     figures.sectionsPassed.add('table');
   });
 
-  it('states only answers the routes document (REST_CONTRACT, hence docs/api/openapi.json)', () => {
+  it('states only answers the routes document (their contracts, hence docs/api/openapi.json)', () => {
     const problems: string[] = [];
-    for (const route of ROUTES.http) {
+    for (const route of restRoutes()) {
       for (const kind of TOKEN_KINDS) {
         const answer = expectedAnswer(route, kind);
         const problem = answer === undefined ? 'no answer' : undocumented(route, answer);
-        if (problem !== undefined) problems.push(`${routeKey(route)} × ${kind}: ${problem}`);
+        if (problem !== undefined) problems.push(`${routeLabel(route)} × ${kind}: ${problem}`);
       }
     }
     expect(problems).toEqual([]);
@@ -683,9 +680,9 @@ describe('authorization matrix: REST', () => {
   it('answers every route × credential as documented, with no cross-user read', async () => {
     const leaksBefore = leaks.length;
     const mismatches: string[] = [];
-    for (const route of ROUTES.http) {
-      const key = routeKey(route);
-      const spec = TABLE[key];
+    for (const route of restRoutes()) {
+      const key = routeLabel(route);
+      const spec = specOf(route);
       for (const kind of TOKEN_KINDS) {
         const expected = expectedAnswer(route, kind);
         if (spec === undefined || expected === undefined) {
@@ -1064,7 +1061,7 @@ describe('authorization matrix: WebSocket', () => {
     ]);
     const restCells = figures.restCells;
     recordFigures('authorization', {
-      restRoutes: ROUTES.http.length,
+      restRoutes: restRoutes().length,
       tokenKinds: TOKEN_KINDS.length,
       restCells,
       wsConnectCells: figures.wsConnectCells,

@@ -44,7 +44,11 @@ const ALICE = '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001';
 
 const { postgres, s3 } = stack();
 const bucket = s3.buckets.files;
-const withApp = (name: string) => `${postgres.connectionString}?application_name=${name}`;
+const withApp = (name: string) => {
+  const url = new URL(postgres.connectionString);
+  url.searchParams.set('application_name', name);
+  return url.href;
+};
 const workerEnv = (app: string): Record<string, string> => ({
   AWS_REGION: 'us-east-1',
   AWS_ACCESS_KEY_ID: 'S3RVER',

@@ -1,23 +1,28 @@
-import type {
-  CreateTicketResponse,
-  CreateUploadRequest,
-  CreateUploadResponse,
-  DevicePlatform,
-  ErrorEnvelope,
-  FileReadyEvent,
-  HeraldEvent,
-  JobErrors,
-  JobEvent,
-  JobList,
-  JobView,
-  RegisterDeviceResponse,
-} from '@herald/protocol';
+import {
+  type CreateTicketResponse,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
+  type CurrentUser,
+  type DevicePlatform,
+  type FileLink,
+  type FileReadyEvent,
+  HERALD_SUBPROTOCOL,
+  type HeraldEvent,
+  type JobErrors,
+  type JobList,
+  type JobView,
+  type RegisterDeviceResponse,
+} from '@herald/protocol/wire';
+import { remember } from './bounded.ts';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
-import { HeraldClientError, toClientError } from './errors.ts';
-import { HERALD_SUBPROTOCOL, type WebSocketConstructor } from './frames.ts';
-import { expectShape, type FetchLike, HttpClient, resolveToken, type TokenProvider } from './http.ts';
+import { HeraldClientError, invalidArgument as invalid, toClientError } from './errors.ts';
+import { JobFollower } from './follow.ts';
+import type { WebSocketConstructor } from './frames.ts';
+import { type FetchLike, HttpClient, resolveToken } from './http.ts';
 import { type JobHandle, JobWatch, type UploadHandle } from './job-handle.ts';
+import { type HeraldClientOptions, type ResolvedOptions, resolveOptions } from './options.ts';
+import { type CallOptions, createRestApi, type RestApi } from './rest.ts';
 import { EventTracker, type SubscriptionTarget } from './tracker.ts';
 import {
   bodyName,
@@ -29,94 +34,9 @@ import {
   type Uploader,
 } from './upload.ts';
 
-/**
- * Options of {@link createHeraldClient}. Only `apiUrl`, `wsUrl` and `getToken` are required.
- *
- * @example
- * import WebSocket from 'ws';
- * const options: HeraldClientOptions = {
- *   apiUrl: 'https://api.example.com/prod',
- *   wsUrl: 'wss://ws.example.com/prod',
- *   getToken: () => session.idToken,
- *   WebSocket, // Node 20 has no global WebSocket
- * };
- */
-export interface HeraldClientOptions {
-  /** Base URL of the REST API, e.g. `https://api.example.com/prod`. */
-  readonly apiUrl: string;
-  /** URL of the WebSocket API, e.g. `wss://ws.example.com/prod`. */
-  readonly wsUrl: string;
-  /** The user's Cognito ID token; called for every request and every (re)connect. */
-  readonly getToken: TokenProvider;
-  /** WebSocket class; default `globalThis.WebSocket`. In Node 20 pass `ws`'s default export. */
-  readonly WebSocket?: WebSocketConstructor;
-  /** `fetch`; default `globalThis.fetch`. */
-  readonly fetch?: FetchLike;
-  /** Sends upload bytes; default XMLHttpRequest in browsers (real progress), streamed fetch elsewhere. */
-  readonly uploader?: Uploader;
-  /**
-   * How the WebSocket authenticates: `'ticket'` (default) gets a one-time ticket from
-   * `POST /realtime/tickets` for every connect, so no long-lived token lands in URLs or logs;
-   * `'subprotocol'` offers the ID token as a `Sec-WebSocket-Protocol` value next to `herald.v1`.
-   */
-  readonly auth?: 'ticket' | 'subprotocol';
-  /** Smallest reconnect delay. Default 500 ms. */
-  readonly minReconnectDelayMs?: number;
-  /** Largest reconnect delay. Default 20 s. */
-  readonly maxReconnectDelayMs?: number;
-  /** Heartbeat period; must stay under API Gateway's 10-minute idle cut. Default 5 min. */
-  readonly pingIntervalMs?: number;
-  /** How long a ping may go unanswered before the client reconnects. Default 15 s. */
-  readonly pongTimeoutMs?: number;
-  /** Age at which the connection is replaced (make before break), under API Gateway's 2 h cap. Default 110 min. */
-  readonly maxConnectionAgeMs?: number;
-  /** Longest WebSocket handshake. Default 15 s. */
-  readonly connectTimeoutMs?: number;
-  /** Longest REST request. Default 30 s (API Gateway's integration timeout is 29 s). */
-  readonly requestTimeoutMs?: number;
-  /** How long a `resume` may take before the client falls back to REST. Default 10 s. */
-  readonly resumeTimeoutMs?: number;
-  /**
-   * How often followed jobs are polled over REST while the WebSocket is down. Default 10 s.
-   * While it is open, unfinished followed jobs are still checked every
-   * {@link OPEN_POLL_EVERY} × this (a safety net for an event lost in a race or a failed resync).
-   */
-  readonly pollIntervalMs?: number;
-  /** How long `getFileLink` waits for a `file.ready` event. Default 2 min. */
-  readonly fileLinkTimeoutMs?: number;
-}
-
-/**
- * Defaults of the optional {@link HeraldClientOptions} timings.
- *
- * @example
- * createHeraldClient({ apiUrl, wsUrl, getToken, pongTimeoutMs: DEFAULT_TIMINGS.pongTimeoutMs * 2 });
- */
-export const DEFAULT_TIMINGS = {
-  minReconnectDelayMs: 500,
-  maxReconnectDelayMs: 20_000,
-  pingIntervalMs: 5 * 60_000,
-  pongTimeoutMs: 15_000,
-  maxConnectionAgeMs: 110 * 60_000,
-  connectTimeoutMs: 15_000,
-  requestTimeoutMs: 30_000,
-  resumeTimeoutMs: 10_000,
-  pollIntervalMs: 10_000,
-  fileLinkTimeoutMs: 120_000,
-} as const;
-
-/**
- * While the socket is open, every this-many poll ticks the unfinished followed jobs are checked
- * over REST too: events arrive on the socket, but one can slip between the publisher's
- * connection lookup and a reconnect's resume, and a REST resync that failed is not otherwise
- * retried. Once a minute at the default interval; nothing is polled for finished jobs.
- */
-export const OPEN_POLL_EVERY = 6;
-
-// Mirrors @herald/protocol's LIMITS (a test keeps them equal); importing the value would pull
-// zod into the browser bundle.
-const WS_IDLE_TIMEOUT_MS = 10 * 60_000;
-const WS_MAX_CONNECTION_AGE_MS = 2 * 60 * 60_000;
+// The client: options live in `options.ts`, the typed REST layer in `rest.ts`, following jobs
+// (and resyncing them over REST) in `follow.ts`; this class wires them to the connection and
+// keeps the public API.
 
 /**
  * Events of a {@link HeraldClient}:
@@ -155,16 +75,6 @@ export interface UploadOptions {
 }
 
 /**
- * Options of a single REST call.
- *
- * @example
- * await client.job(jobId, { signal: AbortSignal.timeout(5_000) });
- */
-export interface CallOptions {
-  readonly signal?: AbortSignal;
-}
-
-/**
  * Options of {@link HeraldClient.jobs}.
  *
  * @example
@@ -186,105 +96,18 @@ export interface FileLinkOptions extends CallOptions {
   readonly timeoutMs?: number;
 }
 
-/**
- * A short-lived download link for a file.
- *
- * @example
- * const { url, fileName } = await client.getFileLink('reports/2026/q3-summary.csv');
- */
-export interface FileLink {
-  readonly url: string;
-  readonly expiresAt: string;
-  readonly size: number;
-  readonly contentType: string;
-  readonly fileName: string;
-}
-
-/**
- * The signed-in user, as `GET /me` returns it.
- *
- * @example
- * const { username, groups } = await client.me();
- */
-export interface CurrentUser {
-  readonly userId: string;
-  readonly username: string;
-  readonly groups: readonly string[];
-}
-
 interface FileWaiter {
   resolve(event: FileReadyEvent): void;
   reject(error: HeraldClientError): void;
 }
 
-interface Resolved extends Required<Omit<HeraldClientOptions, 'WebSocket' | 'fetch' | 'uploader'>> {}
-
-/** Terminal events kept so a late `follow()` of a finished job still settles. */
-const MAX_REMEMBERED_TERMINALS = 200;
 /** `file.ready` events kept for a `getFileLink` whose 202 answer arrives after its event. */
 const MAX_REMEMBERED_FILES = 50;
 
-function invalid(message: string): HeraldClientError {
-  return new HeraldClientError('INVALID_ARGUMENT', message, { retryable: false });
-}
-
-function checkUrl(name: string, value: unknown, schemes: readonly string[]): string {
-  let protocol: string | undefined;
-  try {
-    protocol = new URL(value as string).protocol;
-  } catch {
-    // Reported below, with what was given.
-  }
-  if (typeof value !== 'string' || !protocol || !schemes.includes(protocol)) {
-    throw invalid(`${name} must be a ${schemes.join('// or ')}// URL, not ${JSON.stringify(value)}.`);
-  }
-  return value;
-}
-
-function resolveOptions(options: HeraldClientOptions): Resolved {
-  if (typeof options?.getToken !== 'function') {
-    throw invalid('getToken must be a function returning the ID token.');
-  }
-  const resolved: Resolved = {
-    ...DEFAULT_TIMINGS,
-    auth: 'ticket',
-    ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
-    apiUrl: checkUrl('apiUrl', options.apiUrl, ['http:', 'https:']),
-    wsUrl: checkUrl('wsUrl', options.wsUrl, ['ws:', 'wss:']),
-    getToken: options.getToken,
-  } as Resolved;
-  for (const key of Object.keys(DEFAULT_TIMINGS) as (keyof typeof DEFAULT_TIMINGS)[]) {
-    const value = resolved[key];
-    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw invalid(`${key} must be a positive number of milliseconds.`);
-    }
-  }
-  if (resolved.minReconnectDelayMs > resolved.maxReconnectDelayMs) {
-    throw invalid('minReconnectDelayMs must not exceed maxReconnectDelayMs.');
-  }
-  if (resolved.pingIntervalMs >= WS_IDLE_TIMEOUT_MS) {
-    throw invalid('pingIntervalMs must stay under API Gateway’s 10-minute idle timeout.');
-  }
-  if (resolved.maxConnectionAgeMs >= WS_MAX_CONNECTION_AGE_MS) {
-    throw invalid('maxConnectionAgeMs must stay under API Gateway’s 2-hour connection limit.');
-  }
-  if (resolved.auth !== 'ticket' && resolved.auth !== 'subprotocol')
-    throw invalid("auth must be 'ticket' or 'subprotocol'.");
-  return resolved;
-}
-
-function remember<K, V>(map: Map<K, V>, key: K, value: V, max: number): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > max) {
-    const oldest = map.keys().next().value;
-    if (oldest !== undefined) map.delete(oldest as K);
-  }
-}
-
-function jobPath(jobId: string, suffix = ''): string {
+/** Refuses what cannot be a job id before it reaches a path or a subscription. */
+function checkJobId(jobId: unknown): string {
   if (typeof jobId !== 'string' || jobId === '') throw invalid('A job id must be a non-empty string.');
-  return `/jobs/${encodeURIComponent(jobId)}${suffix}`;
+  return jobId;
 }
 
 /**
@@ -304,32 +127,39 @@ function jobPath(jobId: string, suffix = ''): string {
  * const { rowsLoaded } = await upload.done;
  */
 export class HeraldClient {
-  readonly #options: Resolved;
+  /**
+   * One typed call per REST route of `@herald/protocol`, by the route's name; each answers
+   * `{ status, body }` for the successes the route documents and rejects with a
+   * {@link HeraldClientError} otherwise. The methods below (`me`, `jobs`, `job`, …) wrap the
+   * common ones.
+   *
+   * @example
+   * const { body: grants } = await client.rest.listGrants();
+   * await client.rest.deleteGrant({ params: { id: grantId } });
+   */
+  readonly rest: RestApi;
+  readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter<HeraldClientEvents>();
-  readonly #http: HttpClient;
   readonly #uploader: Uploader;
   readonly #connection: Connection | undefined;
   readonly #tracker: EventTracker;
-  readonly #watches = new Map<string, Set<JobWatch>>();
-  readonly #needsResync = new Set<string>();
-  readonly #resyncing = new Set<string>();
-  readonly #terminals = new Map<string, JobEvent>();
+  readonly #follower: JobFollower;
   readonly #files = new Map<string, FileReadyEvent>();
   readonly #fileWaiters = new Map<string, Set<FileWaiter>>();
-  #pollTimer: ReturnType<typeof setInterval> | undefined;
-  #openPollTicks = 0;
   /** Set by `close()`, cleared by `connect()` or new work: a client without WebSocket stops polling too. */
   #stopped = false;
 
   constructor(options: HeraldClientOptions) {
     this.#options = resolveOptions(options);
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-    this.#http = new HttpClient({
-      apiUrl: this.#options.apiUrl,
-      getToken: this.#options.getToken,
-      fetch: fetchImpl,
-      timeoutMs: this.#options.requestTimeoutMs,
-    });
+    this.rest = createRestApi(
+      new HttpClient({
+        apiUrl: this.#options.apiUrl,
+        getToken: this.#options.getToken,
+        fetch: fetchImpl,
+        timeoutMs: this.#options.requestTimeoutMs,
+      }),
+    );
     this.#uploader =
       options.uploader ??
       (typeof XMLHttpRequest === 'function'
@@ -339,12 +169,20 @@ export class HeraldClient {
       {
         send: (action) => this.#connection?.send(action) ?? false,
         deliver: (event) => this.#deliver(event),
-        resumeSettled: (jobId, complete) => {
-          if (this.#needsResync.delete(jobId) || !complete) void this.#resync(jobId);
-        },
+        resumeSettled: (jobId, complete) => this.#follower.resumeSettled(jobId, complete),
         refused: (error) => this.#emitter.emit('error', error),
       },
       this.#options.resumeTimeoutMs,
+    );
+    this.#follower = new JobFollower(
+      this,
+      this.#tracker,
+      {
+        active: () => !this.#stopped,
+        ensureConnected: () => this.#ensureConnected(),
+        onError: (error) => this.#emitter.emit('error', error),
+      },
+      this.#options.pollIntervalMs,
     );
     const WebSocketClass =
       options.WebSocket ??
@@ -360,7 +198,7 @@ export class HeraldClient {
         onRetry: (info) => this.#emitter.emit('retry', info),
         onError: (error) => this.#emitter.emit('error', error),
         onOpen: (kind) => {
-          if (kind === 'reconnect') for (const jobId of this.#watches.keys()) this.#needsResync.add(jobId);
+          this.#follower.onOpen(kind);
           this.#tracker.onOpen();
         },
         onFrame: (frame) => this.#tracker.onFrame(frame),
@@ -415,7 +253,7 @@ export class HeraldClient {
   close(): void {
     this.#stopped = true;
     this.#connection?.close();
-    this.#updatePolling();
+    this.#follower.updatePolling();
   }
 
   /**
@@ -445,12 +283,7 @@ export class HeraldClient {
    * const { username } = await client.me();
    */
   async me(options: CallOptions = {}): Promise<CurrentUser> {
-    return this.#http.json<CurrentUser>(
-      'GET',
-      '/me',
-      { userId: 'string', username: 'string', groups: 'object' },
-      options,
-    );
+    return (await this.rest.whoami(options)).body;
   }
 
   /**
@@ -460,12 +293,8 @@ export class HeraldClient {
    * const { jobs, nextCursor } = await client.jobs({ limit: 20 });
    */
   async jobs(options: ListJobsOptions = {}): Promise<JobList> {
-    return this.#http.json<JobList>(
-      'GET',
-      '/jobs',
-      { jobs: 'object' },
-      { query: { limit: options.limit, cursor: options.cursor }, signal: options.signal },
-    );
+    const { limit, cursor, signal } = options;
+    return (await this.rest.listJobs({ query: { limit, cursor }, signal })).body;
   }
 
   /**
@@ -475,7 +304,7 @@ export class HeraldClient {
    * const { state, rowsLoaded } = await client.job(jobId);
    */
   async job(jobId: string, options: CallOptions = {}): Promise<JobView> {
-    return this.#http.json<JobView>('GET', jobPath(jobId), { jobId: 'string', state: 'string' }, options);
+    return (await this.rest.getJob({ params: { id: checkJobId(jobId) }, signal: options.signal })).body;
   }
 
   /**
@@ -485,12 +314,8 @@ export class HeraldClient {
    * const { rowErrors } = await client.jobErrors(jobId);
    */
   async jobErrors(jobId: string, options: CallOptions = {}): Promise<JobErrors> {
-    return this.#http.json<JobErrors>(
-      'GET',
-      jobPath(jobId, '/errors'),
-      { jobId: 'string', rowErrors: 'object' },
-      options,
-    );
+    const call = { params: { id: checkJobId(jobId) }, signal: options.signal };
+    return (await this.rest.getJobErrors(call)).body;
   }
 
   /**
@@ -500,14 +325,7 @@ export class HeraldClient {
    * const { jobId, upload } = await client.createUpload({ dataset: 'transactions', fileName: 'a.csv', sizeBytes: 120 });
    */
   async createUpload(request: CreateUploadRequest, options: CallOptions = {}): Promise<CreateUploadResponse> {
-    const created = await this.#http.json<CreateUploadResponse>(
-      'POST',
-      '/uploads',
-      { jobId: 'string', upload: 'object' },
-      { body: request, signal: options.signal },
-    );
-    expectShape(created.upload, 'POST /uploads', { url: 'string', headers: 'object' });
-    return created;
+    return (await this.rest.createUpload({ body: request, signal: options.signal })).body;
   }
 
   /**
@@ -518,12 +336,7 @@ export class HeraldClient {
    * const { ticket } = await client.createTicket();
    */
   async createTicket(options: CallOptions = {}): Promise<CreateTicketResponse> {
-    return this.#http.json<CreateTicketResponse>(
-      'POST',
-      '/realtime/tickets',
-      { ticket: 'string', expiresAt: 'string' },
-      options,
-    );
+    return (await this.rest.createTicket(options)).body;
   }
 
   /**
@@ -539,12 +352,7 @@ export class HeraldClient {
     options: CallOptions = {},
   ): Promise<RegisterDeviceResponse> {
     if (typeof token !== 'string' || token === '') throw invalid('registerDevice() needs the FCM token.');
-    return this.#http.json<RegisterDeviceResponse>(
-      'POST',
-      '/devices',
-      { platform: 'string', created: 'boolean' },
-      { body: { token, platform }, signal: options.signal },
-    );
+    return (await this.rest.registerDevice({ body: { token, platform }, signal: options.signal })).body;
   }
 
   /**
@@ -555,7 +363,7 @@ export class HeraldClient {
    */
   async unregisterDevice(token: string, options: CallOptions = {}): Promise<void> {
     if (typeof token !== 'string' || token === '') throw invalid('unregisterDevice() needs the FCM token.');
-    await this.#http.request<unknown>('DELETE', `/devices/${encodeURIComponent(token)}`, options);
+    await this.rest.deleteDevice({ params: { token }, signal: options.signal });
   }
 
   /**
@@ -572,28 +380,15 @@ export class HeraldClient {
     // Connect first: a `file.ready` that comes before the socket would be lost.
     this.#ensureConnected();
     try {
-      const { status, body } = await this.#http.request<unknown>('POST', '/files/links', {
-        body: { path },
-        signal: options.signal,
-      });
-      if (status === 202) {
-        const { requestId } = expectShape<{ requestId: string }>(body, 'POST /files/links', {
-          requestId: 'string',
-        });
-        const { url, expiresAt, size, contentType, fileName } = await this.#waitForFile(
-          requestId,
-          options.timeoutMs ?? this.#options.fileLinkTimeoutMs,
-          options.signal,
-        );
-        return { url, expiresAt, size, contentType, fileName };
-      }
-      return expectShape<FileLink>(body, 'POST /files/links', {
-        url: 'string',
-        expiresAt: 'string',
-        size: 'number',
-        contentType: 'string',
-        fileName: 'string',
-      });
+      const answer = await this.rest.createFileLink({ body: { path }, signal: options.signal });
+      if (answer.status === 200) return answer.body;
+      const { requestId } = answer.body;
+      const { url, expiresAt, size, contentType, fileName } = await this.#waitForFile(
+        requestId,
+        options.timeoutMs ?? this.#options.fileLinkTimeoutMs,
+        options.signal,
+      );
+      return { requestId, url, expiresAt, size, contentType, fileName };
     } finally {
       release();
     }
@@ -611,12 +406,7 @@ export class HeraldClient {
    * await handle.done;
    */
   follow(jobId: string): JobHandle {
-    jobPath(jobId);
-    const watch = new JobWatch(jobId);
-    this.#attach(watch, jobId);
-    if (this.state === 'open' && !this.#tracker.finished(jobId)) this.#needsResync.add(jobId);
-    else void this.#resync(jobId);
-    return watch;
+    return this.#follower.follow(checkJobId(jobId));
   }
 
   /**
@@ -679,7 +469,7 @@ export class HeraldClient {
     if (watch.settled) return;
     watch.setJobId(created.jobId);
     // Follow before sending the bytes: the job's first events may beat the upload's last progress.
-    this.#attach(watch, created.jobId);
+    this.#follower.attach(watch, created.jobId);
     watch.uploadProgress(0, request.sizeBytes);
     await this.#uploader({
       method: 'PUT',
@@ -701,31 +491,6 @@ export class HeraldClient {
     if (state === 'idle' || state === 'closed') this.#connection?.connect();
   }
 
-  #attach(watch: JobWatch, jobId: string): void {
-    let set = this.#watches.get(jobId);
-    if (!set) {
-      set = new Set();
-      this.#watches.set(jobId, set);
-    }
-    set.add(watch);
-    const unfollow = this.#tracker.followJob(jobId);
-    const watchers = set;
-    watch.onSettle(() => {
-      unfollow();
-      watchers.delete(watch);
-      if (watchers.size === 0 && this.#watches.get(jobId) === watchers) {
-        this.#watches.delete(jobId);
-        this.#needsResync.delete(jobId);
-      }
-      this.#updatePolling();
-    });
-    const terminal = this.#terminals.get(jobId);
-    if (terminal) watch.event(terminal);
-    if (watch.settled) return;
-    this.#ensureConnected();
-    this.#updatePolling();
-  }
-
   #onState(change: StateChange): void {
     if (change.from === 'open') this.#tracker.onLost();
     if (change.to === 'closed') {
@@ -735,7 +500,7 @@ export class HeraldClient {
       for (const waiters of [...this.#fileWaiters.values()])
         for (const waiter of [...waiters]) waiter.reject(error);
     }
-    this.#updatePolling();
+    this.#follower.updatePolling();
     this.#emitter.emit('state', change);
   }
 
@@ -743,12 +508,7 @@ export class HeraldClient {
     if (event.type === 'file.ready') {
       remember(this.#files, event.requestId, event, MAX_REMEMBERED_FILES);
       for (const waiter of [...(this.#fileWaiters.get(event.requestId) ?? [])]) waiter.resolve(event);
-    } else {
-      if (event.type === 'job.succeeded' || event.type === 'job.failed') {
-        remember(this.#terminals, event.jobId, event, MAX_REMEMBERED_TERMINALS);
-      }
-      for (const watch of [...(this.#watches.get(event.jobId) ?? [])]) watch.event(event);
-    }
+    } else this.#follower.deliver(event);
     this.#emitter.emit('event', event);
   }
 
@@ -825,71 +585,6 @@ export class HeraldClient {
         err instanceof HeraldClientError && (err.code === 'UNAUTHENTICATED' || err.code === 'FORBIDDEN');
       return refused ? err : undefined;
     }
-  }
-
-  #updatePolling(): void {
-    const want = this.#watches.size > 0 && !this.#stopped && this.state !== 'closed';
-    if (want && this.#pollTimer === undefined) {
-      this.#pollTimer = setInterval(() => {
-        if (this.state === 'closed') return;
-        if (this.state === 'open') {
-          if (++this.#openPollTicks % OPEN_POLL_EVERY !== 0) return;
-          for (const jobId of this.#watches.keys())
-            if (!this.#tracker.finished(jobId)) void this.#resync(jobId);
-          return;
-        }
-        for (const jobId of this.#watches.keys()) void this.#resync(jobId);
-      }, this.#options.pollIntervalMs);
-    } else if (!want && this.#pollTimer !== undefined) {
-      clearInterval(this.#pollTimer);
-      this.#pollTimer = undefined;
-    }
-  }
-
-  /** Brings followed jobs up to date from `GET /jobs/{id}`; a finished job's outcome becomes its terminal event. */
-  async #resync(jobId: string): Promise<void> {
-    if (this.#resyncing.has(jobId)) return;
-    this.#resyncing.add(jobId);
-    try {
-      const view = await this.job(jobId);
-      for (const watch of this.#watches.get(jobId) ?? []) watch.view(view);
-      if (view.state !== 'succeeded' && view.state !== 'failed') return;
-      const terminal = this.#terminals.get(jobId) ?? (await this.#terminalFromView(view));
-      // Already delivered (the cursor says so), but a watch may have attached after it.
-      if (!this.#tracker.accept(terminal))
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.event(terminal);
-    } catch (err) {
-      const error = toClientError(err, 'NETWORK_ERROR', `Refreshing job ${jobId} failed.`);
-      if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') {
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.fail(error);
-      } else this.#emitter.emit('error', error);
-    } finally {
-      this.#resyncing.delete(jobId);
-    }
-  }
-
-  async #terminalFromView(view: JobView): Promise<JobEvent> {
-    const at = view.finishedAt ?? view.updatedAt;
-    const base = { jobId: view.jobId, at };
-    if (view.state === 'succeeded') {
-      const started = Date.parse(view.startedAt ?? view.createdAt);
-      const durationMs = Math.max(0, Date.parse(at) - started) || 0;
-      const { rowsLoaded, rowsRejected } = view;
-      return {
-        type: 'job.succeeded',
-        ...base,
-        seq: this.#tracker.lastSeq(view.jobId) + 1,
-        rowsLoaded,
-        rowsRejected,
-        durationMs,
-      };
-    }
-    const rowErrors = await this.jobErrors(view.jobId).then(
-      (report) => report.rowErrors,
-      () => [],
-    );
-    const error: ErrorEnvelope = view.error ?? { code: 'INTERNAL', message: 'The job failed.' };
-    return { type: 'job.failed', ...base, seq: this.#tracker.lastSeq(view.jobId) + 1, error, rowErrors };
   }
 }
 

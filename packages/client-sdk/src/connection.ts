@@ -1,9 +1,13 @@
-import type { ClientAction, ServerFrame } from '@herald/protocol';
+import {
+  AUTH_CLOSE_CODES,
+  type ClientAction,
+  HEARTBEAT_CLOSE_CODE,
+  ORDERLY_CLOSE_CODES,
+  type ServerFrame,
+} from '@herald/protocol/wire';
 import { backoffDelay } from './backoff.ts';
 import { HeraldClientError, toClientError } from './errors.ts';
 import {
-  AUTH_CLOSE_CODES,
-  HEARTBEAT_CLOSE_CODE,
   parseServerFrame,
   type SocketEventMap,
   type WebSocketConstructor,
@@ -54,7 +58,7 @@ export interface RetryInfo {
   readonly error: HeraldClientError;
 }
 
-/** Timing knobs of the connection; defaults in `client.ts`. */
+/** Timing knobs of the connection; defaults in `options.ts`. */
 export interface ConnectionTiming {
   readonly minReconnectDelayMs: number;
   readonly maxReconnectDelayMs: number;
@@ -347,9 +351,11 @@ export class Connection {
         details: { closeCode: event.code },
       },
     );
-    // 1000/1001 are the server's orderly closes (API Gateway's idle and age limits use 1001):
+    // The server's orderly closes (API Gateway's idle and age limits, a deleted connection):
     // worth a reconnect, not an error report.
-    this.#retryOrStop(error, event.code !== 1000 && event.code !== 1001);
+    const orderly =
+      event.code === ORDERLY_CLOSE_CODES.NORMAL || event.code === ORDERLY_CLOSE_CODES.GOING_AWAY;
+    this.#retryOrStop(error, !orderly);
   }
 
   #startTimers(): void {

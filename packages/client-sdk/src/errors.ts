@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorEnvelope, RowError } from '@herald/protocol';
+import type { ErrorCode, ErrorEnvelope, RowError } from '@herald/protocol/wire';
 
 /**
  * Codes the SDK itself assigns when no server envelope exists: the request never got an answer,
@@ -140,4 +140,14 @@ export function describeRowError(row: RowError): string {
 export function toClientError(err: unknown, code: HeraldErrorCode, message: string): HeraldClientError {
   if (err instanceof HeraldClientError) return err;
   return new HeraldClientError(code, message, { cause: err });
+}
+
+/**
+ * The error for a caller mistake: thrown at once, never retryable.
+ *
+ * @example
+ * if (!jobId) throw invalidArgument('A job id must be a non-empty string.');
+ */
+export function invalidArgument(message: string): HeraldClientError {
+  return new HeraldClientError('INVALID_ARGUMENT', message, { retryable: false });
 }

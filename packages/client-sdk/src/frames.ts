@@ -1,26 +1,4 @@
-import type { HeraldEvent, ServerFrame } from '@herald/protocol';
-
-/**
- * The WebSocket subprotocol Herald speaks; offered with the ID token when the client
- * authenticates without a ticket, and echoed by the server.
- *
- * @example
- * new WebSocket(wsUrl, [HERALD_SUBPROTOCOL, idToken]);
- */
-export const HERALD_SUBPROTOCOL = 'herald.v1';
-
-/**
- * Close codes a Herald server uses to refuse a connection for good: the client stops
- * reconnecting and emits an `error` event (`UNAUTHENTICATED` / `FORBIDDEN`). Same numbers as
- * HTTP 401/403 in the 4000–4999 range RFC 6455 leaves to applications (as graphql-ws does).
- *
- * @example
- * socket.close(AUTH_CLOSE_CODES.UNAUTHENTICATED, 'token expired');
- */
-export const AUTH_CLOSE_CODES = { UNAUTHENTICATED: 4401, FORBIDDEN: 4403 } as const;
-
-/** The close code the client uses when it gives up on a socket whose pong never came. */
-export const HEARTBEAT_CLOSE_CODE = 4000;
+import type { HeraldEvent, ServerFrame } from '@herald/protocol/wire';
 
 /**
  * Events a socket reports, reduced to the fields the client reads (browser `WebSocket` and `ws` both fit).

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope } from '@herald/protocol';
+import type { ErrorEnvelope } from '@herald/protocol/wire';
 import { HeraldClientError, type HeraldErrorCode, toClientError } from './errors.ts';
 
 /**
@@ -188,31 +188,50 @@ export class HttpClient {
     if (!response.ok) throw errorFromResponse(response.status, body);
     return { status: response.status, body: body as T };
   }
-
-  /** A request whose 2xx answer must be an object with `shape`'s field types (see {@link expectShape}). */
-  async json<T>(method: string, path: string, shape: Shape, options?: RequestOptions): Promise<T> {
-    const { body } = await this.request<unknown>(method, path, options);
-    return expectShape<T>(body, `${method} ${path}`, shape);
-  }
 }
 
-/** Field name → `typeof` the field must have (`object` excludes null). */
-export type Shape = Readonly<Record<string, 'string' | 'number' | 'boolean' | 'object'>>;
+/**
+ * Field name → the `typeof` the field must have (`object` excludes null), or the shape of a nested
+ * object. An `undefined` entry checks nothing.
+ */
+export type Shape = {
+  readonly [field: string]: 'string' | 'number' | 'boolean' | 'object' | Shape | undefined;
+};
 
 /**
  * Checks that a REST answer is an object with the given fields' types; `INVALID_RESPONSE` if not.
  * A light guard in place of the protocol's zod schemas, to keep zod out of the browser bundle.
  */
 export function expectShape<T>(value: unknown, what: string, fields: Shape): T {
-  const record = typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
-  const wrong = record
-    ? Object.entries(fields).find(([key, type]) => typeof record[key] !== type || record[key] === null)
-    : undefined;
-  if (!record || wrong) {
-    const field = wrong ? ` (field \`${wrong[0]}\`)` : '';
-    throw new HeraldClientError('INVALID_RESPONSE', `The server's ${what} answer is malformed${field}.`, {
-      details: { what },
-    });
-  }
+  const wrong = mismatch(value, fields);
+  if (wrong !== undefined) throw malformed(what, wrong && `field \`${wrong}\``);
   return value as T;
+}
+
+/**
+ * `INVALID_RESPONSE` for an answer the contract does not allow; `detail` says what is wrong.
+ *
+ * @example
+ * throw malformed('GET /me', 'status 201'); // "The server's GET /me answer is malformed (status 201)."
+ */
+export function malformed(what: string, detail: string): HeraldClientError {
+  const where = detail ? ` (${detail})` : '';
+  return new HeraldClientError('INVALID_RESPONSE', `The server's ${what} answer is malformed${where}.`, {
+    details: { what },
+  });
+}
+
+/** The first field that does not fit (`''`: the value itself is no object), or undefined. */
+function mismatch(value: unknown, fields: Shape): string | undefined {
+  if (typeof value !== 'object' || value === null) return '';
+  const record = value as Record<string, unknown>;
+  for (const [key, type] of Object.entries(fields)) {
+    const field = record[key];
+    if (type === undefined) continue;
+    if (typeof type === 'object') {
+      const nested = mismatch(field, type);
+      if (nested !== undefined) return nested || key;
+    } else if (typeof field !== type || field === null) return key;
+  }
+  return undefined;
 }

@@ -1,43 +1,46 @@
 /**
  * `@herald/client-sdk`: the typed Herald client for browsers and Node.
  *
- * The core imports only TYPES from `@herald/protocol` (its zod schemas would triple the bundle);
- * server frames and REST answers are checked by small hand-written guards instead.
+ * The core imports only `@herald/protocol/wire`: the wire facts without zod (its schemas would
+ * triple the bundle). REST calls are typed from the route contracts; server frames and REST
+ * answers are checked by small hand-written guards instead of the schemas.
  */
 
-// The wire types, for convenience; type-only, so no zod reaches the bundle.
-export type {
-  CreateTicketResponse,
-  CreateUploadRequest,
-  CreateUploadResponse,
-  DevicePlatform,
-  ErrorCode,
-  ErrorEnvelope,
-  FileReadyEvent,
-  HeraldEvent,
-  HeraldEventType,
-  JobErrors,
-  JobEvent,
-  JobFailedEvent,
-  JobList,
-  JobProgressEvent,
-  JobQueuedEvent,
-  JobState,
-  JobSucceededEvent,
-  JobView,
-  RegisterDeviceResponse,
-  RowError,
-} from '@herald/protocol';
+// The wire facts and types, for convenience; the types are type-only, so no zod reaches the bundle.
 export {
-  type CallOptions,
+  AUTH_CLOSE_CODES,
+  type CreateTicketResponse,
+  type CreateUploadRequest,
+  type CreateUploadResponse,
   type CurrentUser,
-  createHeraldClient,
-  DEFAULT_TIMINGS,
+  type DevicePlatform,
+  type ErrorCode,
+  type ErrorEnvelope,
   type FileLink,
+  type FileReadyEvent,
+  HERALD_SUBPROTOCOL,
+  type HeraldEvent,
+  type HeraldEventType,
+  type JobErrors,
+  type JobEvent,
+  type JobFailedEvent,
+  type JobList,
+  type JobProgressEvent,
+  type JobQueuedEvent,
+  type JobState,
+  type JobSucceededEvent,
+  type JobView,
+  type RegisterDeviceResponse,
+  type RestRequest,
+  type RestResponse,
+  type RestRouteName,
+  type RowError,
+} from '@herald/protocol/wire';
+export {
+  createHeraldClient,
   type FileLinkOptions,
   HeraldClient,
   type HeraldClientEvents,
-  type HeraldClientOptions,
   type ListJobsOptions,
   type UploadOptions,
 } from './client.ts';
@@ -51,13 +54,7 @@ export {
   type HeraldErrorCode,
   JobFailedError,
 } from './errors.ts';
-export {
-  AUTH_CLOSE_CODES,
-  HERALD_SUBPROTOCOL,
-  type SocketEventMap,
-  type WebSocketConstructor,
-  type WebSocketLike,
-} from './frames.ts';
+export type { SocketEventMap, WebSocketConstructor, WebSocketLike } from './frames.ts';
 export type { FetchLike, TokenProvider } from './http.ts';
 export type {
   JobHandle,
@@ -68,6 +65,8 @@ export type {
   JobSnapshot,
   UploadHandle,
 } from './job-handle.ts';
+export { DEFAULT_TIMINGS, type HeraldClientOptions } from './options.ts';
+export type { CallOptions, RestApi, RestCall } from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
   createFetchUploader,

@@ -1,4 +1,4 @@
-import type { JobEvent, JobView } from '@herald/protocol';
+import type { JobEvent, JobView } from '@herald/protocol/wire';
 import { AsyncQueue } from './async-queue.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, JobFailedError } from './errors.ts';

@@ -1,4 +1,9 @@
-import type { ClientAction, HeraldEvent, ServerFrame } from '@herald/protocol';
+import {
+  type ClientAction,
+  type HeraldEvent,
+  isTerminalEvent,
+  type ServerFrame,
+} from '@herald/protocol/wire';
 import type { Unsubscribe } from './emitter.ts';
 import { HeraldClientError } from './errors.ts';
 import { streamKey } from './frames.ts';
@@ -38,10 +43,6 @@ interface ResumeWindow {
 const MAX_IDLE_CURSORS = 500;
 /** Frame ids remembered to match `error` replies; subscribe succeeds in silence, so ids pile up. */
 const MAX_PENDING_FRAMES = 200;
-
-function isTerminal(event: HeraldEvent): boolean {
-  return event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'file.ready';
-}
 
 function targetKey(target: SubscriptionTarget): string {
   return 'jobId' in target ? `job:${target.jobId}` : `topic:${target.topic}`;
@@ -190,9 +191,9 @@ export class EventTracker {
     if (cursor && (cursor.terminal || event.seq <= cursor.lastSeq)) return false;
     if (cursor) {
       cursor.lastSeq = event.seq;
-      cursor.terminal = isTerminal(event);
+      cursor.terminal = isTerminalEvent(event);
     } else {
-      this.#cursors.set(key, { lastSeq: event.seq, terminal: isTerminal(event) });
+      this.#cursors.set(key, { lastSeq: event.seq, terminal: isTerminalEvent(event) });
       this.#prune();
     }
     this.#hooks.deliver(event);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { HandlerRef, RouteTable } from '@herald/protocol';
+import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 
 /** The repository root (the folder of `pnpm-lock.yaml`): esbuild runs from here. */
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -17,9 +17,9 @@ export function handlerEntry(ref: HandlerRef, root: string = REPO_ROOT): string 
 }
 
 /** Every handler the route table names, once each, in table order. */
-export function routeHandlers(routes: RouteTable): HandlerRef[] {
+export function routeHandlers(routes: RouteTable<HttpRoute>): HandlerRef[] {
   const refs = [
-    ...routes.http.map((r) => r.handler),
+    ...Object.values(routes.http).map((r) => r.handler),
     routes.ws.authorizer,
     ...routes.ws.routes.map((r) => r.handler),
     ...routes.queues.map((q) => q.handler),
@@ -46,7 +46,7 @@ export class MissingHandlerError extends Error {
  * Fails synth, naming every missing entry file at once, when a routed handler does not exist.
  * Deploying an API whose routes point at nothing would only fail later and less clearly.
  */
-export function assertHandlersExist(routes: RouteTable, root: string = REPO_ROOT): void {
+export function assertHandlersExist(routes: RouteTable<HttpRoute>, root: string = REPO_ROOT): void {
   const missing = routeHandlers(routes)
     .map((ref) => handlerEntry(ref, root))
     .filter((file) => !existsSync(file))

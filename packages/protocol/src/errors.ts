@@ -78,11 +78,13 @@ export const ErrorDetailsSchema = z.union([z.record(z.string(), z.unknown()), z.
 export type ErrorDetails = z.infer<typeof ErrorDetailsSchema>;
 
 /** The error body of every REST error response and of every WebSocket `error` frame. */
-export const ErrorEnvelopeSchema = z.strictObject({
-  code: z.enum(codes),
-  message: z.string().min(1),
-  details: ErrorDetailsSchema.optional(),
-});
+export const ErrorEnvelopeSchema = z
+  .strictObject({
+    code: z.enum(codes),
+    message: z.string().min(1),
+    details: ErrorDetailsSchema.optional(),
+  })
+  .meta({ description: 'Every error: a stable machine `code`, a sentence for people, optional `details`.' });
 
 /** An error as it travels on the wire; see {@link ErrorEnvelopeSchema}. */
 export type ErrorEnvelope = z.infer<typeof ErrorEnvelopeSchema>;

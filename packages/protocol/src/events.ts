@@ -19,71 +19,85 @@ const base = {
 };
 
 /** A job was created and waits for its upload to be processed. */
-export const JobQueuedEventSchema = z.strictObject({
-  type: z.literal('job.queued'),
-  ...base,
-  jobId,
-  dataset: z.string().min(1).max(128),
-});
+export const JobQueuedEventSchema = z
+  .strictObject({
+    type: z.literal('job.queued'),
+    ...base,
+    jobId,
+    dataset: z.string().min(1).max(128),
+  })
+  .meta({ description: 'A job was created and waits for its upload.' });
 
 /** Progress of a running job; throttled by the producer to a few per second. */
-export const JobProgressEventSchema = z.strictObject({
-  type: z.literal('job.progress'),
-  ...base,
-  jobId,
-  bytesRead: count,
-  bytesTotal: count,
-  rowsProcessed: count,
-  percent: z.number().min(0).max(100),
-  rowsPerSecond: z.number().nonnegative(),
-  /** Seconds left at the current rate; null until a rate is known. */
-  etaSeconds: z.number().nonnegative().nullable(),
-});
+export const JobProgressEventSchema = z
+  .strictObject({
+    type: z.literal('job.progress'),
+    ...base,
+    jobId,
+    bytesRead: count,
+    bytesTotal: count,
+    rowsProcessed: count,
+    percent: z.number().min(0).max(100),
+    rowsPerSecond: z.number().nonnegative(),
+    /** Seconds left at the current rate; null until a rate is known. */
+    etaSeconds: z.number().nonnegative().nullable(),
+  })
+  .meta({ description: 'Progress of a running job; a few per second at most.' });
 
 /** A job loaded its rows and committed. */
-export const JobSucceededEventSchema = z.strictObject({
-  type: z.literal('job.succeeded'),
-  ...base,
-  jobId,
-  rowsLoaded: count,
-  rowsRejected: count,
-  durationMs: count,
-});
+export const JobSucceededEventSchema = z
+  .strictObject({
+    type: z.literal('job.succeeded'),
+    ...base,
+    jobId,
+    rowsLoaded: count,
+    rowsRejected: count,
+    durationMs: count,
+  })
+  .meta({ description: 'A job loaded its rows and committed.' });
 
 /** Why one CSV row was refused: 1-based line, the column name when one is to blame, a sentence. */
-export const RowErrorSchema = z.strictObject({
-  line: z.int().positive(),
-  column: z.string().min(1).max(128).optional(),
-  /** An excerpt of the refused value (at most 80 characters), when showing it helps. */
-  value: z.string().max(80).optional(),
-  reason: z.string().min(1).max(500),
-});
+export const RowErrorSchema = z
+  .strictObject({
+    line: z.int().positive(),
+    column: z.string().min(1).max(128).optional(),
+    /** An excerpt of the refused value (at most 80 characters), when showing it helps. */
+    value: z.string().max(80).optional(),
+    reason: z.string().min(1).max(500),
+  })
+  .meta({
+    description: 'Why one CSV row was refused: 1-based line, the column when one is to blame, a sentence.',
+  });
 
 /**
  * A job failed and loaded nothing. `rowErrors` is capped at {@link MAX_ROW_ERRORS} so the event
  * stays well inside the 128 KB WebSocket message quota.
  */
-export const JobFailedEventSchema = z.strictObject({
-  type: z.literal('job.failed'),
-  ...base,
-  jobId,
-  error: ErrorEnvelopeSchema,
-  rowErrors: z.array(RowErrorSchema).max(MAX_ROW_ERRORS).optional(),
-});
+export const JobFailedEventSchema = z
+  .strictObject({
+    type: z.literal('job.failed'),
+    ...base,
+    jobId,
+    error: ErrorEnvelopeSchema,
+    rowErrors: z.array(RowErrorSchema).max(MAX_ROW_ERRORS).optional(),
+  })
+  .meta({ description: 'A job failed and loaded nothing; `rowErrors` holds the first refused rows.' });
 
 /** A requested file is in S3; `url` is a short-lived presigned GET that expires at `expiresAt`. */
-export const FileReadyEventSchema = z.strictObject({
-  type: z.literal('file.ready'),
-  ...base,
-  requestId: z.string().min(1).max(128),
-  path: z.string().min(1).max(1024),
-  // http is allowed because the local stack serves presigned URLs from loopback.
-  url: z.url({ protocol: /^https?$/ }),
-  expiresAt: timestamp,
-  size: count,
-  contentType: z.string().min(1).max(255),
-  fileName: z.string().min(1).max(255),
-});
+export const FileReadyEventSchema = z
+  .strictObject({
+    type: z.literal('file.ready'),
+    ...base,
+    requestId: z.string().min(1).max(128),
+    path: z.string().min(1).max(1024),
+    // http is allowed because the local stack serves presigned URLs from loopback.
+    url: z.url({ protocol: /^https?$/ }),
+    expiresAt: timestamp,
+    size: count,
+    contentType: z.string().min(1).max(255),
+    fileName: z.string().min(1).max(255),
+  })
+  .meta({ description: 'A requested file is ready: `url` is a presigned GET that expires at `expiresAt`.' });
 
 /** Every event of an ingest job, discriminated on `type`. */
 export const JobEventSchema = z.discriminatedUnion('type', [
@@ -94,13 +108,19 @@ export const JobEventSchema = z.discriminatedUnion('type', [
 ]);
 
 /** Every event Herald streams to the app, discriminated on `type`. */
-export const HeraldEventSchema = z.discriminatedUnion('type', [
-  JobQueuedEventSchema,
-  JobProgressEventSchema,
-  JobSucceededEventSchema,
-  JobFailedEventSchema,
-  FileReadyEventSchema,
-]);
+export const HeraldEventSchema = z
+  .discriminatedUnion('type', [
+    JobQueuedEventSchema,
+    JobProgressEventSchema,
+    JobSucceededEventSchema,
+    JobFailedEventSchema,
+    FileReadyEventSchema,
+  ])
+  .meta({
+    description:
+      'Every event, by `type`. `seq` increases per job (or file request), so a client can `resume`; ' +
+      '`job.succeeded`, `job.failed` and `file.ready` are terminal.',
+  });
 
 export type JobQueuedEvent = z.infer<typeof JobQueuedEventSchema>;
 export type JobProgressEvent = z.infer<typeof JobProgressEventSchema>;
@@ -116,13 +136,3 @@ export type HeraldEvent = z.infer<typeof HeraldEventSchema>;
 export type HeraldEventType = HeraldEvent['type'];
 /** Events that end a job or a file request: the only ones worth a push when the user is offline. */
 export type TerminalEvent = JobSucceededEvent | JobFailedEvent | FileReadyEvent;
-
-/**
- * Whether an event is terminal, i.e. goes to FCM when it reached no open WebSocket.
- *
- * @example
- * if (isTerminalEvent(event) && delivered === 0) await push(userId, event);
- */
-export function isTerminalEvent(event: HeraldEvent): event is TerminalEvent {
-  return event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'file.ready';
-}

@@ -1,43 +1,27 @@
+import { type HandlerRef, ingestHandler as ingest, realtimeHandler as realtime } from './handler-ref.ts';
+import { type HttpRoute, REST_ROUTES, type RestRoute } from './rest-routes.ts';
+
+// The ONE route table. `infra` builds API Gateway resources, queues and topics from it and
+// `local` routes requests with it, so the two gateways cannot drift. Pure data: handlers are
+// named, not imported, so this package stays free of server code.
+
 /**
- * The ONE route table. `infra` builds API Gateway resources from it and `local` routes
- * requests with it, so the two gateways cannot drift. Pure data: handlers are named, not
- * imported, so this package stays free of server code.
+ * A WebSocket route, selected by `routeKey` (`$request.body.action` for custom keys).
  *
- * A handler reference resolves to `packages/<package>/src/handlers/<name>.ts`, which exports
- * `handler` (the Lambda entry point). `@herald/<package>/handlers/<name>` is its import path.
+ * @example
+ * const route: WsRoute = { routeKey: '$connect', handler: realtimeHandler('ws-connect') };
  */
-
-/** Where a Lambda handler lives. */
-export interface HandlerRef {
-  readonly package: 'ingest' | 'realtime';
-  /** kebab-case file name under `src/handlers/`, named by trigger (`http-whoami`, `ws-connect`). */
-  readonly name: string;
-}
-
-export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
-
-/**
- * A REST route. `auth: 'cognito'` means API Gateway's Cognito user-pool authorizer guards it
- * and the handler reads `requestContext.authorizer.claims`. Deny by default: `'none'` must be
- * chosen explicitly and is reserved for routes that carry no user data.
- */
-export interface HttpRoute {
-  readonly method: HttpMethod;
-  /** API Gateway path template, e.g. `/jobs/{id}`; `{name+}` is a greedy parameter. */
-  readonly path: string;
-  readonly handler: HandlerRef;
-  readonly auth: 'cognito' | 'none';
-}
-
-/** A WebSocket route, selected by `routeKey` (`$request.body.action` for custom keys). */
 export interface WsRoute {
   readonly routeKey: string;
   readonly handler: HandlerRef;
 }
 
 /**
- * A queue-triggered Lambda fed by S3 object-created notifications (S3 → SQS → Lambda on AWS;
- * s3rver events → the in-process queue locally).
+ * A queue-triggered Lambda, fed by S3 object-created notifications (S3 → SQS → Lambda on AWS;
+ * s3rver events → the in-process queue locally) or by handlers sending to it.
+ *
+ * @example
+ * const ingest = ROUTES.queues.find((queue) => queue.id === 'IngestQueue');
  */
 export interface QueueRoute {
   /** Logical id: CDK construct id of the queue. */
@@ -56,15 +40,27 @@ export interface QueueRoute {
   readonly timeoutSeconds: number;
 }
 
-/** A Lambda subscribed to an SNS topic (other services publish notifications through it). */
+/**
+ * A Lambda subscribed to an SNS topic (other services publish notifications through it).
+ *
+ * @example
+ * const [notify] = ROUTES.topics; // { id: 'NotifyTopic', handler: { package: 'realtime', name: 'sns-notify' } }
+ */
 export interface TopicRoute {
   /** Logical id: CDK construct id of the topic. */
   readonly id: string;
   readonly handler: HandlerRef;
 }
 
-export interface RouteTable {
-  readonly http: readonly HttpRoute[];
+/**
+ * A route table. `http` holds one route per name: in {@link ROUTES}, the full contract of each
+ * REST route; a gateway needs only the {@link HttpRoute} part, so tests may route with less.
+ *
+ * @example
+ * const table: RouteTable<HttpRoute> = { ...ROUTES, http: { me: { method: 'GET', path: '/me', handler, auth: 'cognito' } } };
+ */
+export interface RouteTable<Http extends HttpRoute = RestRoute> {
+  readonly http: Readonly<Record<string, Http>>;
   readonly queues: readonly QueueRoute[];
   readonly topics: readonly TopicRoute[];
   readonly ws: {
@@ -78,27 +74,15 @@ export interface RouteTable {
   };
 }
 
-const realtime = (name: string): HandlerRef => ({ package: 'realtime', name });
-const ingest = (name: string): HandlerRef => ({ package: 'ingest', name });
-
-export const ROUTES: RouteTable = {
-  http: [
-    { method: 'GET', path: '/me', handler: realtime('http-whoami'), auth: 'cognito' },
-    // Workflow 1: CSV ingest.
-    { method: 'POST', path: '/uploads', handler: ingest('http-create-upload'), auth: 'cognito' },
-    { method: 'GET', path: '/jobs', handler: ingest('http-list-jobs'), auth: 'cognito' },
-    { method: 'GET', path: '/jobs/{id}', handler: ingest('http-get-job'), auth: 'cognito' },
-    { method: 'GET', path: '/jobs/{id}/errors', handler: ingest('http-get-job-errors'), auth: 'cognito' },
-    // Workflow 2: file delivery, deny by default; grants managed by admins.
-    { method: 'POST', path: '/files/links', handler: ingest('http-create-file-link'), auth: 'cognito' },
-    { method: 'GET', path: '/admin/grants', handler: ingest('http-list-grants'), auth: 'cognito' },
-    { method: 'POST', path: '/admin/grants', handler: ingest('http-create-grant'), auth: 'cognito' },
-    { method: 'DELETE', path: '/admin/grants/{id}', handler: ingest('http-delete-grant'), auth: 'cognito' },
-    // Realtime: one-time WebSocket tickets and push-device registry.
-    { method: 'POST', path: '/realtime/tickets', handler: realtime('http-create-ticket'), auth: 'cognito' },
-    { method: 'POST', path: '/devices', handler: realtime('http-register-device'), auth: 'cognito' },
-    { method: 'DELETE', path: '/devices/{token}', handler: realtime('http-delete-device'), auth: 'cognito' },
-  ],
+/**
+ * Herald's routes: the REST contracts by name ({@link REST_ROUTES}), the queue and topic
+ * workers, and the WebSocket API.
+ *
+ * @example
+ * for (const route of Object.values(ROUTES.http)) console.log(route.name, route.method, route.path);
+ */
+export const ROUTES: RouteTable & { readonly http: typeof REST_ROUTES } = {
+  http: REST_ROUTES,
   queues: [
     {
       id: 'IngestQueue',
@@ -133,29 +117,12 @@ export const ROUTES: RouteTable = {
   },
 };
 
-/** Splits an API Gateway path template into segments; `{name}` and `{name+}` become parameters. */
-export function matchPath(template: string, path: string): Record<string, string> | undefined {
-  const t = template.split('/').filter(Boolean);
-  const p = path.split('/').filter(Boolean);
-  const params: Record<string, string> = {};
-  for (let i = 0; i < t.length; i++) {
-    const seg = t[i] as string;
-    const greedy = /^\{(\w+)\+\}$/.exec(seg);
-    if (greedy) {
-      if (i >= p.length) return undefined;
-      params[greedy[1] as string] = p.slice(i).join('/');
-      return params;
-    }
-    const value = p[i];
-    if (value === undefined) return undefined;
-    const param = /^\{(\w+)\}$/.exec(seg);
-    if (param) params[param[1] as string] = value;
-    else if (seg !== value) return undefined;
-  }
-  return t.length === p.length ? params : undefined;
-}
-
-/** The environment variable that gives handlers a source-less queue's URL: `FileFetchQueue` → `HERALD_FILE_FETCH_QUEUE_URL`. */
+/**
+ * The environment variable that gives handlers a source-less queue's URL.
+ *
+ * @example
+ * queueUrlVariable('FileFetchQueue'); // 'HERALD_FILE_FETCH_QUEUE_URL'
+ */
 export function queueUrlVariable(queueId: string): string {
   return `HERALD_${queueId.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_URL`;
 }

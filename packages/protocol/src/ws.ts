@@ -19,7 +19,9 @@ const topic = z
   .regex(/^[A-Za-z0-9._:/-]+$/, 'Use letters, digits and . _ : / - only.');
 
 /** `ping`: keeps the connection under API Gateway's idle timeout; answered with `pong`. */
-export const PingActionSchema = z.strictObject({ action: z.literal('ping'), id: frameId });
+export const PingActionSchema = z
+  .strictObject({ action: z.literal('ping'), id: frameId })
+  .meta({ description: 'The `ping` action.' });
 
 // Subscribe and unsubscribe name a job OR a topic. zod's discriminatedUnion cannot hold two
 // options with the same `action`, so each is a plain union and the custom message covers the
@@ -34,17 +36,23 @@ const target = <A extends string>(action: A) =>
   );
 
 /** `subscribe`: receive the events of a job or topic the user owns. */
-export const SubscribeActionSchema = target('subscribe');
+export const SubscribeActionSchema = target('subscribe').meta({
+  description: 'The `subscribe` action: exactly one of `jobId` or `topic`.',
+});
 /** `unsubscribe`: stop receiving a job's or topic's events. */
-export const UnsubscribeActionSchema = target('unsubscribe');
+export const UnsubscribeActionSchema = target('unsubscribe').meta({
+  description: 'The `unsubscribe` action: exactly one of `jobId` or `topic`.',
+});
 
 /** `resume`: replay a job's events with `seq > afterSeq`, then continue live; answered with `resumed`. */
-export const ResumeActionSchema = z.strictObject({
-  action: z.literal('resume'),
-  id: frameId,
-  jobId,
-  afterSeq: seqCursor,
-});
+export const ResumeActionSchema = z
+  .strictObject({
+    action: z.literal('resume'),
+    id: frameId,
+    jobId,
+    afterSeq: seqCursor,
+  })
+  .meta({ description: 'The `resume` action.' });
 
 /** Schemas by action name: the dispatch table {@link parseClientFrame} uses. */
 export const CLIENT_ACTION_SCHEMAS = {
@@ -64,12 +72,9 @@ export const CLIENT_ACTIONS = Object.keys(CLIENT_ACTION_SCHEMAS) as readonly Cli
  * Every frame the app may send, keyed by `action`. A plain union (see the note on subscribe);
  * prefer {@link parseClientFrame}, which dispatches on `action` and reports errors precisely.
  */
-export const ClientActionSchema = z.union([
-  PingActionSchema,
-  SubscribeActionSchema,
-  UnsubscribeActionSchema,
-  ResumeActionSchema,
-]);
+export const ClientActionSchema = z
+  .union([PingActionSchema, SubscribeActionSchema, UnsubscribeActionSchema, ResumeActionSchema])
+  .meta({ description: 'Every message a client may send.' });
 
 export type PingAction = z.infer<typeof PingActionSchema>;
 export type SubscribeAction = z.infer<typeof SubscribeActionSchema>;
@@ -82,30 +87,35 @@ export type ClientAction = z.infer<typeof ClientActionSchema>;
 // Server → client
 
 /** `event`: one Herald event. */
-export const EventFrameSchema = z.strictObject({ type: z.literal('event'), event: HeraldEventSchema });
+export const EventFrameSchema = z
+  .strictObject({ type: z.literal('event'), event: HeraldEventSchema })
+  .meta({ description: 'The `event` frame.' });
 /** `pong`: the answer to `ping`. */
-export const PongFrameSchema = z.strictObject({ type: z.literal('pong'), id: frameId, at: z.iso.datetime() });
+export const PongFrameSchema = z
+  .strictObject({ type: z.literal('pong'), id: frameId, at: z.iso.datetime() })
+  .meta({ description: 'The `pong` frame.' });
 /** `error`: a client frame was refused; `id` echoes the frame's id when it could be read. */
-export const ErrorFrameSchema = z.strictObject({
-  type: z.literal('error'),
-  id: frameId,
-  error: ErrorEnvelopeSchema,
-});
+export const ErrorFrameSchema = z
+  .strictObject({
+    type: z.literal('error'),
+    id: frameId,
+    error: ErrorEnvelopeSchema,
+  })
+  .meta({ description: 'The `error` frame.' });
 /** `resumed`: replay for a job is caught up to `lastSeq` (-1: the job has no events yet); live events follow. */
-export const ResumedFrameSchema = z.strictObject({
-  type: z.literal('resumed'),
-  id: frameId,
-  jobId,
-  lastSeq: seqCursor,
-});
+export const ResumedFrameSchema = z
+  .strictObject({
+    type: z.literal('resumed'),
+    id: frameId,
+    jobId,
+    lastSeq: seqCursor,
+  })
+  .meta({ description: 'The `resumed` frame.' });
 
 /** Every frame the server may send, discriminated on `type`. */
-export const ServerFrameSchema = z.discriminatedUnion('type', [
-  EventFrameSchema,
-  PongFrameSchema,
-  ErrorFrameSchema,
-  ResumedFrameSchema,
-]);
+export const ServerFrameSchema = z
+  .discriminatedUnion('type', [EventFrameSchema, PongFrameSchema, ErrorFrameSchema, ResumedFrameSchema])
+  .meta({ description: 'Every message the server may send, by `type`.' });
 
 export type EventFrame = z.infer<typeof EventFrameSchema>;
 export type PongFrame = z.infer<typeof PongFrameSchema>;

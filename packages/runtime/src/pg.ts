@@ -78,12 +78,16 @@ export function pgPoolOptions(
   const password = url.password !== '' ? decodeURIComponent(url.password) : config.password;
   const rootCert = url.searchParams.get('sslrootcert');
   const ssl = SSL_MODES[sslmode];
+  // libpq's parameter: names the connections in pg_stat_activity (operators and tests find a
+  // client's backends by it).
+  const applicationName = url.searchParams.get('application_name');
   return {
     host: decodeURIComponent(url.hostname).replace(/^\[(.*)\]$/, '$1'),
     port: url.port === '' ? 5432 : Number(url.port),
     user: decodeURIComponent(url.username),
     database: decodeURIComponent(url.pathname.replace(/^\//, '')),
     ...(password !== undefined && { password }),
+    ...(applicationName !== null && { application_name: applicationName }),
     ssl: typeof ssl === 'object' && rootCert !== null ? { ...ssl, ca: readCaFile(rootCert) } : ssl,
     max: config.max ?? 4,
     idleTimeoutMillis: config.idleTimeoutMillis ?? 30_000,

@@ -1,4 +1,4 @@
-import type { JobView, RowError } from '@herald/protocol';
+import type { JobView, RowError } from '@herald/protocol/wire';
 import { describeRowError } from '../errors.ts';
 import type { JobProgress } from '../job-handle.ts';
 

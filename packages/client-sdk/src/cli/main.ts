@@ -3,9 +3,10 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { createHeraldClient, type HeraldClient, type HeraldClientOptions } from '../client.ts';
+import { createHeraldClient, type HeraldClient } from '../client.ts';
 import { HeraldClientError, JobFailedError } from '../errors.ts';
 import type { JobProgress, JobResult } from '../job-handle.ts';
+import type { HeraldClientOptions } from '../options.ts';
 import {
   formatBytes,
   formatCount,

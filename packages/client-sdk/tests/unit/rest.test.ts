@@ -108,6 +108,78 @@ describe('HeraldClient REST calls', () => {
   });
 });
 
+describe('HeraldClient.rest', () => {
+  const grant = {
+    id: '33333333-3333-4333-8333-333333333333',
+    pathPrefix: 'reports/',
+    group: 'analysts',
+    createdBy: 'admin-sub',
+    createdAt: '2026-01-02T03:04:05.000Z',
+  };
+
+  it('calls every route by name, answering its status and typed body', async () => {
+    const { client } = harness(fake);
+    fake.hook = (req) => {
+      if (req.path === '/admin/grants' && req.method === 'GET')
+        return { status: 200, body: { grants: [grant] } };
+      if (req.path === '/admin/grants' && req.method === 'POST') return { status: 201, body: grant };
+      if (req.path.startsWith('/admin/grants/')) return { status: 204 };
+      return undefined;
+    };
+    expect(await client.rest.listGrants()).toEqual({ status: 200, body: { grants: [grant] } });
+    const created = await client.rest.createGrant({ body: { pathPrefix: 'reports/', group: 'analysts' } });
+    expect(created).toEqual({ status: 201, body: grant });
+    expect(await client.rest.deleteGrant({ params: { id: grant.id } })).toEqual({
+      status: 204,
+      body: undefined,
+    });
+    expect((await client.rest.whoami()).body.username).toBe('alice');
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /admin/grants',
+      'POST /admin/grants',
+      `DELETE /admin/grants/${grant.id}`,
+      'GET /me',
+    ]);
+    expect(fake.requests[1]?.body).toEqual({ pathPrefix: 'reports/', group: 'analysts' });
+  });
+
+  it('fills the path template with each parameter URL-encoded, and sends the query', async () => {
+    const { client } = harness(fake);
+    fake.hook = () => ({ status: 404, body: envelope('NOT_FOUND', 'No such job.') });
+    await client.rest.getJob({ params: { id: 'a/b c?' } }).catch(() => undefined);
+    fake.hook = undefined;
+    await client.rest.listJobs({ query: { limit: 2 } });
+    expect(fake.requests.map((r) => r.path)).toEqual(['/jobs/a%2Fb%20c%3F', '/jobs?limit=2']);
+  });
+
+  it('refuses a missing path parameter as INVALID_ARGUMENT without a request', async () => {
+    const { client } = harness(fake);
+    await expect(client.rest.deleteDevice({ params: { token: '' } })).rejects.toMatchObject({
+      name: 'HeraldClientError',
+      code: 'INVALID_ARGUMENT',
+      message: /token/,
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
+  it('refuses a success status the route does not document as INVALID_RESPONSE', async () => {
+    const { client } = harness(fake);
+    fake.hook = () => ({ status: 201, body: { userId: 'u-1', username: 'alice', groups: [] } });
+    await expect(client.rest.whoami()).rejects.toMatchObject({
+      code: 'INVALID_RESPONSE',
+      message: "The server's GET /me answer is malformed (status 201).",
+    });
+  });
+
+  it('checks nested fields of an answer', async () => {
+    const { client } = harness(fake);
+    fake.hook = () => ({ status: 201, body: { jobId: 'j-1', upload: { headers: {} } } });
+    await expect(
+      client.createUpload({ dataset: 'transactions', fileName: 'a.csv', sizeBytes: 3 }),
+    ).rejects.toMatchObject({ code: 'INVALID_RESPONSE', message: /field `url`/ });
+  });
+});
+
 describe('HeraldClient.getFileLink', () => {
   const link = {
     url: 'http://127.0.0.1:9/files/q3.csv?X-Amz-Signature=abc',
@@ -140,7 +212,8 @@ describe('HeraldClient.getFileLink', () => {
       }, 30);
       return { status: 202, body: { requestId: 'req-1' } };
     };
-    expect(await client.getFileLink('reports/q3.csv')).toEqual(link);
+    // The same FileLink a 200 answers with: the event's link and its request id.
+    expect(await client.getFileLink('reports/q3.csv')).toEqual({ requestId: 'req-1', ...link });
   });
 
   it('finds a file.ready event that arrived before the 202 answer', async () => {
@@ -160,7 +233,7 @@ describe('HeraldClient.getFileLink', () => {
       await new Promise((resolve) => setTimeout(resolve, 30));
       return { status: 202, body: { requestId: 'req-2' } };
     };
-    expect(await client.getFileLink('p')).toEqual(link);
+    expect(await client.getFileLink('p')).toEqual({ requestId: 'req-2', ...link });
   });
 
   it('times out when the file never becomes ready', async () => {

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ResumeAction } from '@herald/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { OPEN_POLL_EVERY } from '../../src/client.ts';
 import { type JobEvent, JobFailedError } from '../../src/index.ts';
+import { OPEN_POLL_EVERY } from '../../src/options.ts';
 import { closeClients, harness } from './support/client.ts';
 import { events, FakeHerald, sleep, waitFor } from './support/fake-herald.ts';
 

@@ -1,5 +1,11 @@
 import * as protocol from '@herald/protocol';
-import { ERROR_CODES, type ErrorCode, type HandlerRef, type HttpRoute } from '@herald/protocol';
+import {
+  ERROR_CODES,
+  type ErrorCode,
+  type HandlerRef,
+  type RestRoute,
+  type RouteTable,
+} from '@herald/protocol';
 import { ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   AccessLogFormat,
@@ -26,35 +32,47 @@ import { Construct } from 'constructs';
 import type { ThrottleConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
 
-/**
- * JSON bodies API Gateway validates before a Lambda runs, by route, named after the zod schema
- * `@herald/protocol` exports (converted to the JSON Schema draft 4 API Gateway speaks). The
- * handler validates again with the same schema; the gateway check only keeps garbage off Lambda.
- */
-export const REQUEST_BODY_SCHEMAS: Readonly<Record<string, string>> = {
-  'POST /uploads': 'CreateUploadRequestSchema',
-  'POST /files/links': 'CreateFileLinkRequestSchema',
-  'POST /admin/grants': 'CreateFileGrantRequestSchema',
-  'POST /devices': 'RegisterDeviceRequestSchema',
-};
-
-interface ToJsonSchema {
-  toJSONSchema(params: { target: 'draft-04' }): Record<string, unknown>;
+/** The JSON body model of a route: its schema as JSON Schema, and the protocol export it comes from. */
+export interface RequestBodyModel {
+  /** The `@herald/protocol` export of the schema, e.g. `CreateUploadRequestSchema`. */
+  readonly exportName: string;
+  /** JSON Schema draft 4, the dialect API Gateway models speak. */
+  readonly schema: Record<string, unknown>;
 }
 
-/** The draft-04 JSON Schema of a protocol request schema; throws when protocol does not export it. */
-export function requestBodySchema(schemaName: string): Record<string, unknown> {
-  const schema = (protocol as Record<string, unknown>)[schemaName] as Partial<ToJsonSchema> | undefined;
-  if (typeof schema?.toJSONSchema !== 'function') {
+/**
+ * What API Gateway validates a route's JSON body against before a Lambda runs: the request body
+ * schema of the route's contract, converted to JSON Schema draft 4 without its descriptions. The handler validates again
+ * with the same schema (it imports it from `@herald/protocol`); the gateway check only keeps
+ * garbage off Lambda. `undefined` for a route without a body; throws for a body schema
+ * `@herald/protocol` does not export, since a handler could not parse with it.
+ *
+ * @example
+ * requestBodyModel(ROUTES.http.createUpload)?.exportName; // 'CreateUploadRequestSchema'
+ */
+export function requestBodyModel(route: RestRoute): RequestBodyModel | undefined {
+  const body = route.request.body;
+  if (body === undefined) return undefined;
+  const exportName = Object.entries(protocol).find(([, value]) => value === body)?.[0];
+  if (exportName === undefined) {
     throw new Error(
-      `@herald/protocol exports no zod schema "${schemaName}" (REQUEST_BODY_SCHEMAS in rest-api.ts)`,
+      `${route.name} (${route.method} ${route.path}): its request body schema is not an export of @herald/protocol`,
     );
   }
-  return schema.toJSONSchema({ target: 'draft-04' });
+  const schema = body.toJSONSchema({
+    target: 'draft-04',
+    // A model only validates; the API reference (docs/api) documents. Without the schemas'
+    // descriptions, rewording a doc does not change the model, hence not the REST API deployment.
+    override: ({ jsonSchema }) => {
+      delete jsonSchema.description;
+    },
+  });
+  return { exportName, schema };
 }
 
 export interface HeraldRestApiProps {
-  readonly routes: readonly HttpRoute[];
+  /** The REST route contracts, by name (`ROUTES.http`). */
+  readonly routes: RouteTable['http'];
   /** The function serving a handler (created once per handler by the stack). */
   readonly functionFor: (ref: HandlerRef) => IFunction;
   readonly userPool: IUserPool;
@@ -88,8 +106,8 @@ const GATEWAY_ERRORS: readonly [ResponseType, ErrorCode, string?][] = [
   [ResponseType.WAF_FILTERED, 'FORBIDDEN'],
 ];
 
-/** `GET /jobs/{id}` → `GetJobsId`: stable construct ids for per-route models. */
-function routeId(route: HttpRoute): string {
+/** `GET /jobs/{id}` → `GetJobsId`: stable construct ids for per-route models (never the route's name: renaming a route must not replace resources). */
+function routeId(route: RestRoute): string {
   const words = `${route.method} ${route.path}`.toLowerCase().match(/[a-z0-9]+/g) ?? [];
   return words.map((w) => w[0]?.toUpperCase() + w.slice(1)).join('');
 }
@@ -162,7 +180,7 @@ export class HeraldRestApi extends Construct {
       validateRequestParameters: true,
     });
 
-    for (const route of props.routes) this.addRoute(route, props, validator);
+    for (const route of Object.values(props.routes)) this.addRoute(route, props, validator);
 
     // CORS preflights are answered by a MOCK integration and must be unauthenticated: browsers
     // send no credentials on a preflight.
@@ -199,18 +217,18 @@ export class HeraldRestApi extends Construct {
     return resource as Resource;
   }
 
-  private addRoute(route: HttpRoute, props: HeraldRestApiProps, validator: RequestValidator): Method {
+  private addRoute(route: RestRoute, props: HeraldRestApiProps, validator: RequestValidator): Method {
     const resource = this.resourceFor(route.path);
     const pathParams = [...route.path.matchAll(/\{(\w+)\+?\}/g)].map((m) => m[1] as string);
     const key = `${route.method} ${route.path}`;
-    const schemaName = REQUEST_BODY_SCHEMAS[key];
+    const body = requestBodyModel(route);
     let models: Record<string, IModel> | undefined;
-    if (schemaName !== undefined) {
+    if (body !== undefined) {
       const model = this.api.addModel(`${routeId(route)}Body`, {
         contentType: 'application/json',
-        description: `${key} body (${schemaName} in @herald/protocol)`,
+        description: `${key} body (${body.exportName} in @herald/protocol)`,
         // Already JSON Schema draft 4: CDK passes keys it does not map through unchanged.
-        schema: requestBodySchema(schemaName) as JsonSchema,
+        schema: body.schema as JsonSchema,
       });
       models = { 'application/json': model };
     }

@@ -16,15 +16,15 @@ import {
 
 const withMissing: RouteTable = {
   ...ROUTES,
-  http: [
+  http: {
     ...ROUTES.http,
-    {
-      method: 'GET',
+    nope: {
+      ...ROUTES.http.whoami,
+      name: 'nope',
       path: '/nope',
       handler: { package: 'ingest', name: 'http-does-not-exist' },
-      auth: 'cognito',
     },
-  ],
+  },
   topics: [...ROUTES.topics, { id: 'OtherTopic', handler: { package: 'realtime', name: 'sns-missing-too' } }],
 };
 

@@ -1,5 +1,11 @@
 import * as ingest from '@herald/ingest';
-import { ERROR_CODES, queueUrlVariable, RegisterDeviceRequestSchema, ROUTES } from '@herald/protocol';
+import {
+  ERROR_CODES,
+  queueUrlVariable,
+  RegisterDeviceRequestSchema,
+  type RestRoute,
+  ROUTES,
+} from '@herald/protocol';
 import * as realtime from '@herald/realtime';
 import { createTableInput, TABLES, tableName } from '@herald/realtime/tables';
 import { Validations } from 'aws-cdk-lib';
@@ -8,7 +14,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ENVIRONMENTS } from '../../lib/config.ts';
 import { migrationsFingerprint } from '../../lib/constructs/migrations.ts';
 import { MAX_MESSAGE_BYTES } from '../../lib/constructs/queue-worker.ts';
-import { REQUEST_BODY_SCHEMAS, requestBodySchema } from '../../lib/constructs/rest-api.ts';
+import { requestBodyModel } from '../../lib/constructs/rest-api.ts';
 import { tableEnvVar } from '../../lib/constructs/tables.ts';
 import { HANDLER_ACCESS, handlerKey, routeHandlers } from '../../lib/handlers.ts';
 import { allStatements, grantsOf, logicalId } from './iam.ts';
@@ -256,7 +262,9 @@ describe('data', () => {
 });
 
 describe('REST API', () => {
-  it.each(ROUTES.http.map((r) => [`${r.method} ${r.path}`, r] as const))(
+  const routes = Object.values<RestRoute>(ROUTES.http);
+
+  it.each(routes.map((r) => [`${r.method} ${r.path}`, r] as const))(
     '%s invokes its handler behind the Cognito authorizer with request validation',
     (_name, route) => {
       const m = props(methodFor(route.method, route.path));
@@ -277,7 +285,7 @@ describe('REST API', () => {
     const methods = resourcesOf(s.json, 'AWS::ApiGateway::Method').filter(
       ([, m]) => props(m).HttpMethod !== 'OPTIONS',
     );
-    expect(methods).toHaveLength(ROUTES.http.length);
+    expect(methods).toHaveLength(routes.length);
   });
 
   it('uses the user pool for its authorizer', () => {
@@ -288,18 +296,47 @@ describe('REST API', () => {
     });
   });
 
-  it.each(Object.entries(REQUEST_BODY_SCHEMAS))('validates the %s body against %s', (route, schemaName) => {
-    const [method, path] = route.split(' ') as [string, string];
-    const models = props(methodFor(method, path)).RequestModels as Record<string, { Ref: string }>;
-    const model = props(resource(models['application/json']?.Ref as string));
-    expect(model.Schema).toEqual(requestBodySchema(schemaName));
+  it.each(routes.filter((r) => r.request.body !== undefined).map((r) => [r.name, r] as const))(
+    'validates the %s body against its contract’s request schema, named after its protocol export',
+    (_name, route) => {
+      const m = props(methodFor(route.method, route.path));
+      const models = m.RequestModels as Record<string, { Ref: string }>;
+      const model = props(resource(models['application/json']?.Ref as string));
+      const body = requestBodyModel(route);
+      expect(model.Schema).toEqual(body?.schema);
+      expect(model.Description).toBe(
+        `${route.method} ${route.path} body (${body?.exportName} in @herald/protocol)`,
+      );
+    },
+  );
+
+  it('has a body model for exactly the routes whose contract has a request body', () => {
+    const withModels = routes.filter((r) => props(methodFor(r.method, r.path)).RequestModels !== undefined);
+    expect(withModels.map((r) => r.name)).toEqual(
+      routes.filter((r) => r.request.body !== undefined).map((r) => r.name),
+    );
+    expect(withModels.length).toBeGreaterThan(0);
   });
 
   it('validates device registration with the protocol schema itself', () => {
-    expect(requestBodySchema('RegisterDeviceRequestSchema')).toEqual(
-      RegisterDeviceRequestSchema.toJSONSchema({ target: 'draft-04' }),
+    const schema = RegisterDeviceRequestSchema.toJSONSchema({ target: 'draft-04' });
+    // The same schema, without the descriptions that document it.
+    const undocumented = JSON.parse(
+      JSON.stringify(schema, (key, value) =>
+        key === 'description' && typeof value === 'string' ? undefined : value,
+      ),
     );
-    expect(() => requestBodySchema('NoSuchSchema')).toThrow(/exports no zod schema "NoSuchSchema"/);
+    expect(JSON.stringify(schema)).toContain('"description"');
+    expect(requestBodyModel(ROUTES.http.registerDevice)).toEqual({
+      exportName: 'RegisterDeviceRequestSchema',
+      schema: undocumented,
+    });
+    expect(requestBodyModel(ROUTES.http.whoami)).toBeUndefined();
+    const unexported = {
+      ...ROUTES.http.registerDevice,
+      request: { body: RegisterDeviceRequestSchema.strip() },
+    };
+    expect(() => requestBodyModel(unexported)).toThrow(/not an export of @herald\/protocol/);
   });
 
   it('throttles the stage, writes JSON access logs, traces, and logs execution errors without bodies', () => {
@@ -440,7 +477,7 @@ describe('compute', () => {
 
   it('builds one function per routed handler plus the migrator, all with the Herald defaults', () => {
     const handlers = new Set([
-      ...ROUTES.http.map((r) => handlerKey(r.handler)),
+      ...Object.values(ROUTES.http).map((r) => handlerKey(r.handler)),
       handlerKey(ROUTES.ws.authorizer),
       ...ROUTES.ws.routes.map((r) => handlerKey(r.handler)),
       ...ROUTES.queues.map((q) => handlerKey(q.handler)),

@@ -60,7 +60,7 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
   });
   const restServer = createServer(
     createRestListener({
-      routes: options.routes.http,
+      routes: Object.values(options.routes.http),
       invoke: options.invoke,
       verifyToken: options.verifyToken,
       stage,

@@ -1,4 +1,4 @@
-import type { HandlerRef, RouteTable } from '@herald/protocol';
+import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 
 /** One structured log entry. The gateway never puts tokens, headers or message bodies in it. */
 export type GatewayLog = (entry: Record<string, unknown>) => void;
@@ -7,7 +7,8 @@ export type GatewayLog = (entry: Record<string, unknown>) => void;
 export type InvokeHandler = (ref: HandlerRef, event: unknown) => Promise<unknown>;
 
 export interface LocalGatewayOptions {
-  readonly routes: RouteTable;
+  /** The routes to serve: `ROUTES`, or (in tests) any table whose REST routes say where they go. */
+  readonly routes: RouteTable<HttpRoute>;
   /** Invoke a Lambda handler; the local stack supplies one that imports the handler module. */
   readonly invoke: InvokeHandler;
   /** Cognito user-pool authorizer emulation: verified claims, or `undefined` to refuse (401). */

@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import type { HandlerRef, RouteTable } from '@herald/protocol';
+import { type HandlerRef, ORDERLY_CLOSE_CODES, type RouteTable } from '@herald/protocol';
 import type { RawData } from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeSegment, formatRequestTime, headerMaps, queryMaps, sourceIpOf } from './http.ts';
@@ -262,19 +262,20 @@ export function createWsGateway(ctx: WsContext): WsGateway {
     const closed = new Promise<void>((resolve) => {
       markClosed = resolve;
     });
-    // Both limits end the connection with 1001 "Going away", as API Gateway does. Timers are
+    // Both limits end the connection with 1001 "Going away", as API Gateway does (clients
+    // reconnect after it without reporting an error). Timers are
     // unref'd: an idle connection alone must not keep a test process alive.
     const idleTimer = setTimeout(
       () => {
         ctx.log({ level: 'info', msg: 'idle timeout', connectionId: init.id });
-        closeByServer(conn, 1001, 'Going away');
+        closeByServer(conn, ORDERLY_CLOSE_CODES.GOING_AWAY, 'Going away');
       },
       Math.min(ctx.idleTimeoutMs, MAX_TIMER_MS),
     ).unref();
     const ageTimer = setTimeout(
       () => {
         ctx.log({ level: 'info', msg: 'maximum connection age reached', connectionId: init.id });
-        closeByServer(conn, 1001, 'Going away');
+        closeByServer(conn, ORDERLY_CLOSE_CODES.GOING_AWAY, 'Going away');
       },
       Math.min(ctx.maxConnectionAgeMs, MAX_TIMER_MS),
     ).unref();
@@ -503,7 +504,7 @@ export function createWsGateway(ctx: WsContext): WsGateway {
     disconnect(connectionId) {
       const conn = connections.get(connectionId);
       if (!conn || conn.socket.readyState !== WebSocket.OPEN) return false;
-      closeByServer(conn, 1000, 'Connection deleted');
+      closeByServer(conn, ORDERLY_CLOSE_CODES.NORMAL, 'Connection deleted');
       return true;
     },
 
@@ -515,7 +516,7 @@ export function createWsGateway(ctx: WsContext): WsGateway {
       closing = true;
       for (const socket of pendingSockets) socket.destroy();
       const open = [...connections.values()];
-      for (const conn of open) closeByServer(conn, 1001, 'Going away');
+      for (const conn of open) closeByServer(conn, ORDERLY_CLOSE_CODES.GOING_AWAY, 'Going away');
       // Give clients a moment to answer the close frame, then cut whoever did not.
       let grace: NodeJS.Timeout | undefined;
       await Promise.race([

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import type { HandlerRef, RouteTable } from '@herald/protocol';
+import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { LocalGateway } from '../../src/gateway/index.ts';
@@ -7,18 +7,18 @@ import { createLocalGateway } from '../../src/gateway/index.ts';
 
 const ref = (name: string): HandlerRef => ({ package: 'realtime', name });
 
-const routes: RouteTable = {
-  http: [
-    { method: 'GET', path: '/me', handler: ref('http-me'), auth: 'cognito' },
+const routes: RouteTable<HttpRoute> = {
+  http: {
+    me: { method: 'GET', path: '/me', handler: ref('http-me'), auth: 'cognito' },
     // Declared before `/jobs/mine` on purpose: the more specific resource must still win.
-    { method: 'GET', path: '/jobs/{id}', handler: ref('http-echo'), auth: 'none' },
-    { method: 'GET', path: '/jobs/mine', handler: ref('http-echo'), auth: 'none' },
-    { method: 'POST', path: '/jobs/{id}/notes', handler: ref('http-echo'), auth: 'none' },
-    { method: 'GET', path: '/files/{path+}', handler: ref('http-echo'), auth: 'none' },
-    { method: 'GET', path: '/boom', handler: ref('http-throw'), auth: 'none' },
-    { method: 'GET', path: '/malformed', handler: ref('http-malformed'), auth: 'none' },
-    { method: 'GET', path: '/image', handler: ref('http-image'), auth: 'none' },
-  ],
+    job: { method: 'GET', path: '/jobs/{id}', handler: ref('http-echo'), auth: 'none' },
+    myJobs: { method: 'GET', path: '/jobs/mine', handler: ref('http-echo'), auth: 'none' },
+    addNote: { method: 'POST', path: '/jobs/{id}/notes', handler: ref('http-echo'), auth: 'none' },
+    file: { method: 'GET', path: '/files/{path+}', handler: ref('http-echo'), auth: 'none' },
+    boom: { method: 'GET', path: '/boom', handler: ref('http-throw'), auth: 'none' },
+    malformed: { method: 'GET', path: '/malformed', handler: ref('http-malformed'), auth: 'none' },
+    image: { method: 'GET', path: '/image', handler: ref('http-image'), auth: 'none' },
+  },
   queues: [],
   topics: [],
   ws: {

@@ -6,7 +6,7 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { HandlerRef, RouteTable } from '@herald/protocol';
+import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import type { LocalGateway, LocalGatewayOptions } from '../../src/gateway/index.ts';
@@ -14,8 +14,8 @@ import { createLocalGateway, newConnectionId } from '../../src/gateway/index.ts'
 
 const ref = (name: string): HandlerRef => ({ package: 'realtime', name });
 
-const routes: RouteTable = {
-  http: [],
+const routes: RouteTable<HttpRoute> = {
+  http: {},
   queues: [],
   topics: [],
   ws: {

@@ -1,10 +1,11 @@
-/**
- * The WebSocket subprotocol Herald speaks. A browser cannot set an `Authorization` header on a
- * WebSocket, so the client offers `Sec-WebSocket-Protocol: herald.v1, <jwt>`. The server must
- * answer with ONE of the offered values, and it must be `herald.v1`: echoing the token would
- * leak it and answering nothing makes browsers drop the socket.
- */
-export const HERALD_SUBPROTOCOL = 'herald.v1';
+import { HERALD_SUBPROTOCOL } from '@herald/protocol';
+
+// The name is a wire fact of `@herald/protocol`, shared with the client SDK; re-exported for this
+// package's callers. A browser cannot set an `Authorization` header on a WebSocket, so the client
+// offers `Sec-WebSocket-Protocol: herald.v1, <jwt>`. The server must answer with ONE of the
+// offered values, and it must be `herald.v1`: echoing the token would leak it and answering
+// nothing makes browsers drop the socket.
+export { HERALD_SUBPROTOCOL };
 
 // Three base64url segments; the signature may be empty so that `alg: none` tokens reach the
 // verifier and are refused there, with a reason, instead of vanishing silently here.

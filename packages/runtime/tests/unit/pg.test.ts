@@ -44,6 +44,14 @@ describe('pgPoolOptions', () => {
     expect(pgPoolOptions({ url: `postgres://u@h/db?sslmode=${mode}` }).ssl).toEqual(ssl);
   });
 
+  // The hardening suite finds a worker's backends by it; libpq and pg's connection strings accept it.
+  it('passes application_name from the URL, and only when present', () => {
+    expect(pgPoolOptions({ url: 'postgres://u@h/db?application_name=hx-worker-1' }).application_name).toBe(
+      'hx-worker-1',
+    );
+    expect(pgPoolOptions({ url: 'postgres://u@h/db' })).not.toHaveProperty('application_name');
+  });
+
   it('refuses what it cannot honour, without quoting the URL', () => {
     expect(() => pgPoolOptions({ url: 'mysql://u:secret-pw@h/db' })).toThrow(/postgres:\/\//);
     expect(() => pgPoolOptions({ url: 'postgres://u:secret-pw@h/db?sslmode=allow' })).toThrow(

@@ -1,0 +1,123 @@
+// Where each REST route lives: its stable name, HTTP method and API Gateway path template, as
+// plain data. The route contracts (`rest-routes.ts`) take method and path from here, so they are
+// written once; the client SDK builds its calls from here through the zod-free
+// `@herald/protocol/wire` entry.
+
+/**
+ * An HTTP method a Herald REST route uses.
+ *
+ * @example
+ * const method: HttpMethod = REST_ENDPOINTS.deleteGrant.method; // 'DELETE'
+ */
+export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'DELETE';
+
+/**
+ * Where a REST route lives: method and API Gateway path template (`/jobs/{id}`; `{name+}` is a
+ * greedy parameter that may contain `/`).
+ *
+ * @example
+ * const endpoint: RestEndpoint = { method: 'GET', path: '/jobs/{id}' };
+ */
+export interface RestEndpoint {
+  readonly method: HttpMethod;
+  readonly path: string;
+}
+
+/**
+ * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
+ * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
+ *
+ * @example
+ * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ */
+export const REST_ENDPOINTS = {
+  whoami: { method: 'GET', path: '/me' },
+  // Workflow 1: CSV ingest.
+  createUpload: { method: 'POST', path: '/uploads' },
+  listJobs: { method: 'GET', path: '/jobs' },
+  getJob: { method: 'GET', path: '/jobs/{id}' },
+  getJobErrors: { method: 'GET', path: '/jobs/{id}/errors' },
+  // Workflow 2: file delivery, deny by default; grants managed by admins.
+  createFileLink: { method: 'POST', path: '/files/links' },
+  listGrants: { method: 'GET', path: '/admin/grants' },
+  createGrant: { method: 'POST', path: '/admin/grants' },
+  deleteGrant: { method: 'DELETE', path: '/admin/grants/{id}' },
+  // Realtime: one-time WebSocket tickets and the push-device registry.
+  createTicket: { method: 'POST', path: '/realtime/tickets' },
+  registerDevice: { method: 'POST', path: '/devices' },
+  deleteDevice: { method: 'DELETE', path: '/devices/{token}' },
+} as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
+ * The stable name of a REST route.
+ *
+ * @example
+ * const name: RestRouteName = 'getJob';
+ */
+export type RestRouteName = keyof typeof REST_ENDPOINTS;
+
+/**
+ * The parameter names of a path template; a greedy `{path+}` gives `'path'`.
+ *
+ * @example
+ * type Names = PathParamName<'/a/{x}/{rest+}'>; // 'x' | 'rest'
+ */
+export type PathParamName<Path extends string> = Path extends `${string}{${infer Name}}${infer Rest}`
+  ? (Name extends `${infer Greedy}+` ? Greedy : Name) | PathParamName<Rest>
+  : never;
+
+/**
+ * One string per parameter of a path template.
+ *
+ * @example
+ * const params: PathParams<'/jobs/{id}'> = { id: jobId };
+ */
+export type PathParams<Path extends string> = { readonly [Name in PathParamName<Path>]: string };
+
+/**
+ * Fills a path template with URL-encoded parameters. A greedy `{name+}` keeps its `/` as
+ * separators and encodes each segment, as API Gateway decodes it. Throws a `TypeError` for a
+ * missing or empty parameter: it would address another resource.
+ *
+ * @example
+ * restPath('/devices/{token}', { token: 'fcm:a/b' }); // '/devices/fcm%3Aa%2Fb'
+ * restPath('/files/{path+}', { path: 'q3 report/a.csv' }); // '/files/q3%20report/a.csv'
+ */
+export function restPath<Path extends string>(template: Path, params: PathParams<Path>): string {
+  const values: Readonly<Record<string, unknown>> = params;
+  return template.replace(/\{(\w+)(\+?)\}/g, (_, name: string, greedy: string) => {
+    const value = values[name];
+    if (typeof value !== 'string' || value === '') {
+      throw new TypeError(`${template} needs a non-empty string \`${name}\`.`);
+    }
+    return greedy ? value.split('/').map(encodeURIComponent).join('/') : encodeURIComponent(value);
+  });
+}
+
+/**
+ * Matches a path against an API Gateway path template; `{name}` and `{name+}` capture their
+ * (still encoded) segments. `undefined` when the path does not match.
+ *
+ * @example
+ * matchPath('/jobs/{id}', '/jobs/123'); // { id: '123' }
+ */
+export function matchPath(template: string, path: string): Record<string, string> | undefined {
+  const t = template.split('/').filter(Boolean);
+  const p = path.split('/').filter(Boolean);
+  const params: Record<string, string> = {};
+  for (let i = 0; i < t.length; i++) {
+    const seg = t[i] as string;
+    const greedy = /^\{(\w+)\+\}$/.exec(seg);
+    if (greedy) {
+      if (i >= p.length) return undefined;
+      params[greedy[1] as string] = p.slice(i).join('/');
+      return params;
+    }
+    const value = p[i];
+    if (value === undefined) return undefined;
+    const param = /^\{(\w+)\}$/.exec(seg);
+    if (param) params[param[1] as string] = value;
+    else if (seg !== value) return undefined;
+  }
+  return t.length === p.length ? params : undefined;
+}

@@ -1,0 +1,83 @@
+/**
+ * `@herald/protocol/wire`: the wire facts a client needs, without zod. The client SDK imports
+ * only this entry, so none of the zod schemas reach a browser bundle (they would add ~15 kB
+ * gzipped): plain values (the subprotocol name, close codes, API Gateway limits, where each REST
+ * route lives and how to fill its path), the terminal-event test, and TYPES inferred from the
+ * schemas and route contracts. A unit test bundles this entry and fails if zod appears in it.
+ *
+ * Values come only from zod-free modules (`limits.ts`, `rest-endpoints.ts`, `terminal.ts`,
+ * `ws-connection.ts`); whatever comes from a module with zod schemas is `export type`, which
+ * bundlers erase.
+ */
+
+export type { ErrorCode, ErrorDetails, ErrorEnvelope } from './errors.ts';
+export type {
+  FileReadyEvent,
+  HeraldEvent,
+  HeraldEventType,
+  JobEvent,
+  JobFailedEvent,
+  JobProgressEvent,
+  JobQueuedEvent,
+  JobSucceededEvent,
+  RowError,
+  TerminalEvent,
+} from './events.ts';
+export { LIMITS } from './limits.ts';
+export type {
+  CreateTicketResponse,
+  DevicePlatform,
+  RegisterDeviceRequest,
+  RegisterDeviceResponse,
+} from './realtime-rest.ts';
+export type {
+  CreateFileGrantRequest,
+  CreateFileLinkRequest,
+  CreateUploadRequest,
+  CreateUploadResponse,
+  CurrentUser,
+  FileGrant,
+  FileGrantList,
+  FileLink,
+  FileLinkPending,
+  JobErrors,
+  JobList,
+  JobState,
+  JobView,
+  ListJobsQuery,
+  PresignedUpload,
+  RejectReport,
+  ReportLink,
+  ReportRowError,
+} from './rest.ts';
+export {
+  type HttpMethod,
+  matchPath,
+  type PathParamName,
+  type PathParams,
+  REST_ENDPOINTS,
+  type RestEndpoint,
+  type RestRouteName,
+  restPath,
+} from './rest-endpoints.ts';
+export type { RestRequest, RestResponse, RestResponseBody } from './rest-routes.ts';
+export { isTerminalEvent } from './terminal.ts';
+export type {
+  ClientAction,
+  ClientActionName,
+  ErrorFrame,
+  EventFrame,
+  PingAction,
+  PongFrame,
+  ResumeAction,
+  ResumedFrame,
+  ServerFrame,
+  SubscribeAction,
+  UnsubscribeAction,
+} from './ws.ts';
+export {
+  AUTH_CLOSE_CODES,
+  HEARTBEAT_CLOSE_CODE,
+  HERALD_SUBPROTOCOL,
+  ORDERLY_CLOSE_CODES,
+} from './ws-connection.ts';
