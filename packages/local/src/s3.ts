@@ -1,29 +1,56 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import S3rver from 's3rver';
 
 export interface LocalS3 {
   readonly endpoint: string;
   readonly server: S3rver;
+  /** Lets requests signed with this key pair in (a function's own credentials). */
+  registerAccessKey(accessKeyId: string, secretAccessKey: string): void;
   stop(): Promise<void>;
+}
+
+/** One CORS rule of a bucket, as `AWS::S3::Bucket` `CorsConfiguration.CorsRules` states it. */
+export interface BucketCorsRule {
+  readonly allowedOrigins: readonly string[];
+  readonly allowedMethods: readonly string[];
+  readonly allowedHeaders: readonly string[];
+  readonly exposedHeaders: readonly string[];
+  readonly maxAgeSeconds: number | undefined;
+}
+
+export interface LocalBucket {
+  readonly name: string;
+  /** @default no CORS: a browser cannot call the bucket */
+  readonly cors?: readonly BucketCorsRule[];
 }
 
 export interface StartS3Options {
   readonly dataDir: string;
-  readonly buckets: readonly string[];
-  /** Origins allowed to PUT/GET from a browser (the demo page uploads straight to S3). */
-  readonly corsOrigins?: readonly string[];
+  readonly buckets: readonly LocalBucket[];
 }
 
-/** S3's CORS XML; the same rules the CDK app puts on the uploads bucket. */
-function corsXml(origins: readonly string[]): string {
-  const allowed = origins.map((o) => `<AllowedOrigin>${o}</AllowedOrigin>`).join('');
-  return `<CORSConfiguration><CORSRule>${allowed}<AllowedMethod>GET</AllowedMethod><AllowedMethod>PUT</AllowedMethod><AllowedMethod>POST</AllowedMethod><AllowedMethod>HEAD</AllowedMethod><AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+/** S3's CORS XML for a bucket's rules (s3rver reads the same document PutBucketCors takes). */
+export function corsXml(rules: readonly BucketCorsRule[]): string {
+  const list = (tag: string, values: readonly string[]) =>
+    values.map((v) => `<${tag}>${v}</${tag}>`).join('');
+  const rule = (r: BucketCorsRule) =>
+    `<CORSRule>${list('AllowedOrigin', r.allowedOrigins)}${list('AllowedMethod', r.allowedMethods)}` +
+    `${list('AllowedHeader', r.allowedHeaders)}${list('ExposeHeader', r.exposedHeaders)}` +
+    `${r.maxAgeSeconds === undefined ? '' : `<MaxAgeSeconds>${r.maxAgeSeconds}</MaxAgeSeconds>`}</CORSRule>`;
+  return `<CORSConfiguration>${rules.map(rule).join('')}</CORSConfiguration>`;
 }
+
+/** s3rver's account registry (it refuses access keys it does not know, as S3 does). */
+interface S3rverAccount {
+  createKeyPair(accessKeyId: string, secretAccessKey: string): void;
+}
+const require = createRequire(import.meta.url);
+const accounts = require('s3rver/lib/models/account.js') as { DUMMY_ACCOUNT: S3rverAccount };
 
 /** Starts s3rver (S3's HTTP protocol on loopback) with the stack's buckets. */
 export async function startS3(options: StartS3Options): Promise<LocalS3> {
   mkdirSync(options.dataDir, { recursive: true });
-  const cors = corsXml(options.corsOrigins ?? ['*']);
   const server = new S3rver({
     address: '127.0.0.1',
     port: 0,
@@ -31,13 +58,17 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
     directory: options.dataDir,
     // Path-style only: virtual-host buckets would need DNS for *.localhost.
     vhostBuckets: false,
-    configureBuckets: options.buckets.map((name) => ({ name, configs: [cors] })),
+    configureBuckets: options.buckets.map((b) => ({
+      name: b.name,
+      configs: b.cors && b.cors.length > 0 ? [corsXml(b.cors)] : [],
+    })),
   });
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {
     endpoint,
     server,
+    registerAccessKey: (id, secret) => accounts.DUMMY_ACCOUNT.createKeyPair(id, secret),
     stop: () => server.close(),
   };
 }

@@ -1,7 +1,8 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { constants, type Stats } from 'node:fs';
 import { type FileHandle, open, realpath } from 'node:fs/promises';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { extname, resolve, sep } from 'node:path';
 
@@ -33,6 +34,11 @@ export interface SampleSrvGwOptions {
   readonly log?: (line: string) => void;
   /** Where test tooling plugs in; none by default. */
   readonly hooks?: SrvGwHooks;
+  /**
+   * Also serve HTTPS (on a port of its own) with this certificate: what a deployed SRV-GW
+   * offers and Herald's functions use. @default HTTP only
+   */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 /**
@@ -75,6 +81,8 @@ export type SrvGwFileStep =
 export interface SampleSrvGw {
   /** Base URL, e.g. `http://127.0.0.1:41234`; files are at `${url}/files/<path>`. */
   readonly url: string;
+  /** The same server over HTTPS (`https://127.0.0.1:<port>`), when started with `tls`. */
+  readonly httpsUrl: string | undefined;
   /** Stops listening and drops open connections. */
   close(): Promise<void>;
 }
@@ -183,7 +191,7 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
     return openWithin(root, relative);
   };
 
-  const server = createServer((req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse) => {
     handle(req, res).catch((error: unknown) => {
       if (error instanceof SrvGwRequestError) {
         if (error.status >= 500) log(`srv-gw ${req.method} refused: ${error.code}`);
@@ -194,24 +202,38 @@ export async function startSampleSrvGw(options: SampleSrvGwOptions): Promise<Sam
       if (res.headersSent) res.destroy();
       else sendJson(res, 500, 'internal_error');
     });
-  });
-  await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
-    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
-      server.off('error', rejectListen);
-      resolveListen();
+  };
+  const servers: Server[] = [createServer(listener)];
+  if (options.tls)
+    servers.push(createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, listener));
+  const ports: number[] = [];
+  let host = options.host ?? '127.0.0.1';
+  for (const [i, server] of servers.entries()) {
+    await new Promise<void>((resolveListen, rejectListen) => {
+      server.once('error', rejectListen);
+      server.listen(i === 0 ? (options.port ?? 0) : 0, options.host ?? '127.0.0.1', () => {
+        server.off('error', rejectListen);
+        resolveListen();
+      });
     });
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    const address = server.address() as AddressInfo;
+    host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+    ports.push(address.port);
+  }
 
   return {
-    url: `http://${host}:${address.port}`,
+    url: `http://${host}:${ports[0]}`,
+    httpsUrl: options.tls ? `https://${host}:${ports[1]}` : undefined,
     close: () =>
-      new Promise<void>((resolveClose) => {
-        server.close(() => resolveClose());
-        server.closeAllConnections();
-      }),
+      Promise.all(
+        servers.map(
+          (server) =>
+            new Promise<void>((resolveClose) => {
+              server.close(() => resolveClose());
+              server.closeAllConnections();
+            }),
+        ),
+      ).then(() => undefined),
   };
 }
 

@@ -3,33 +3,39 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { resetDeps as resetIngestDeps } from '@herald/ingest';
-import { MIGRATIONS as INGEST_MIGRATIONS } from '@herald/ingest/migrations';
-import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
-import { migrate } from '@herald/runtime/migrations';
+import { errorEnvelope } from '@herald/protocol';
 import pg from 'pg';
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createDemoMiddleware } from './demo.ts';
-import { createTables, dynamoClient, startDynamo } from './dynamodb.ts';
-import { createLocalGateway } from './gateway/index.ts';
+import { dynamoClient, startDynamo } from './dynamodb.ts';
+import { createLocalGateway, gatewayResponder } from './gateway/index.ts';
 import { type IssueTokenOptions, startIdentityProvider } from './identity.ts';
-import { invokeWithTimeout } from './lambda.ts';
 import { startPostgres } from './postgres.ts';
 import { handleOutboxRequest, PushOutbox } from './push-outbox.ts';
-import { LocalQueue } from './queue.ts';
+import type { LocalQueue } from './queue.ts';
 import { startS3 } from './s3.ts';
-import { wireS3EventsToQueue } from './s3-events.ts';
-import { snsEvent } from './sns.ts';
+import { LocalSecrets } from './secrets.ts';
 import { handleSqsRequest } from './sqs-endpoint.ts';
 import { startSampleSrvGw } from './srvgw.ts';
+import {
+  constructPath,
+  type LocalEnvironment,
+  localizeValue,
+  localResolver,
+  physicalName,
+} from './template/mapping.ts';
+import { type CfnResource, readStackModel, type StackModel } from './template/model.ts';
+import { TemplateRuntime } from './template/runner.ts';
+import { synthesize } from './template/synth.ts';
 import { startSrvGwWithControls } from './testing/srvgw-controls.ts';
+import { ensureLocalTls } from './tls.ts';
 
 export const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const DEFAULT_DATA_DIR = join(REPO_ROOT, '.herald');
 export const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', 'samples');
 
-/** Logical bucket names → physical names; the CDK app uses the same logical names. */
-export const BUCKETS = { uploads: 'herald-uploads', files: 'herald-files' } as const;
+/** The CDK environment the local stack runs (`cdk synth -c env=dev`). */
+export const LOCAL_CDK_CONTEXT = { env: 'dev' } as const;
 
 export interface LocalStackOptions {
   /** Folder for all state (database, objects, tables, keys). Default `<repo>/.herald`. */
@@ -40,82 +46,102 @@ export interface LocalStackOptions {
   /** WebSocket idle timeout and maximum age; AWS's are 10 min and 2 h. */
   readonly idleTimeoutMs?: number;
   readonly maxConnectionAgeMs?: number;
-  /** The queue's visibility timeout; default 6× the worker timeout, as on AWS. */
+  /**
+   * Tests only: the queues' visibility timeout instead of the template's (6 × a 900 s worker would
+   * make a redelivery wait 90 minutes).
+   */
   readonly visibilityTimeoutMs?: number;
   /**
    * Serve the sample SRV-GW's test-only `/_control/` endpoint (faults, counters, scratch files).
    * Tests turn it on; `npm run dev` leaves it off. Default false.
    */
   readonly testControls?: boolean;
-  /** Lowest level the handlers log (`HERALD_LOG_LEVEL`); default `info`. */
+  /** The lowest level of the functions' log lines passed to `log`. @default 'info' */
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
-  /** The route table to serve (tests may pass their own). Default: the shared `ROUTES`. */
-  readonly routes?: RouteTable;
+  /** A cloud assembly to run instead of synthesizing the app (`cdk.out` of `cdk synth -c env=dev`). */
+  readonly assemblyDir?: string;
 }
 
 export interface LocalStack {
   readonly apiUrl: string;
   readonly wsUrl: string;
-  /** Serves `GET /_local/pushes` (the FCM stand-in) and `GET /_local/info`. */
+  /** Serves the demo, `GET /_local/pushes` (the FCM stand-in) and `GET /_local/info`. */
   readonly localUrl: string;
   readonly managementEndpoint: string;
+  /** The administrator's URL (TLS verified against the local RDS stand-in CA). */
   readonly postgres: { readonly connectionString: string };
-  readonly s3: { readonly endpoint: string; readonly buckets: typeof BUCKETS };
+  /** S3's endpoint and the buckets' physical names by construct id (`uploads`, `files`). */
+  readonly s3: { readonly endpoint: string; readonly buckets: Readonly<Record<string, string>> };
+  /** DynamoDB's endpoint and the tables' physical names by construct id (`Connections`). */
   readonly dynamodb: { readonly endpoint: string; readonly tables: Record<string, string> };
+  /** The sample SRV-GW over HTTP (tests) and the credential the deployment holds for it. */
   readonly srvgw: { readonly url: string; readonly credential: string };
   readonly identity: { readonly issuer: string; readonly jwksUri: string; readonly clientId: string };
+  /** The queues with an event source, by construct id (`IngestQueue`). */
   readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** The cloud assembly the stack runs. */
+  readonly assemblyDir: string;
   issueToken(username: string, options?: IssueTokenOptions): Promise<string>;
   pushes: PushOutbox['list'];
-  /** The environment the handlers run with (what Lambda configuration would hold). */
-  readonly env: Readonly<Record<string, string>>;
+  /**
+   * The environment a function runs with, by its description (`realtime/sns-notify`): the
+   * template's variables resolved locally, plus the execution environment.
+   */
+  functionEnvironment(description: string): Readonly<Record<string, string>>;
+  /**
+   * Rotates the database credentials as Secrets Manager's single-user rotation does: a new
+   * password is set on the database, then becomes the secret's current version.
+   */
+  rotateDatabasePassword(): Promise<void>;
   stop(): Promise<void>;
 }
 
-let running = false;
+const LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 
-/** `HERALD_<ID>_TABLE` for every table: `JobEvents` → `HERALD_JOB_EVENTS_TABLE`. */
-function tableEnv(tables: Record<string, string>): Record<string, string> {
-  return Object.fromEntries(
-    Object.entries(tables).map(([id, name]) => [
-      `HERALD_${id.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase()}_TABLE`,
-      name,
-    ]),
-  );
+/** Passes a function's log line on when its level (JSON `level`) is at least `min`; other lines always. */
+function levelFilter(min: (typeof LEVELS)[number], log: (line: string) => void): (line: string) => void {
+  const floor = LEVELS.indexOf(min);
+  return (line) => {
+    const level = /"level"\s*:\s*"(\w+)"/i.exec(line)?.[1]?.toLowerCase();
+    const index = LEVELS.indexOf(level as (typeof LEVELS)[number]);
+    if (index === -1 || index >= floor) log(line);
+  };
 }
 
-/** Imports `@herald/<package>/handlers/<name>` and calls its `handler` like Lambda would. */
-async function invokeHandler(ref: HandlerRef, event: unknown, timeoutMs: number): Promise<unknown> {
-  const mod = (await import(`@herald/${ref.package}/handlers/${ref.name}`)) as {
-    handler?: (event: unknown, context: unknown) => Promise<unknown>;
-  };
-  if (typeof mod.handler !== 'function') throw new Error(`${ref.package}/${ref.name} exports no handler`);
-  return invokeWithTimeout(mod.handler, event, { functionName: `${ref.package}-${ref.name}`, timeoutMs });
+/** Every origin the template allows (bucket CORS, preflights): they all stand for the demo's origin locally. */
+function templateOrigins(model: StackModel): string[] {
+  const origins = new Set<string>();
+  for (const bucket of model.buckets.values())
+    for (const rule of bucket.cors) for (const o of rule.allowedOrigins) origins.add(o);
+  for (const preflight of model.restApi?.preflights ?? [])
+    for (const o of preflight.allowedOrigins) origins.add(o);
+  return [...origins].filter((o) => o !== '*');
+}
+
+/** The deployment's SRV-GW base URL (what the functions' `HERALD_SRVGW_URL` says). */
+function templateSrvGwUrl(model: StackModel): string | undefined {
+  for (const fn of model.functions.values()) {
+    const url = fn.environment.HERALD_SRVGW_URL;
+    if (typeof url === 'string') return new URL(url).origin;
+  }
+  return undefined;
 }
 
 /**
- * Starts the whole local stack: real PostgreSQL, S3 (s3rver), DynamoDB (dynalite), a local
- * identity provider, the sample SRV-GW, the push outbox, the local queue(s) and the API Gateway
- * emulator serving the shared route table with the SAME handlers AWS runs.
- *
- * Handlers read their configuration from `process.env`, as on Lambda; this sets it, so one
- * process runs one stack.
+ * Starts the local stack from what the CDK app synthesizes: the template's functions run as
+ * their esbuild bundles, each instance its own process on the runtime's Node.js major, with the
+ * template's environment, timeout and memory; tables, buckets (with their CORS), queues (with
+ * their visibility timeout and redrive), event source mappings, S3 notifications, the REST API
+ * (methods, authorizer, gateway responses, CORS preflights), the WebSocket API and the migration
+ * custom resource come from the template too. The servers behind them are real: PostgreSQL (TLS
+ * and SCRAM only), s3rver, dynalite, a local identity provider, the sample SRV-GW (HTTPS), the
+ * Parameters and Secrets extension's HTTP API, and a push outbox standing in for FCM.
  */
 export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  if (running)
-    throw new Error('a local stack is already running in this process (handlers share process.env)');
-  running = true;
   const log = options.log ?? (() => {});
-  const routes = options.routes ?? ROUTES;
   const dataDir = options.dataDir ?? DEFAULT_DATA_DIR;
   mkdirSync(dataDir, { recursive: true });
-  let lock: ReturnType<typeof lockDataDir>;
-  try {
-    lock = lockDataDir(dataDir);
-  } catch (error) {
-    running = false;
-    throw error;
-  }
+  const lock = lockDataDir(dataDir);
   // Wipe after taking the folder: a fresh start must not erase a running stack's data.
   if (options.fresh)
     for (const entry of readdirSync(dataDir))
@@ -124,58 +150,215 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const stops: Array<() => Promise<unknown>> = [async () => lock.release()];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
-    running = false;
+    stops.length = 0;
   };
 
   try {
+    const assemblyDir =
+      options.assemblyDir ??
+      (await synthesize({ repoRoot: REPO_ROOT, context: LOCAL_CDK_CONTEXT, log })).assemblyDir;
+    const stackName = `Herald${LOCAL_CDK_CONTEXT.env[0]?.toUpperCase()}${LOCAL_CDK_CONTEXT.env.slice(1)}`;
+    const model = readStackModel(assemblyDir, stackName);
+    const { template } = model;
+    const tls = ensureLocalTls(join(dataDir, 'tls'));
     const srvgwCredential = 'local-srvgw-credential';
+    const buckets = [...model.buckets.values()].map((b) => ({
+      id: b.id,
+      name: physicalName.bucket(b.id, template.Resources[b.id] as CfnResource, stackName),
+      key: (constructPath(template.Resources[b.id] as CfnResource)?.at(-1) ?? b.id).toLowerCase(),
+      cors: b.cors,
+    }));
+
+    // The control server answers at a known origin before anything else starts: its URL is in
+    // the functions' environment (SQS endpoint, push outbox) and stands for the demo's origin.
+    let route: (req: IncomingMessage, res: ServerResponse) => void = (_req, res) => res.writeHead(503).end();
+    const control: Server = createServer((req, res) => route(req, res));
+    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
+    stops.push(
+      () =>
+        new Promise<void>((resolve) => {
+          control.closeAllConnections();
+          control.close(() => resolve());
+        }),
+    );
+    const localUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
+    const demoOrigin = (origin: string) => ({ from: origin, to: localUrl });
+    const origins = templateOrigins(model);
+
     const [postgres, s3, dynamo, idp, srvgw] = await Promise.all([
-      startPostgres({ dataDir: join(dataDir, 'postgres'), log }),
-      startS3({ dataDir: join(dataDir, 's3'), buckets: Object.values(BUCKETS) }),
+      startPostgres({
+        dataDir: join(dataDir, 'postgres'),
+        log,
+        tls: { certFile: tls.database.certFile, keyFile: tls.database.keyFile, caFile: tls.rdsCaFile },
+      }),
+      startS3({
+        dataDir: join(dataDir, 's3'),
+        buckets: buckets.map((b) => ({
+          name: b.name,
+          cors: b.cors.map((rule) => ({
+            ...rule,
+            allowedOrigins: rule.allowedOrigins.map((o) => (o === '*' ? o : localUrl)),
+          })),
+        })),
+      }),
       startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
       startIdentityProvider({ keyFile: join(dataDir, 'identity', 'signing-key.json') }),
       (options.testControls ? startSrvGwWithControls : startSampleSrvGw)({
         root: SAMPLES_DIR,
         credential: srvgwCredential,
+        tls: tls.web,
       }),
     ]);
     stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);
-    // The in-process handlers' container state (database pool, clients) goes before the servers:
-    // a pool outliving PostgreSQL logs every idle connection it loses, and a stack started
-    // again in this process must not reuse clients of the old one.
-    stops.push(resetIngestDeps);
 
-    const db = new pg.Client({ connectionString: postgres.connectionString });
-    await db.connect();
-    try {
-      const applied = await migrate(db, { sources: [INGEST_MIGRATIONS] });
-      if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
-    } finally {
-      await db.end();
-    }
+    const secrets = new LocalSecrets();
+    const secretsServer = await secrets.listen();
+    stops.push(secretsServer.close);
 
-    const ddb = dynamoClient(dynamo.endpoint);
-    const tables = await createTables(ddb, 'herald-local-');
-    ddb.destroy();
-
+    // The gateway listens before the functions exist: its addresses are in their environment.
+    let runtime: TemplateRuntime | undefined;
+    const invoke = (target: string, event: unknown) => {
+      if (!runtime) throw new Error('the local stack is still starting');
+      return runtime.invoke(target, event);
+    };
+    const rest = model.restApi;
+    const ws = model.webSocketApi;
+    const localizeHeaders = (headers: Readonly<Record<string, string>>) =>
+      Object.fromEntries(
+        Object.entries(headers).map(([k, v]) => [
+          k,
+          localizeValue(v, { files: {}, aliases: origins.map(demoOrigin) }),
+        ]),
+      );
     const gateway = await createLocalGateway({
-      routes,
-      invoke: (ref, event) => invokeHandler(ref, event, 30_000),
+      routes: {
+        http: (rest?.routes ?? []).map((r) => ({
+          method: r.method,
+          path: r.path,
+          auth: r.authorization === 'COGNITO_USER_POOLS' ? ('cognito' as const) : ('none' as const),
+          target: r.functionId,
+        })),
+        ws: {
+          authorizer: ws?.authorizerFunctionId ?? '',
+          routes: (ws?.routes ?? []).map((r) => ({ routeKey: r.routeKey, target: r.functionId })),
+        },
+      },
+      responses: gatewayResponder(
+        (rest?.gatewayResponses ?? []).map((r) => ({ ...r, headers: localizeHeaders(r.headers) })),
+        (rest?.preflights ?? []).map((p) => ({
+          ...p,
+          allowedOrigins: p.allowedOrigins.map((o) => (origins.includes(o) ? localUrl : o)),
+          headers: localizeHeaders(p.headers),
+        })),
+      ),
+      invoke,
       verifyToken: idp.verify,
+      ...(rest && { restApiId: physicalName.api(rest.id), stage: rest.stageName }),
+      ...(ws && { webSocketApiId: physicalName.api(ws.id), webSocketStage: ws.stageName }),
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.maxConnectionAgeMs !== undefined && { maxConnectionAgeMs: options.maxConnectionAgeMs }),
       log: (entry) => log(JSON.stringify(entry)),
     });
     stops.push(gateway.close);
+    const wsManagementOrigin = new URL(gateway.managementEndpoint).origin;
 
-    const queues = new Map<string, LocalQueue>();
+    const srvgwUrl = templateSrvGwUrl(model);
+    const local: LocalEnvironment = {
+      stackName,
+      sqsEndpoint: localUrl,
+      database: { host: '127.0.0.1', port: postgres.port },
+      userPoolId: 'us-east-1_local',
+      userPoolClientId: idp.clientId,
+      aliases: [
+        ...(ws
+          ? [
+              {
+                from: `https://${physicalName.api(ws.id)}.execute-api.us-east-1.amazonaws.com`,
+                to: wsManagementOrigin,
+              },
+            ]
+          : []),
+        { from: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local', to: idp.issuer },
+        ...(srvgwUrl && srvgw.httpsUrl ? [{ from: srvgwUrl, to: srvgw.httpsUrl }] : []),
+        ...origins.map(demoOrigin),
+      ],
+      files: { '/var/runtime/ca-cert.pem': tls.lambdaCaBundle },
+    };
+
+    const admin = new pg.Pool({ connectionString: postgres.connectionString, max: 1 });
+    stops.push(() => admin.end());
     const outbox = new PushOutbox();
+    const ddb = dynamoClient(dynamo.endpoint);
+    stops.push(async () => ddb.destroy());
+    const logFunctions = levelFilter(options.logLevel ?? 'info', log);
+    runtime = await TemplateRuntime.start({
+      model,
+      local,
+      dynamo: ddb,
+      s3Events: s3.server,
+      secrets,
+      secretsPort: secretsServer.port,
+      endpoints: {
+        S3: s3.endpoint,
+        DYNAMODB: dynamo.endpoint,
+        SQS: localUrl,
+        SNS: localUrl,
+        SECRETS_MANAGER: secretsServer.url,
+      },
+      database: {
+        host: '127.0.0.1',
+        port: postgres.port,
+        createRole: async (role, password) => {
+          const exists = await admin.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
+          if (exists.rowCount === 0) {
+            const { rows } = await admin.query<{ sql: string }>(
+              'SELECT format($$CREATE ROLE %I LOGIN$$, $1::text) AS sql',
+              [role],
+            );
+            await admin.query(rows[0]?.sql ?? '');
+          }
+          await postgres.setPassword(role, password);
+          // RDS's master user owns the database it was created with (and so its public schema).
+          const owner = await admin.query<{ sql: string }>(
+            'SELECT format($$ALTER DATABASE %I OWNER TO %I$$, $1::text, $2::text) AS sql',
+            [postgres.database, role],
+          );
+          await admin.query(owner.rows[0]?.sql ?? '');
+        },
+      },
+      publicCaFile: tls.publicCaFile,
+      registerCredentials: (id, secret) => s3.registerAccessKey(id, secret),
+      externalSecrets: { SrvGwCredential: srvgwCredential },
+      extraEnvironment: {
+        // Boundaries no local server can play and no template states: the FCM push outbox, and
+        // the endpoint overrides of the handlers' configuration (path-style S3 for s3rver).
+        HERALD_PUSH_OUTBOX_URL: `${localUrl}/_local/pushes`,
+        HERALD_S3_ENDPOINT: s3.endpoint,
+        HERALD_DYNAMODB_ENDPOINT: dynamo.endpoint,
+        HERALD_SQS_ENDPOINT: localUrl,
+      },
+      ...(options.visibilityTimeoutMs !== undefined && { visibilityTimeoutMs: options.visibilityTimeoutMs }),
+      log: logFunctions,
+    });
+    const started = runtime;
+    stops.push(() => started.close());
+    await started.runCustomResources();
+
+    const queuesById = new Map<string, LocalQueue>();
+    for (const [name, queue] of started.queues) {
+      const entry = [...model.queues.values()].find(
+        (q) => physicalName.queue(q.id, template.Resources[q.id] as CfnResource, stackName) === name,
+      );
+      const id = entry ? (constructPath(template.Resources[entry.id] as CfnResource)?.[0] ?? entry.id) : name;
+      queuesById.set(id, queue);
+    }
+
     const demo = await createDemoMiddleware({ log });
     stops.push(() => demo.close());
-    const control: Server = createServer((req, res) => {
+    route = (req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
       if (req.headers['x-amz-target']) {
-        return void handleSqsRequest(queues, req, res).then((handled) => {
+        return void handleSqsRequest(started.queues, req, res).then((handled) => {
           if (!handled) res.writeHead(400).end();
         });
       }
@@ -204,87 +387,37 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           else res.destroy();
         },
       );
-    });
-    // SNS stand-in: `POST /_local/sns/{topicId}` with the message as the body invokes the topic's
-    // subscriber once, as SNS would (without SNS's async retries).
-    const publishToTopic = async (topicId: string, req: IncomingMessage, res: ServerResponse) => {
-      const topic = routes.topics.find((t) => t.id === topicId);
-      if (!topic)
-        return void res
-          .writeHead(404)
-          .end(JSON.stringify(errorEnvelope('NOT_FOUND', `No topic ${topicId}.`)));
+    };
+    // SNS stand-in: `POST /_local/sns/{topic}` (construct id) invokes the topic's subscribers once,
+    // as SNS would (without SNS's asynchronous retries).
+    const publishToTopic = async (topic: string, req: IncomingMessage, res: ServerResponse) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const event = snsEvent(topicId, Buffer.concat(chunks).toString('utf8'));
       try {
-        await invokeHandler(topic.handler, event, 30_000);
-        res
-          .writeHead(202, { 'content-type': 'application/json' })
-          .end(JSON.stringify({ messageId: event.Records[0]?.Sns.MessageId }));
+        const messageId = await started.publish(topic, Buffer.concat(chunks).toString('utf8'));
+        res.writeHead(202, { 'content-type': 'application/json' }).end(JSON.stringify({ messageId }));
       } catch (error) {
-        log(`sns ${topicId}: ${String(error)}`);
+        log(`sns ${topic}: ${String(error)}`);
+        const unknown = error instanceof Error && error.message.startsWith('no topic');
         res
-          .writeHead(500, { 'content-type': 'application/json' })
-          .end(JSON.stringify(errorEnvelope('INTERNAL')));
+          .writeHead(unknown ? 404 : 500, { 'content-type': 'application/json' })
+          .end(
+            JSON.stringify(
+              unknown ? errorEnvelope('NOT_FOUND', `No topic ${topic}.`) : errorEnvelope('INTERNAL'),
+            ),
+          );
       }
     };
-    await new Promise<void>((resolve) => control.listen(0, '127.0.0.1', resolve));
-    stops.push(
-      () =>
-        new Promise<void>((resolve) => {
-          control.closeAllConnections();
-          control.close(() => resolve());
-        }),
-    );
-    const localUrl = `http://127.0.0.1:${(control.address() as AddressInfo).port}`;
 
-    // What the CDK app puts in each Lambda's environment; only the values differ on AWS.
-    const env: Record<string, string> = {
-      AWS_REGION: 'us-east-1',
-      HERALD_LOG_LEVEL: options.logLevel ?? 'info',
-      // s3rver accepts only its own key pair (dynalite and the gateway accept any). Explicit keys
-      // also keep a developer's real AWS profile from being picked up by the SDK's chain.
-      AWS_ACCESS_KEY_ID: 'S3RVER',
-      AWS_SECRET_ACCESS_KEY: 'S3RVER',
-      ...tableEnv(tables),
-      HERALD_DYNAMODB_ENDPOINT: dynamo.endpoint,
-      HERALD_WS_MANAGEMENT_ENDPOINT: gateway.managementEndpoint,
-      HERALD_JWT_ISSUER: idp.issuer,
-      HERALD_JWT_AUDIENCE: idp.clientId,
-      HERALD_JWKS_URI: idp.jwksUri,
-      HERALD_DATABASE_URL: postgres.connectionString,
-      HERALD_S3_ENDPOINT: s3.endpoint,
-      HERALD_UPLOADS_BUCKET: BUCKETS.uploads,
-      HERALD_FILES_BUCKET: BUCKETS.files,
-      HERALD_SRVGW_URL: srvgw.url,
-      HERALD_SRVGW_CREDENTIAL: srvgwCredential,
-      HERALD_PUSH_OUTBOX_URL: `${localUrl}/_local/pushes`,
-      HERALD_SQS_ENDPOINT: localUrl,
-      // The handlers record metrics as on AWS, but their EMF lines (CloudWatch's input) would
-      // flood this process's output: nothing reads them locally.
-      POWERTOOLS_METRICS_DISABLED: 'true',
-    };
-    // Source-less queues are fed by handlers through SQS SendMessage on the control server.
-    for (const q of routes.queues)
-      if (!q.source) env[queueUrlVariable(q.id)] = `${localUrl}/000000000000/${q.id}`;
-    Object.assign(process.env, env);
-
-    for (const q of routes.queues) {
-      const queue = new LocalQueue({
-        name: q.id,
-        handler: (event) => invokeHandler(q.handler, event, q.timeoutSeconds * 1000) as never,
-        visibilityTimeoutMs: options.visibilityTimeoutMs ?? q.timeoutSeconds * 6 * 1000,
-        maxReceiveCount: q.maxReceiveCount,
-        batchSize: q.batchSize,
-      });
-      if (q.source) {
-        const bucket = BUCKETS[q.source.bucket as keyof typeof BUCKETS];
-        if (!bucket) throw new Error(`queue ${q.id}: unknown bucket "${q.source.bucket}"`);
-        wireS3EventsToQueue(s3.server, { bucket, prefix: q.source.prefix, queue });
-      }
-      queues.set(q.id, queue);
-      stops.push(async () => queue.close());
+    const tables: Record<string, string> = {};
+    for (const table of model.tables.values()) {
+      const resource = template.Resources[table.id] as CfnResource;
+      tables[constructPath(resource)?.at(-1) ?? table.id] = physicalName.table(table.id, resource);
     }
+    const databaseSecret = Object.entries(template.Resources).find(
+      ([, r]) => r.Type === 'AWS::SecretsManager::SecretTargetAttachment',
+    )?.[1];
+    const databaseSecretId = (databaseSecret?.Properties?.SecretId as { Ref?: string } | undefined)?.Ref;
 
     lock.describe({ 'REST API': gateway.restUrl, WebSocket: gateway.wsUrl, Demo: `${localUrl}/` });
     return {
@@ -293,14 +426,32 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localUrl,
       managementEndpoint: gateway.managementEndpoint,
       postgres: { connectionString: postgres.connectionString },
-      s3: { endpoint: s3.endpoint, buckets: BUCKETS },
+      s3: { endpoint: s3.endpoint, buckets: Object.fromEntries(buckets.map((b) => [b.key, b.name])) },
       dynamodb: { endpoint: dynamo.endpoint, tables },
       srvgw: { url: srvgw.url, credential: srvgwCredential },
       identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },
-      queues,
+      queues: queuesById,
+      assemblyDir,
       issueToken: idp.issueToken,
       pushes: (filter) => outbox.list(filter),
-      env,
+      functionEnvironment(description) {
+        const fn = [...model.functions.values()].find((f) => f.description === description);
+        if (!fn) throw new Error(`no function ${description} in the template`);
+        return started.environmentOf(fn.id) ?? {};
+      },
+      async rotateDatabasePassword() {
+        if (databaseSecretId === undefined) throw new Error('the template has no database secret');
+        const arn = localResolver(template, local).ref(databaseSecretId, 'rotation');
+        const current = JSON.parse(secrets.current(arn)) as { username: string; password: string };
+        const next = {
+          ...current,
+          password: `rotated-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
+        };
+        // Single-user rotation: setSecret changes the password on the database, finishSecret makes
+        // the new version current. In between, and until caches expire, clients hold the old one.
+        await postgres.setPassword(current.username, next.password);
+        secrets.put(arn, JSON.stringify(next));
+      },
       stop,
     };
   } catch (error) {

@@ -122,7 +122,11 @@ const FIELDS = {
   HERALD_JOB_EVENT_TTL_SECONDS: wholeNumber(600, 30 * 86_400, ' seconds').optional(),
   HERALD_MAX_DEVICES_PER_USER: wholeNumber(1, 100).optional(),
   HERALD_PUBLISH_CONCURRENCY: wholeNumber(1, 256).optional(),
-  HERALD_PUSH_OUTBOX_URL: httpUrl.optional(),
+  HERALD_PUSH_OUTBOX_URL: httpUrl
+    .refine((value) => LOOPBACK_HOSTS.has(new URL(value).hostname), {
+      message: "must be on a loopback address (the local stack's push outbox stands in for FCM)",
+    })
+    .optional(),
   HERALD_FCM_SERVICE_ACCOUNT_JSON: ServiceAccountSchema.optional(),
   HERALD_FCM_SECRET_ID: z.string().min(1).optional(),
   HERALD_LOG_LEVEL: logLevel.optional(),
@@ -154,8 +158,9 @@ const ALL_FIELDS = Object.keys(FIELDS) as FieldName[];
 type Parsed = { [K in FieldName]: z.output<(typeof FIELDS)[K]> };
 
 /**
- * Validates the named variables; throws one `ConfigError` naming every problem. Exactly one push
- * variable must be set: checked even when other variables are invalid, so one error names all.
+ * Validates the named variables; throws one `ConfigError` naming every problem. One FCM variable
+ * must be set, or the push outbox (which, set, stands in for FCM: the local stack adds it to the
+ * template's environment): checked even when other variables are invalid, so one error names all.
  */
 function parse<K extends FieldName>(
   env: Readonly<Record<string, string | undefined>>,
@@ -164,13 +169,14 @@ function parse<K extends FieldName>(
   const shape = Object.fromEntries(names.map((name) => [name, FIELDS[name]]));
   const schema = z.object(shape).superRefine(
     (values, ctx) => {
-      const push = PUSH_VARIABLES.filter((name) => (values as Record<string, unknown>)[name] !== undefined);
-      if (push.length === 1) return;
+      const set = (name: string) => (values as Record<string, unknown>)[name] !== undefined;
+      const fcm = PUSH_VARIABLES.slice(1).filter(set);
+      if (fcm.length === 1 || (fcm.length === 0 && set(PUSH_VARIABLES[0]))) return;
       const message =
-        push.length === 0
+        fcm.length === 0
           ? `or one of ${PUSH_VARIABLES.slice(1).join(', ')} is required (where pushes go)`
-          : `conflicts with ${push.slice(1).join(', ')}: set only one push variable`;
-      ctx.addIssue({ code: 'custom', path: [push[0] ?? PUSH_VARIABLES[0]], message });
+          : `conflicts with ${fcm.slice(1).join(', ')}: set only one FCM variable`;
+      ctx.addIssue({ code: 'custom', path: [fcm[0] ?? PUSH_VARIABLES[0]], message });
     },
     { when: () => true },
   );

@@ -2,18 +2,28 @@ import { createServer } from 'node:http';
 import { LIMITS } from '@herald/protocol';
 import { closeServer, listen, originOf } from './http.ts';
 import { createManagementListener } from './management.ts';
+import { gatewayResponder } from './responses.ts';
 import { createRestListener } from './rest.ts';
 import type { LocalGateway, LocalGatewayOptions } from './types.ts';
 import { createWsGateway, newConnectionId } from './websocket.ts';
 
+export { type GatewayResponseSpec, gatewayResponder, type PreflightSpec } from './responses.ts';
 export { REST_MAX_BODY_BYTES } from './rest.ts';
-export type { GatewayLog, InvokeHandler, LocalGateway, LocalGatewayOptions } from './types.ts';
+export type {
+  GatewayHttpRoute,
+  GatewayLog,
+  GatewayResponder,
+  GatewayRoutes,
+  GatewayWsApi,
+  InvokeHandler,
+  LocalGateway,
+  LocalGatewayOptions,
+} from './types.ts';
 export { newConnectionId } from './websocket.ts';
 
-/** What the local API stands in for in ARNs: a fixed fake account, region and API id. */
+/** What the local API stands in for in ARNs: a fixed fake account and region. */
 const ACCOUNT_ID = '000000000000';
 const REGION = 'us-east-1';
-const API_ID = 'local';
 
 /**
  * Starts a local API Gateway: a REST API and a WebSocket API (with the `@connections`
@@ -28,6 +38,7 @@ const API_ID = 'local';
  */
 export async function createLocalGateway(options: LocalGatewayOptions): Promise<LocalGateway> {
   const stage = options.stage ?? 'local';
+  const wsStage = options.webSocketStage ?? stage;
   const host = options.host ?? '127.0.0.1';
   const maxMessageBytes = options.maxMessageBytes ?? LIMITS.wsMessageBytes;
   const log = options.log ?? (() => {});
@@ -47,8 +58,8 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
   const ws = createWsGateway({
     routes: options.routes.ws,
     invoke: options.invoke,
-    stage,
-    apiId: API_ID,
+    stage: wsStage,
+    apiId: options.webSocketApiId ?? 'local',
     accountId: ACCOUNT_ID,
     region: REGION,
     maxMessageBytes,
@@ -60,18 +71,18 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
   });
   const restServer = createServer(
     createRestListener({
-      routes: Object.values(options.routes.http),
+      routes: options.routes.http,
       invoke: options.invoke,
       verifyToken: options.verifyToken,
       stage,
-      apiId: API_ID,
+      apiId: options.restApiId ?? 'local',
       accountId: ACCOUNT_ID,
-      corsOrigins: options.corsOrigins ?? '*',
+      responses: options.responses ?? gatewayResponder(),
       log,
       track,
     }),
   );
-  const wsServer = createServer(createManagementListener({ ws, stage, maxMessageBytes, log }));
+  const wsServer = createServer(createManagementListener({ ws, stage: wsStage, maxMessageBytes, log }));
   // The publisher's SDK client pools its sockets to `@connections`; Node's 5 s idle close races a
   // reuse after a quiet spell (ECONNRESET, see dynamodb.ts). API Gateway keeps them far longer.
   wsServer.keepAliveTimeout = 10 * 60_000;
@@ -88,7 +99,7 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
   }
   const restUrl = originOf('http', host, restPort);
   const wsUrl = originOf('ws', host, wsPort);
-  const managementEndpoint = `${originOf('http', host, wsPort)}/${stage}`;
+  const managementEndpoint = `${originOf('http', host, wsPort)}/${wsStage}`;
   log({ level: 'info', msg: 'local gateway listening', restUrl, wsUrl, managementEndpoint });
 
   let closed: Promise<void> | undefined;

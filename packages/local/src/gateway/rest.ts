@@ -1,49 +1,40 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { HandlerRef, HttpRoute } from '@herald/protocol';
-import { errorEnvelope, LIMITS, matchPath } from '@herald/protocol';
+import { LIMITS, matchPath } from '@herald/protocol';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
-import {
-  decodeSegment,
-  formatRequestTime,
-  headerMaps,
-  queryMaps,
-  readBody,
-  sendJson,
-  sourceIpOf,
-} from './http.ts';
-import type { GatewayLog, InvokeHandler } from './types.ts';
+import { decodeSegment, formatRequestTime, headerMaps, queryMaps, readBody, sourceIpOf } from './http.ts';
+import type {
+  GatewayHttpRoute,
+  GatewayLog,
+  GatewayResponder,
+  GatewayResponseType,
+  InvokeHandler,
+} from './types.ts';
 
 /** API Gateway REST payload quota: 10 MB. */
 export const REST_MAX_BODY_BYTES = LIMITS.restPayloadBytes;
-
-/** API Gateway's console/CDK default for `Access-Control-Allow-Headers` (`Cors.DEFAULT_HEADERS`). */
-const DEFAULT_ALLOW_HEADERS = 'Content-Type,X-Amz-Date,Authorization,X-Api-Key,X-Amz-Security-Token';
 
 /** Hop-by-hop and framing headers Node computes itself; a handler's copy would corrupt the response. */
 const DROPPED_RESPONSE_HEADERS = new Set(['content-length', 'transfer-encoding', 'connection', 'keep-alive']);
 
 export interface RestContext {
-  readonly routes: readonly HttpRoute[];
+  readonly routes: readonly GatewayHttpRoute[];
   readonly invoke: InvokeHandler;
   readonly verifyToken: (token: string) => Promise<Record<string, unknown> | undefined>;
   readonly stage: string;
   readonly apiId: string;
   readonly accountId: string;
-  readonly corsOrigins: readonly string[] | '*';
+  /** API Gateway's own answers and the CORS preflights, as the API declares them. */
+  readonly responses: GatewayResponder;
   readonly log: GatewayLog;
   readonly track: <T>(work: Promise<T>) => Promise<T>;
 }
 
 const INTEGRATION_TIMEOUT = Symbol('integration timeout');
 
-function describe(ref: HandlerRef): string {
-  return `${ref.package}/${ref.name}`;
-}
-
 interface ResourceMatch {
   readonly template: string;
-  readonly routes: readonly HttpRoute[];
+  readonly routes: readonly GatewayHttpRoute[];
   readonly rawParams: Record<string, string>;
 }
 
@@ -69,7 +60,10 @@ function compareSpecificity(a: string, b: string): number {
  * API Gateway resolves the resource (path template) first and the method second: a request for
  * a known path with an unconfigured method does not fall through to a less specific resource.
  */
-export function resolveResource(routes: readonly HttpRoute[], rawPath: string): ResourceMatch | undefined {
+export function resolveResource(
+  routes: readonly GatewayHttpRoute[],
+  rawPath: string,
+): ResourceMatch | undefined {
   const templates = [...new Set(routes.map((r) => r.path))].sort(compareSpecificity);
   for (const template of templates) {
     const rawParams = matchPath(template, rawPath);
@@ -186,25 +180,12 @@ function hasHeader(headers: Record<string, string[]>, name: string): boolean {
 
 /** The REST API listener: route, authorize, build the proxy event, invoke, map the result. */
 export function createRestListener(ctx: RestContext): (req: IncomingMessage, res: ServerResponse) => void {
-  const allowedOrigin = (origin: string | undefined): string | undefined => {
-    if (ctx.corsOrigins === '*') return '*';
-    return origin !== undefined && ctx.corsOrigins.includes(origin) ? origin : undefined;
-  };
-  const corsHeaders = (req: IncomingMessage): Record<string, string> => {
-    const origin = allowedOrigin(req.headers.origin);
-    if (origin === undefined) return ctx.corsOrigins === '*' ? {} : { vary: 'Origin' };
-    return ctx.corsOrigins === '*'
-      ? { 'access-control-allow-origin': origin }
-      : { 'access-control-allow-origin': origin, vary: 'Origin' };
-  };
-
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
     const requestId = randomUUID();
     const method = (req.method ?? 'GET').toUpperCase();
     const url = new URL(req.url ?? '/', 'http://localhost');
     const rawPath = url.pathname;
-    const cors = corsHeaders(req);
     const finish = (status: number, extra: Record<string, unknown> = {}): void =>
       ctx.log({
         level: status >= 500 ? 'error' : 'info',
@@ -216,76 +197,53 @@ export function createRestListener(ctx: RestContext): (req: IncomingMessage, res
         latencyMs: Date.now() - started,
         ...extra,
       });
+    /** API Gateway answering by itself: a gateway response of the API (never CORS of its own). */
+    const gatewayAnswer = (type: GatewayResponseType, extraHeaders: Record<string, string> = {}): void => {
+      const answer = ctx.responses.render(type, req.headers);
+      res.writeHead(answer.statusCode, {
+        'content-type': 'application/json',
+        ...answer.headers,
+        ...extraHeaders,
+        'x-amzn-requestid': requestId,
+        'content-length': String(Buffer.byteLength(answer.body)),
+      });
+      res.end(answer.body);
+      finish(answer.statusCode, { gatewayResponse: type });
+    };
 
     const resource = resolveResource(ctx.routes, rawPath);
-    // Difference from AWS: an unknown resource or method gets API Gateway's
-    // `403 {"message":"Missing Authentication Token"}` there; locally it is a 404/405 envelope
-    // so a typo in a path is obvious.
-    if (!resource) {
-      sendJson(res, 404, errorEnvelope('ROUTE_NOT_FOUND', `No route for ${method} ${rawPath}.`), cors);
-      finish(404);
-      return;
+    if (method === 'OPTIONS' && resource) {
+      // The CORS preflight: a MOCK integration of the resource (CDK `defaultCorsPreflightOptions`);
+      // it never reaches a Lambda or an authorizer.
+      const preflight = ctx.responses.preflight(resource.template, req.headers);
+      if (preflight) {
+        res.writeHead(204, { ...preflight, 'x-amzn-requestid': requestId });
+        res.end();
+        finish(204);
+        return;
+      }
     }
-    const allowed = [...new Set(resource.routes.map((r) => r.method))];
-    if (method === 'OPTIONS') {
-      // The CORS preflight API Gateway answers with a MOCK integration (CDK
-      // `defaultCorsPreflightOptions`); it never reaches a Lambda or an authorizer.
-      const requested = req.headers['access-control-request-headers'];
-      res.writeHead(204, {
-        ...cors,
-        'access-control-allow-methods': [...allowed, 'OPTIONS'].join(','),
-        'access-control-allow-headers': requested ?? DEFAULT_ALLOW_HEADERS,
-        'access-control-max-age': '600',
-      });
-      res.end();
-      finish(204);
-      return;
-    }
-    const route = resource.routes.find((r) => r.method === method);
-    if (!route) {
-      sendJson(
-        res,
-        405,
-        errorEnvelope(
-          'METHOD_NOT_ALLOWED',
-          `${rawPath} does not accept ${method}; it accepts ${allowed.join(', ')}.`,
-        ),
-        { ...cors, allow: allowed.join(', ') },
-      );
-      finish(405);
+    // A path or method the API does not have: API Gateway's MISSING_AUTHENTICATION_TOKEN answer.
+    const route = resource?.routes.find((r) => r.method === method);
+    if (!resource || !route) {
+      gatewayAnswer('MISSING_AUTHENTICATION_TOKEN');
       return;
     }
 
     let claims: Record<string, string> | undefined;
     if (route.auth === 'cognito') {
-      // Difference from AWS: the Cognito authorizer answers `401 {"message":"Unauthorized"}`;
-      // locally the same status carries the Herald envelope.
       const token = bearerToken(req.headers.authorization);
-      if (!token) {
-        sendJson(
-          res,
-          401,
-          errorEnvelope('UNAUTHENTICATED', 'Sign in: the Authorization header is missing.'),
-          cors,
-        );
-        finish(401);
-        return;
-      }
       let verified: Record<string, unknown> | undefined;
-      try {
-        verified = await ctx.verifyToken(token);
-      } catch (err) {
-        // The token itself is never logged.
-        ctx.log({ level: 'warn', msg: 'token verification threw', requestId, error: String(err) });
+      if (token) {
+        try {
+          verified = await ctx.verifyToken(token);
+        } catch (err) {
+          // The token itself is never logged.
+          ctx.log({ level: 'warn', msg: 'token verification threw', requestId, error: String(err) });
+        }
       }
       if (!verified) {
-        sendJson(
-          res,
-          401,
-          errorEnvelope('UNAUTHENTICATED', 'The access token is invalid or expired; sign in again.'),
-          cors,
-        );
-        finish(401);
+        gatewayAnswer('UNAUTHORIZED');
         return;
       }
       claims = claimsAsStrings(verified);
@@ -293,8 +251,7 @@ export function createRestListener(ctx: RestContext): (req: IncomingMessage, res
 
     const read = await readBody(req, REST_MAX_BODY_BYTES);
     if (!read.ok) {
-      sendJson(res, 413, errorEnvelope('PAYLOAD_TOO_LARGE', 'The request body exceeds 10 MiB.'), cors);
-      finish(413);
+      gatewayAnswer('REQUEST_TOO_LARGE');
       return;
     }
     const contentType = req.headers['content-type'];
@@ -355,46 +312,27 @@ export function createRestListener(ctx: RestContext): (req: IncomingMessage, res
     let timer: NodeJS.Timeout | undefined;
     try {
       const raw = await Promise.race([
-        ctx.track(ctx.invoke(route.handler, event)),
+        ctx.track(ctx.invoke(route.target, event)),
         new Promise<typeof INTEGRATION_TIMEOUT>((resolve) => {
           timer = setTimeout(() => resolve(INTEGRATION_TIMEOUT), LIMITS.integrationTimeoutMs);
         }),
       ]);
       if (raw === INTEGRATION_TIMEOUT) {
         // API Gateway stops waiting at its integration timeout, whatever the Lambda's own timeout.
-        ctx.log({
-          level: 'error',
-          msg: 'integration timed out',
-          requestId,
-          handler: describe(route.handler),
-        });
-        sendJson(
-          res,
-          504,
-          { message: 'Endpoint request timed out' },
-          {
-            ...cors,
-            'x-amzn-errortype': 'IntegrationTimeoutException',
-          },
-        );
-        finish(504);
+        ctx.log({ level: 'error', msg: 'integration timed out', requestId, target: route.target });
+        gatewayAnswer('INTEGRATION_TIMEOUT', { 'x-amzn-errortype': 'IntegrationTimeoutException' });
         return;
       }
       result = parseProxyResult(raw);
       if (!result) {
-        ctx.log({
-          level: 'error',
-          msg: 'malformed Lambda proxy response',
-          requestId,
-          handler: describe(route.handler),
-        });
+        ctx.log({ level: 'error', msg: 'malformed Lambda proxy response', requestId, target: route.target });
       }
     } catch (err) {
       ctx.log({
         level: 'error',
         msg: 'handler failed',
         requestId,
-        handler: describe(route.handler),
+        target: route.target,
         error: err instanceof Error ? (err.stack ?? err.message) : String(err),
       });
     } finally {
@@ -402,21 +340,14 @@ export function createRestListener(ctx: RestContext): (req: IncomingMessage, res
     }
     if (!result) {
       // What API Gateway answers when the Lambda throws, times out or returns a malformed result.
-      sendJson(
-        res,
-        502,
-        { message: 'Internal server error' },
-        { ...cors, 'x-amzn-errortype': 'InternalServerErrorException' },
-      );
-      finish(502);
+      gatewayAnswer('DEFAULT_5XX', { 'x-amzn-errortype': 'InternalServerErrorException' });
       return;
     }
     const out: Record<string, string[]> = { ...result.headers };
     // A Lambda proxy result without Content-Type goes out as application/json on REST APIs.
     if (!hasHeader(out, 'content-type')) out['content-type'] = ['application/json'];
-    // Difference from AWS: with proxy integrations API Gateway adds no CORS header to the
-    // Lambda's response (the handler must); locally the configured origin is added when absent.
-    for (const [name, value] of Object.entries(cors)) if (!hasHeader(out, name)) out[name] = [value];
+    // A proxy integration's response goes out as the Lambda returned it: CORS headers, if any,
+    // are the handler's (API Gateway adds none).
     out['x-amzn-requestid'] = [requestId];
     out['content-length'] = [String(result.body.length)];
     res.writeHead(result.statusCode, out);
@@ -427,7 +358,8 @@ export function createRestListener(ctx: RestContext): (req: IncomingMessage, res
   return (req, res) => {
     handle(req, res).catch((err: unknown) => {
       ctx.log({ level: 'error', msg: 'rest gateway failure', error: String(err) });
-      if (!res.headersSent) sendJson(res, 500, errorEnvelope('INTERNAL', 'The local gateway failed.'));
+      if (!res.headersSent)
+        res.writeHead(500, { 'content-type': 'application/json' }).end('{"message":"Internal server error"}');
       else res.destroy();
     });
   };

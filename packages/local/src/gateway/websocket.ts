@@ -2,12 +2,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { type HandlerRef, ORDERLY_CLOSE_CODES, type RouteTable } from '@herald/protocol';
+import { ORDERLY_CLOSE_CODES } from '@herald/protocol';
 import type { RawData } from 'ws';
 import { WebSocket, WebSocketServer } from 'ws';
 import { decodeSegment, formatRequestTime, headerMaps, queryMaps, sourceIpOf } from './http.ts';
 import { evaluateAuthorizerResult } from './policy.ts';
-import type { GatewayLog, InvokeHandler } from './types.ts';
+import type { GatewayLog, GatewayWsApi, InvokeHandler } from './types.ts';
 
 /**
  * An id shaped like API Gateway's (`L0SM9cOFvHcCIhw=`): 11 bytes in base64, so it always ends in
@@ -37,7 +37,7 @@ export interface WsGateway {
 }
 
 export interface WsContext {
-  readonly routes: RouteTable['ws'];
+  readonly routes: GatewayWsApi;
   readonly invoke: InvokeHandler;
   readonly stage: string;
   readonly apiId: string;
@@ -101,10 +101,6 @@ function headerValue(headers: unknown, name: string): string | undefined {
   return undefined;
 }
 
-function describe(ref: HandlerRef): string {
-  return `${ref.package}/${ref.name}`;
-}
-
 function errorText(err: unknown): string {
   return err instanceof Error ? (err.stack ?? err.message) : String(err);
 }
@@ -112,7 +108,7 @@ function errorText(err: unknown): string {
 export function createWsGateway(ctx: WsContext): WsGateway {
   const connections = new Map<string, Connection>();
   const pendingSockets = new Set<Duplex>();
-  const routeHandlers = new Map(ctx.routes.routes.map((r) => [r.routeKey, r.handler] as const));
+  const routeHandlers = new Map(ctx.routes.routes.map((r) => [r.routeKey, r.target] as const));
   /** Subprotocol the `$connect` response echoed, per handshake, for `handleProtocols`. */
   const chosenProtocol = new WeakMap<IncomingMessage, string>();
   let closing = false;
@@ -184,7 +180,7 @@ export function createWsGateway(ctx: WsContext): WsGateway {
         level: 'error',
         msg: '$disconnect handler failed',
         connectionId: conn.id,
-        handler: describe(handler),
+        target: handler,
         error: errorText(err),
       }),
     );
@@ -240,7 +236,7 @@ export function createWsGateway(ctx: WsContext): WsGateway {
         connectionId: conn.id,
         routeKey,
         requestId: requestContext.requestId,
-        handler: describe(handler),
+        target: handler,
         error: errorText(err),
       });
       sendIfOpen(conn, frame('Internal server error'));

@@ -30,14 +30,18 @@ export class LambdaTimeoutError extends Error {
   }
 }
 
-/** What a function threw (or a runtime failure), as Lambda reports it: `errorType` and `errorMessage`. */
+/**
+ * What a function threw (or a runtime failure), as Lambda reports it: `errorType` and
+ * `errorMessage` (the message is the function's own, as callers such as API Gateway read it: an
+ * authorizer that throws "Unauthorized" means 401).
+ */
 export class LambdaFunctionError extends Error {
   constructor(
     readonly functionName: string,
     readonly errorType: string,
     message: string,
   ) {
-    super(`${functionName}: ${errorType}: ${message}`);
+    super(message);
     this.name = errorType;
   }
 }

@@ -17,13 +17,14 @@ import type { CfnResource, CfnTemplate } from './model.ts';
  * | ------------------------------------------ | -------------------------------------------------------- |
  * | `AWS::Region` / `AWS::AccountId`           | `us-east-1` / `000000000000`                             |
  * | DynamoDB table `Ref`                       | its `TableName` (dynalite creates it from the template)  |
- * | S3 bucket `Ref`                            | its `BucketName`, else `<stack>-<logical id>` lowercased |
+ * | S3 bucket `Ref`                            | its `BucketName`, else `<stack>-<construct path>` lowercased |
  * | SQS queue `Ref` / `QueueUrl` / `Arn`       | the local SQS endpoint's queue URL / ARN                 |
  * | SNS topic `Ref`                            | a topic ARN the local SNS endpoint routes                |
  * | Secrets Manager secret (or attachment) `Ref` | a secret ARN the local secrets extension serves        |
  * | RDS instance / proxy `Endpoint(.Address)`  | the local PostgreSQL's host; `Endpoint.Port` its port     |
  * | WebSocket / REST API `Ref`                 | a local API id; its `execute-api` host → local gateway     |
  * | Cognito user pool / client `Ref`           | the local identity provider's pool id / client id        |
+ * | Lambda function `Ref` / `Arn`              | `<stack>-<logical id>` / its ARN                         |
  *
  * Addresses (`aliases`) are rewritten in resolved values, as DNS would resolve them: the
  * `execute-api` host of the WebSocket API → the local `@connections` endpoint, Cognito's issuer
@@ -62,14 +63,29 @@ const p = (r: CfnResource, key: string): string | undefined => {
 const arn = (service: string, resource: string, region = LOCAL_REGION) =>
   `arn:aws:${service}:${region}:${LOCAL_ACCOUNT_ID}:${resource}`;
 
-/** Physical names, as the local stack creates the resources. */
+/** A resource's construct path without the stack and the trailing `Resource` (`Buckets/Uploads`). */
+export function constructPath(r: CfnResource): string[] | undefined {
+  const path = (r.Metadata as Record<string, unknown> | undefined)?.['aws:cdk:path'];
+  if (typeof path !== 'string') return undefined;
+  const segments = path.split('/').slice(1);
+  return segments.at(-1) === 'Resource' ? segments.slice(0, -1) : segments;
+}
+
+/** `<stack>-<construct path>` (or the logical id without path metadata), as CloudFormation names unnamed resources. */
+const generated = (id: string, r: CfnResource, stackName: string): string =>
+  `${stackName}-${constructPath(r)?.join('-') ?? id}`;
+
+/** Physical names, as the local stack creates the resources: the template's names, else generated. */
 export const physicalName = {
   table: (id: string, r: CfnResource): string => p(r, 'TableName') ?? id,
   bucket: (id: string, r: CfnResource, stackName: string): string =>
-    p(r, 'BucketName') ?? `${stackName}-${id}`.toLowerCase().slice(0, 63),
-  queue: (id: string, r: CfnResource, stackName: string): string => p(r, 'QueueName') ?? `${stackName}-${id}`,
-  topic: (id: string, r: CfnResource, stackName: string): string => p(r, 'TopicName') ?? `${stackName}-${id}`,
-  secret: (id: string, r: CfnResource, stackName: string): string => p(r, 'Name') ?? `${stackName}/${id}`,
+    p(r, 'BucketName') ?? generated(id, r, stackName).toLowerCase().slice(0, 63),
+  queue: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'QueueName') ?? generated(id, r, stackName).slice(0, 80),
+  topic: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'TopicName') ?? generated(id, r, stackName),
+  secret: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'Name') ?? generated(id, r, stackName),
   /** The local API id: the logical id lowercased (API Gateway's ids are 10 lowercase characters). */
   api: (id: string): string => id.toLowerCase(),
 };
@@ -115,7 +131,16 @@ const BY_TYPE: Readonly<Record<string, TypeMapping>> = {
     attrs: { Arn: (_id, _r, l) => arn('cognito-idp', `userpool/${l.userPoolId}`) },
   },
   'AWS::Cognito::UserPoolClient': { ref: (_id, _r, l) => l.userPoolClientId },
+  'AWS::Lambda::Function': {
+    ref: (id, _r, l) => functionName(l.stackName, id),
+    attrs: { Arn: (id, _r, l) => arn('lambda', `function:${functionName(l.stackName, id)}`) },
+  },
 };
+
+/** The name Lambda gives a function without `FunctionName`: `<stack>-<logical id>`, at most 64 characters. */
+export function functionName(stackName: string, functionId: string): string {
+  return `${stackName}-${functionId}`.slice(0, 64);
+}
 
 const PSEUDO: Readonly<Record<string, (l: LocalEnvironment) => string>> = {
   'AWS::Region': () => LOCAL_REGION,
@@ -173,7 +198,7 @@ const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&
  * localizeValue('https://srv-gw.invalid/v1', { …, aliases: [{ from: 'https://srv-gw.invalid', to: 'https://127.0.0.1:4433' }] });
  * // 'https://127.0.0.1:4433/v1'
  */
-export function localizeValue(value: string, local: LocalEnvironment): string {
+export function localizeValue(value: string, local: Pick<LocalEnvironment, 'files' | 'aliases'>): string {
   const file = local.files[value];
   if (file !== undefined) return file;
   let out = value;

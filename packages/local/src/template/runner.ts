@@ -14,6 +14,8 @@ import { snsEvent } from '../sns.ts';
 import { FunctionHost } from './function-host.ts';
 import { resolveString } from './intrinsics.ts';
 import {
+  constructPath,
+  functionName,
   LOCAL_ACCOUNT_ID,
   LOCAL_REGION,
   type LocalEnvironment,
@@ -55,6 +57,8 @@ export interface TemplateRuntimeOptions {
     readonly port: number;
     createRole(role: string, password: string): Promise<void>;
   };
+  /** Admits a function's own credentials to the local services that check access keys (s3rver). */
+  readonly registerCredentials?: (accessKeyId: string, secretAccessKey: string) => void;
   /** Values of secrets whose content comes from outside AWS, by construct id (`SrvGwCredential`). */
   readonly externalSecrets?: Readonly<Record<string, string>>;
   /**
@@ -118,6 +122,7 @@ export class TemplateRuntime {
   /** Queues with an event source mapping, by physical name (what queue URLs end in). */
   readonly queues = new Map<string, LocalQueue>();
   readonly #options: TemplateRuntimeOptions;
+  readonly #environments = new Map<string, Readonly<Record<string, string>>>();
   readonly #stops: Array<() => unknown> = [];
 
   private constructor(options: TemplateRuntimeOptions) {
@@ -154,9 +159,14 @@ export class TemplateRuntime {
     return host.invoke(event);
   }
 
+  /** The whole process environment of a function's instances (by logical id). */
+  environmentOf(functionId: string): Readonly<Record<string, string>> | undefined {
+    return this.#environments.get(functionId);
+  }
+
   /** The physical name Lambda would give a function (`<stack>-<logical id>`, at most 64 characters). */
   functionName(functionId: string): string {
-    return `${this.model.stackName}-${functionId}`.slice(0, 64);
+    return functionName(this.model.stackName, functionId);
   }
 
   /**
@@ -296,9 +306,8 @@ export class TemplateRuntime {
         secretAccessKey: randomBytes(30).toString('base64'),
         sessionToken: randomBytes(48).toString('base64'),
       };
-      const env = {
-        ...resolveEnvironment(fn.id, fn.environment, this.model.template, o.local),
-      };
+      o.registerCredentials?.(credentials.accessKeyId, credentials.secretAccessKey);
+      const env = resolveEnvironment(fn.id, fn.environment, this.model.template, o.local);
       if (fn.secretsExtension) {
         // The extension listens where its variable says; locally that is the secrets server.
         env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT = String(o.secretsPort);
@@ -308,13 +317,15 @@ export class TemplateRuntime {
           cacheEnabled: (env.PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED ?? 'true') !== 'false',
         });
       }
+      const environment = { ...executionEnvironment(fn, name, credentials, o), ...env };
+      this.#environments.set(fn.id, environment);
       const host = new FunctionHost({
         functionName: name,
         codeDir: fn.codeDir,
         handler: fn.handler,
         timeoutSeconds: fn.timeoutSeconds,
         memoryMiB: fn.memoryMiB,
-        environment: { ...executionEnvironment(fn, name, credentials, o), ...env },
+        environment,
         nodeBinary: nodeBinaryFor(fn.runtime),
         maxInstances: fn.reservedConcurrency ?? concurrencyOf.get(fn.id) ?? o.defaultMaxInstances ?? 8,
         log: o.log && ((line) => o.log?.(`[${fn.description}] ${line}`)),

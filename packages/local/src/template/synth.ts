@@ -41,19 +41,42 @@ function walk(dir: string, out: string[]): void {
   }
 }
 
+/** `@herald/infra` and the workspace packages it depends on, transitively: what synth reads. */
+function synthPackages(repoRoot: string): string[] {
+  const dirs = new Map<string, string>();
+  const packages = join(repoRoot, 'packages');
+  for (const dir of readdirSync(packages)) {
+    const manifest = join(packages, dir, 'package.json');
+    if (existsSync(manifest))
+      dirs.set((JSON.parse(readFileSync(manifest, 'utf8')) as { name: string }).name, join(packages, dir));
+  }
+  const seen = new Set<string>();
+  const visit = (name: string): void => {
+    const dir = dirs.get(name);
+    if (dir === undefined || seen.has(dir)) return;
+    seen.add(dir);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(manifest.dependencies ?? {})) visit(dep);
+  };
+  visit('@herald/infra');
+  return [...seen];
+}
+
 /**
- * A hash of the synth inputs: every package's sources, manifests, the lockfile and the context.
+ * A hash of the synth inputs: the sources and manifests of `@herald/infra` and every workspace
+ * package it depends on, the lockfile and the context. Other packages (the local stack itself,
+ * the SDK, the demo) do not change the template or a bundle.
  *
  * @example
  * const key = synthInputHash(REPO_ROOT, { env: 'dev' });
  */
 export function synthInputHash(repoRoot: string, context: Readonly<Record<string, unknown>>): string {
   const files: string[] = [join(repoRoot, 'pnpm-lock.yaml')];
-  const packages = join(repoRoot, 'packages');
-  for (const pkg of readdirSync(packages)) {
-    for (const dir of INPUT_DIRS) walk(join(packages, pkg, dir), files);
-    for (const file of INPUT_FILES)
-      if (existsSync(join(packages, pkg, file))) files.push(join(packages, pkg, file));
+  for (const dir of synthPackages(repoRoot)) {
+    for (const sub of INPUT_DIRS) walk(join(dir, sub), files);
+    for (const file of INPUT_FILES) if (existsSync(join(dir, file))) files.push(join(dir, file));
   }
   const hash = createHash('sha256').update(JSON.stringify(context));
   for (const file of files.sort()) {

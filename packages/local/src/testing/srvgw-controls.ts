@@ -101,6 +101,7 @@ export async function startSrvGwWithControls(
   return {
     ...controls,
     url: server.url,
+    httpsUrl: server.httpsUrl,
     close: async () => {
       await server.close();
       await close();

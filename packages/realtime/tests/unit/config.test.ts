@@ -142,12 +142,30 @@ describe('loadConfig', () => {
     }
   });
 
-  it('wants exactly one push variable', () => {
+  it('wants one FCM variable, or the local push outbox', () => {
     const none = configError({ ...VALID, HERALD_FCM_SECRET_ID: undefined });
     expect(none.variables).toEqual(['HERALD_PUSH_OUTBOX_URL']);
     expect(none.message).toContain('HERALD_FCM_SERVICE_ACCOUNT_JSON, HERALD_FCM_SECRET_ID is required');
-    const two = configError({ ...VALID, HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:1/_local/pushes' });
-    expect(two.message).toContain('HERALD_PUSH_OUTBOX_URL conflicts with HERALD_FCM_SECRET_ID');
+    const two = configError({
+      ...VALID,
+      HERALD_FCM_SERVICE_ACCOUNT_JSON: JSON.stringify({
+        project_id: 'p',
+        client_email: 'e@p',
+        private_key: '-----BEGIN PRIVATE KEY-----x',
+      }),
+    });
+    expect(two.message).toContain('HERALD_FCM_SERVICE_ACCOUNT_JSON conflicts with HERALD_FCM_SECRET_ID');
+  });
+
+  // The local stack runs the template's functions (which name the FCM secret) and adds the outbox:
+  // no local server can stand in for FCM's host, so the outbox wins — on loopback only, so a
+  // deployment can never send its pushes to it.
+  it('lets the local push outbox stand in for FCM, and only on a loopback address', () => {
+    const local = loadConfig({ ...VALID, HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:4100/_local/pushes' });
+    expect(local.push).toEqual({ provider: 'outbox', outboxUrl: 'http://127.0.0.1:4100/_local/pushes' });
+    const remote = configError({ ...VALID, HERALD_PUSH_OUTBOX_URL: 'https://pushes.example.com/collect' });
+    expect(remote.variables).toEqual(['HERALD_PUSH_OUTBOX_URL']);
+    expect(remote.message).toContain('loopback');
   });
 
   it.each([
