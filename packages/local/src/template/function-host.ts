@@ -82,6 +82,8 @@ interface Pending {
 
 interface Instance {
   readonly child: ChildProcess;
+  /** Taken by an invocation from acquire to release; its pending result once sent. */
+  taken: boolean;
   busy: Pending | undefined;
 }
 
@@ -165,23 +167,29 @@ export class FunctionHost {
     await Promise.all(exits);
   }
 
+  /** An idle instance, taken for one invocation: a warm one, a new one, or the next one freed. */
   async #acquire(): Promise<Instance> {
-    for (const instance of this.#instances)
-      if (instance.busy === undefined && instance.child.connected) return instance;
+    for (const instance of this.#instances) {
+      if (!instance.taken && instance.child.connected) {
+        instance.taken = true;
+        return instance;
+      }
+    }
     if (this.#instances.size < (this.#options.maxInstances ?? 8)) return this.#start();
     return new Promise<Instance>((resolve) => this.#waiting.push(resolve));
   }
 
   #release(instance: Instance): void {
     instance.busy = undefined;
+    const next = this.#waiting.shift();
     if (!this.#instances.has(instance)) {
       // It was discarded (timeout, crash): a waiter gets a fresh instance instead.
-      const next = this.#waiting.shift();
       if (next && !this.#closed) next(this.#start());
       return;
     }
-    const next = this.#waiting.shift();
+    // Handed straight to the next waiter, still taken; otherwise idle.
     if (next) next(instance);
+    else instance.taken = false;
   }
 
   #start(): Instance {
@@ -196,7 +204,7 @@ export class FunctionHost {
       stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       serialization: 'json',
     });
-    const instance: Instance = { child, busy: undefined };
+    const instance: Instance = { child, taken: true, busy: undefined };
     this.#instances.add(instance);
     for (const stream of [child.stdout, child.stderr]) {
       if (stream) createInterface({ input: stream }).on('line', (line) => o.log?.(line));

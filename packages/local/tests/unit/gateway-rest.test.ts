@@ -1,33 +1,62 @@
 import { request } from 'node:http';
-import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 import type { APIGatewayProxyEvent } from 'aws-lambda';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { LocalGateway } from '../../src/gateway/index.ts';
-import { createLocalGateway } from '../../src/gateway/index.ts';
+import type { GatewayRoutes, LocalGateway } from '../../src/gateway/index.ts';
+import { createLocalGateway, gatewayResponder } from '../../src/gateway/index.ts';
 
-const ref = (name: string): HandlerRef => ({ package: 'realtime', name });
-
-const routes: RouteTable<HttpRoute> = {
-  http: {
-    me: { method: 'GET', path: '/me', handler: ref('http-me'), auth: 'cognito' },
+const routes: GatewayRoutes = {
+  http: [
+    { method: 'GET', path: '/me', target: 'http-me', auth: 'cognito' },
     // Declared before `/jobs/mine` on purpose: the more specific resource must still win.
-    job: { method: 'GET', path: '/jobs/{id}', handler: ref('http-echo'), auth: 'none' },
-    myJobs: { method: 'GET', path: '/jobs/mine', handler: ref('http-echo'), auth: 'none' },
-    addNote: { method: 'POST', path: '/jobs/{id}/notes', handler: ref('http-echo'), auth: 'none' },
-    file: { method: 'GET', path: '/files/{path+}', handler: ref('http-echo'), auth: 'none' },
-    boom: { method: 'GET', path: '/boom', handler: ref('http-throw'), auth: 'none' },
-    malformed: { method: 'GET', path: '/malformed', handler: ref('http-malformed'), auth: 'none' },
-    image: { method: 'GET', path: '/image', handler: ref('http-image'), auth: 'none' },
-  },
-  queues: [],
-  topics: [],
-  ws: {
-    authorizer: ref('ws-authorize'),
-    identitySource: [],
-    routeSelectionExpression: '$request.body.action',
-    routes: [],
-  },
+    { method: 'GET', path: '/jobs/{id}', target: 'http-echo', auth: 'none' },
+    { method: 'GET', path: '/jobs/mine', target: 'http-echo', auth: 'none' },
+    { method: 'POST', path: '/jobs/{id}/notes', target: 'http-echo', auth: 'none' },
+    { method: 'GET', path: '/files/{path+}', target: 'http-echo', auth: 'none' },
+    { method: 'GET', path: '/boom', target: 'http-throw', auth: 'none' },
+    { method: 'GET', path: '/malformed', target: 'http-malformed', auth: 'none' },
+    { method: 'GET', path: '/image', target: 'http-image', auth: 'none' },
+  ],
+  ws: { authorizer: 'ws-authorize', routes: [] },
 };
+
+/**
+ * Gateway responses and a preflight mock as the CDK app declares them (rest-api.ts): the
+ * gateway answers with these, and adds no CORS header of its own anywhere.
+ */
+const responses = gatewayResponder(
+  [
+    {
+      type: 'UNAUTHORIZED',
+      statusCode: 401,
+      headers: { 'Access-Control-Allow-Origin': 'method.request.header.Origin', Vary: "'Origin'" },
+      body: '{"code":"UNAUTHENTICATED","message":"Sign in again."}',
+    },
+    {
+      type: 'MISSING_AUTHENTICATION_TOKEN',
+      statusCode: 404,
+      headers: {},
+      body: '{"code":"ROUTE_NOT_FOUND","message":"There is no such API route."}',
+    },
+    {
+      type: 'REQUEST_TOO_LARGE',
+      statusCode: 413,
+      headers: {},
+      body: '{"code":"PAYLOAD_TOO_LARGE","message":"The request body is too large."}',
+    },
+  ],
+  [
+    {
+      path: '/me',
+      allowedOrigins: ['http://app.test', 'http://other.test'],
+      headers: {
+        'Access-Control-Allow-Origin': 'http://app.test',
+        'Access-Control-Allow-Methods': 'OPTIONS,GET',
+        'Access-Control-Allow-Headers': 'Content-Type,Authorization',
+        Vary: 'Origin',
+      },
+    },
+  ],
+);
 
 const PNG_BYTES = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0xff]);
 
@@ -69,11 +98,12 @@ const logs: Record<string, unknown>[] = [];
 beforeAll(async () => {
   gw = await createLocalGateway({
     routes,
+    responses,
     stage: 'test',
-    invoke: async (handler, event) => {
-      invoked.push(handler.name);
-      const fn = handlers[handler.name];
-      if (!fn) throw new Error(`no test handler ${handler.name}`);
+    invoke: async (target, event) => {
+      invoked.push(target);
+      const fn = handlers[target];
+      if (!fn) throw new Error(`no test handler ${target}`);
       return fn(event as APIGatewayProxyEvent);
     },
     verifyToken: async (token) => TOKENS[token],
@@ -125,7 +155,8 @@ describe('local gateway REST API', () => {
     });
     expect(event.requestContext.requestId).toMatch(/^[0-9a-f-]{36}$/);
     expect(res.headers.get('x-amzn-requestid')).toBe(event.requestContext.requestId);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    // A proxy integration's response is the Lambda's: API Gateway adds no CORS header to it.
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 
   it('accepts the raw token without the Bearer prefix', async () => {
@@ -134,14 +165,18 @@ describe('local gateway REST API', () => {
     expect(event.requestContext.authorizer?.claims.sub).toBe('alice-sub');
   });
 
-  it('answers 401 with the UNAUTHENTICATED envelope when the token is missing or refused', async () => {
-    const missing = await fetch(`${gw.restUrl}/me`);
+  it("answers 401 with the API's UNAUTHORIZED gateway response when the token is missing or refused", async () => {
+    const missing = await fetch(`${gw.restUrl}/me`, { headers: { origin: 'http://app.test' } });
     expect(missing.status).toBe(401);
-    expect(await missing.json()).toEqual({ code: 'UNAUTHENTICATED', message: expect.any(String) });
+    expect(await missing.json()).toEqual({ code: 'UNAUTHENTICATED', message: 'Sign in again.' });
+    // Header mappings of the gateway response: the request's Origin, and a static Vary.
+    expect(missing.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(missing.headers.get('vary')).toBe('Origin');
 
     const refused = await fetch(`${gw.restUrl}/me`, { headers: { authorization: 'Bearer token-mallory' } });
     expect(refused.status).toBe(401);
     expect(await refused.json()).toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(refused.headers.get('access-control-allow-origin')).toBeNull();
 
     expect(invoked).toEqual([]);
   });
@@ -155,16 +190,35 @@ describe('local gateway REST API', () => {
     expect(text).not.toContain('token-alice');
   });
 
-  it('answers 404 ROUTE_NOT_FOUND for an unknown path and 405 for a known path with another method', async () => {
+  // API Gateway answers both with its MISSING_AUTHENTICATION_TOKEN response (here the API's own, 404).
+  it('answers an unknown path, and a known path with another method, with MISSING_AUTHENTICATION_TOKEN', async () => {
     const unknown = await fetch(`${gw.restUrl}/nowhere`);
     expect(unknown.status).toBe(404);
     expect(await unknown.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
 
     const wrongMethod = await fetch(`${gw.restUrl}/me`, { method: 'DELETE' });
-    expect(wrongMethod.status).toBe(405);
-    expect(wrongMethod.headers.get('allow')).toBe('GET');
-    expect(await wrongMethod.json()).toMatchObject({ code: 'METHOD_NOT_ALLOWED' });
+    expect(wrongMethod.status).toBe(404);
+    expect(await wrongMethod.json()).toMatchObject({ code: 'ROUTE_NOT_FOUND' });
     expect(invoked).toEqual([]);
+  });
+
+  it("falls back to API Gateway's own answers where the API declares none", async () => {
+    const bare = await createLocalGateway({
+      routes,
+      invoke: async () => ({ statusCode: 200, body: '{}' }),
+      verifyToken: async () => undefined,
+    });
+    try {
+      const unknown = await fetch(`${bare.restUrl}/nowhere`, { headers: { origin: 'http://app.test' } });
+      expect(unknown.status).toBe(403);
+      expect(await unknown.json()).toEqual({ message: 'Missing Authentication Token' });
+      expect(unknown.headers.get('access-control-allow-origin')).toBeNull();
+      const unauthorized = await fetch(`${bare.restUrl}/me`);
+      expect(unauthorized.status).toBe(401);
+      expect(await unauthorized.json()).toEqual({ message: 'Unauthorized' });
+    } finally {
+      await bare.close();
+    }
   });
 
   it('answers 502 "Internal server error" when the handler throws or returns a malformed result', async () => {
@@ -250,7 +304,7 @@ describe('local gateway REST API', () => {
     expect(Buffer.from(await res.arrayBuffer()).equals(PNG_BYTES)).toBe(true);
   });
 
-  it('refuses a body over 10 MiB with 413 PAYLOAD_TOO_LARGE before invoking the handler', async () => {
+  it('refuses a body over 10 MiB with the REQUEST_TOO_LARGE response before invoking the handler', async () => {
     const res = await fetch(`${gw.restUrl}/jobs/7/notes`, {
       method: 'POST',
       headers: { 'content-type': 'text/plain' },
@@ -261,38 +315,37 @@ describe('local gateway REST API', () => {
     expect(invoked).toEqual([]);
   });
 
-  it('answers a CORS preflight for a route path without authentication or a handler call', async () => {
-    const res = await fetch(`${gw.restUrl}/me`, {
-      method: 'OPTIONS',
-      headers: {
-        origin: 'http://localhost:5173',
-        'access-control-request-method': 'GET',
-        'access-control-request-headers': 'authorization,content-type',
-      },
-    });
-    expect(res.status).toBe(204);
-    expect(res.headers.get('access-control-allow-origin')).toBe('*');
-    expect(res.headers.get('access-control-allow-methods')).toBe('GET,OPTIONS');
-    expect(res.headers.get('access-control-allow-headers')).toBe('authorization,content-type');
+  it("answers a CORS preflight from the resource's OPTIONS mock, without authentication or a handler call", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${gw.restUrl}/me`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    const first = await preflight('http://app.test');
+    expect(first.status).toBe(204);
+    expect(first.headers.get('access-control-allow-origin')).toBe('http://app.test');
+    expect(first.headers.get('access-control-allow-methods')).toBe('OPTIONS,GET');
+    expect(first.headers.get('access-control-allow-headers')).toBe('Content-Type,Authorization');
+    // CDK's mock echoes a further allowed origin, and answers any other with its static first one.
+    expect((await preflight('http://other.test')).headers.get('access-control-allow-origin')).toBe(
+      'http://other.test',
+    );
+    expect((await preflight('http://evil.test')).headers.get('access-control-allow-origin')).toBe(
+      'http://app.test',
+    );
     expect(invoked).toEqual([]);
   });
 
-  it('echoes only a configured CORS origin', async () => {
-    const strict = await createLocalGateway({
-      routes,
-      invoke: async () => ({ statusCode: 200, body: '{}' }),
-      verifyToken: async () => undefined,
-      corsOrigins: ['http://app.test'],
+  it('answers OPTIONS on a resource without a preflight mock like any method it does not have', async () => {
+    const res = await fetch(`${gw.restUrl}/boom`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://app.test' },
     });
-    try {
-      const allowed = await fetch(`${strict.restUrl}/jobs/1`, { headers: { origin: 'http://app.test' } });
-      expect(allowed.headers.get('access-control-allow-origin')).toBe('http://app.test');
-      expect(allowed.headers.get('vary')).toBe('Origin');
-      const other = await fetch(`${strict.restUrl}/jobs/1`, { headers: { origin: 'http://evil.test' } });
-      expect(other.status).toBe(200);
-      expect(other.headers.get('access-control-allow-origin')).toBeNull();
-    } finally {
-      await strict.close();
-    }
+    expect(res.status).toBe(404);
+    expect(res.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

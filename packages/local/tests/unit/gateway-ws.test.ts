@@ -6,28 +6,21 @@ import {
   PayloadTooLargeException,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import type { HandlerRef, HttpRoute, RouteTable } from '@herald/protocol';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
-import type { LocalGateway, LocalGatewayOptions } from '../../src/gateway/index.ts';
+import type { GatewayRoutes, LocalGateway, LocalGatewayOptions } from '../../src/gateway/index.ts';
 import { createLocalGateway, newConnectionId } from '../../src/gateway/index.ts';
 
-const ref = (name: string): HandlerRef => ({ package: 'realtime', name });
-
-const routes: RouteTable<HttpRoute> = {
-  http: {},
-  queues: [],
-  topics: [],
+const routes: GatewayRoutes = {
+  http: [],
   ws: {
-    authorizer: ref('ws-authorize'),
-    identitySource: [],
-    routeSelectionExpression: '$request.body.action',
+    authorizer: 'ws-authorize',
     routes: [
-      { routeKey: '$connect', handler: ref('ws-connect') },
-      { routeKey: '$disconnect', handler: ref('ws-disconnect') },
-      { routeKey: '$default', handler: ref('ws-default') },
-      { routeKey: 'echo', handler: ref('ws-echo') },
-      { routeKey: 'boom', handler: ref('ws-boom') },
+      { routeKey: '$connect', target: 'ws-connect' },
+      { routeKey: '$disconnect', target: 'ws-disconnect' },
+      { routeKey: '$default', target: 'ws-default' },
+      { routeKey: 'echo', target: 'ws-echo' },
+      { routeKey: 'boom', target: 'ws-boom' },
     ],
   },
 };
@@ -113,10 +106,10 @@ async function start(overrides: Partial<LocalGatewayOptions> = {}): Promise<Loca
   gw = await createLocalGateway({
     routes,
     stage: 'test',
-    invoke: async (handler, event) => {
-      calls.push({ name: handler.name, event: event as WsEvent });
-      const fn = handlers[handler.name];
-      if (!fn) throw new Error(`no test handler ${handler.name}`);
+    invoke: async (target, event) => {
+      calls.push({ name: target, event: event as WsEvent });
+      const fn = handlers[target];
+      if (!fn) throw new Error(`no test handler ${target}`);
       return fn(event as WsEvent);
     },
     verifyToken: async () => undefined,
