@@ -126,4 +126,4 @@ function stop(): Promise<never> {
 }
 // The benchmark died without saying goodbye: stop PostgreSQL and the servers all the same.
 process.once('disconnect', () => void stop());
-send({ type: 'ready', wsUrl: stack.wsUrl, env: stack.env });
+send({ type: 'ready', wsUrl: stack.wsUrl, env: stack.functionEnvironment('realtime/sns-notify') });

@@ -120,7 +120,7 @@ async function main(): Promise<void> {
     say(`starting PostgreSQL and s3rver in ${tmp}`);
     const postgres = await startPostgres({ dataDir: join(tmp, 'pg') });
     stops.push(() => postgres.stop());
-    const s3server = await startS3({ dataDir: join(tmp, 's3'), buckets: [BUCKET] });
+    const s3server = await startS3({ dataDir: join(tmp, 's3'), buckets: [{ name: BUCKET }] });
     stops.push(() => s3server.stop());
     const s3 = new S3Client({
       endpoint: s3server.endpoint,

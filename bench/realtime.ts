@@ -76,7 +76,7 @@ const clients = forkChild('_fanout-clients.ts', process.env);
 // The publisher gets exactly the environment the stack gives its handlers (what Lambda would hold).
 const publisher = forkChild('_fanout-publisher.ts', {
   ...process.env,
-  ...stack.env,
+  ...stack.functionEnvironment('realtime/sns-notify'),
   HERALD_LOG_LEVEL: 'error',
 });
 

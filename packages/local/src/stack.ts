@@ -70,8 +70,8 @@ export interface LocalStack {
   readonly managementEndpoint: string;
   /** The administrator's URL (TLS verified against the local RDS stand-in CA). */
   readonly postgres: { readonly connectionString: string };
-  /** S3's endpoint and the buckets' physical names by construct id (`uploads`, `files`). */
-  readonly s3: { readonly endpoint: string; readonly buckets: Readonly<Record<string, string>> };
+  /** S3's endpoint and the physical names of the uploads and files buckets. */
+  readonly s3: { readonly endpoint: string; readonly buckets: { readonly uploads: string; readonly files: string } };
   /** DynamoDB's endpoint and the tables' physical names by construct id (`Connections`). */
   readonly dynamodb: { readonly endpoint: string; readonly tables: Record<string, string> };
   /** The sample SRV-GW over HTTP (tests) and the credential the deployment holds for it. */
@@ -414,6 +414,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       const resource = template.Resources[table.id] as CfnResource;
       tables[constructPath(resource)?.at(-1) ?? table.id] = physicalName.table(table.id, resource);
     }
+    const bucketNamed = (key: string): string => {
+      const found = buckets.find((b) => b.key === key);
+      if (!found) throw new Error(`the template has no ${key} bucket (construct Buckets/${key})`);
+      return found.name;
+    };
     const databaseSecret = Object.entries(template.Resources).find(
       ([, r]) => r.Type === 'AWS::SecretsManager::SecretTargetAttachment',
     )?.[1];
@@ -426,7 +431,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localUrl,
       managementEndpoint: gateway.managementEndpoint,
       postgres: { connectionString: postgres.connectionString },
-      s3: { endpoint: s3.endpoint, buckets: Object.fromEntries(buckets.map((b) => [b.key, b.name])) },
+      s3: { endpoint: s3.endpoint, buckets: { uploads: bucketNamed('uploads'), files: bucketNamed('files') } },
       dynamodb: { endpoint: dynamo.endpoint, tables },
       srvgw: { url: srvgw.url, credential: srvgwCredential },
       identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },
