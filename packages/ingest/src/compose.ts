@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
 import {
   type Clock,
   createJsonLogger,
+  databaseSecretPassword,
   delay,
   type Logger,
   lambdaExtensionSecrets,
@@ -16,6 +17,7 @@ import {
 } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
 import { createPgPool } from '@herald/runtime/pg';
+import { createS3Client } from '@herald/runtime/s3';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
 import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
 import { PgJobRepository } from './adapters/pg-job-repository.ts';
@@ -103,22 +105,14 @@ export function buildDeps(config: IngestConfig): IngestDeps {
   const pool = createPgPool(
     {
       url: config.databaseUrl,
-      ...(config.databaseSecretId !== undefined && { password: databasePassword(config.databaseSecretId) }),
+      ...(config.databaseSecretId !== undefined && {
+        password: databaseSecretPassword(config.databaseSecretId, lambdaExtensionSecrets(process.env)),
+      }),
       max: config.databasePoolMax,
     },
     log,
   );
-  const s3 = new S3Client({
-    region: config.region,
-    endpoint: config.s3Endpoint,
-    // Path-style only where an endpoint override says so (s3rver has no virtual-host DNS).
-    forcePathStyle: config.s3Endpoint !== undefined,
-    // Always: otherwise presigned PUT URLs carry the CRC32 of an empty body and S3 refuses uploads.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    // s3rver stores a streamed PutObject with its aws-chunked framing and answers checksums computed
-    // over that, which the SDK would refuse: validate only when required on an endpoint override.
-    responseChecksumValidation: config.s3Endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
-  });
+  const s3 = createS3Client({ region: config.region, endpoint: config.s3Endpoint });
   const jobs = new PgJobRepository({ pool, loadCsv });
   const notifier = new RealtimeNotifier({ log, metrics });
   const grants = new PgGrantRepository({ pool });
@@ -169,16 +163,6 @@ export type FileDepsProvider<K extends keyof FileDeps = keyof FileDeps> = () => 
 const fetchQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-fetch-file',
 );
-
-/** Reads the rotated database password from its Secrets Manager secret (via the Lambda extension). */
-function databasePassword(secretId: string): () => Promise<string> {
-  return async () => {
-    const secret = JSON.parse(await lambdaExtensionSecrets(process.env)(secretId)) as { password?: unknown };
-    if (typeof secret.password !== 'string')
-      throw new SecretUnavailableError('the database secret has no password field');
-    return secret.password;
-  };
-}
 
 /**
  * The SRV-GW credential, resolved ONCE per container: the plain value, or the Secrets Manager

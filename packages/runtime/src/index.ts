@@ -39,6 +39,7 @@ export {
   withRetries,
 } from './retry.ts';
 export {
+  databaseSecretPassword,
   type LambdaExtensionSecretOptions,
   lambdaExtensionSecrets,
   readSecretFromLambdaExtension,

@@ -1,6 +1,7 @@
+import { sqlStateOf } from '@herald/runtime/pg';
 import type pg from 'pg';
 import type { FileGrantRecord, GrantRepository, NewFileGrant } from '../ports.ts';
-import { sqlStateOf, toDatabaseError } from './pg-errors.ts';
+import { toDatabaseError } from './pg-errors.ts';
 
 export interface PgGrantRepositoryOptions {
   /** The container's one pool (shared with the jobs repository). */

@@ -1,12 +1,12 @@
 import { noMetrics } from '@herald/runtime';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import type { IngestDeps } from '../../src/compose.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
-import { FakeClock } from './fake-clock.ts';
 import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
-import { RecordingLogger } from './recording-logger.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
 
 /** Two small datasets for unit tests (the real ones live in `src/datasets/`). */

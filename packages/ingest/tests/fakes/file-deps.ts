@@ -1,15 +1,15 @@
 import { noMetrics } from '@herald/runtime';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import type { FileDeps } from '../../src/compose.ts';
 import { DEFAULT_SRVGW_RETRY } from '../../src/core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
 import type { FileDeliverySettings } from '../../src/core/file-fetch.ts';
-import { FakeClock } from './fake-clock.ts';
 import { FakeSrvGw } from './fake-srvgw.ts';
 import { InMemoryFileStore } from './in-memory-file-store.ts';
 import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { RecordingFetchQueue } from './recording-fetch-queue.ts';
 import { RecordingFileNotifier } from './recording-file-notifier.ts';
-import { RecordingLogger } from './recording-logger.ts';
 
 export const DEFAULT_TEST_DELIVERY: FileDeliverySettings = {
   maxBytes: 1000,

@@ -8,6 +8,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import { PgGrantRepository } from '../../src/adapters/pg-grant-repository.ts';
 import { type EventPublisher, RealtimeNotifier } from '../../src/adapters/realtime-notifier.ts';
 import { S3FileStore } from '../../src/adapters/s3-file-store.ts';
@@ -21,7 +22,6 @@ import * as createGrant from '../../src/handlers/http-create-grant.ts';
 import * as deleteGrant from '../../src/handlers/http-delete-grant.ts';
 import * as listGrants from '../../src/handlers/http-list-grants.ts';
 import * as fetchFile from '../../src/handlers/sqs-fetch-file.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
 
 const FILE_ENV = {
   HERALD_FILES_BUCKET: 'herald-files',
