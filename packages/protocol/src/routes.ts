@@ -9,7 +9,7 @@
 
 /** Where a Lambda handler lives. */
 export interface HandlerRef {
-  readonly package: 'ingest' | 'realtime';
+  readonly package: 'ingest' | 'files' | 'realtime';
   /** kebab-case file name under `src/handlers/`, named by trigger (`http-whoami`, `ws-connect`). */
   readonly name: string;
 }
@@ -80,6 +80,7 @@ export interface RouteTable {
 
 const realtime = (name: string): HandlerRef => ({ package: 'realtime', name });
 const ingest = (name: string): HandlerRef => ({ package: 'ingest', name });
+const files = (name: string): HandlerRef => ({ package: 'files', name });
 
 export const ROUTES: RouteTable = {
   http: [
@@ -90,10 +91,10 @@ export const ROUTES: RouteTable = {
     { method: 'GET', path: '/jobs/{id}', handler: ingest('http-get-job'), auth: 'cognito' },
     { method: 'GET', path: '/jobs/{id}/errors', handler: ingest('http-get-job-errors'), auth: 'cognito' },
     // Workflow 2: file delivery, deny by default; grants managed by admins.
-    { method: 'POST', path: '/files/links', handler: ingest('http-create-file-link'), auth: 'cognito' },
-    { method: 'GET', path: '/admin/grants', handler: ingest('http-list-grants'), auth: 'cognito' },
-    { method: 'POST', path: '/admin/grants', handler: ingest('http-create-grant'), auth: 'cognito' },
-    { method: 'DELETE', path: '/admin/grants/{id}', handler: ingest('http-delete-grant'), auth: 'cognito' },
+    { method: 'POST', path: '/files/links', handler: files('http-create-file-link'), auth: 'cognito' },
+    { method: 'GET', path: '/admin/grants', handler: files('http-list-grants'), auth: 'cognito' },
+    { method: 'POST', path: '/admin/grants', handler: files('http-create-grant'), auth: 'cognito' },
+    { method: 'DELETE', path: '/admin/grants/{id}', handler: files('http-delete-grant'), auth: 'cognito' },
     // Realtime: one-time WebSocket tickets and push-device registry.
     { method: 'POST', path: '/realtime/tickets', handler: realtime('http-create-ticket'), auth: 'cognito' },
     { method: 'POST', path: '/devices', handler: realtime('http-register-device'), auth: 'cognito' },
@@ -112,7 +113,7 @@ export const ROUTES: RouteTable = {
     {
       // Fetches that outlive the API's 29 s integration timeout continue here (202 + file.ready).
       id: 'FileFetchQueue',
-      handler: ingest('sqs-fetch-file'),
+      handler: files('sqs-fetch-file'),
       batchSize: 1,
       maxReceiveCount: 3,
       timeoutSeconds: 300,

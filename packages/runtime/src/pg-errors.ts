@@ -57,3 +57,24 @@ export function isRetryablePgError(error: unknown): boolean {
   if (state !== undefined) return RETRYABLE_CLASSES.has(state.slice(0, 2)) || RETRYABLE_CODES.has(state);
   return isConnectionBroken(error);
 }
+
+/**
+ * What a package's own `DatabaseError` says about a failed `pg` call: a message of ours (`what`
+ * failed, and the SQLSTATE), never PostgreSQL's, which may quote row values (it stays in the
+ * error's `cause`); whether a retry may help; the SQLSTATE when the server sent one.
+ *
+ * @example
+ * const { message, ...fields } = describePgError(error, 'listing file grants');
+ * throw new DatabaseError(message, { cause: error, ...fields });
+ */
+export function describePgError(
+  error: unknown,
+  what: string,
+): { readonly message: string; readonly retryable: boolean; readonly sqlState?: string } {
+  const sqlState = sqlStateOf(error);
+  return {
+    message: `database error while ${what}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`,
+    retryable: isRetryablePgError(error),
+    ...(sqlState !== undefined && { sqlState }),
+  };
+}

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Logger } from './log.ts';
 
-export { isConnectionBroken, isRetryablePgError, sqlStateOf } from './pg-errors.ts';
+export { describePgError, isConnectionBroken, isRetryablePgError, sqlStateOf } from './pg-errors.ts';
 
 /**
  * What {@link createPgPool} needs.

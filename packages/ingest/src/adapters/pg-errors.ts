@@ -1,4 +1,4 @@
-import { isRetryablePgError, sqlStateOf } from '@herald/runtime/pg';
+import { describePgError } from '@herald/runtime/pg';
 import { DatabaseError } from '../errors.ts';
 
 /**
@@ -12,11 +12,6 @@ import { DatabaseError } from '../errors.ts';
 export function toDatabaseError(error: unknown, what: string): Error {
   if (error instanceof Error && typeof (error as { retryable?: unknown }).retryable === 'boolean')
     return error;
-  const sqlState = sqlStateOf(error);
-  const retryable = isRetryablePgError(error);
-  return new DatabaseError(`database error while ${what}${sqlState ? ` (SQLSTATE ${sqlState})` : ''}`, {
-    cause: error,
-    retryable,
-    ...(sqlState !== undefined && { sqlState }),
-  });
+  const { message, ...fields } = describePgError(error, what);
+  return new DatabaseError(message, { cause: error, ...fields });
 }

@@ -4,7 +4,6 @@ import { RecordingLogger } from '../../../runtime/tests/support/recording-logger
 import type { IngestDeps } from '../../src/compose.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
-import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
@@ -49,14 +48,12 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
   const objects = new InMemoryObjectStore();
   const notifier = new RecordingNotifier();
   const logs = new RecordingLogger();
-  const grants = new InMemoryGrantStore(clock);
   let ids = 0;
   const deps: IngestDeps = {
     jobs,
     work: jobs,
     objects,
     notifier,
-    grants,
     datasets: testCatalog,
     clock,
     log: logs.logger,
@@ -67,5 +64,5 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     maxReceives: 3,
     workerTimeoutMs: 900_000,
   };
-  return { deps, provide: () => deps, clock, jobs, objects, notifier, grants, logs };
+  return { deps, provide: () => deps, clock, jobs, objects, notifier, logs };
 }

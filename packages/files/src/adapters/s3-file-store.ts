@@ -6,6 +6,12 @@ import { isRetryableS3Error, isS3NotFound } from '@herald/runtime/s3';
 import { ObjectStoreError } from '../errors.ts';
 import type { FileStore, FileWrite, SourceValidators, StoredFile } from '../ports.ts';
 
+/**
+ * Options of {@link S3FileStore}.
+ *
+ * @example
+ * const options: S3FileStoreOptions = { client: s3, bucket: 'herald-files' };
+ */
 export interface S3FileStoreOptions {
   /** The container's S3 client (built by `compose.ts` with `createS3Client` of `@herald/runtime/s3`). */
   readonly client: S3Client;

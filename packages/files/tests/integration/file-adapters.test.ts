@@ -18,7 +18,7 @@ import { MIGRATIONS } from '../../src/migrations.ts';
 import type { SourceResponse } from '../../src/ports.ts';
 import { describeFileStoreContract } from '../contracts/file-store.contract.ts';
 import { describeGrantStoreContract } from '../contracts/grant-store.contract.ts';
-import { fileStack, sleep, srvgw } from './file-support.ts';
+import { fileStack, sleep, srvgw } from './support.ts';
 
 // The file delivery adapters in-process against the run's REAL local servers: S3FileStore on
 // s3rver, PgGrantRepository on PostgreSQL (own schema), SrvGwFileSource on the sample SRV-GW
