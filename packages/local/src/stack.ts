@@ -3,6 +3,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { resetDeps as resetFilesDeps } from '@herald/files';
+import { MIGRATIONS as FILES_MIGRATIONS } from '@herald/files/migrations';
 import { resetDeps as resetIngestDeps } from '@herald/ingest';
 import { MIGRATIONS as INGEST_MIGRATIONS } from '@herald/ingest/migrations';
 import { errorEnvelope, type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
@@ -132,12 +134,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     // The in-process handlers' container state (database pool, clients) goes before the servers:
     // a pool outliving PostgreSQL logs every idle connection it loses, and a stack started
     // again in this process must not reuse clients of the old one.
-    stops.push(resetIngestDeps);
+    stops.push(resetIngestDeps, resetFilesDeps);
 
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
     try {
-      const applied = await migrate(db, { sources: [INGEST_MIGRATIONS] });
+      const applied = await migrate(db, { sources: [INGEST_MIGRATIONS, FILES_MIGRATIONS] });
       if (applied.length > 0) log(`applied migrations ${applied.join(', ')}`);
     } finally {
       await db.end();

@@ -1,6 +1,8 @@
 import pg from 'pg';
 import type { Logger } from './log.ts';
 
+export { describePgError, isConnectionBroken, isRetryablePgError, sqlStateOf } from './pg-errors.ts';
+
 /**
  * What {@link createPgPool} needs.
  *

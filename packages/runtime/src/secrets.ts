@@ -73,3 +73,25 @@ export function lambdaExtensionSecrets(
   return (secretId) =>
     readSecretFromLambdaExtension(secretId, { sessionToken: env.AWS_SESSION_TOKEN ?? '', port });
 }
+
+/**
+ * The password of a database secret (`{username, password, …}`, RDS's shape), read through
+ * `read` each time it is asked for: a pool asks once per NEW connection, so a rotated password
+ * is picked up without a redeploy. Built in `compose.ts` (`read` is usually
+ * {@link lambdaExtensionSecrets}).
+ *
+ * @throws SecretUnavailableError when the secret has no `password` string or cannot be read.
+ * @example
+ * const pool = createPgPool({ url, password: databaseSecretPassword(secretArn, lambdaExtensionSecrets(process.env)) }, log);
+ */
+export function databaseSecretPassword(
+  secretId: string,
+  read: (secretId: string) => Promise<string>,
+): () => Promise<string> {
+  return async () => {
+    const secret = JSON.parse(await read(secretId)) as { password?: unknown };
+    if (typeof secret.password !== 'string')
+      throw new SecretUnavailableError('the database secret has no password field');
+    return secret.password;
+  };
+}
