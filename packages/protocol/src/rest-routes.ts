@@ -1,6 +1,11 @@
 import { type ZodObject, type ZodType, z } from 'zod';
 import type { ErrorCode } from './errors.ts';
-import { filesHandler as files, type HandlerRef, ingestHandler as ingest, realtimeHandler as realtime } from './handler-ref.ts';
+import {
+  filesHandler as files,
+  type HandlerRef,
+  ingestHandler as ingest,
+  realtimeHandler as realtime,
+} from './handler-ref.ts';
 import {
   CreateTicketResponseSchema,
   DeviceTokenSchema,

@@ -1,4 +1,9 @@
-import { filesHandler as files, type HandlerRef, ingestHandler as ingest, realtimeHandler as realtime } from './handler-ref.ts';
+import {
+  filesHandler as files,
+  type HandlerRef,
+  ingestHandler as ingest,
+  realtimeHandler as realtime,
+} from './handler-ref.ts';
 import { type HttpRoute, REST_ROUTES, type RestRoute } from './rest-routes.ts';
 
 // The ONE route table. `infra` builds API Gateway resources, queues and topics from it and
