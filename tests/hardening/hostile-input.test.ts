@@ -16,10 +16,10 @@ import { migrate } from '@herald/runtime/migrations';
 import fc from 'fast-check';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { traversalCorpus } from '../../packages/files/tests/fakes/traversal-corpus.ts';
 // The loader is not part of @herald/ingest's public surface (the worker reaches it through
 // compose); the hardening suite drives it directly, as bench/_ingest-child.ts does.
 import { loadCsv } from '../../packages/ingest/src/adapters/pg-csv-loader.ts';
-import { traversalCorpus } from '../../packages/ingest/tests/fakes/traversal-corpus.ts';
 import { issueToken, stack } from '../../packages/local/tests/support.ts';
 import {
   arbitraryFileOf,

@@ -208,10 +208,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     },
     PUBLISHER,
   ),
-  // Ingest, workflow 2 (file delivery): grants are PostgreSQL rows; a link checks the caller's
+  // Files (workflow 2, file delivery): grants are PostgreSQL rows; a link checks the caller's
   // grants, reuses or fetches the SRV-GW file into `files/<path>` and presigns a download (also
   // published as `file.ready`), handing fetches that outlive its budget to FileFetchQueue.
-  'ingest/http-create-file-link': merge(
+  'files/http-create-file-link': merge(
     {
       database: true,
       secrets: ['srvgw'],
@@ -220,10 +220,10 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     },
     PUBLISHER,
   ),
-  'ingest/http-list-grants': { database: true },
-  'ingest/http-create-grant': { database: true },
-  'ingest/http-delete-grant': { database: true },
-  'ingest/sqs-fetch-file': merge(
+  'files/http-list-grants': { database: true },
+  'files/http-create-grant': { database: true },
+  'files/http-delete-grant': { database: true },
+  'files/sqs-fetch-file': merge(
     {
       database: true,
       secrets: ['srvgw'],

@@ -1,50 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
 import {
   type Clock,
   createJsonLogger,
-  databaseSecretPassword,
-  delay,
   type Logger,
   lambdaExtensionSecrets,
   type Metrics,
-  SecretUnavailableError,
   systemClock,
 } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
-import { createPgPool, type PasswordSource } from '@herald/runtime/pg';
-import { secretsManagerReader } from '@herald/runtime/secrets-manager';
+import { createPgPool } from '@herald/runtime/pg';
+import { createS3Client } from '@herald/runtime/s3';
+import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
-import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
 import { PgJobRepository } from './adapters/pg-job-repository.ts';
 import { RealtimeNotifier } from './adapters/realtime-notifier.ts';
-import { S3FileStore } from './adapters/s3-file-store.ts';
 import { S3ObjectStore } from './adapters/s3-object-store.ts';
-import { SqsFetchQueue } from './adapters/sqs-fetch-queue.ts';
-import { SrvGwFileSource } from './adapters/srvgw-file-source.ts';
-import {
-  type FileDeliveryConfig,
-  type IngestConfig,
-  loadConfig,
-  loadFileConfig,
-  type SrvGwCredentialSource,
-} from './config.ts';
-import type { FileLinkDeps } from './core/file-link.ts';
+import { type IngestConfig, loadConfig } from './config.ts';
 import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
 import { DATASETS, findDataset } from './datasets/index.ts';
-import type {
-  DatasetCatalog,
-  GrantRepository,
-  JobRepository,
-  JobWorkStore,
-  Notifier,
-  ObjectStore,
-} from './ports.ts';
+import type { DatasetCatalog, JobRepository, JobWorkStore, Notifier, ObjectStore } from './ports.ts';
 
 /**
  * Everything the ingest handlers need. Handlers are built by factories taking a
@@ -55,8 +30,6 @@ export interface IngestDeps {
   readonly work: JobWorkStore;
   readonly objects: ObjectStore;
   readonly notifier: Notifier;
-  /** The file grants table (the admin routes; file delivery reads it through {@link FileDeps}). */
-  readonly grants: GrantRepository;
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;
   readonly log: Logger;
@@ -106,31 +79,20 @@ export function buildDeps(config: IngestConfig): IngestDeps {
   const pool = createPgPool(
     {
       url: config.databaseUrl,
-      ...(config.databaseSecretId !== undefined && { password: databasePassword(config.databaseSecretId) }),
+      ...(config.databaseSecretId !== undefined && {
+        password: rotatedDatabasePassword(config.databaseSecretId, process.env),
+      }),
       max: config.databasePoolMax,
     },
     log,
   );
-  const s3 = new S3Client({
-    region: config.region,
-    endpoint: config.s3Endpoint,
-    // Path-style only where an endpoint override says so (s3rver has no virtual-host DNS).
-    forcePathStyle: config.s3Endpoint !== undefined,
-    // Always: otherwise presigned PUT URLs carry the CRC32 of an empty body and S3 refuses uploads.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    // s3rver stores a streamed PutObject with its aws-chunked framing and answers checksums computed
-    // over that, which the SDK would refuse: validate only when required on an endpoint override.
-    responseChecksumValidation: config.s3Endpoint === undefined ? 'WHEN_SUPPORTED' : 'WHEN_REQUIRED',
-  });
+  const s3 = createS3Client({ region: config.region, endpoint: config.s3Endpoint });
   const jobs = new PgJobRepository({ pool, loadCsv });
-  const notifier = new RealtimeNotifier({ log, metrics });
-  const grants = new PgGrantRepository({ pool });
-  const deps: IngestDeps = {
+  return {
     jobs,
     work: jobs,
     objects: new S3ObjectStore({ client: s3, bucket: config.uploadsBucket }),
-    notifier,
-    grants,
+    notifier: new RealtimeNotifier({ log, metrics }),
     datasets: datasetCatalog,
     clock: systemClock,
     log,
@@ -145,133 +107,9 @@ export function buildDeps(config: IngestConfig): IngestDeps {
       await pool.end();
     },
   };
-  shared.set(deps, { s3, notifier, region: config.region });
-  return deps;
-}
-
-/** The clients of built deps that file delivery reuses (one S3 client and pool per container). */
-const shared = new WeakMap<
-  IngestDeps,
-  { readonly s3: S3Client; readonly notifier: RealtimeNotifier; readonly region: string }
->();
-
-/** Everything the file delivery handlers need (`POST /files/links`, the fetch worker). */
-export interface FileDeps extends FileLinkDeps {
-  readonly log: Logger;
-  /** Receives after which `FileFetchQueue` dead-letters a message (from the route table). */
-  readonly maxReceives: number;
-  /** The fetch worker's timeout (from the route table), for a caller that passes no Lambda context. */
-  readonly workerTimeoutMs: number;
-  /** Releases what {@link buildFileDeps} opened (the SQS client, SRV-GW sockets). */
-  readonly close?: () => Promise<void>;
-}
-
-/** Supplies the file deps at invocation time. */
-export type FileDepsProvider<K extends keyof FileDeps = keyof FileDeps> = () => Pick<FileDeps, K>;
-
-const fetchQueue = ROUTES.queues.find(
-  (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-fetch-file',
-);
-
-/**
- * The rotated database password from its Secrets Manager secret: through the Lambda extension's
- * cache, and straight from Secrets Manager after the database refused a cached one.
- */
-function databasePassword(secretId: string): PasswordSource {
-  return databaseSecretPassword(secretId, {
-    cached: lambdaExtensionSecrets(process.env),
-    fresh: secretsManagerReader(new SecretsManagerClient({})),
-  });
-}
-
-/**
- * The SRV-GW credential, resolved ONCE per container: the plain value, or the Secrets Manager
- * secret read through the AWS Parameters and Secrets Lambda Extension (the layer must be
- * attached; the function needs `secretsmanager:GetSecretValue` on that secret). The secret's
- * `SecretString` is the credential itself, or JSON `{"credential": "…"}`. A failed read is not
- * cached, so the next request tries again.
- */
-export function credentialProvider(
-  source: SrvGwCredentialSource,
-  read: (secretId: string) => Promise<string> = lambdaExtensionSecrets(process.env),
-): () => Promise<string> {
-  if (source.kind === 'plain') {
-    const value = source.value;
-    return async () => value;
-  }
-  let pending: Promise<string> | undefined;
-  return () => {
-    pending ??= read(source.secretId)
-      .then(credentialFromSecret)
-      .catch((error: unknown) => {
-        pending = undefined;
-        throw new SecretUnavailableError('the SRV-GW credential could not be read from Secrets Manager', {
-          cause: error,
-          retryable: (error as { retryable?: unknown })?.retryable !== false,
-        });
-      });
-    return pending;
-  };
-}
-
-function credentialFromSecret(secret: string): string {
-  const text = secret.trim();
-  if (text.startsWith('{')) {
-    const parsed = JSON.parse(text) as { credential?: unknown };
-    if (typeof parsed.credential !== 'string' || parsed.credential === '') {
-      throw new Error('the SRV-GW secret is JSON without a "credential" string');
-    }
-    return parsed.credential;
-  }
-  if (text === '') throw new Error('the SRV-GW secret is empty');
-  return text;
-}
-
-/**
- * Builds file delivery's clients and adapters on top of built deps (reusing their pool, S3
- * client, logger and notifier). The only place that does.
- *
- * @example
- * const files = buildFileDeps(buildDeps(loadConfig(process.env)), loadFileConfig(process.env));
- */
-export function buildFileDeps(base: IngestDeps, config: FileDeliveryConfig): FileDeps {
-  const clients = shared.get(base);
-  if (clients === undefined) throw new TypeError('buildFileDeps needs deps made by buildDeps');
-  // `endpoint` is undefined on AWS and the local stack's SendMessage server locally.
-  const sqs = new SQSClient({ region: clients.region, endpoint: config.sqsEndpoint });
-  const agent = config.srvgwUrl.startsWith('https:')
-    ? new HttpsAgent({ keepAlive: true, maxSockets: 16 })
-    : new HttpAgent({ keepAlive: true, maxSockets: 16 });
-  return {
-    grants: base.grants,
-    files: new S3FileStore({ client: clients.s3, bucket: config.filesBucket }),
-    source: new SrvGwFileSource({
-      baseUrl: config.srvgwUrl,
-      credential: credentialProvider(config.srvgwCredential),
-      connectTimeoutMs: config.connectTimeoutMs,
-      idleTimeoutMs: config.idleTimeoutMs,
-      agent,
-    }),
-    fetchQueue: new SqsFetchQueue({ client: sqs, queueUrl: config.fetchQueueUrl }),
-    notifier: clients.notifier,
-    clock: base.clock,
-    log: base.log,
-    metrics: base.metrics,
-    newId: base.newId,
-    delivery: config.delivery,
-    random: Math.random,
-    sleep: delay,
-    maxReceives: fetchQueue?.maxReceiveCount ?? 3,
-    workerTimeoutMs: (fetchQueue?.timeoutSeconds ?? 300) * 1000,
-    close: async () => {
-      sqs.destroy();
-      agent.destroy();
-    },
-  };
 }
 
 let deps: IngestDeps | undefined;
-let fileDeps: FileDeps | undefined;
 
 /**
  * The container's deps: config is read from `process.env` and clients are built on the FIRST
@@ -289,19 +127,6 @@ export const getDeps: DepsProvider = () => {
  */
 export async function resetDeps(): Promise<void> {
   const previous = deps;
-  const previousFiles = fileDeps;
   deps = undefined;
-  fileDeps = undefined;
-  await previousFiles?.close?.().catch(() => {});
   await previous?.close?.().catch(() => {});
 }
-
-/**
- * The container's file delivery deps: built at the first file request from `process.env`
- * ({@link loadFileConfig}; a missing variable fails that request naming it), on top of
- * {@link getDeps}, then reused.
- */
-export const getFileDeps: FileDepsProvider = () => {
-  fileDeps ??= buildFileDeps(getDeps() as IngestDeps, loadFileConfig(process.env));
-  return fileDeps;
-};

@@ -71,7 +71,10 @@ export interface LocalStack {
   /** The administrator's URL (TLS verified against the local RDS stand-in CA). */
   readonly postgres: { readonly connectionString: string };
   /** S3's endpoint and the physical names of the uploads and files buckets. */
-  readonly s3: { readonly endpoint: string; readonly buckets: { readonly uploads: string; readonly files: string } };
+  readonly s3: {
+    readonly endpoint: string;
+    readonly buckets: { readonly uploads: string; readonly files: string };
+  };
   /** DynamoDB's endpoint and the tables' physical names by construct id (`Connections`). */
   readonly dynamodb: { readonly endpoint: string; readonly tables: Record<string, string> };
   /** The sample SRV-GW over HTTP (tests) and the credential the deployment holds for it. */
@@ -431,7 +434,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       localUrl,
       managementEndpoint: gateway.managementEndpoint,
       postgres: { connectionString: postgres.connectionString },
-      s3: { endpoint: s3.endpoint, buckets: { uploads: bucketNamed('uploads'), files: bucketNamed('files') } },
+      s3: {
+        endpoint: s3.endpoint,
+        buckets: { uploads: bucketNamed('uploads'), files: bucketNamed('files') },
+      },
       dynamodb: { endpoint: dynamo.endpoint, tables },
       srvgw: { url: srvgw.url, credential: srvgwCredential },
       identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },

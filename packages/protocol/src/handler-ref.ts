@@ -8,7 +8,7 @@
  * const ref: HandlerRef = { package: 'ingest', name: 'http-get-job' }; // packages/ingest/src/handlers/http-get-job.ts
  */
 export interface HandlerRef {
-  readonly package: 'ingest' | 'realtime';
+  readonly package: 'ingest' | 'files' | 'realtime';
   /** kebab-case file name under `src/handlers/`, named by trigger (`http-whoami`, `ws-connect`). */
   readonly name: string;
 }
@@ -27,3 +27,10 @@ export const realtimeHandler = (name: string): HandlerRef => ({ package: 'realti
  * ingestHandler('sqs-ingest'); // { package: 'ingest', name: 'sqs-ingest' }
  */
 export const ingestHandler = (name: string): HandlerRef => ({ package: 'ingest', name });
+/**
+ * A handler of `@herald/files`.
+ *
+ * @example
+ * filesHandler('sqs-fetch-file'); // { package: 'files', name: 'sqs-fetch-file' }
+ */
+export const filesHandler = (name: string): HandlerRef => ({ package: 'files', name });

@@ -1,6 +1,11 @@
 import { type ZodObject, type ZodType, z } from 'zod';
 import type { ErrorCode } from './errors.ts';
-import { type HandlerRef, ingestHandler as ingest, realtimeHandler as realtime } from './handler-ref.ts';
+import {
+  filesHandler as files,
+  type HandlerRef,
+  ingestHandler as ingest,
+  realtimeHandler as realtime,
+} from './handler-ref.ts';
 import {
   CreateTicketResponseSchema,
   DeviceTokenSchema,
@@ -255,7 +260,7 @@ export const REST_ROUTES = withEndpoints({
   },
   createFileLink: {
     auth: 'cognito',
-    handler: ingest('http-create-file-link'),
+    handler: files('http-create-file-link'),
     tag: 'files',
     summary: 'Request a download link for a file',
     description:
@@ -280,7 +285,7 @@ export const REST_ROUTES = withEndpoints({
   },
   listGrants: {
     auth: 'cognito',
-    handler: ingest('http-list-grants'),
+    handler: files('http-list-grants'),
     tag: 'admin',
     summary: 'List file grants',
     description: 'Admins only.',
@@ -290,7 +295,7 @@ export const REST_ROUTES = withEndpoints({
   },
   createGrant: {
     auth: 'cognito',
-    handler: ingest('http-create-grant'),
+    handler: files('http-create-grant'),
     tag: 'admin',
     summary: 'Grant a group access to a path prefix',
     description: 'Admins only. `group` `*` means every signed-in user.',
@@ -300,7 +305,7 @@ export const REST_ROUTES = withEndpoints({
   },
   deleteGrant: {
     auth: 'cognito',
-    handler: ingest('http-delete-grant'),
+    handler: files('http-delete-grant'),
     tag: 'admin',
     summary: 'Revoke a file grant',
     description: 'Admins only.',

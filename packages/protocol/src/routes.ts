@@ -1,4 +1,9 @@
-import { type HandlerRef, ingestHandler as ingest, realtimeHandler as realtime } from './handler-ref.ts';
+import {
+  filesHandler as files,
+  type HandlerRef,
+  ingestHandler as ingest,
+  realtimeHandler as realtime,
+} from './handler-ref.ts';
 import { type HttpRoute, REST_ROUTES, type RestRoute } from './rest-routes.ts';
 
 // The ONE route table. `infra` builds API Gateway resources, queues and topics from it and
@@ -96,7 +101,7 @@ export const ROUTES: RouteTable & { readonly http: typeof REST_ROUTES } = {
     {
       // Fetches that outlive the API's 29 s integration timeout continue here (202 + file.ready).
       id: 'FileFetchQueue',
-      handler: ingest('sqs-fetch-file'),
+      handler: files('sqs-fetch-file'),
       batchSize: 1,
       maxReceiveCount: 3,
       timeoutSeconds: 300,

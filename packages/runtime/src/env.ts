@@ -27,6 +27,17 @@ export const httpUrl = z.string().refine(
 );
 
 /**
+ * An env value that must be set and be a `postgres://` or `postgresql://` URL (the database URL
+ * every package with a pool reads; the message never repeats the value, which may hold a password).
+ *
+ * @example
+ * const Env = z.object({ HERALD_DATABASE_URL: postgresUrl });
+ */
+export const postgresUrl = required.refine((value) => /^postgres(ql)?:\/\//.test(value), {
+  message: 'must be a postgres:// or postgresql:// URL',
+});
+
+/**
  * An env value that must be a whole number from `min` to `max`; `why` finishes the sentence
  * when the bounds need a reason.
  *

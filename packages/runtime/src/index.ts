@@ -7,7 +7,7 @@
  * (`@herald/runtime/metrics-emf`) are subpaths, so a Lambda bundles them only when it uses them.
  */
 export { type Clock, systemClock } from './clock.ts';
-export { httpUrl, logLevel, parseEnv, required, wholeNumber } from './env.ts';
+export { httpUrl, logLevel, parseEnv, postgresUrl, required, wholeNumber } from './env.ts';
 export { ConfigError, HeraldError, isRetryable, SecretUnavailableError } from './errors.ts';
 export {
   errorReply,

@@ -16,19 +16,50 @@ export interface MigrationSource {
 }
 
 /**
- * One migration file, read.
+ * Which migration a row of `schema_migrations` records.
  *
  * @example
- * const m: Migration = { package: 'ingest', version: 1, name: 'ingest_jobs', sql: 'CREATE TABLE …' };
+ * const id: MigrationId = { package: 'ingest', version: 4, name: 'file_grants' };
  */
-export interface Migration {
+export interface MigrationId {
   readonly package: string;
   readonly version: number;
   readonly name: string;
+}
+
+/**
+ * One migration file, read.
+ *
+ * @example
+ * const m: Migration = { package: 'ingest', version: 1, name: 'ingest_jobs', sql: 'CREATE TABLE …', movedFrom: [] };
+ */
+export interface Migration extends MigrationId {
   readonly sql: string;
+  /**
+   * Where databases may have recorded this same migration before it moved to its package: one
+   * `-- herald:moved-from <package>/<NNN_name>` line each in the file (see {@link migrate}).
+   */
+  readonly movedFrom: readonly MigrationId[];
 }
 
 const FILE = /^\d{3}_[a-z0-9_]+\.sql$/;
+
+/** A line addressed to the runner; `moved-from` is the only directive. */
+const DIRECTIVE = /^--\s*herald:(.*)$/gm;
+const MOVED_FROM = /^moved-from ([a-z][a-z0-9-]*)\/(\d{3})_([a-z0-9_]+)$/;
+
+/** The `-- herald:moved-from` lines of a migration file; any other `-- herald:` line is an error. */
+function movedFrom(file: string, sql: string): MigrationId[] {
+  return [...sql.matchAll(DIRECTIVE)].map(([line, directive]) => {
+    const moved = MOVED_FROM.exec((directive ?? '').trim());
+    if (moved === null) {
+      throw new Error(
+        `${file}: "${line.trim()}" is not a runner directive (expected -- herald:moved-from <package>/<NNN_name>)`,
+      );
+    }
+    return { package: moved[1] as string, version: Number(moved[2]), name: moved[3] as string };
+  });
+}
 
 /**
  * Reads the migrations of the sources, in source order, each source's files in version order.
@@ -41,12 +72,16 @@ export function loadMigrations(sources: readonly MigrationSource[]): Migration[]
     readdirSync(source.dir)
       .filter((file) => FILE.test(file))
       .sort()
-      .map((file) => ({
-        package: source.package,
-        version: Number(file.slice(0, 3)),
-        name: file.slice(4, -4),
-        sql: readFileSync(join(source.dir, file), 'utf8'),
-      })),
+      .map((file) => {
+        const sql = readFileSync(join(source.dir, file), 'utf8');
+        return {
+          package: source.package,
+          version: Number(file.slice(0, 3)),
+          name: file.slice(4, -4),
+          sql,
+          movedFrom: movedFrom(join(source.dir, file), sql),
+        };
+      }),
   );
 }
 
@@ -76,6 +111,12 @@ const LOCK = "SELECT pg_advisory_xact_lock(hashtext('herald.migrations'))";
  * `version` alone (only `@herald/ingest` had migrations then): the first run adds the `package`
  * column, attributes each recorded row to the source file of the same version and name, and
  * keys the table by `(package, version)`, so nothing is applied twice.
+ *
+ * A migration that moved to another package (its file says `-- herald:moved-from
+ * ingest/004_file_grants`) keeps its history: before anything is applied, a row recording it
+ * under its former package, version and name is re-recorded under its new ones (unless the new
+ * one is recorded already), so a database that applied it before the move neither applies it
+ * again nor loses track of it.
  *
  * @example
  * const applied = await migrate(client, { sources: [MIGRATIONS] }); // ['ingest/006_text_length_domains']
@@ -124,7 +165,10 @@ async function transaction(client: pg.ClientBase, schema: string, work: () => Pr
   }
 }
 
-/** Creates `schema_migrations`, or upgrades one keyed by version alone (see {@link migrate}). */
+/**
+ * Creates `schema_migrations`, or upgrades one keyed by version alone, then re-records moved
+ * migrations under their new package (see {@link migrate}).
+ */
 async function prepareBookkeeping(
   client: pg.ClientBase,
   schema: string,
@@ -144,9 +188,26 @@ async function prepareBookkeeping(
       WHERE table_schema = $1 AND table_name = 'schema_migrations' AND column_name = 'package'`,
     [schema],
   );
-  if (keyed.rowCount !== 0) return;
-  await client.query('ALTER TABLE schema_migrations ADD COLUMN package text');
+  if (keyed.rowCount === 0) await keyByPackage(client, migrations);
   for (const m of migrations) {
+    for (const former of m.movedFrom) {
+      await client.query(
+        `UPDATE schema_migrations SET package = $1, version = $2, name = $3
+          WHERE package = $4 AND version = $5 AND name = $6
+            AND NOT EXISTS (SELECT 1 FROM schema_migrations WHERE package = $1 AND version = $2)`,
+        [m.package, m.version, m.name, former.package, former.version, former.name],
+      );
+    }
+  }
+}
+
+/** Upgrades a `schema_migrations` keyed by version alone to `(package, version)`. */
+async function keyByPackage(client: pg.ClientBase, migrations: readonly Migration[]): Promise<void> {
+  await client.query('ALTER TABLE schema_migrations ADD COLUMN package text');
+  // A row is attributed to the file that has its version and name, or to the package a moved
+  // file names as its former place (the move itself follows, once the table is keyed).
+  const identities = migrations.flatMap((m) => [m, ...m.movedFrom]);
+  for (const m of identities) {
     await client.query(
       'UPDATE schema_migrations SET package = $1 WHERE package IS NULL AND version = $2 AND name = $3',
       [m.package, m.version, m.name],

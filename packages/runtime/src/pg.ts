@@ -2,6 +2,8 @@ import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { Logger } from './log.ts';
 
+export { describePgError, isConnectionBroken, isRetryablePgError, sqlStateOf } from './pg-errors.ts';
+
 /**
  * Where a pool gets the password of a NEW connection. `refresh` (optional) is called after the
  * server refused a password (SQLSTATE 28P01): the next call must not answer from a cache, since

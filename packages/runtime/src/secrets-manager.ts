@@ -1,6 +1,7 @@
-import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { isRetryable, SecretUnavailableError } from './errors.ts';
-import type { SecretReader } from './secrets.ts';
+import type { PasswordSource } from './pg.ts';
+import { databaseSecretPassword, lambdaExtensionSecrets, type SecretReader } from './secrets.ts';
 
 /**
  * Reads a secret straight from Secrets Manager (`GetSecretValue`, never cached): what a function
@@ -29,4 +30,27 @@ export function secretsManagerReader(client: SecretsManagerClient): SecretReader
       throw new SecretUnavailableError('the secret has no SecretString');
     return output.SecretString;
   };
+}
+
+/**
+ * The database password a Lambda's pool uses: the secret through the Parameters and Secrets
+ * extension (cached up to `SECRETS_MANAGER_TTL`), and straight from Secrets Manager once the
+ * database refused a cached password (a rotation happened since). Its Secrets Manager client is
+ * built at the first fresh read only. Called by `compose.ts`, which passes `process.env`.
+ *
+ * @example
+ * const pool = createPgPool({ url, password: rotatedDatabasePassword(secretArn, process.env) }, log);
+ */
+export function rotatedDatabasePassword(
+  secretId: string,
+  env: Readonly<Record<string, string | undefined>>,
+): PasswordSource {
+  let fresh: SecretReader | undefined;
+  return databaseSecretPassword(secretId, {
+    cached: lambdaExtensionSecrets(env),
+    fresh: (id) => {
+      fresh ??= secretsManagerReader(new SecretsManagerClient({}));
+      return fresh(id);
+    },
+  });
 }

@@ -1,16 +1,9 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  createJsonLogger,
-  databaseSecretPassword,
-  lambdaExtensionSecrets,
-  parseEnv,
-  required,
-} from '@herald/runtime';
+import { createJsonLogger, parseEnv, required } from '@herald/runtime';
 import { migrate } from '@herald/runtime/migrations';
 import { createPgPool } from '@herald/runtime/pg';
-import { secretsManagerReader } from '@herald/runtime/secrets-manager';
+import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { z } from 'zod';
 import { migrationSources } from '../migration-packages.ts';
@@ -45,10 +38,7 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
   const pool = createPgPool(
     {
       url: env.HERALD_DATABASE_URL,
-      password: databaseSecretPassword(env.HERALD_DATABASE_SECRET_ID, {
-        cached: lambdaExtensionSecrets(process.env),
-        fresh: secretsManagerReader(new SecretsManagerClient({})),
-      }),
+      password: rotatedDatabasePassword(env.HERALD_DATABASE_SECRET_ID, process.env),
       max: 1,
     },
     log,

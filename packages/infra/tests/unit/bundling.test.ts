@@ -3,7 +3,8 @@ import { isBuiltin } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { MIGRATIONS_DIR } from '@herald/ingest/migrations';
+import { MIGRATIONS_DIR as FILES_MIGRATIONS_DIR } from '@herald/files/migrations';
+import { MIGRATIONS_DIR as INGEST_MIGRATIONS_DIR } from '@herald/ingest/migrations';
 import { App, type AssetStaging, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -96,17 +97,21 @@ describe('HeraldFunction bundling', () => {
 });
 
 describe('migrator bundling', () => {
-  it('ships the ingest SQL migrations next to the bundle, in their package folder', () => {
+  it('ships each package’s SQL migrations next to the bundle, in their package folder', () => {
     const dir = stagedDir(migrations.migrator);
-    expect(readdirSync(join(dir, 'migrations'))).toEqual(['ingest']);
-    const shipped = readdirSync(join(dir, 'migrations', 'ingest')).sort();
-    const source = readdirSync(MIGRATIONS_DIR).sort();
-    expect(shipped).toEqual(source);
-    expect(shipped.length).toBeGreaterThan(0);
-    for (const file of shipped) {
-      expect(readFileSync(join(dir, 'migrations', 'ingest', file), 'utf8')).toBe(
-        readFileSync(join(MIGRATIONS_DIR, file), 'utf8'),
-      );
+    expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(['files', 'ingest']);
+    for (const [name, sourceDir] of [
+      ['ingest', INGEST_MIGRATIONS_DIR],
+      ['files', FILES_MIGRATIONS_DIR],
+    ] as const) {
+      const shipped = readdirSync(join(dir, 'migrations', name)).sort();
+      expect(shipped, name).toEqual(readdirSync(sourceDir).sort());
+      expect(shipped.length, name).toBeGreaterThan(0);
+      for (const file of shipped) {
+        expect(readFileSync(join(dir, 'migrations', name, file), 'utf8')).toBe(
+          readFileSync(join(sourceDir, file), 'utf8'),
+        );
+      }
     }
     expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
   });

@@ -1,3 +1,4 @@
+import * as filesPackage from '@herald/files';
 import * as ingest from '@herald/ingest';
 import {
   ERROR_CODES,
@@ -623,8 +624,8 @@ describe('compute', () => {
         'realtime/ws-default',
         'realtime/sns-notify',
         'ingest/sqs-ingest',
-        'ingest/http-create-file-link',
-        'ingest/sqs-fetch-file',
+        'files/http-create-file-link',
+        'files/sqs-fetch-file',
       ]),
     );
     for (const key of s.stack.functions.keys()) {
@@ -809,16 +810,16 @@ describe('least-privilege IAM', () => {
       'kms:GenerateDataKey key:buckets',
       ...consumer('IngestQueue'),
     ],
-    'ingest/http-create-file-link': [
+    'files/http-create-file-link': [
       ...database,
       ...publisher,
       ...files,
       'sqs:SendMessage queue:FileFetchQueue',
     ],
-    'ingest/http-list-grants': database,
-    'ingest/http-create-grant': database,
-    'ingest/http-delete-grant': database,
-    'ingest/sqs-fetch-file': [...database, ...publisher, ...files, ...consumer('FileFetchQueue')],
+    'files/http-list-grants': database,
+    'files/http-create-grant': database,
+    'files/http-delete-grant': database,
+    'files/sqs-fetch-file': [...database, ...publisher, ...files, ...consumer('FileFetchQueue')],
   };
 
   it('covers every routed handler', () => {
@@ -869,7 +870,11 @@ describe('environment', () => {
   it.each(routeHandlers(ROUTES).map((ref) => [handlerKey(ref)] as const))(
     'satisfies the configuration of %s (its package validates the whole environment at cold start)',
     (key) => {
-      const load = key.startsWith('realtime/') ? realtime.loadConfig : ingest.loadConfig;
+      const load = {
+        realtime: realtime.loadConfig,
+        ingest: ingest.loadConfig,
+        files: filesPackage.loadConfig,
+      }[key.split('/')[0] as 'realtime' | 'ingest' | 'files'];
       expect(() => load(envOf(key))).not.toThrow();
     },
   );
@@ -881,9 +886,12 @@ describe('environment', () => {
   });
 
   it('gives the file-delivery handlers the files bucket, SRV-GW, its credential secret and the fetch queue', () => {
-    // `loadFileConfig` is not exported by @herald/ingest; these are the variables it requires.
-    for (const key of ['ingest/http-create-file-link', 'ingest/sqs-fetch-file']) {
+    for (const key of ['files/http-create-file-link', 'files/sqs-fetch-file']) {
       const env = envOf(key);
+      // The queue URL is a `Ref` CloudFormation resolves (`token` here); every other value parses as is.
+      const queueUrl = 'https://sqs.eu-west-1.amazonaws.com/123456789012/FileFetchQueue';
+      const resolved = { ...env, [queueUrlVariable('FileFetchQueue')]: queueUrl };
+      expect(() => filesPackage.loadDeliveryConfig(resolved), key).not.toThrow();
       expect(env.HERALD_FILES_BUCKET, key).toBeTruthy();
       expect(env.HERALD_SRVGW_URL, key).toMatch(/^https:\/\//);
       expect(env.HERALD_SRVGW_CREDENTIAL_SECRET_ARN, key).toMatch(/^arn:aws:secretsmanager:/);

@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { isRetryablePgError } from '@herald/runtime/pg';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { type CopyErrorFields, copyFailure, loadFailure, scanFailure } from '../core/csv-copy-failure.ts';
@@ -16,7 +17,6 @@ import { mapHeader, splitCsvRecord } from '../core/header.ts';
 import type { CsvLoadRequest, LoadOutcome, RowErrorDetail } from '../core/load-contract.ts';
 import { datasetProblems, JOB_ID_COLUMN, JOB_ID_SETTING } from '../datasets/ddl.ts';
 import type { ColumnDefinition, DatasetDefinition } from '../datasets/types.ts';
-import { isRetryablePgError } from './pg-errors.ts';
 
 /**
  * Loads a CSV into its dataset's table with ONE `COPY ... FROM STDIN` in which PostgreSQL
@@ -356,8 +356,8 @@ class Load {
 
   private fault(error: unknown): unknown {
     if (error instanceof CsvLoadError) return error;
-    // The package's one rule for what a retry may cure (connection, shutdown, timeout,
-    // serialization failure, deadlock, lock timeout): see pg-errors.ts.
+    // The system's one rule for what a retry may cure (connection, shutdown, timeout,
+    // serialization failure, deadlock, lock timeout): `isRetryablePgError` of @herald/runtime/pg.
     const retryable = isRetryablePgError(error);
     // PostgreSQL's own message may quote row values: it stays in `cause`, out of the message.
     const sqlState = pgErrorFields(error)?.code;

@@ -1,4 +1,5 @@
 import type { ErrorEnvelope, JobState, RowError } from '@herald/protocol';
+import { isConnectionBroken, sqlStateOf } from '@herald/runtime/pg';
 import type pg from 'pg';
 import { CLAIMABLE_STATES, FINISHED_STATES } from '../core/job-state.ts';
 import type { CsvLoadRequest, LoadOutcome } from '../core/load-contract.ts';
@@ -18,7 +19,7 @@ import type {
   LockedRunOptions,
   NewJob,
 } from '../ports.ts';
-import { isConnectionBroken, sqlStateOf, toDatabaseError } from './pg-errors.ts';
+import { toDatabaseError } from './pg-errors.ts';
 
 /** The CSV load engine: loads a stream into the dataset's table inside the caller's open transaction. */
 export type CsvLoader = (client: pg.ClientBase, request: CsvLoadRequest) => Promise<LoadOutcome>;

@@ -1,7 +1,7 @@
-import type { FileReadyEvent, HeraldEvent, JobEvent } from '@herald/protocol';
+import type { HeraldEvent, JobEvent } from '@herald/protocol';
 import { getPublisher } from '@herald/realtime';
 import { errorFields, type Logger, type Metrics } from '@herald/runtime';
-import type { FileNotifier, Notifier } from '../ports.ts';
+import type { Notifier } from '../ports.ts';
 
 /** The part of the realtime package's publisher this adapter uses. */
 export interface EventPublisher {
@@ -31,16 +31,15 @@ export interface RealtimeNotifierOptions {
 }
 
 /**
- * {@link Notifier} (job events) and {@link FileNotifier} (`file.ready`) over the realtime
- * publisher (WebSocket fan-out, FCM fallback for terminal events, `file.ready` included).
- * Never throws: a lost event must not fail a job or a file request, so failures are logged and
- * dropped; clients recover through `seq` + resume and the REST state (or by asking again).
+ * {@link Notifier} (job events) over the realtime publisher (WebSocket fan-out, FCM fallback
+ * for terminal events). Never throws: a lost event must not fail a job, so failures are logged
+ * and dropped; clients recover through `seq` + resume and the REST state.
  *
  * @example
  * const notifier = new RealtimeNotifier({ log });
  * await notifier.notify(userId, { type: 'job.queued', seq: 1, at, jobId, dataset: 'transactions' });
  */
-export class RealtimeNotifier implements Notifier, FileNotifier {
+export class RealtimeNotifier implements Notifier {
   readonly #log: Logger;
   readonly #publisher: () => EventPublisher;
   readonly #progressCacheMs: number;
@@ -54,31 +53,13 @@ export class RealtimeNotifier implements Notifier, FileNotifier {
 
   async notify(userId: string, event: JobEvent): Promise<boolean> {
     const options = event.type === 'job.progress' ? { cacheConnectionsMs: this.#progressCacheMs } : undefined;
-    return this.#publish(userId, event, { jobId: event.jobId }, options);
-  }
-
-  /** Sends `file.ready` (the presigned URL travels in the event; it is never logged). */
-  async fileReady(userId: string, event: FileReadyEvent): Promise<void> {
-    await this.#publish(userId, event, { fileRequestId: event.requestId });
-  }
-
-  async #publish(
-    userId: string,
-    event: HeraldEvent,
-    ids: Record<string, string>,
-    options?: { cacheConnectionsMs?: number },
-  ): Promise<boolean> {
+    const fields = { jobId: event.jobId, type: event.type, seq: event.seq };
     try {
       const result = await this.#publisher().publish(userId, event, options);
-      this.#log.log('debug', 'event published', { ...ids, type: event.type, seq: event.seq, ...result });
+      this.#log.log('debug', 'event published', { ...fields, ...result });
       return true;
     } catch (error) {
-      this.#log.log('warn', 'event not published', {
-        ...ids,
-        type: event.type,
-        seq: event.seq,
-        error: errorFields(error),
-      });
+      this.#log.log('warn', 'event not published', { ...fields, error: errorFields(error) });
       return false;
     }
   }

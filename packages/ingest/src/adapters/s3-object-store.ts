@@ -1,48 +1,21 @@
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { isRetryableS3Error, isS3NotFound } from '@herald/runtime/s3';
 import { ObjectStoreError } from '../errors.ts';
 import type { ObjectStore, PresignRequest } from '../ports.ts';
 
 export interface S3ObjectStoreOptions {
   /**
-   * Built once per container by `compose.ts`. It must be created with
-   * `requestChecksumCalculation: 'WHEN_REQUIRED'`: otherwise SDK ≥ 3.729 puts the CRC32 of an
-   * EMPTY body into presigned PUT URLs and S3 refuses every real upload.
+   * Built once per container by `compose.ts` with `createS3Client` of `@herald/runtime/s3`, whose
+   * `requestChecksumCalculation: 'WHEN_REQUIRED'` this adapter needs: otherwise SDK ≥ 3.729 puts
+   * the CRC32 of an EMPTY body into presigned PUT URLs and S3 refuses every real upload.
    */
   readonly client: S3Client;
   readonly bucket: string;
 }
 
-interface SdkError {
-  name?: string;
-  code?: string;
-  $retryable?: unknown;
-  $metadata?: { httpStatusCode?: number };
-}
-
-const NETWORK_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-
-function isNotFound(error: unknown): boolean {
-  const e = error as SdkError;
-  return e?.name === 'NotFound' || e?.name === 'NoSuchKey' || e?.$metadata?.httpStatusCode === 404;
-}
-
-/** Throttling, 5xx and network faults are worth a retry; 4xx are not. */
-function isRetryableS3Error(error: unknown): boolean {
-  const e = error as SdkError;
-  if (e?.$retryable !== undefined) return true;
-  const status = e?.$metadata?.httpStatusCode;
-  if (status !== undefined) return status >= 500 || status === 429;
-  return (
-    (typeof e?.code === 'string' && NETWORK_CODES.has(e.code)) ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'AbortError' ||
-    e?.name === 'RequestTimeout'
-  );
-}
-
 function translate(error: unknown, what: string, key: string): ObjectStoreError {
-  const name = (error as SdkError)?.name ?? 'Error';
+  const name = (error as { name?: string } | null)?.name ?? 'Error';
   return new ObjectStoreError(`S3 ${what} failed (${name})`, {
     key,
     cause: error,
@@ -71,7 +44,7 @@ export class S3ObjectStore implements ObjectStore {
       const head = await this.#client.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
       return head.ContentLength ?? 0;
     } catch (error) {
-      if (isNotFound(error)) return undefined;
+      if (isS3NotFound(error)) return undefined;
       throw translate(error, 'HeadObject', key);
     }
   }
@@ -139,6 +112,3 @@ async function* readTranslated(body: AsyncIterable<Uint8Array>, key: string): As
     });
   }
 }
-
-// Shared with the files bucket's adapter (s3-file-store.ts): one translation of S3 errors.
-export { isNotFound as isS3NotFound, translate as translateS3Error };

@@ -1,12 +1,11 @@
 import { noMetrics } from '@herald/runtime';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import type { IngestDeps } from '../../src/compose.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
-import { FakeClock } from './fake-clock.ts';
-import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
-import { RecordingLogger } from './recording-logger.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
 
 /** Two small datasets for unit tests (the real ones live in `src/datasets/`). */
@@ -49,14 +48,12 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
   const objects = new InMemoryObjectStore();
   const notifier = new RecordingNotifier();
   const logs = new RecordingLogger();
-  const grants = new InMemoryGrantStore(clock);
   let ids = 0;
   const deps: IngestDeps = {
     jobs,
     work: jobs,
     objects,
     notifier,
-    grants,
     datasets: testCatalog,
     clock,
     log: logs.logger,
@@ -67,5 +64,5 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     maxReceives: 3,
     workerTimeoutMs: 900_000,
   };
-  return { deps, provide: () => deps, clock, jobs, objects, notifier, grants, logs };
+  return { deps, provide: () => deps, clock, jobs, objects, notifier, logs };
 }

@@ -1,9 +1,9 @@
 import type { JobEvent } from '@herald/protocol';
 import { errorEnvelope, JobEventSchema } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import { JobEventStream, SEQ_BLOCK, seqBlockEndingAt } from '../../src/core/job-events.ts';
-import { FakeClock } from '../fakes/fake-clock.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
 import { RecordingNotifier } from '../fakes/recording-notifier.ts';
 
 const JOB = 'c0ffee00-0000-4000-8000-000000000001';

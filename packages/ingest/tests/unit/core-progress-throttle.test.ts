@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
 import { ProgressThrottle, progressFigures } from '../../src/core/progress-throttle.ts';
-import { FakeClock } from '../fakes/fake-clock.ts';
 
 describe('ProgressThrottle', () => {
   it('emits at most once per interval, and only on entering a new 5 % step', () => {

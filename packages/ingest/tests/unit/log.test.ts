@@ -1,7 +1,7 @@
 import { errorFields } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import { DatabaseError } from '../../src/errors.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
 
 describe('createJsonLogger', () => {
   it('writes one JSON object per line with the correlation keys of its child', () => {

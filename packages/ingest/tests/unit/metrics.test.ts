@@ -2,10 +2,8 @@ import { createJsonLogger } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
 import { describe, expect, it } from 'vitest';
 import { emfPoints, printedEmf } from '../../../runtime/tests/support/emf.ts';
-import { makeHttpCreateFileLinkHandler } from '../../src/handlers/http-create-file-link.ts';
 import { makeSqsIngestHandler } from '../../src/handlers/sqs-ingest.ts';
 import { ALICE, fakeDeps } from '../fakes/fake-deps.ts';
-import { fakeFileDeps } from '../fakes/file-deps.ts';
 import { lineLoader } from '../fakes/in-memory-job-store.ts';
 
 // What the handlers print for CloudWatch (EMF) through the real adapter: each flushes its
@@ -94,35 +92,6 @@ describe('job metrics (EMF)', () => {
       },
       { namespace: 'Herald', name: 'RowsLoaded', unit: 'Count', value: 0, dimensions: dataset },
       { namespace: 'Herald', name: 'RowsRejected', unit: 'Count', value: 1, dimensions: dataset },
-    ]);
-  });
-});
-
-describe('file fetch metrics (EMF)', () => {
-  const CSV = 'reports/2026/q3.csv';
-  const request = (path: string) => ({
-    body: JSON.stringify({ path }),
-    requestContext: {
-      requestId: 'r-1',
-      authorizer: { claims: { sub: ALICE, 'cognito:username': 'alice', 'cognito:groups': 'analysts' } },
-    },
-  });
-
-  it('counts fetches by result: miss (downloaded), hit (revalidated copy), failed', async () => {
-    const f = fakeFileDeps();
-    f.srvgw.put(CSV, 'region,revenue\nnorth,10\n', 'text/csv; charset=utf-8');
-    const deps = { ...f.deps, metrics: emf('herald-ingest') };
-    const handler = makeHttpCreateFileLinkHandler(() => deps);
-    const fetches = (got: Awaited<ReturnType<typeof points>>) =>
-      got.filter((p) => p.name === 'FileFetches').map((p) => [p.unit, p.value, p.dimensions]);
-    expect(fetches(await points(() => handler(request(CSV))))).toEqual([
-      ['Count', 1, { service: 'herald-ingest', result: 'miss' }],
-    ]);
-    expect(fetches(await points(() => handler(request(CSV))))).toEqual([
-      ['Count', 1, { service: 'herald-ingest', result: 'hit' }],
-    ]);
-    expect(fetches(await points(() => handler(request('reports/2026/missing.csv'))))).toEqual([
-      ['Count', 1, { service: 'herald-ingest', result: 'failed' }],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import type { HeraldEvent, JobEvent } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import { type EventPublisher, RealtimeNotifier } from '../../src/adapters/realtime-notifier.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
 
 const JOB = 'c0ffee00-0000-4000-8000-000000000001';
 const at = '2026-01-15T09:00:00.000Z';

@@ -1,6 +1,6 @@
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
 import { describeJobStoreContract } from '../contracts/job-store.contract.ts';
 import { describeObjectStoreContract } from '../contracts/object-store.contract.ts';
-import { FakeClock } from '../fakes/fake-clock.ts';
 import { InMemoryJobStore } from '../fakes/in-memory-job-store.ts';
 import { InMemoryObjectStore } from '../fakes/in-memory-object-store.ts';
 

@@ -19,15 +19,22 @@ describe('local PostgreSQL', () => {
   });
 
   it('has the packages’ migrations applied', async () => {
-    const { rows } = await client.query<{ version: number }>(
-      'SELECT version FROM schema_migrations ORDER BY version',
+    const { rows } = await client.query<{ migration: string }>(
+      "SELECT package || '/' || version || '_' || name AS migration FROM schema_migrations",
     );
-    expect(rows.map((r) => r.version)).toContain(1);
+    expect(rows.map((r) => r.migration)).toEqual(
+      expect.arrayContaining(['ingest/1_ingest_jobs', 'files/1_file_grants']),
+    );
     const cols = await client.query(
-      "SELECT column_name FROM information_schema.columns WHERE table_name = 'ingest_jobs'",
+      "SELECT table_name, column_name FROM information_schema.columns WHERE table_name IN ('ingest_jobs', 'file_grants')",
     );
-    expect(cols.rows.map((r) => r.column_name)).toEqual(
-      expect.arrayContaining(['job_id', 'user_id', 'state']),
+    expect(cols.rows.map((r) => `${r.table_name}.${r.column_name}`)).toEqual(
+      expect.arrayContaining([
+        'ingest_jobs.job_id',
+        'ingest_jobs.user_id',
+        'ingest_jobs.state',
+        'file_grants.path_prefix',
+      ]),
     );
   });
 

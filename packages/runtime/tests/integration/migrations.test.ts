@@ -137,6 +137,65 @@ describe('migrate', () => {
     expect(rowCount).toBe(0); // rolled back: the table is as it was
   });
 
+  it('re-records a migration that moved to another package: applied before the move, not applied again', async () => {
+    const schema = schemaName();
+    const table = 'CREATE TABLE grants (n int);\nINSERT INTO grants VALUES (1);\n';
+    const before = source('ingest', {
+      '001_jobs.sql': 'CREATE TABLE jobs (n int)',
+      '002_grants.sql': table,
+    });
+    await migrate(client, { schema, sources: [before] });
+    await client.query(`DELETE FROM ${schema}.grants`); // data written since, that a re-run would undo
+    const ingest = source('ingest', { '001_jobs.sql': 'CREATE TABLE jobs (n int)' });
+    const files = source('files', {
+      '001_grants.sql': `-- herald:moved-from ingest/002_grants\n${table}`,
+      '002_more.sql': 'ALTER TABLE grants ADD COLUMN m int',
+    });
+    expect(await migrate(client, { schema, sources: [ingest, files] })).toEqual(['files/002_more']);
+    expect(await recorded(schema)).toEqual(['ingest/1/jobs', 'files/1/grants', 'files/2/more']);
+    expect((await client.query(`SELECT n FROM ${schema}.grants`)).rows).toEqual([]);
+    // A fresh database applies the moved file like any other.
+    const fresh = schemaName();
+    expect(await migrate(client, { schema: fresh, sources: [ingest, files] })).toEqual([
+      'ingest/001_jobs',
+      'files/001_grants',
+      'files/002_more',
+    ]);
+  });
+
+  it('moves a migration recorded in bookkeeping keyed by version alone (before packages)', async () => {
+    const schema = schemaName();
+    await client.query(`CREATE SCHEMA ${schema}`);
+    await client.query(
+      `CREATE TABLE ${schema}.schema_migrations (version int PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`,
+    );
+    await client.query(`CREATE TABLE ${schema}.jobs (n int)`);
+    await client.query(`CREATE TABLE ${schema}.grants (n int)`);
+    await client.query(
+      `INSERT INTO ${schema}.schema_migrations (version, name) VALUES (1, 'jobs'), (2, 'grants')`,
+    );
+    const ingest = source('ingest', { '001_jobs.sql': 'CREATE TABLE jobs (n int)' });
+    const files = source('files', {
+      '001_grants.sql': '-- herald:moved-from ingest/002_grants\nCREATE TABLE grants (n int)',
+    });
+    expect(await migrate(client, { schema, sources: [ingest, files] })).toEqual([]);
+    expect((await recorded(schema)).sort()).toEqual(['files/1/grants', 'ingest/1/jobs']);
+  });
+
+  it('leaves the former row alone when the new package already recorded the migration', async () => {
+    const schema = schemaName();
+    const files = source('files', { '001_grants.sql': 'CREATE TABLE grants (n int)' });
+    await migrate(client, { schema, sources: [files] });
+    await client.query(
+      `INSERT INTO ${schema}.schema_migrations (package, version, name) VALUES ('ingest', 2, 'grants')`,
+    );
+    const moved = source('files', {
+      '001_grants.sql': '-- herald:moved-from ingest/002_grants\nCREATE TABLE grants (n int)',
+    });
+    expect(await migrate(client, { schema, sources: [moved] })).toEqual([]);
+    expect((await recorded(schema)).sort()).toEqual(['files/1/grants', 'ingest/2/grants']);
+  });
+
   it('refuses a schema name that is not a plain identifier', async () => {
     await expect(migrate(client, { schema: 'x; DROP TABLE y', sources: [] })).rejects.toThrow(
       /invalid schema name/,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { httpUrl, logLevel, parseEnv, required, wholeNumber } from '../../src/env.ts';
+import { httpUrl, logLevel, parseEnv, postgresUrl, required, wholeNumber } from '../../src/env.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const Schema = z
@@ -66,5 +66,25 @@ describe('parseEnv', () => {
     expect(configError({ AWS_REGION: 'r', HERALD_A: 'a', HERALD_POOL_MAX: value }).variables).toEqual([
       'HERALD_POOL_MAX',
     ]);
+  });
+});
+
+describe('postgresUrl', () => {
+  it('takes postgres:// and postgresql:// URLs, and refuses anything else without repeating it', () => {
+    const Db = z.object({ HERALD_DATABASE_URL: postgresUrl });
+    for (const url of ['postgres://u:pw@h/db', 'postgresql://u@h:5432/db?sslmode=verify-full'])
+      expect(parseEnv(Db, { HERALD_DATABASE_URL: url }, 'db').HERALD_DATABASE_URL).toBe(url);
+    for (const url of ['mysql://u:secret-pw@h/db', undefined]) {
+      const error = (() => {
+        try {
+          parseEnv(Db, { HERALD_DATABASE_URL: url }, 'db');
+        } catch (e) {
+          return e as ConfigError;
+        }
+        throw new Error('expected a ConfigError');
+      })();
+      expect(error.variables).toEqual(['HERALD_DATABASE_URL']);
+      expect(error.message).not.toContain('secret-pw');
+    }
   });
 });

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SecretUnavailableError } from '../../src/errors.ts';
-import { readSecretFromLambdaExtension } from '../../src/secrets.ts';
+import { databaseSecretPassword, readSecretFromLambdaExtension } from '../../src/secrets.ts';
 
 // A stand-in for the Parameters and Secrets extension's localhost HTTP interface.
 let server: Server;
@@ -43,5 +43,68 @@ describe('readSecretFromLambdaExtension', () => {
     await expect(readSecretFromLambdaExtension('x', { port: 1, sessionToken: 's' })).rejects.toMatchObject({
       retryable: true,
     });
+  });
+});
+
+describe('databaseSecretPassword', () => {
+  const same = (read: (id: string) => Promise<string>) => ({ cached: read, fresh: read });
+
+  it('reads the password field of the secret each time it is asked (once per new connection)', async () => {
+    const reads: string[] = [];
+    let password = 'first';
+    const source = databaseSecretPassword(
+      'arn:db',
+      same(async (id) => {
+        reads.push(id);
+        return JSON.stringify({ username: 'herald_admin', password });
+      }),
+    );
+    expect(await source()).toBe('first');
+    password = 'rotated';
+    expect(await source()).toBe('rotated');
+    expect(reads).toEqual(['arn:db', 'arn:db']);
+  });
+
+  it('reads once through the fresh reader after refresh(), then through the cache again', async () => {
+    const used: string[] = [];
+    const source = databaseSecretPassword('arn:db', {
+      cached: async () => {
+        used.push('cached');
+        return '{"password":"old"}';
+      },
+      fresh: async () => {
+        used.push('fresh');
+        return '{"password":"new"}';
+      },
+    });
+    expect(await source()).toBe('old');
+    source.refresh?.();
+    expect(await source()).toBe('new');
+    expect(await source()).toBe('old');
+    expect(used).toEqual(['cached', 'fresh', 'cached']);
+  });
+
+  it('fails with SecretUnavailableError when the secret has no password or is not JSON, never quoting it', async () => {
+    const error = await databaseSecretPassword(
+      'arn:db',
+      same(async () => '{"username":"u"}'),
+    )().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(SecretUnavailableError);
+    expect((error as Error).message).toBe('the database secret has no password field');
+    const notJson = await databaseSecretPassword(
+      'arn:db',
+      same(async () => 'hunter2-not-json'),
+    )().catch((e: unknown) => e);
+    expect(notJson).toBeInstanceOf(SecretUnavailableError);
+    expect((notJson as Error).message).not.toContain('hunter2');
+    const down = new SecretUnavailableError('the secrets extension is unreachable', { retryable: true });
+    await expect(
+      databaseSecretPassword(
+        'arn:db',
+        same(async () => {
+          throw down;
+        }),
+      )(),
+    ).rejects.toBe(down);
   });
 });

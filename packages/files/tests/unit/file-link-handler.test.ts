@@ -2,8 +2,7 @@ import { FileLinkPendingSchema, FileLinkSchema } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import { QueueError, UpstreamTimeoutError } from '../../src/errors.ts';
 import { makeHttpCreateFileLinkHandler } from '../../src/handlers/http-create-file-link.ts';
-import { ALICE, BOB } from '../fakes/fake-deps.ts';
-import { fakeFileDeps } from '../fakes/file-deps.ts';
+import { ALICE, BOB, fakeDeps } from '../fakes/fake-deps.ts';
 import { s3Down } from '../fakes/in-memory-file-store.ts';
 import { databaseDown } from '../fakes/in-memory-grant-store.ts';
 import { traversalCorpus } from '../fakes/traversal-corpus.ts';
@@ -23,8 +22,8 @@ const event = (
   },
 });
 
-function setup(options: Parameters<typeof fakeFileDeps>[0] = {}) {
-  const f = fakeFileDeps(options);
+function setup(options: Parameters<typeof fakeDeps>[0] = {}) {
+  const f = fakeDeps(options);
   f.srvgw.put(CSV, 'region,revenue\nnorth,10\n', 'text/csv; charset=utf-8');
   const handler = makeHttpCreateFileLinkHandler(f.provide);
   const call = async (body: unknown, claims?: Record<string, unknown>) => {

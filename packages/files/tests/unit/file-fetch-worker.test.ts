@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeSqsFetchFileHandler } from '../../src/handlers/sqs-fetch-file.ts';
-import { ALICE } from '../fakes/fake-deps.ts';
-import { fakeFileDeps } from '../fakes/file-deps.ts';
+import { ALICE, fakeDeps } from '../fakes/fake-deps.ts';
 
 const CSV = 'reports/2026/q3.csv';
 const REQUEST = 'c0ffee00-0000-4000-8000-00000000000f';
@@ -22,7 +21,7 @@ const sqsEvent = (body: string, receiveCount = 1) => ({
 });
 
 function setup() {
-  const f = fakeFileDeps();
+  const f = fakeDeps();
   f.srvgw.put(CSV, 'region,revenue\nnorth,10\n', 'text/csv');
   return { ...f, handler: makeSqsFetchFileHandler(f.provide) };
 }

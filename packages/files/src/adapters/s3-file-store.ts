@@ -2,11 +2,18 @@ import { Readable } from 'node:stream';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { isRetryableS3Error, isS3NotFound } from '@herald/runtime/s3';
+import { ObjectStoreError } from '../errors.ts';
 import type { FileStore, FileWrite, SourceValidators, StoredFile } from '../ports.ts';
-import { isS3NotFound, translateS3Error } from './s3-object-store.ts';
 
+/**
+ * Options of {@link S3FileStore}.
+ *
+ * @example
+ * const options: S3FileStoreOptions = { client: s3, bucket: 'herald-files' };
+ */
 export interface S3FileStoreOptions {
-  /** The container's S3 client (built by `compose.ts`, shared with the uploads bucket). */
+  /** The container's S3 client (built by `compose.ts` with `createS3Client` of `@herald/runtime/s3`). */
   readonly client: S3Client;
   /** Physical name of the files bucket. */
   readonly bucket: string;
@@ -68,7 +75,7 @@ export class S3FileStore implements FileStore {
       };
     } catch (error) {
       if (isS3NotFound(error)) return undefined;
-      throw translateS3Error(error, 'HeadObject', key);
+      throw translate(error, 'HeadObject', key);
     }
   }
 
@@ -108,7 +115,7 @@ export class S3FileStore implements FileStore {
       await upload.done();
     } catch (error) {
       if (bodyError !== undefined) throw bodyError;
-      throw isOwnError(error) ? error : translateS3Error(error, 'Upload', key);
+      throw isOwnError(error) ? error : translate(error, 'Upload', key);
     } finally {
       stream.destroy();
     }
@@ -119,7 +126,7 @@ export class S3FileStore implements FileStore {
       await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
     } catch (error) {
       if (isS3NotFound(error)) return;
-      throw translateS3Error(error, 'DeleteObject', key);
+      throw translate(error, 'DeleteObject', key);
     }
   }
 
@@ -136,6 +143,15 @@ export class S3FileStore implements FileStore {
     });
     return getSignedUrl(this.#client, command, { expiresIn: options.expiresInSeconds });
   }
+}
+
+function translate(error: unknown, what: string, key: string): ObjectStoreError {
+  const name = (error as { name?: string } | null)?.name ?? 'Error';
+  return new ObjectStoreError(`S3 ${what} failed (${name})`, {
+    key,
+    cause: error,
+    retryable: isRetryableS3Error(error),
+  });
 }
 
 /** Errors that already say whether a retry helps (ours) pass through untranslated. */

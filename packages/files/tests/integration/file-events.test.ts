@@ -9,7 +9,7 @@ import {
   loadPublisherConfig,
 } from '@herald/realtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { api, fileStack, MiniWebSocket, sleep, srvgw, tokenFor } from './file-support.ts';
+import { api, fileStack, MiniWebSocket, sleep, srvgw, tokenFor } from './support.ts';
 
 // `file.ready` through the local stack: the handlers publish with @herald/realtime's publisher
 // to the user's open WebSockets, or, with none open, as a push (the local outbox records it).

@@ -1,6 +1,6 @@
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
 import { describeFileStoreContract } from '../contracts/file-store.contract.ts';
 import { describeGrantStoreContract } from '../contracts/grant-store.contract.ts';
-import { FakeClock } from '../fakes/fake-clock.ts';
 import { InMemoryFileStore } from '../fakes/in-memory-file-store.ts';
 import { InMemoryGrantStore } from '../fakes/in-memory-grant-store.ts';
 

@@ -3,6 +3,12 @@ import type { FileFetchMessage } from '../core/file-fetch-message.ts';
 import { QueueError } from '../errors.ts';
 import type { FetchQueue } from '../ports.ts';
 
+/**
+ * Options of {@link SqsFetchQueue}.
+ *
+ * @example
+ * const options: SqsFetchQueueOptions = { client: sqs, queueUrl: config.fetchQueueUrl };
+ */
 export interface SqsFetchQueueOptions {
   /** Built once per container by `compose.ts` (endpoint override `HERALD_SQS_ENDPOINT` locally). */
   readonly client: SQSClient;

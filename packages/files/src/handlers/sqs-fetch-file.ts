@@ -1,5 +1,5 @@
 import { processSqsBatch, type SqsEvent, type WorkerContext } from '@herald/runtime';
-import { type FileDepsProvider, getFileDeps } from '../compose.ts';
+import { type DeliveryDepsProvider, getDeliveryDeps } from '../compose.ts';
 import { processFileFetch } from '../core/file-link.ts';
 
 /** Time kept back from the Lambda timeout to abort the transfer (and its upload) and report. */
@@ -10,7 +10,7 @@ const SAFETY_MARGIN_MS = 15_000;
  * outlived the API's budget). Fetches into the cache, presigns and sends `file.ready`. Reports
  * exactly the messages that hit a retryable fault with receives left in `batchItemFailures`.
  */
-export function makeSqsFetchFileHandler(deps: FileDepsProvider) {
+export function makeSqsFetchFileHandler(deps: DeliveryDepsProvider) {
   return async (event: SqsEvent, context?: WorkerContext) => {
     const d = deps();
     return processSqsBatch(event, context, d, SAFETY_MARGIN_MS, (body, delivery, log) =>
@@ -19,4 +19,4 @@ export function makeSqsFetchFileHandler(deps: FileDepsProvider) {
   };
 }
 
-export const handler = makeSqsFetchFileHandler(getFileDeps);
+export const handler = makeSqsFetchFileHandler(getDeliveryDeps);

@@ -1,6 +1,9 @@
 import { createJsonLogger, type Logger } from '@herald/runtime';
 
-/** The real JSON logger writing into memory, so tests see exactly what production would print. */
+/**
+ * The real JSON logger writing into memory, so tests see exactly what production would print.
+ * Shared by the packages' tests (`packages/<name>/tests`), which import it by path.
+ */
 export class RecordingLogger {
   readonly lines: string[] = [];
   readonly logger: Logger = createJsonLogger({}, (line) => this.lines.push(line));

@@ -5,6 +5,8 @@ import { delay, noMetrics } from '@herald/runtime';
 import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import { PgGrantRepository } from '../../src/adapters/pg-grant-repository.ts';
 import { S3FileStore } from '../../src/adapters/s3-file-store.ts';
 import { SrvGwFileSource } from '../../src/adapters/srvgw-file-source.ts';
@@ -16,9 +18,7 @@ import { MIGRATIONS } from '../../src/migrations.ts';
 import type { SourceResponse } from '../../src/ports.ts';
 import { describeFileStoreContract } from '../contracts/file-store.contract.ts';
 import { describeGrantStoreContract } from '../contracts/grant-store.contract.ts';
-import { FakeClock } from '../fakes/fake-clock.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
-import { fileStack, sleep, srvgw } from './file-support.ts';
+import { fileStack, sleep, srvgw } from './support.ts';
 
 // The file delivery adapters in-process against the run's REAL local servers: S3FileStore on
 // s3rver, PgGrantRepository on PostgreSQL (own schema), SrvGwFileSource on the sample SRV-GW

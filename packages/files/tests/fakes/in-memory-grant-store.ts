@@ -2,7 +2,7 @@ import type { Clock } from '@herald/runtime';
 import { DatabaseError } from '../../src/errors.ts';
 import type { FileGrantRecord, GrantRepository, NewFileGrant } from '../../src/ports.ts';
 
-/** The seed grants of migration 004, as the in-memory store starts with them. */
+/** The seed grants of `migrations/001_file_grants.sql`, as the in-memory store starts with them. */
 export const SEED_GRANTS: readonly Omit<FileGrantRecord, 'createdAt'>[] = [
   { id: '00000000-0000-4000-a000-000000000001', pathPrefix: 'public/', group: '*', createdBy: 'migration' },
   {

@@ -1,6 +1,9 @@
 import type { Clock } from '@herald/runtime';
 
-/** A {@link Clock} that stands still until told otherwise (or ticks by `autoAdvanceMs` per read). */
+/**
+ * A {@link Clock} that stands still until told otherwise (or ticks by `autoAdvanceMs` per read).
+ * Shared by the packages' tests (`packages/<name>/tests`), which import it by path.
+ */
 export class FakeClock implements Clock {
   #now: number;
   readonly #autoAdvanceMs: number;

@@ -3,7 +3,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { FileGrantListSchema, FileGrantSchema, FileLinkSchema } from '@herald/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { traversalCorpus } from '../fakes/traversal-corpus.ts';
-import { api, fileStack, SUBS, srvgw, tokenFor } from './file-support.ts';
+import { api, fileStack, SUBS, srvgw, tokenFor } from './support.ts';
 
 // Workflow 2 through the local stack: the REST gateway runs the same handlers as Lambda, the
 // sample SRV-GW serves the files (temporary ones in its scratch folder, written through its

@@ -5,7 +5,7 @@ import type { GrantRepository } from '../../src/ports.ts';
 /**
  * The behaviour every {@link GrantRepository} must have. Runs against the in-memory fake
  * (unit) and `PgGrantRepository` on PostgreSQL in its own schema (integration); both start
- * with the seed grants of migration 004.
+ * with the seed grants of `migrations/001_file_grants.sql`.
  */
 export function describeGrantStoreContract(name: string, make: () => Promise<GrantRepository>): void {
   describe(`GrantRepository contract: ${name}`, () => {

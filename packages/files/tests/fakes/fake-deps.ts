@@ -1,15 +1,15 @@
 import { noMetrics } from '@herald/runtime';
-import type { FileDeps } from '../../src/compose.ts';
+import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
+import type { DeliveryDeps } from '../../src/compose.ts';
 import { DEFAULT_SRVGW_RETRY } from '../../src/core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
 import type { FileDeliverySettings } from '../../src/core/file-fetch.ts';
-import { FakeClock } from './fake-clock.ts';
 import { FakeSrvGw } from './fake-srvgw.ts';
 import { InMemoryFileStore } from './in-memory-file-store.ts';
 import { InMemoryGrantStore } from './in-memory-grant-store.ts';
 import { RecordingFetchQueue } from './recording-fetch-queue.ts';
 import { RecordingFileNotifier } from './recording-file-notifier.ts';
-import { RecordingLogger } from './recording-logger.ts';
 
 export const DEFAULT_TEST_DELIVERY: FileDeliverySettings = {
   maxBytes: 1000,
@@ -20,8 +20,15 @@ export const DEFAULT_TEST_DELIVERY: FileDeliverySettings = {
   retry: DEFAULT_SRVGW_RETRY,
 };
 
-/** File delivery deps on in-memory fakes, with handles on each fake for assertions. */
-export function fakeFileDeps(options: { delivery?: Partial<FileDeliverySettings>; now?: string } = {}) {
+/** The `sub` of the dev users alice and bob (`packages/local/src/identity.ts`). */
+export const ALICE = '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001';
+export const BOB = '6f1c1f9e-3b1a-4c55-9d0e-b0b000000002';
+
+/**
+ * The package's deps on in-memory fakes (what delivery needs, a superset of what the admin routes
+ * need), with handles on each fake for assertions.
+ */
+export function fakeDeps(options: { delivery?: Partial<FileDeliverySettings>; now?: string } = {}) {
   const clock = new FakeClock(options.now ?? '2026-01-15T09:00:00.000Z');
   const grants = new InMemoryGrantStore(clock);
   const files = new InMemoryFileStore(() => clock.now());
@@ -31,7 +38,7 @@ export function fakeFileDeps(options: { delivery?: Partial<FileDeliverySettings>
   const logs = new RecordingLogger();
   const sleeps: number[] = [];
   let ids = 0;
-  const deps: FileDeps = {
+  const deps: DeliveryDeps = {
     grants,
     files,
     source: srvgw,

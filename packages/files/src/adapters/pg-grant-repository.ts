@@ -1,9 +1,16 @@
+import { describePgError, sqlStateOf } from '@herald/runtime/pg';
 import type pg from 'pg';
+import { DatabaseError } from '../errors.ts';
 import type { FileGrantRecord, GrantRepository, NewFileGrant } from '../ports.ts';
-import { sqlStateOf, toDatabaseError } from './pg-errors.ts';
 
+/**
+ * Options of {@link PgGrantRepository}.
+ *
+ * @example
+ * const options: PgGrantRepositoryOptions = { pool };
+ */
 export interface PgGrantRepositoryOptions {
-  /** The container's one pool (shared with the jobs repository). */
+  /** The container's pool (built by `compose.ts`). */
   readonly pool: pg.Pool;
 }
 
@@ -18,6 +25,17 @@ interface GrantRow {
 const COLUMNS = 'grant_id, path_prefix, group_name, created_by, created_at';
 const UNIQUE_VIOLATION = '23505';
 
+/**
+ * A `pg` error as this package's {@link DatabaseError} (PostgreSQL's message stays in `cause`).
+ * Errors that already say whether they are retryable (the pool's password source's) pass through.
+ */
+function databaseError(error: unknown, what: string): Error {
+  if (error instanceof Error && typeof (error as { retryable?: unknown }).retryable === 'boolean')
+    return error;
+  const { message, ...fields } = describePgError(error, what);
+  return new DatabaseError(message, { cause: error, ...fields });
+}
+
 function toRecord(row: GrantRow): FileGrantRecord {
   return {
     id: row.grant_id,
@@ -29,8 +47,8 @@ function toRecord(row: GrantRow): FileGrantRecord {
 }
 
 /**
- * The `file_grants` table (migration 004) on PostgreSQL. Single statements on the pool, no
- * session state (RDS Proxy friendly). Grants are few, so a lookup reads every grant whose prefix
+ * The `file_grants` table (`migrations/001_file_grants.sql`) on PostgreSQL. Single statements on
+ * the pool, no session state (RDS Proxy friendly). Grants are few, so a lookup reads every grant whose prefix
  * starts the path (`starts_with`, never `LIKE`: a `_` or `%` in a prefix is a plain character).
  *
  * @example
@@ -73,7 +91,7 @@ export class PgGrantRepository implements GrantRepository {
     } catch (error) {
       // The same id twice (a retried request reusing it) is a conflict too, not a fault.
       if (sqlStateOf(error) === UNIQUE_VIOLATION) return undefined;
-      throw toDatabaseError(error, 'creating a file grant');
+      throw databaseError(error, 'creating a file grant');
     }
   }
 
@@ -90,7 +108,7 @@ export class PgGrantRepository implements GrantRepository {
     try {
       return await this.#pool.query<GrantRow>(text, values);
     } catch (error) {
-      throw toDatabaseError(error, what);
+      throw databaseError(error, what);
     }
   }
 }

@@ -3,6 +3,12 @@ import { type Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { SourceNotFoundError, UpstreamTimeoutError, UpstreamUnavailableError } from '../errors.ts';
 import type { FileSource, SourceRequest, SourceResponse, SourceValidators } from '../ports.ts';
 
+/**
+ * Options of {@link SrvGwFileSource}.
+ *
+ * @example
+ * const options: SrvGwFileSourceOptions = { baseUrl, credential, connectTimeoutMs: 3000, idleTimeoutMs: 5000 };
+ */
 export interface SrvGwFileSourceOptions {
   /** `HERALD_SRVGW_URL`: scheme, host and optional base path; files are at `<base>/files/<path>`. */
   readonly baseUrl: string;

@@ -1,6 +1,6 @@
 import { CreateFileLinkRequestSchema } from '@herald/protocol';
 import { errorReply, httpRoute, json } from '@herald/runtime';
-import { type FileDepsProvider, getFileDeps } from '../compose.ts';
+import { type DeliveryDepsProvider, getDeliveryDeps } from '../compose.ts';
 import { requestFileLink } from '../core/file-link.ts';
 
 /**
@@ -10,7 +10,7 @@ import { requestFileLink } from '../core/file-link.ts';
  * `FILE_NOT_FOUND`, 413 `FILE_TOO_LARGE`, 415 `UNSUPPORTED_CONTENT_TYPE`, 503
  * `UPSTREAM_UNAVAILABLE` / 504 `UPSTREAM_TIMEOUT` with `Retry-After`.
  */
-export function makeHttpCreateFileLinkHandler(deps: FileDepsProvider) {
+export function makeHttpCreateFileLinkHandler(deps: DeliveryDepsProvider) {
   return httpRoute(
     deps,
     { route: 'POST /files/links', body: CreateFileLinkRequestSchema },
@@ -28,4 +28,4 @@ export function makeHttpCreateFileLinkHandler(deps: FileDepsProvider) {
   );
 }
 
-export const handler = makeHttpCreateFileLinkHandler(getFileDeps);
+export const handler = makeHttpCreateFileLinkHandler(getDeliveryDeps);

@@ -2,9 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import type { Socket } from 'node:net';
 import { inject } from 'vitest';
-import { issueToken } from './support.ts';
 
-// Helpers for the file delivery integration tests (file-*.test.ts).
+// Helpers for this package's integration tests, against the run's local stack.
 
 /** The parts of the run's local stack these tests use. */
 export interface FileStack {
@@ -26,8 +25,16 @@ export const SUBS = {
   admin: '6f1c1f9e-3b1a-4c55-9d0e-ad0000000003',
 } as const;
 
-/** A dev token; `admin` is a dev user too, though the CSV tests never needed it. */
-export const tokenFor = (username: keyof typeof SUBS): Promise<string> => issueToken(username as 'alice');
+/** A dev token from the local identity provider, as the demo page gets one. */
+export async function tokenFor(username: keyof typeof SUBS): Promise<string> {
+  const res = await fetch(`${fileStack().identity.issuer}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
+  });
+  if (!res.ok) throw new Error(`token request failed: ${res.status}`);
+  return ((await res.json()) as { idToken: string }).idToken;
+}
 
 export interface ApiResponse {
   readonly status: number;

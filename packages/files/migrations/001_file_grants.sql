@@ -2,6 +2,12 @@
 -- a path only when a grant covers it for one of their Cognito groups (or for everyone, `*`),
 -- or when it lies under their own home prefix `users/{sub}/` (a rule in code, never a row).
 -- A prefix ending in `/` is a folder; any other prefix is one exact file.
+--
+-- This file was migration 004 of @herald/ingest until file delivery became its own package. The
+-- line below tells the runner (@herald/runtime/migrations) so: a database that recorded it as
+-- ingest/004 has that row re-recorded as files/001 and never runs it again (running it again
+-- would fail on CREATE TABLE, or, made idempotent, bring back seed grants an admin deleted).
+-- herald:moved-from ingest/004_file_grants
 CREATE TABLE file_grants (
   grant_id    uuid        PRIMARY KEY,
   path_prefix text        NOT NULL CHECK (

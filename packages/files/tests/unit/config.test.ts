@@ -9,21 +9,23 @@ import type {
 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PgGrantRepository } from '../../src/adapters/pg-grant-repository.ts';
-import { type EventPublisher, RealtimeNotifier } from '../../src/adapters/realtime-notifier.ts';
+import { RealtimeFileNotifier } from '../../src/adapters/realtime-file-notifier.ts';
 import { S3FileStore } from '../../src/adapters/s3-file-store.ts';
 import { SqsFetchQueue } from '../../src/adapters/sqs-fetch-queue.ts';
 import { SrvGwFileSource } from '../../src/adapters/srvgw-file-source.ts';
-import { credentialProvider, getDeps, getFileDeps, resetDeps } from '../../src/compose.ts';
-import { loadFileConfig } from '../../src/config.ts';
+import { credentialProvider, getDeliveryDeps, getDeps, resetDeps } from '../../src/compose.ts';
+import { loadConfig, loadDeliveryConfig } from '../../src/config.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES } from '../../src/core/file-content-type.ts';
 import * as createFileLink from '../../src/handlers/http-create-file-link.ts';
 import * as createGrant from '../../src/handlers/http-create-grant.ts';
 import * as deleteGrant from '../../src/handlers/http-delete-grant.ts';
 import * as listGrants from '../../src/handlers/http-list-grants.ts';
 import * as fetchFile from '../../src/handlers/sqs-fetch-file.ts';
-import { RecordingLogger } from '../fakes/recording-logger.ts';
+
+const DB_ENV = { HERALD_DATABASE_URL: 'postgres://herald:secret-pw@127.0.0.1:1/herald' };
 
 const FILE_ENV = {
+  AWS_REGION: 'eu-west-1',
   HERALD_FILES_BUCKET: 'herald-files',
   HERALD_SRVGW_URL: 'https://srvgw.example.com/base',
   HERALD_SRVGW_CREDENTIAL: 'top-secret-credential',
@@ -31,9 +33,12 @@ const FILE_ENV = {
 };
 const ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:srvgw-AbCdEf';
 
-function configError(env: Record<string, string>): ConfigError {
+function configError(
+  env: Record<string, string>,
+  load: (env: Record<string, string>) => unknown = loadDeliveryConfig,
+): ConfigError {
   try {
-    loadFileConfig(env);
+    load(env);
   } catch (error) {
     if (error instanceof ConfigError) return error;
     throw error;
@@ -41,11 +46,59 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error('no ConfigError');
 }
 
-describe('loadFileConfig', () => {
-  it('reads the required variables and applies the defaults', () => {
-    const config = loadFileConfig(FILE_ENV);
+describe('loadConfig', () => {
+  it('reads the database URL and applies the defaults: all the admin routes need', () => {
+    const config = loadConfig(DB_ENV);
     expect(config).toEqual({
+      databaseUrl: DB_ENV.HERALD_DATABASE_URL,
+      databasePoolMax: 4,
+      databaseSecretId: undefined,
+      logLevel: 'info',
+    });
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the optional variables', () => {
+    const secret = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db';
+    expect(
+      loadConfig({
+        ...DB_ENV,
+        HERALD_DATABASE_POOL_MAX: '2',
+        HERALD_DATABASE_SECRET_ID: secret,
+        HERALD_LOG_LEVEL: 'debug',
+      }),
+    ).toEqual({
+      databaseUrl: DB_ENV.HERALD_DATABASE_URL,
+      databasePoolMax: 2,
+      databaseSecretId: secret,
+      logLevel: 'debug',
+    });
+  });
+
+  it('names every missing or invalid variable, never a value', () => {
+    const error = configError(
+      {
+        HERALD_DATABASE_URL: 'mysql://u:secret-pw@h/db',
+        HERALD_DATABASE_POOL_MAX: '0',
+        HERALD_LOG_LEVEL: 'loud',
+      },
+      loadConfig,
+    );
+    expect(error.variables).toEqual(
+      expect.arrayContaining(['HERALD_DATABASE_URL', 'HERALD_DATABASE_POOL_MAX', 'HERALD_LOG_LEVEL']),
+    );
+    expect(error.message).not.toContain('secret-pw');
+    expect(configError({}, loadConfig).variables).toEqual(['HERALD_DATABASE_URL']);
+  });
+});
+
+describe('loadDeliveryConfig', () => {
+  it('reads the required variables and applies the defaults', () => {
+    const config = loadDeliveryConfig(FILE_ENV);
+    expect(config).toEqual({
+      region: 'eu-west-1',
       filesBucket: 'herald-files',
+      s3Endpoint: undefined,
       srvgwUrl: 'https://srvgw.example.com/base',
       srvgwCredential: { kind: 'plain', value: 'top-secret-credential' },
       connectTimeoutMs: 3000,
@@ -70,8 +123,9 @@ describe('loadFileConfig', () => {
 
   it('reads the optional variables and a Secrets Manager ARN instead of the credential', () => {
     const { HERALD_SRVGW_CREDENTIAL: _plain, ...rest } = FILE_ENV;
-    const config = loadFileConfig({
+    const config = loadDeliveryConfig({
       ...rest,
+      HERALD_S3_ENDPOINT: 'http://127.0.0.1:4569',
       HERALD_SRVGW_CREDENTIAL_SECRET_ARN: ARN,
       HERALD_SRVGW_CONNECT_TIMEOUT_MS: '1000',
       HERALD_SRVGW_IDLE_TIMEOUT_MS: '2000',
@@ -84,6 +138,7 @@ describe('loadFileConfig', () => {
       HERALD_FILE_CACHE_MAX_AGE_SECONDS: '60',
     });
     expect(config).toMatchObject({
+      s3Endpoint: 'http://127.0.0.1:4569',
       srvgwCredential: { kind: 'secret', secretId: ARN },
       connectTimeoutMs: 1000,
       idleTimeoutMs: 2000,
@@ -101,6 +156,7 @@ describe('loadFileConfig', () => {
 
   it('names every missing or invalid variable, never a value', () => {
     const error = configError({
+      HERALD_S3_ENDPOINT: 'ftp://s3',
       HERALD_SRVGW_URL: 'ftp://x',
       HERALD_SRVGW_CREDENTIAL: 'top-secret-credential',
       HERALD_SRVGW_CREDENTIAL_SECRET_ARN: ARN,
@@ -110,7 +166,9 @@ describe('loadFileConfig', () => {
     });
     expect(error.variables).toEqual(
       expect.arrayContaining([
+        'AWS_REGION',
         'HERALD_FILES_BUCKET',
+        'HERALD_S3_ENDPOINT',
         'HERALD_SRVGW_URL',
         'HERALD_SRVGW_CREDENTIAL',
         'HERALD_FILE_FETCH_QUEUE_URL',
@@ -156,87 +214,78 @@ describe('credentialProvider', () => {
   });
 });
 
-const BASE_ENV = {
-  AWS_REGION: 'eu-west-1',
-  HERALD_DATABASE_URL: 'postgres://herald:pw@127.0.0.1:1/herald',
-  HERALD_UPLOADS_BUCKET: 'herald-uploads',
-  HERALD_S3_ENDPOINT: 'http://127.0.0.1:2',
-};
+function stubEnv(env: Record<string, string | undefined>): void {
+  for (const name of [...Object.keys(DB_ENV), ...Object.keys(FILE_ENV), 'HERALD_S3_ENDPOINT'])
+    vi.stubEnv(name, undefined);
+  for (const [name, value] of Object.entries(env)) vi.stubEnv(name, value);
+}
 
-afterEach(() => {
+afterEach(async () => {
   vi.unstubAllEnvs();
-  resetDeps();
+  await resetDeps();
 });
 
-describe('compose: file delivery', () => {
-  it('lets the file handler modules load without any environment', () => {
+describe('compose', () => {
+  it('lets the handler modules load without any environment (config is read at first use)', () => {
     for (const module of [createFileLink, createGrant, deleteGrant, listGrants, fetchFile]) {
       expect(typeof module.handler).toBe('function');
     }
   });
 
-  it('fails the first file request with a ConfigError naming the missing file variables', async () => {
-    for (const [name, value] of Object.entries(BASE_ENV)) vi.stubEnv(name, value);
-    for (const name of Object.keys(FILE_ENV)) vi.stubEnv(name, undefined);
-    resetDeps();
+  it('fails the first request with a ConfigError naming the missing database variable', async () => {
+    stubEnv({});
+    await resetDeps();
+    const error = await fetchFile.handler({ Records: [] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variables).toEqual(['HERALD_DATABASE_URL']);
+  });
+
+  it('fails the first delivery request with a ConfigError naming the missing delivery variables', async () => {
+    stubEnv(DB_ENV);
+    await resetDeps();
     const error = await fetchFile.handler({ Records: [] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as ConfigError).variables).toEqual(
-      expect.arrayContaining(['HERALD_FILES_BUCKET', 'HERALD_SRVGW_URL', 'HERALD_FILE_FETCH_QUEUE_URL']),
+      expect.arrayContaining([
+        'AWS_REGION',
+        'HERALD_FILES_BUCKET',
+        'HERALD_SRVGW_URL',
+        'HERALD_FILE_FETCH_QUEUE_URL',
+      ]),
     );
   });
 
-  it('builds the file adapters once, on the same pool, S3 client and notifier as the ingest deps', async () => {
-    for (const [name, value] of Object.entries({ ...BASE_ENV, ...FILE_ENV })) vi.stubEnv(name, value);
-    resetDeps();
-    const files = getFileDeps();
-    expect(files.grants).toBeInstanceOf(PgGrantRepository);
-    expect(files.grants).toBe(getDeps().grants);
-    expect(files.files).toBeInstanceOf(S3FileStore);
-    expect(files.source).toBeInstanceOf(SrvGwFileSource);
-    expect(files.fetchQueue).toBeInstanceOf(SqsFetchQueue);
-    expect(files.notifier).toBe(getDeps().notifier);
-    expect(files.maxReceives).toBe(3);
-    expect(files.workerTimeoutMs).toBe(300_000);
-    expect(getFileDeps()).toBe(files);
-    expect((files.source as SrvGwFileSource).urlFor('reports/a b/q3#1.csv').href).toBe(
+  it('builds the admin routes’ deps from the database variables alone', async () => {
+    stubEnv(DB_ENV);
+    await resetDeps();
+    const deps = getDeps();
+    expect(deps.grants).toBeInstanceOf(PgGrantRepository);
+    expect(getDeps()).toBe(deps);
+  });
+
+  it('builds the delivery adapters once, on the grants repository, logger and metrics of the deps', async () => {
+    stubEnv({ ...DB_ENV, ...FILE_ENV });
+    await resetDeps();
+    const delivery = getDeliveryDeps();
+    expect(delivery.grants).toBeInstanceOf(PgGrantRepository);
+    expect(delivery.grants).toBe(getDeps().grants);
+    expect(delivery.log).toBe(getDeps().log);
+    expect(delivery.metrics).toBe(getDeps().metrics);
+    expect(delivery.files).toBeInstanceOf(S3FileStore);
+    expect(delivery.source).toBeInstanceOf(SrvGwFileSource);
+    expect(delivery.fetchQueue).toBeInstanceOf(SqsFetchQueue);
+    expect(delivery.notifier).toBeInstanceOf(RealtimeFileNotifier);
+    expect(delivery.maxReceives).toBe(3);
+    expect(delivery.workerTimeoutMs).toBe(300_000);
+    expect(getDeliveryDeps()).toBe(delivery);
+    expect((delivery.source as SrvGwFileSource).urlFor('reports/a b/q3#1.csv').href).toBe(
       'https://srvgw.example.com/base/files/reports/a%20b/q3%231.csv',
     );
-    await files.close?.();
-    await getDeps().close?.();
   });
 });
 
-describe('RealtimeNotifier.fileReady', () => {
-  it('publishes file.ready to the user and never logs its URL', async () => {
-    const calls: unknown[] = [];
-    const publisher: EventPublisher = {
-      publish: async (userId, event, options) => {
-        calls.push({ userId, event, options });
-        return { delivered: 0, gone: 0, failed: 0 };
-      },
-    };
-    const logs = new RecordingLogger();
-    const event = {
-      type: 'file.ready' as const,
-      seq: 1,
-      at: '2026-01-15T09:00:00.000Z',
-      requestId: '00000000-0000-4000-8000-000000000001',
-      path: 'reports/q3.csv',
-      url: 'https://files.test/x?X-Amz-Signature=abc',
-      expiresAt: '2026-01-15T09:05:00.000Z',
-      size: 1,
-      contentType: 'text/csv',
-      fileName: 'q3.csv',
-    };
-    await new RealtimeNotifier({ log: logs.logger, publisher: () => publisher }).fileReady('u-1', event);
-    expect(calls).toEqual([{ userId: 'u-1', event, options: undefined }]);
-    expect(logs.entries[0]).toMatchObject({ message: 'event published', fileRequestId: event.requestId });
-    expect(logs.text).not.toContain('X-Amz-Signature');
-  });
-});
-
-// Compile-time: the real aws-lambda event types fit the file handlers.
+// Compile-time: the real aws-lambda event types fit the handlers, and their answers fit what
+// Lambda expects. `tsc` fails on a mismatch.
 export const typeChecks = {
   createFileLink: createFileLink.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   listGrants: listGrants.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
