@@ -1,13 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ROUTES } from '@herald/protocol';
-import {
-  type Clock,
-  createJsonLogger,
-  type Logger,
-  lambdaExtensionSecrets,
-  type Metrics,
-  systemClock,
-} from '@herald/runtime';
+import { type Clock, createJsonLogger, type Logger, type Metrics, systemClock } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
 import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';

@@ -261,11 +261,7 @@ export class TemplateRuntime {
       if (r.Type !== 'AWS::SecretsManager::Secret') continue;
       const arn = resolver.ref(id, `secret ${id}`);
       const name = physicalName.secret(id, r, stackName);
-      const constructId = (r.Metadata as Record<string, unknown> | undefined)?.['aws:cdk:path'];
-      const external =
-        typeof constructId === 'string'
-          ? this.#options.externalSecrets?.[constructId.split('/')[1] ?? '']
-          : undefined;
+      const external = this.#options.externalSecrets?.[constructPath(r)?.[0] ?? ''];
       const instance = attachedTo.get(id);
       if (instance) {
         const generate = r.Properties?.GenerateSecretString as

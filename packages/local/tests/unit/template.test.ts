@@ -87,6 +87,7 @@ const template: CfnTemplate = {
                 ],
               ],
             },
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation's Fn::Sub syntax, not a JS template
             PROXY: { 'Fn::Sub': 'postgresql://u@${Proxy8.Endpoint}/herald' },
             WS: {
               'Fn::Join': [
