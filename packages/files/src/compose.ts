@@ -5,6 +5,7 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { ROUTES } from '@herald/protocol';
 import {
   type Clock,
+  type CorsPolicy,
   createJsonLogger,
   delay,
   type Logger,
@@ -45,6 +46,8 @@ export interface FilesDeps {
   readonly grants: GrantRepository;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Which browser origins the REST handlers answer with CORS headers (`HERALD_ALLOWED_ORIGINS`). */
+  readonly cors: CorsPolicy;
   /** File fetches by result (the link handler, the worker), publishes; flushed per invocation. */
   readonly metrics: Metrics;
   /** New grant and request ids (random UUIDs). */
@@ -70,6 +73,7 @@ export type DepsProvider<K extends keyof FilesDeps = keyof FilesDeps> = () => Pi
  */
 export interface DeliveryDeps extends FileLinkDeps {
   readonly log: Logger;
+  readonly cors: CorsPolicy;
   /** Receives after which `FileFetchQueue` dead-letters a message (from the route table). */
   readonly maxReceives: number;
   /** The fetch worker's timeout (from the route table), for a caller that passes no Lambda context. */
@@ -122,6 +126,7 @@ export function buildDeps(config: FilesConfig): FilesDeps {
     grants: new PgGrantRepository({ pool }),
     clock: systemClock,
     log,
+    cors: { allowedOrigins: config.allowedOrigins },
     metrics,
     newId: randomUUID,
     close: () => pool.end(),
@@ -204,6 +209,7 @@ export function buildDeliveryDeps(base: FilesDeps, config: FileDeliveryConfig): 
     notifier: new RealtimeFileNotifier({ log: base.log, metrics: base.metrics }),
     clock: base.clock,
     log: base.log,
+    cors: base.cors,
     metrics: base.metrics,
     newId: base.newId,
     delivery: config.delivery,

@@ -1,4 +1,5 @@
 import {
+  allowedOrigins,
   httpUrl,
   type LogLevel,
   logLevel,
@@ -31,6 +32,8 @@ export interface FilesConfig {
   readonly databasePoolMax: number;
   /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
   readonly logLevel: LogLevel;
+  /** `HERALD_ALLOWED_ORIGINS`: browser origins the REST handlers answer with CORS headers (default none). */
+  readonly allowedOrigins: readonly string[];
 }
 
 const EnvSchema = z.object({
@@ -38,6 +41,7 @@ const EnvSchema = z.object({
   HERALD_DATABASE_POOL_MAX: wholeNumber(1, 50).optional(),
   HERALD_DATABASE_SECRET_ID: z.string().min(1).optional(),
   HERALD_LOG_LEVEL: logLevel.optional(),
+  HERALD_ALLOWED_ORIGINS: allowedOrigins.optional(),
 });
 
 /**
@@ -55,6 +59,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): F
     databasePoolMax: e.HERALD_DATABASE_POOL_MAX ?? 4,
     databaseSecretId: e.HERALD_DATABASE_SECRET_ID,
     logLevel: e.HERALD_LOG_LEVEL ?? 'info',
+    allowedOrigins: e.HERALD_ALLOWED_ORIGINS ?? [],
   });
 }
 

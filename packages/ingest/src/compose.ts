@@ -1,6 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { ROUTES } from '@herald/protocol';
-import { type Clock, createJsonLogger, type Logger, type Metrics, systemClock } from '@herald/runtime';
+import {
+  type Clock,
+  type CorsPolicy,
+  createJsonLogger,
+  type Logger,
+  type Metrics,
+  systemClock,
+} from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
 import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';
@@ -26,6 +33,8 @@ export interface IngestDeps {
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Which browser origins the REST handlers answer with CORS headers (`HERALD_ALLOWED_ORIGINS`). */
+  readonly cors: CorsPolicy;
   /** Jobs by outcome, rows and durations (the worker), publishes; flushed per invocation. */
   readonly metrics: Metrics;
   /** New job ids (random UUIDs). */
@@ -89,6 +98,7 @@ export function buildDeps(config: IngestConfig): IngestDeps {
     datasets: datasetCatalog,
     clock: systemClock,
     log,
+    cors: { allowedOrigins: config.allowedOrigins },
     metrics,
     newId: randomUUID,
     uploadsBucket: config.uploadsBucket,

@@ -1,4 +1,5 @@
 import {
+  allowedOrigins,
   httpUrl,
   type LogLevel,
   logLevel,
@@ -34,6 +35,8 @@ export interface IngestConfig {
   };
   /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
   readonly logLevel: LogLevel;
+  /** `HERALD_ALLOWED_ORIGINS`: browser origins the REST handlers answer with CORS headers (default none). */
+  readonly allowedOrigins: readonly string[];
 }
 
 const EnvSchema = z.object({
@@ -46,6 +49,7 @@ const EnvSchema = z.object({
   HERALD_PROGRESS_INTERVAL_MS: wholeNumber(0, 60_000).optional(),
   HERALD_PROGRESS_PERCENT_STEP: wholeNumber(0, 100).optional(),
   HERALD_LOG_LEVEL: logLevel.optional(),
+  HERALD_ALLOWED_ORIGINS: allowedOrigins.optional(),
 });
 
 /**
@@ -70,5 +74,6 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       percentStep: e.HERALD_PROGRESS_PERCENT_STEP ?? 5,
     }),
     logLevel: e.HERALD_LOG_LEVEL ?? 'info',
+    allowedOrigins: e.HERALD_ALLOWED_ORIGINS ?? [],
   });
 }

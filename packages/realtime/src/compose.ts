@@ -6,6 +6,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import {
   type Clock,
+  type CorsPolicy,
   createJsonLogger,
   type Logger,
   lambdaExtensionSecrets,
@@ -56,6 +57,8 @@ export interface RealtimeDeps {
   readonly tokens: TokenVerifier;
   readonly clock: Clock;
   readonly log: Logger;
+  /** Which browser origins the REST handlers answer with CORS headers (`HERALD_ALLOWED_ORIGINS`). */
+  readonly cors: CorsPolicy;
   /** Flushed per invocation by the REST wrapper and `sns-notify`. */
   readonly metrics: Metrics;
   /** Cryptographically secure random bytes (tickets). */
@@ -201,6 +204,7 @@ export function buildDeps(config: RealtimeConfig): RealtimeDeps {
     tokens: new JwtTokenVerifier(config.jwt),
     clock: systemClock,
     log,
+    cors: { allowedOrigins: config.allowedOrigins },
     metrics,
     randomBytes: (size) => randomBytes(size),
     connectionTtlSeconds: config.connectionTtlSeconds,

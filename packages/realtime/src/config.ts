@@ -1,4 +1,12 @@
-import { httpUrl, type LogLevel, logLevel, parseEnv, required, wholeNumber } from '@herald/runtime';
+import {
+  allowedOrigins,
+  httpUrl,
+  type LogLevel,
+  logLevel,
+  parseEnv,
+  required,
+  wholeNumber,
+} from '@herald/runtime';
 import { z } from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
@@ -48,6 +56,8 @@ export interface PublisherConfig {
 export interface RealtimeConfig extends PublisherConfig {
   /** `HERALD_TICKETS_TABLE`: physical name of the one-time tickets table. */
   readonly ticketsTable: string;
+  /** `HERALD_ALLOWED_ORIGINS`: browser origins the REST handlers answer with CORS headers (default none). */
+  readonly allowedOrigins: readonly string[];
   readonly jwt: {
     /** `HERALD_JWT_ISSUER`: expected `iss`, e.g. `https://cognito-idp.{region}.amazonaws.com/{userPoolId}`. */
     readonly issuer: string;
@@ -130,6 +140,7 @@ const FIELDS = {
   HERALD_FCM_SERVICE_ACCOUNT_JSON: ServiceAccountSchema.optional(),
   HERALD_FCM_SECRET_ID: z.string().min(1).optional(),
   HERALD_LOG_LEVEL: logLevel.optional(),
+  HERALD_ALLOWED_ORIGINS: allowedOrigins.optional(),
 };
 
 type FieldName = keyof typeof FIELDS;
@@ -228,6 +239,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
   return Object.freeze({
     ...publisherConfig(e),
     ticketsTable: e.HERALD_TICKETS_TABLE,
+    allowedOrigins: e.HERALD_ALLOWED_ORIGINS ?? [],
     jwt: Object.freeze({
       issuer: e.HERALD_JWT_ISSUER,
       audience: e.HERALD_JWT_AUDIENCE,

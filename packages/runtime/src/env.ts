@@ -53,6 +53,36 @@ export function wholeNumber(min: number, max: number, why = '') {
 }
 
 /**
+ * `HERALD_ALLOWED_ORIGINS`: browser origins the REST handlers answer with CORS headers,
+ * comma-separated (`https://app.example.com,http://localhost:5173`). Each must be an origin:
+ * scheme, host and port only.
+ *
+ * @example
+ * const Env = z.object({ HERALD_ALLOWED_ORIGINS: allowedOrigins.optional() });
+ */
+export const allowedOrigins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter(Boolean),
+  )
+  .refine(
+    (origins) =>
+      origins.every((origin) => {
+        try {
+          return new URL(origin).origin === origin;
+        } catch {
+          return false;
+        }
+      }),
+    {
+      message: 'must be comma-separated origins such as https://app.example.com (no path, no trailing slash)',
+    },
+  );
+
+/**
  * `HERALD_LOG_LEVEL`: the lowest level a logger writes.
  *
  * @example

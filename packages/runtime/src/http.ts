@@ -19,6 +19,8 @@ import type { Result } from './result.ts';
  * const event: RestProxyEvent = { requestContext: { authorizer: { claims: { sub, 'cognito:username': 'ada' } } } };
  */
 export interface RestProxyEvent {
+  /** Request headers as API Gateway passes them (the `Origin` is read for CORS). */
+  readonly headers?: Readonly<Record<string, string | undefined>> | null;
   readonly body?: string | null;
   readonly isBase64Encoded?: boolean;
   /** URL-decoded path parameters (`{id}`), `null` when the route has none. */
@@ -109,6 +111,48 @@ export function responseHeaders(reply: Reply): Record<string, string> {
     'cache-control': 'no-store',
     ...reply.headers,
   };
+}
+
+/**
+ * Which browser origins may read the REST responses. With a proxy integration, API Gateway adds
+ * no CORS header to what the Lambda returns: the handler must
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html). Deny by
+ * default: no origins, no CORS headers.
+ *
+ * @example
+ * const cors: CorsPolicy = { allowedOrigins: ['https://app.example.com'] };
+ */
+export interface CorsPolicy {
+  readonly allowedOrigins: readonly string[];
+}
+
+/** Response headers a browser may read besides the simple ones (the SDK reads both). */
+const EXPOSED_HEADERS = 'Retry-After, X-Amzn-RequestId';
+
+/**
+ * The CORS headers of a response to a request from `origin`: the origin itself when allowed
+ * (never `*`), and `Vary: Origin` whenever origins are configured, so a cache never serves one
+ * origin's answer to another.
+ *
+ * @example
+ * corsHeaders({ allowedOrigins: ['https://app.example.com'] }, 'https://app.example.com');
+ * // { vary: 'Origin', 'access-control-allow-origin': 'https://app.example.com', 'access-control-expose-headers': 'Retry-After, X-Amzn-RequestId' }
+ */
+export function corsHeaders(policy: CorsPolicy, origin: string | undefined): Record<string, string> {
+  if (policy.allowedOrigins.length === 0) return {};
+  if (origin === undefined || !policy.allowedOrigins.includes(origin)) return { vary: 'Origin' };
+  return {
+    vary: 'Origin',
+    'access-control-allow-origin': origin,
+    'access-control-expose-headers': EXPOSED_HEADERS,
+  };
+}
+
+/** A request header by name, whatever its case (API Gateway keeps the client's). */
+function requestHeader(event: RestProxyEvent, name: string): string | undefined {
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === name) return value;
+  return undefined;
 }
 
 /**
@@ -258,7 +302,8 @@ export interface HttpRequest<B = undefined, Q = RawParameters, P = RawParameters
  *    issues, `400 BAD_REQUEST` for a body that is not JSON;
  * 3. `run`; what it throws answers `503 UPSTREAM_UNAVAILABLE` when retryable (a database or S3
  *    outage), `500 INTERNAL` otherwise — neither carries internals; the error is logged;
- * 4. the reply rendered with the route's headers; the invocation's metrics flushed.
+ * 4. the reply rendered with the route's headers and the CORS headers of the request's origin;
+ *    the invocation's metrics flushed.
  *
  * A deps failure (a `ConfigError` at the first invocation) is thrown, as Lambda reports it.
  *
@@ -268,7 +313,7 @@ export interface HttpRequest<B = undefined, Q = RawParameters, P = RawParameters
  *     resultReply(await getJob(d, caller.userId, path.id)));
  */
 export function httpRoute<
-  D extends { readonly log: Logger; readonly metrics: Metrics },
+  D extends { readonly log: Logger; readonly metrics: Metrics; readonly cors: CorsPolicy },
   B = undefined,
   Q = RawParameters,
   P = RawParameters,
@@ -282,7 +327,11 @@ export function httpRoute<
     const requestId = event.requestContext.requestId;
     const logger = d.log.child({ requestId, route: spec.route });
     try {
-      return toHttpResponse(await answer(event, d, logger, requestId), spec.headers);
+      const response = toHttpResponse(await answer(event, d, logger, requestId), spec.headers);
+      return {
+        ...response,
+        headers: { ...response.headers, ...corsHeaders(d.cors, requestHeader(event, 'origin')) },
+      };
     } finally {
       d.metrics.flush();
     }

@@ -7,9 +7,11 @@
  * (`@herald/runtime/metrics-emf`) are subpaths, so a Lambda bundles them only when it uses them.
  */
 export { type Clock, systemClock } from './clock.ts';
-export { httpUrl, logLevel, parseEnv, postgresUrl, required, wholeNumber } from './env.ts';
+export { allowedOrigins, httpUrl, logLevel, parseEnv, postgresUrl, required, wholeNumber } from './env.ts';
 export { ConfigError, HeraldError, isRetryable, SecretUnavailableError } from './errors.ts';
 export {
+  type CorsPolicy,
+  corsHeaders,
   errorReply,
   type HttpRequest,
   type HttpResponse,

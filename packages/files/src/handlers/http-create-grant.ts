@@ -10,7 +10,7 @@ const ROUTE = 'POST /admin/grants';
  * body). 400 `INVALID_PATH` / `VALIDATION_FAILED`, 409 `CONFLICT` for a grant that exists.
  */
 export function makeHttpCreateGrantHandler(
-  deps: DepsProvider<'grants' | 'newId' | 'clock' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'grants' | 'newId' | 'clock' | 'log' | 'metrics'>,
 ) {
   return httpRoute(
     deps,

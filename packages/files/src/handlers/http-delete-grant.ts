@@ -5,7 +5,7 @@ import { deleteGrant, requireAdmin } from '../core/file-grant-admin.ts';
 const ROUTE = 'DELETE /admin/grants/{id}';
 
 /** Builds `DELETE /admin/grants/{id}` → 204 (admins only); 404 `NOT_FOUND` for an unknown id. */
-export function makeHttpDeleteGrantHandler(deps: DepsProvider<'grants' | 'log' | 'metrics'>) {
+export function makeHttpDeleteGrantHandler(deps: DepsProvider<'cors' | 'grants' | 'log' | 'metrics'>) {
   return httpRoute(
     deps,
     { route: ROUTE, authorize: (caller, log) => requireAdmin(caller, ROUTE, log) },

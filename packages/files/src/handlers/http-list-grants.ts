@@ -5,7 +5,7 @@ import { listGrants, requireAdmin } from '../core/file-grant-admin.ts';
 const ROUTE = 'GET /admin/grants';
 
 /** Builds `GET /admin/grants` → `{grants}` (admins only; 403 `FORBIDDEN` otherwise). */
-export function makeHttpListGrantsHandler(deps: DepsProvider<'grants' | 'log' | 'metrics'>) {
+export function makeHttpListGrantsHandler(deps: DepsProvider<'cors' | 'grants' | 'log' | 'metrics'>) {
   return httpRoute(
     deps,
     { route: ROUTE, authorize: (caller, log) => requireAdmin(caller, ROUTE, log) },

@@ -46,6 +46,7 @@ export function fakeDeps(options: { delivery?: Partial<FileDeliverySettings>; no
     notifier,
     clock,
     log: logs.logger,
+    cors: { allowedOrigins: [] },
     metrics: noMetrics,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     delivery: { ...DEFAULT_TEST_DELIVERY, ...options.delivery },

@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       databasePoolMax: 4,
       databaseSecretId: undefined,
       logLevel: 'info',
+      allowedOrigins: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -66,13 +67,18 @@ describe('loadConfig', () => {
         HERALD_DATABASE_POOL_MAX: '2',
         HERALD_DATABASE_SECRET_ID: secret,
         HERALD_LOG_LEVEL: 'debug',
+        HERALD_ALLOWED_ORIGINS: 'https://app.example.com,http://localhost:5173',
       }),
     ).toEqual({
       databaseUrl: DB_ENV.HERALD_DATABASE_URL,
       databasePoolMax: 2,
       databaseSecretId: secret,
       logLevel: 'debug',
+      allowedOrigins: ['https://app.example.com', 'http://localhost:5173'],
     });
+    expect(configError({ ...DB_ENV, HERALD_ALLOWED_ORIGINS: '*' }, loadConfig).variables).toEqual([
+      'HERALD_ALLOWED_ORIGINS',
+    ]);
   });
 
   it('names every missing or invalid variable, never a value', () => {

@@ -88,7 +88,7 @@ export interface HeraldRestApiProps {
 }
 
 /** Gateway responses in the Herald error envelope, so clients parse one error shape everywhere. */
-const GATEWAY_ERRORS: readonly [ResponseType, ErrorCode, string?][] = [
+const GATEWAY_ERRORS: readonly [ResponseType, ErrorCode, string?, keepStatus?: true][] = [
   [
     ResponseType.UNAUTHORIZED,
     'UNAUTHENTICATED',
@@ -104,7 +104,29 @@ const GATEWAY_ERRORS: readonly [ResponseType, ErrorCode, string?][] = [
   [ResponseType.UNSUPPORTED_MEDIA_TYPE, 'UNSUPPORTED_MEDIA_TYPE'],
   [ResponseType.THROTTLED, 'RATE_LIMITED'],
   [ResponseType.WAF_FILTERED, 'FORBIDDEN'],
+  // API Gateway stopped waiting for the Lambda (its 29 s integration timeout).
+  [ResponseType.INTEGRATION_TIMEOUT, 'UPSTREAM_TIMEOUT'],
+  // A Lambda that threw, timed out or returned a malformed result (502), and any other 5xx: the
+  // envelope a client reads, never API Gateway's bare `{"message": …}`.
+  [ResponseType.DEFAULT_5XX, 'INTERNAL', undefined, true],
 ];
+
+/**
+ * The CORS headers of the gateway responses. A proxy integration's response carries the
+ * handler's own CORS headers; what API Gateway answers by itself carries these. A mapping is
+ * static or copies a request header, it cannot test the origin against a list: one allowed
+ * origin is stated; several echo the request's `Origin` (these bodies are fixed error envelopes,
+ * never user data); none sends no CORS header (the browser refuses, as it should).
+ * https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-cors.html
+ */
+export function gatewayCorsHeaders(allowedOrigins: readonly string[]): Record<string, string> {
+  if (allowedOrigins.length === 0) return {};
+  return {
+    'Access-Control-Allow-Origin':
+      allowedOrigins.length === 1 ? `'${allowedOrigins[0]}'` : 'method.request.header.Origin',
+    Vary: "'Origin'",
+  };
+}
 
 /** `GET /jobs/{id}` → `GetJobsId`: stable construct ids for per-route models (never the route's name: renaming a route must not replace resources). */
 function routeId(route: RestRoute): string {
@@ -160,11 +182,13 @@ export class HeraldRestApi extends Construct {
         'managed policy, and API Gateway requires it for access and execution logs.',
     );
 
-    for (const [type, code, message] of GATEWAY_ERRORS) {
+    const cors = gatewayCorsHeaders(props.allowedOrigins);
+    for (const [type, code, message, keepStatus] of GATEWAY_ERRORS) {
       this.api.addGatewayResponse(`Gateway${type.responseType}`, {
         type,
-        statusCode: String(ERROR_CODES[code].status),
-        responseHeaders: { 'Access-Control-Allow-Origin': "'*'" },
+        // A DEFAULT_* response keeps the status of what it answers for (502, 504, …).
+        ...(!keepStatus && { statusCode: String(ERROR_CODES[code].status) }),
+        ...(Object.keys(cors).length > 0 && { responseHeaders: cors }),
         templates: {
           'application/json': JSON.stringify({ code, message: message ?? ERROR_CODES[code].message }),
         },

@@ -260,6 +260,9 @@ export class HeraldStack extends Stack {
     const { config } = this;
     return {
       HERALD_LOG_LEVEL: config.logLevel,
+      // REST handlers answer browsers from these origins with CORS headers (API Gateway adds
+      // none to a proxy integration's response).
+      ...(config.allowedOrigins.length > 0 && { HERALD_ALLOWED_ORIGINS: config.allowedOrigins.join(',') }),
       POWERTOOLS_LOG_LEVEL: config.logLevel.toUpperCase(),
       ...this.tables.environment(),
       ...this.buckets.environment(),

@@ -171,3 +171,61 @@ describe('database endpoints', () => {
     expect(admits(dev, database, clients, 5432)).toBe(true);
   });
 });
+
+describe('CORS of what API Gateway answers itself', () => {
+  const gatewayResponses = (s: Synthesized) =>
+    resourcesOf(s.json, 'AWS::ApiGateway::GatewayResponse').map(([, r]) => props(r));
+
+  // Gateway responses (the authorizer's 401, throttling, unknown routes, Lambda failures) never
+  // reach a handler: their CORS headers are the API's. `*` would admit every origin; a list
+  // cannot be tested by a static mapping, so several origins echo the request's (these bodies
+  // are fixed error envelopes, never user data) and one origin is stated as it is.
+  it('never allows every origin, and names the allowed one or echoes the request origin', () => {
+    for (const response of gatewayResponses(dev)) {
+      const headers = response.ResponseParameters as Record<string, string>;
+      expect(
+        headers['gatewayresponse.header.Access-Control-Allow-Origin'],
+        String(response.ResponseType),
+      ).toBe('method.request.header.Origin');
+      expect(headers['gatewayresponse.header.Vary']).toBe("'Origin'");
+    }
+    const single = synthesize('dev', { allowedOrigins: 'https://app.example.com' });
+    for (const response of gatewayResponses(single)) {
+      const headers = response.ResponseParameters as Record<string, string>;
+      expect(headers['gatewayresponse.header.Access-Control-Allow-Origin']).toBe("'https://app.example.com'");
+    }
+    // prod allows no origin unless one is configured: no CORS header at all.
+    for (const response of gatewayResponses(prod)) {
+      expect(JSON.stringify(response.ResponseParameters ?? {})).not.toContain('Access-Control-Allow-Origin');
+    }
+  });
+
+  it('answers a Lambda failure and an integration timeout with the Herald envelope, readable cross-origin', () => {
+    const byType = new Map(gatewayResponses(dev).map((r) => [r.ResponseType, r]));
+    const fault = byType.get('DEFAULT_5XX');
+    expect(
+      JSON.parse(String((fault?.ResponseTemplates as Record<string, string>)['application/json'])),
+    ).toMatchObject({
+      code: 'INTERNAL',
+    });
+    expect(fault?.StatusCode).toBeUndefined();
+    const timeout = byType.get('INTEGRATION_TIMEOUT');
+    expect(timeout?.StatusCode).toBe('504');
+    expect(
+      JSON.parse(String((timeout?.ResponseTemplates as Record<string, string>)['application/json'])),
+    ).toMatchObject({
+      code: 'UPSTREAM_TIMEOUT',
+    });
+  });
+
+  // The handlers add CORS to their own responses (a proxy integration returns exactly what the
+  // Lambda returns), from the allowed origins the template gives them.
+  it('gives the REST handlers the allowed origins', () => {
+    expect(environmentOf(dev, 'ingest/http-list-jobs').HERALD_ALLOWED_ORIGINS).toBe(
+      'http://localhost:5173,http://127.0.0.1:5173',
+    );
+    expect(environmentOf(dev, 'realtime/http-whoami').HERALD_ALLOWED_ORIGINS).toBe(
+      'http://localhost:5173,http://127.0.0.1:5173',
+    );
+  });
+});

@@ -8,7 +8,7 @@ import { createUpload } from '../core/create-upload.ts';
  * `awaiting_upload` and a presigned PUT of exactly `sizeBytes` bytes of `text/csv`.
  */
 export function makeHttpCreateUploadHandler(
-  deps: DepsProvider<'jobs' | 'objects' | 'datasets' | 'clock' | 'newId' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'jobs' | 'objects' | 'datasets' | 'clock' | 'newId' | 'log' | 'metrics'>,
 ) {
   return httpRoute(
     deps,

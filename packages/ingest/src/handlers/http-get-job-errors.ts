@@ -7,7 +7,7 @@ import { getJobErrors } from '../core/job-queries.ts';
  * reject report exists, a presigned GET for it (5 minutes). 404 for any other id.
  */
 export function makeHttpGetJobErrorsHandler(
-  deps: DepsProvider<'jobs' | 'objects' | 'clock' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'jobs' | 'objects' | 'clock' | 'log' | 'metrics'>,
 ) {
   return httpRoute(deps, { route: 'GET /jobs/{id}/errors' }, async ({ caller, path }, d) =>
     resultReply(await getJobErrors(d, caller.userId, path.id ?? '')),

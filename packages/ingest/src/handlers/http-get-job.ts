@@ -3,7 +3,7 @@ import { type DepsProvider, getDeps } from '../compose.ts';
 import { getJob } from '../core/job-queries.ts';
 
 /** Builds `GET /jobs/{id}`: the caller's job; 404 for any other id (never 403: existence is not revealed). */
-export function makeHttpGetJobHandler(deps: DepsProvider<'jobs' | 'log' | 'metrics'>) {
+export function makeHttpGetJobHandler(deps: DepsProvider<'cors' | 'jobs' | 'log' | 'metrics'>) {
   return httpRoute(deps, { route: 'GET /jobs/{id}' }, async ({ caller, path }, d) =>
     resultReply(await getJob(d, caller.userId, path.id ?? '')),
   );

@@ -57,6 +57,7 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     datasets: testCatalog,
     clock,
     log: logs.logger,
+    cors: { allowedOrigins: [] },
     metrics: noMetrics,
     newId: () => `00000000-0000-4000-8000-${String(++ids).padStart(12, '0')}`,
     uploadsBucket: objects.bucket,

@@ -19,6 +19,7 @@ describe('loadConfig', () => {
       s3Endpoint: undefined,
       progress: { minIntervalMs: 250, percentStep: 5 },
       logLevel: 'info',
+      allowedOrigins: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
   });
@@ -32,8 +33,10 @@ describe('loadConfig', () => {
       HERALD_PROGRESS_PERCENT_STEP: '10',
       HERALD_LOG_LEVEL: 'debug',
       HERALD_DATABASE_SECRET_ID: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
+      HERALD_ALLOWED_ORIGINS: 'https://app.example.com',
     });
     expect(config).toMatchObject({
+      allowedOrigins: ['https://app.example.com'],
       databaseSecretId: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:db',
       s3Endpoint: 'http://127.0.0.1:4569',
       databasePoolMax: 2,

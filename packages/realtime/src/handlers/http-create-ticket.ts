@@ -7,7 +7,7 @@ import { issueTicket } from '../core/tickets.ts';
  * `201 {ticket, expiresAt}`. Only the ticket's hash is stored; the ticket is never logged.
  */
 export function makeHttpCreateTicketHandler(
-  deps: DepsProvider<'tickets' | 'clock' | 'randomBytes' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'tickets' | 'clock' | 'randomBytes' | 'log' | 'metrics'>,
 ) {
   return httpRoute(deps, { route: 'POST /realtime/tickets' }, async ({ caller, log }, d) => {
     const { ticket, record, expiresAtMs } = issueTicket({

@@ -10,7 +10,7 @@ const DevicePathSchema = z.object({ token: DeviceTokenSchema });
  * was registered, `404 NOT_FOUND` otherwise — including a token registered by someone else,
  * which stays untouched (the delete is keyed by the caller's own user id).
  */
-export function makeHttpDeleteDeviceHandler(deps: DepsProvider<'devices' | 'log' | 'metrics'>) {
+export function makeHttpDeleteDeviceHandler(deps: DepsProvider<'cors' | 'devices' | 'log' | 'metrics'>) {
   return httpRoute(
     deps,
     { route: 'DELETE /devices/{token}', path: DevicePathSchema },

@@ -10,7 +10,7 @@ import { newDevice } from '../core/devices.ts';
  * route's contract (and API Gateway's request validator) says. The token is never logged or echoed.
  */
 export function makeHttpRegisterDeviceHandler(
-  deps: DepsProvider<'devices' | 'clock' | 'log' | 'metrics' | 'maxDevicesPerUser'>,
+  deps: DepsProvider<'cors' | 'devices' | 'clock' | 'log' | 'metrics' | 'maxDevicesPerUser'>,
 ) {
   return httpRoute(
     deps,

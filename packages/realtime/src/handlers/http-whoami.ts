@@ -2,7 +2,7 @@ import { httpRoute, json } from '@herald/runtime';
 import { type DepsProvider, getDeps } from '../compose.ts';
 
 /** Builds `GET /me`: the signed-in user's `{userId, username, groups}` from the Cognito claims. */
-export function makeHttpWhoamiHandler(deps: DepsProvider<'log' | 'metrics'>) {
+export function makeHttpWhoamiHandler(deps: DepsProvider<'cors' | 'log' | 'metrics'>) {
   return httpRoute(deps, { route: 'GET /me' }, async ({ caller }) => {
     const { userId, username, groups } = caller;
     return json(200, { userId, username, groups });

@@ -50,6 +50,7 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z', options: { metrics?: 
     tokens,
     clock,
     log: logs.logger,
+    cors: { allowedOrigins: [] },
     metrics,
     randomBytes: countingBytes,
     connectionTtlSeconds: 10_800,

@@ -42,7 +42,11 @@ describe('loadConfig', () => {
       maxDevicesPerUser: 10,
       publishConcurrency: 32,
       push: { provider: 'fcm-secret', secretId: VALID.HERALD_FCM_SECRET_ID },
+      allowedOrigins: [],
     });
+    expect(
+      loadConfig({ ...VALID, HERALD_ALLOWED_ORIGINS: 'https://app.example.com' }).allowedOrigins,
+    ).toEqual(['https://app.example.com']);
   });
 
   it('reads the local stack’s endpoint overrides and loopback JWKS', () => {

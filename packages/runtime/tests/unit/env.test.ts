@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { httpUrl, logLevel, parseEnv, postgresUrl, required, wholeNumber } from '../../src/env.ts';
+import {
+  allowedOrigins,
+  httpUrl,
+  logLevel,
+  parseEnv,
+  postgresUrl,
+  required,
+  wholeNumber,
+} from '../../src/env.ts';
 import { ConfigError } from '../../src/errors.ts';
 
 const Schema = z
@@ -85,6 +93,18 @@ describe('postgresUrl', () => {
       })();
       expect(error.variables).toEqual(['HERALD_DATABASE_URL']);
       expect(error.message).not.toContain('secret-pw');
+    }
+  });
+});
+
+describe('allowedOrigins', () => {
+  it('reads comma-separated origins and refuses anything that is not an origin', () => {
+    expect(allowedOrigins.parse('https://app.example.com, http://localhost:5173')).toEqual([
+      'https://app.example.com',
+      'http://localhost:5173',
+    ]);
+    for (const bad of ['https://app.example.com/', 'app.example.com', '*', 'https://a.example/path']) {
+      expect(allowedOrigins.safeParse(bad).success, bad).toBe(false);
     }
   });
 });

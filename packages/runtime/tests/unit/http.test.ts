@@ -23,7 +23,11 @@ function deps() {
   const lines: string[] = [];
   let flushes = 0;
   const metrics: Metrics = { add: () => {}, addMetadata: () => {}, flush: () => void flushes++ };
-  const d = { log: createJsonLogger({}, (line) => lines.push(line)), metrics };
+  const d = {
+    log: createJsonLogger({}, (line) => lines.push(line)),
+    metrics,
+    cors: { allowedOrigins: [] as string[] },
+  };
   return {
     provide: () => d,
     entries: () => lines.map((line) => JSON.parse(line) as Record<string, unknown>),
@@ -235,5 +239,40 @@ describe('httpRoute', () => {
       async () => noContent(),
     );
     await expect(handler(event())).rejects.toBeInstanceOf(ConfigError);
+  });
+
+  // API Gateway adds no CORS header to a proxy integration's response: the handler's are all a
+  // browser gets.
+  it('answers an allowed origin with its own CORS headers, any other without, and nothing when none are configured', async () => {
+    const f = deps();
+    const d = {
+      ...f.provide(),
+      cors: { allowedOrigins: ['https://app.example.com', 'http://localhost:5173'] },
+    };
+    const handler = httpRoute(
+      () => d,
+      { route: 'GET /x' },
+      async () => json(200, { ok: true }),
+    );
+    const allowed = await handler(event({ headers: { Origin: 'http://localhost:5173' } }));
+    expect(allowed.headers).toMatchObject({
+      'access-control-allow-origin': 'http://localhost:5173',
+      vary: 'Origin',
+      'access-control-expose-headers': 'Retry-After, X-Amzn-RequestId',
+    });
+    const other = await handler(event({ headers: { origin: 'https://evil.example' } }));
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect(other.headers.vary).toBe('Origin');
+    // Errors carry them too, or a browser could not read why it was refused.
+    const refused = await handler(event({ claims: null, headers: { origin: 'https://app.example.com' } }));
+    expect(refused).toMatchObject({
+      statusCode: 401,
+      headers: { 'access-control-allow-origin': 'https://app.example.com' },
+    });
+    const none = await httpRoute(f.provide, { route: 'GET /x' }, async () => json(200, {}))(
+      event({ headers: { origin: 'https://app.example.com' } }),
+    );
+    expect(none.headers).not.toHaveProperty('access-control-allow-origin');
+    expect(none.headers).not.toHaveProperty('vary');
   });
 });
