@@ -202,6 +202,10 @@ describe('CORS of what API Gateway answers itself', () => {
 
   it('answers a Lambda failure and an integration timeout with the Herald envelope, readable cross-origin', () => {
     const byType = new Map(gatewayResponses(dev).map((r) => [r.ResponseType, r]));
+    const body = (r: Record<string, unknown> | undefined) =>
+      JSON.parse(
+        String((r?.ResponseTemplates as Record<string, string> | undefined)?.['application/json']),
+      ) as unknown;
     const fault = byType.get('DEFAULT_5XX');
     expect(
       JSON.parse(String((fault?.ResponseTemplates as Record<string, string>)['application/json'])),
