@@ -85,6 +85,22 @@ export interface BucketGrant {
   )[];
 }
 
+/**
+ * Time a handler spends inside one invocation on purpose (waiting for SRV-GW before answering
+ * 202), stated in its environment as `variable` and derived from the function's timeout: it
+ * ends `marginMs` before Lambda would kill the invocation, leaving time to hand off and answer.
+ */
+export interface TimeBudget {
+  readonly variable: string;
+  readonly marginMs: number;
+}
+
+/** The handlers that spend a budget, by handler key. */
+export const HANDLER_BUDGETS: Readonly<Record<string, TimeBudget>> = {
+  // Queue the fetch, answer 202: well under a second; two leave room for a cold SQS client.
+  'files/http-create-file-link': { variable: 'HERALD_FILE_LINK_BUDGET_MS', marginMs: 2000 },
+};
+
 /** Secrets loaded after deploy (docs/deploy.md). */
 export type SecretName = 'fcm' | 'srvgw';
 

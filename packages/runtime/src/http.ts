@@ -292,6 +292,16 @@ export interface HttpRequest<B = undefined, Q = RawParameters, P = RawParameters
   readonly body: B;
   readonly log: Logger;
   readonly requestId: string | undefined;
+  /**
+   * What is left of the invocation (Lambda's `getRemainingTimeInMillis`), for a route that
+   * waits on purpose: it must answer before Lambda ends it. `undefined` without a context.
+   */
+  timeLeftMs(): number | undefined;
+}
+
+/** The part of Lambda's context a REST route reads. */
+export interface RestContext {
+  getRemainingTimeInMillis?(): number;
 }
 
 /**
@@ -321,13 +331,13 @@ export function httpRoute<
   deps: () => D,
   spec: HttpRouteSpec<B, Q, P>,
   run: (request: HttpRequest<B, Q, P>, d: D) => Promise<Reply>,
-): (event: RestProxyEvent) => Promise<HttpResponse> {
-  return async (event) => {
+): (event: RestProxyEvent, context?: RestContext) => Promise<HttpResponse> {
+  return async (event, context) => {
     const d = deps();
     const requestId = event.requestContext.requestId;
     const logger = d.log.child({ requestId, route: spec.route });
     try {
-      const response = toHttpResponse(await answer(event, d, logger, requestId), spec.headers);
+      const response = toHttpResponse(await answer(event, d, logger, requestId, context), spec.headers);
       return {
         ...response,
         headers: { ...response.headers, ...corsHeaders(d.cors, requestHeader(event, 'origin')) },
@@ -342,6 +352,7 @@ export function httpRoute<
     d: D,
     logger: Logger,
     requestId: string | undefined,
+    context: RestContext | undefined,
   ): Promise<Reply> {
     const caller = identityFromClaims(event.requestContext.authorizer?.claims);
     if (caller === undefined) {
@@ -367,6 +378,7 @@ export function httpRoute<
           body: body?.value as B,
           log,
           requestId,
+          timeLeftMs: () => context?.getRemainingTimeInMillis?.(),
         },
         d,
       );

@@ -21,6 +21,7 @@ export {
   noContent,
   type RawParameters,
   type Reply,
+  type RestContext,
   type RestProxyEvent,
   responseHeaders,
   resultReply,

@@ -82,6 +82,9 @@ export async function authorizeFile(
   return { ok: true, path: checked.path };
 }
 
+/** What a hand-off (queue the fetch, answer 202) may take at most, out of the invocation's time. */
+export const HAND_OFF_MARGIN_MS = 1500;
+
 /**
  * `POST /files/links`: authorize, bring the file into the cache within the budget, presign
  * and send `file.ready`. When the budget (the server's, or the caller's smaller `waitMs`) runs
@@ -89,19 +92,26 @@ export async function authorizeFile(
  * fetch worker, and the answer is `pending` (202).
  *
  * @example
- * const outcome = await requestFileLink(deps, { userId, groups }, { path: 'reports/q3.csv' }, log);
+ * const outcome = await requestFileLink(deps, { userId, groups }, { path: 'reports/q3.csv' }, log, context.getRemainingTimeInMillis());
  */
 export async function requestFileLink(
   d: FileLinkDeps,
   caller: Caller,
   request: CreateFileLinkRequest,
   log: Logger,
+  timeLeftMs?: number,
 ): Promise<FileLinkOutcome> {
   const authorized = await authorizeFile(d, caller, request.path, log);
   if (!authorized.ok) return { kind: 'refused', error: authorized.error };
   const requestId = d.newId();
   const requestLog = log.child({ fileRequestId: requestId });
-  const waitMs = Math.min(request.waitMs ?? d.delivery.budgetMs, d.delivery.budgetMs);
+  // The budget never outlasts the invocation: what is left of it, less the time to hand off
+  // and answer 202 (else Lambda ends the request and the caller gets API Gateway's 502).
+  const waitMs = Math.min(
+    request.waitMs ?? d.delivery.budgetMs,
+    d.delivery.budgetMs,
+    timeLeftMs === undefined ? Number.POSITIVE_INFINITY : timeLeftMs - HAND_OFF_MARGIN_MS,
+  );
   const message: FileFetchMessage = {
     v: 1,
     requestId,

@@ -14,8 +14,8 @@ export function makeHttpCreateFileLinkHandler(deps: DeliveryDepsProvider) {
   return httpRoute(
     deps,
     { route: 'POST /files/links', body: CreateFileLinkRequestSchema },
-    async ({ caller, body, log }, d) => {
-      const outcome = await requestFileLink(d, caller, body, log);
+    async ({ caller, body, log, timeLeftMs }, d) => {
+      const outcome = await requestFileLink(d, caller, body, log, timeLeftMs());
       if (outcome.kind === 'ready') return json(200, outcome.link);
       if (outcome.kind === 'pending') return json(202, { requestId: outcome.requestId });
       return errorReply(

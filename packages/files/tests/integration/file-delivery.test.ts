@@ -166,20 +166,23 @@ describe('POST /files/links through the local stack', () => {
     }
   });
 
-  it('answers 504 UPSTREAM_TIMEOUT with Retry-After when SRV-GW hangs past the idle timeout, caching nothing', async () => {
-    // Defaults: 5 s idle timeout, 3 attempts: about 15 s, inside the 20 s budget.
+  // On AWS the link function has 10 s: a hanging SRV-GW (5 s idle timeout, retried) outlasts
+  // it, so the handler must hand off and answer 202 before Lambda ends it (a 502 otherwise).
+  it('answers 202 within the function timeout when SRV-GW hangs past its budget, and the worker retries, caching nothing', async () => {
     const path = await scratch(`reports/it-${run}/hangs.csv`, 'a\n');
     await srvgw.fault(path, { hangMs: 60_000 });
     try {
       const started = Date.now();
       const res = await link(alice, path);
-      expect([res.status, res.body.code, res.headers.get('retry-after')]).toEqual([
-        504,
-        'UPSTREAM_TIMEOUT',
-        '10',
-      ]);
-      expect(Date.now() - started).toBeLessThan(20_000);
-      expect((await srvgw.stats(path)).hits).toBe(3);
+      expect(res.status).toBe(202);
+      expect(res.body).toMatchObject({ requestId: expect.any(String) });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      // The fetch worker takes the request over and tries SRV-GW again.
+      const deadline = Date.now() + 20_000;
+      const handled = (await srvgw.stats(path)).hits;
+      while ((await srvgw.stats(path)).hits <= handled && Date.now() < deadline)
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      expect((await srvgw.stats(path)).hits).toBeGreaterThan(handled);
       expect(await cached(path)).toBeUndefined();
     } finally {
       await srvgw.clearFault(path);

@@ -1,5 +1,6 @@
 import { FileLinkPendingSchema, FileLinkSchema } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
+import { HAND_OFF_MARGIN_MS } from '../../src/core/file-link.ts';
 import { QueueError, UpstreamTimeoutError } from '../../src/errors.ts';
 import { makeHttpCreateFileLinkHandler } from '../../src/handlers/http-create-file-link.ts';
 import { ALICE, BOB, fakeDeps } from '../fakes/fake-deps.ts';
@@ -26,8 +27,9 @@ function setup(options: Parameters<typeof fakeDeps>[0] = {}) {
   const f = fakeDeps(options);
   f.srvgw.put(CSV, 'region,revenue\nnorth,10\n', 'text/csv; charset=utf-8');
   const handler = makeHttpCreateFileLinkHandler(f.provide);
-  const call = async (body: unknown, claims?: Record<string, unknown>) => {
-    const response = await handler(event(body, claims));
+  const call = async (body: unknown, claims?: Record<string, unknown>, timeLeftMs?: number) => {
+    const context = timeLeftMs === undefined ? undefined : { getRemainingTimeInMillis: () => timeLeftMs };
+    const response = await handler(event(body, claims), context);
     return { ...response, json: response.body === '' ? undefined : JSON.parse(response.body) };
   };
   return { ...f, call };
@@ -284,6 +286,22 @@ describe('http-create-file-link handler', () => {
     ]);
     expect(f.files.objects.size).toBe(0);
     expect(f.notifier.sent).toEqual([]);
+  });
+
+  // The budget (20 s by default) must never outlast the invocation: Lambda would end it first
+  // and the caller would get API Gateway's 502 instead of this 202 (a 10 s API function).
+  it('stops waiting before the invocation ends, whatever the budget, and answers 202', async () => {
+    const f = setup({ delivery: { budgetMs: 60_000 } });
+    f.srvgw.fault(CSV, { hang: true });
+    const started = Date.now();
+    const res = await f.call({ path: CSV }, undefined, HAND_OFF_MARGIN_MS + 200);
+    expect(res.statusCode).toBe(202);
+    expect(Date.now() - started).toBeLessThan(2000);
+    expect(f.queue.messages).toHaveLength(1);
+    // With no time left to wait at all, it hands off at once.
+    const late = setup();
+    expect((await late.call({ path: CSV }, undefined, HAND_OFF_MARGIN_MS - 1)).statusCode).toBe(202);
+    expect(late.srvgw.calls).toEqual([]);
   });
 
   it('answers 202 at once for waitMs 0, and caps waitMs at the server budget', async () => {

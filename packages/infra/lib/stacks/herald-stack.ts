@@ -25,6 +25,7 @@ import { HeraldWebSocketApi } from '../constructs/websocket-api.ts';
 import {
   accessFor,
   assertHandlersExist,
+  HANDLER_BUDGETS,
   type HandlerAccess,
   handlerEntry,
   handlerKey,
@@ -298,6 +299,8 @@ export class HeraldStack extends Stack {
     const access = accessFor(ref);
     const { config } = this;
     const queueTimeout = this.queueTimeouts.get(key);
+    const timeoutSeconds = queueTimeout ?? config.lambda.timeoutSeconds;
+    const budget = HANDLER_BUDGETS[key];
     const fn = new HeraldFunction(this, functionId(ref), {
       entry: handlerEntry(ref, this.repoRoot),
       ...(this.repoRoot && { projectRoot: this.repoRoot }),
@@ -308,8 +311,9 @@ export class HeraldStack extends Stack {
         ...(access.databaseEndpoint === 'instance' && {
           HERALD_DATABASE_URL: this.database.databaseUrl('instance'),
         }),
+        ...(budget && { [budget.variable]: String(timeoutSeconds * 1000 - budget.marginMs) }),
       },
-      timeout: Duration.seconds(queueTimeout ?? config.lambda.timeoutSeconds),
+      timeout: Duration.seconds(timeoutSeconds),
       memorySize: queueTimeout === undefined ? config.lambda.memoryMiB : config.lambda.workerMemoryMiB,
       logRetention,
       logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,

@@ -225,3 +225,25 @@ describe('CORS of what API Gateway answers itself', () => {
     );
   });
 });
+
+describe('time budgets fit the function timeouts', () => {
+  // A budget a handler spends inside its invocation must end before Lambda kills it, or the
+  // caller gets API Gateway's 502 instead of the handler's own answer (202 + file.ready).
+  it('states every *_BUDGET_MS a function has, and each is below its timeout', () => {
+    const budgets = resourcesOf(dev.json, 'AWS::Lambda::Function').flatMap(([id, r]) => {
+      const env =
+        (props(r).Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables ?? {};
+      return Object.entries(env)
+        .filter(([name]) => name.endsWith('_BUDGET_MS'))
+        .map(([name, value]) => ({
+          id,
+          name,
+          budgetMs: Number(value),
+          timeoutMs: Number(props(r).Timeout) * 1000,
+        }));
+    });
+    const link = budgets.find((b) => b.name === 'HERALD_FILE_LINK_BUDGET_MS');
+    expect(link, 'the file link handler is given its budget').toBeDefined();
+    for (const b of budgets) expect(b.budgetMs, `${b.id} ${b.name}`).toBeLessThan(b.timeoutMs);
+  });
+});
