@@ -82,6 +82,8 @@ export interface LocalStack {
   readonly identity: { readonly issuer: string; readonly jwksUri: string; readonly clientId: string };
   /** The queues with an event source, by construct id (`IngestQueue`). */
   readonly queues: ReadonlyMap<string, LocalQueue>;
+  /** Their URLs (what a function's environment holds), by construct id. */
+  readonly queueUrls: Readonly<Record<string, string>>;
   /** The cloud assembly the stack runs. */
   readonly assemblyDir: string;
   issueToken(username: string, options?: IssueTokenOptions): Promise<string>;
@@ -442,6 +444,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       srvgw: { url: srvgw.url, credential: srvgwCredential },
       identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },
       queues: queuesById,
+      queueUrls: Object.fromEntries([...queuesById].map(([id, queue]) => [id, `${localUrl}/000000000000/${queue.name}`])),
       assemblyDir,
       issueToken: idp.issueToken,
       pushes: (filter) => outbox.list(filter),

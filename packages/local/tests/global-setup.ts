@@ -15,6 +15,7 @@ export interface StackInfo {
   dynamodb: LocalStack['dynamodb'];
   srvgw: LocalStack['srvgw'];
   identity: LocalStack['identity'];
+  queueUrls: LocalStack['queueUrls'];
 }
 
 declare module 'vitest' {
@@ -48,6 +49,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     dynamodb: stack.dynamodb,
     srvgw: stack.srvgw,
     identity: stack.identity,
+    queueUrls: stack.queueUrls,
   };
   project.provide('stack', info);
   return async () => {

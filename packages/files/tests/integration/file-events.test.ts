@@ -130,7 +130,7 @@ describe('file.ready through the local stack', () => {
     try {
       await sqs.send(
         new SendMessageCommand({
-          QueueUrl: `${stack.localUrl}/000000000000/FileFetchQueue`,
+          QueueUrl: stack.queueUrls.FileFetchQueue,
           MessageBody: JSON.stringify({
             v: 1,
             requestId,

@@ -14,6 +14,8 @@ export interface FileStack {
   readonly s3: { readonly endpoint: string; readonly buckets: { readonly files: string } };
   readonly srvgw: { readonly url: string; readonly credential: string };
   readonly identity: { readonly issuer: string };
+  /** Queue URLs by construct id (`FileFetchQueue`), as the functions' environment holds them. */
+  readonly queueUrls: Readonly<Record<string, string>>;
 }
 
 export const fileStack = (): FileStack => inject('stack' as never) as FileStack;
