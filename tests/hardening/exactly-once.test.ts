@@ -60,6 +60,8 @@ const workerEnv = (app: string): Record<string, string> => ({
   HERALD_UPLOADS_BUCKET: bucket,
   HERALD_S3_ENDPOINT: s3.endpoint,
   HERALD_LOG_LEVEL: 'error',
+  // The worker records its metrics as on Lambda; their EMF lines would only flood this output.
+  POWERTOOLS_METRICS_DISABLED: 'true',
 });
 
 const s3Client = new S3Client({
