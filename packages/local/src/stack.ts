@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -358,6 +359,20 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       queuesById.set(id, queue);
     }
 
+    const rotateDatabasePassword = async (): Promise<void> => {
+      if (databaseSecretId === undefined) throw new Error('the template has no database secret');
+      const arn = localResolver(template, local).ref(databaseSecretId, 'rotation');
+      const current = JSON.parse(secrets.current(arn)) as { username: string; password: string };
+      const next = {
+        ...current,
+        password: randomBytes(24).toString('base64url'),
+      };
+      // Single-user rotation: setSecret changes the password on the database, finishSecret makes
+      // the new version current. In between, and until caches expire, clients hold the old one.
+      await postgres.setPassword(current.username, next.password);
+      secrets.put(arn, JSON.stringify(next));
+    };
+
     const demo = await createDemoMiddleware({ log });
     stops.push(() => demo.close());
     route = (req, res) => {
@@ -366,6 +381,13 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         return void handleSqsRequest(started.queues, req, res).then((handled) => {
           if (!handled) res.writeHead(400).end();
         });
+      }
+      // Tests only: rotate the database credentials as Secrets Manager's rotation would.
+      if (options.testControls && req.method === 'POST' && req.url === '/_local/rotate-database-password') {
+        return void rotateDatabasePassword().then(
+          () => res.writeHead(204).end(),
+          (error: unknown) => res.writeHead(500).end(String(error)),
+        );
       }
       const sns = /^\/_local\/sns\/([A-Za-z0-9-]+)$/.exec(req.url ?? '');
       if (sns && req.method === 'POST') return void publishToTopic(sns[1] as string, req, res);
@@ -444,7 +466,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       srvgw: { url: srvgw.url, credential: srvgwCredential },
       identity: { issuer: idp.issuer, jwksUri: idp.jwksUri, clientId: idp.clientId },
       queues: queuesById,
-      queueUrls: Object.fromEntries([...queuesById].map(([id, queue]) => [id, `${localUrl}/000000000000/${queue.name}`])),
+      queueUrls: Object.fromEntries(
+        [...queuesById].map(([id, queue]) => [id, `${localUrl}/000000000000/${queue.name}`]),
+      ),
       assemblyDir,
       issueToken: idp.issueToken,
       pushes: (filter) => outbox.list(filter),
@@ -453,19 +477,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         if (!fn) throw new Error(`no function ${description} in the template`);
         return started.environmentOf(fn.id) ?? {};
       },
-      async rotateDatabasePassword() {
-        if (databaseSecretId === undefined) throw new Error('the template has no database secret');
-        const arn = localResolver(template, local).ref(databaseSecretId, 'rotation');
-        const current = JSON.parse(secrets.current(arn)) as { username: string; password: string };
-        const next = {
-          ...current,
-          password: `rotated-${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`,
-        };
-        // Single-user rotation: setSecret changes the password on the database, finishSecret makes
-        // the new version current. In between, and until caches expire, clients hold the old one.
-        await postgres.setPassword(current.username, next.password);
-        secrets.put(arn, JSON.stringify(next));
-      },
+      rotateDatabasePassword,
       stop,
     };
   } catch (error) {
