@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -246,4 +248,45 @@ describe('web demo (Chromium)', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  // The demo is served from another origin than the API, as a deployed app is: every call above
+  // went cross-origin and worked because the handlers answer the allowed origin with CORS
+  // headers (API Gateway adds none). A page of an origin the API does not allow is refused.
+  it('is refused by the API from an origin it does not allow, and read from the demo’s', async () => {
+    const elsewhere = createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' }).end('<!doctype html><title>elsewhere</title>');
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const otherOrigin = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
+    const tokenRes = await fetch(`${stack.identity.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'alice' }),
+    });
+    const { idToken } = (await tokenRes.json()) as { idToken: string };
+    const page = await context.newPage();
+    const callApi = () =>
+      page.evaluate(
+        async ({ apiUrl, token }) => {
+          try {
+            const res = await fetch(`${apiUrl}/me`, { headers: { authorization: `Bearer ${token}` } });
+            return `read ${res.status}`;
+          } catch (error) {
+            return `refused ${(error as Error).name}`;
+          }
+        },
+        { apiUrl: stack.apiUrl, token: idToken },
+      );
+    try {
+      await page.goto(`${otherOrigin}/`);
+      expect(await callApi()).toBe('refused TypeError');
+      await page.goto(`${stack.localUrl}/`);
+      expect(await callApi()).toBe('read 200');
+    } finally {
+      await page.close();
+      // Chromium keeps its connection alive: close it, or close() waits for it.
+      elsewhere.closeAllConnections();
+      await new Promise<void>((resolve) => elsewhere.close(() => resolve()));
+    }
+  });
 });
