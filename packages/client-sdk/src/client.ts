@@ -471,6 +471,9 @@ export class HeraldClient {
     // Follow before sending the bytes: the job's first events may beat the upload's last progress.
     this.#follower.attach(watch, created.jobId);
     watch.uploadProgress(0, request.sizeBytes);
+    // The bytes start the job: wait (bounded) until its events reach us live, or its progress
+    // may be published before the socket opened or the server stored its subscription.
+    await this.#live(created.jobId, signal);
     await this.#uploader({
       method: 'PUT',
       url: created.upload.url,
@@ -484,6 +487,32 @@ export class HeraldClient {
   }
 
   // --- internals -----------------------------------------------------------------------------
+
+  /**
+   * Resolves once the job's events reach this client live (or the server refused its
+   * subscription), the connection is closed or absent, `signal` aborts, or
+   * `subscribeTimeoutMs` passed. Never rejects: live progress is best effort.
+   */
+  #live(jobId: string, signal: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        offTracker();
+        offState();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const check = () => {
+        const { state } = this;
+        if (state === 'idle' || state === 'closed' || this.#tracker.settled(jobId)) done();
+      };
+      const timer = setTimeout(done, this.#options.subscribeTimeoutMs);
+      const offTracker = this.#tracker.onChange(check);
+      const offState = this.on('state', check);
+      signal.addEventListener('abort', done);
+      check();
+    });
+  }
 
   #ensureConnected(): void {
     this.#stopped = false;

@@ -61,6 +61,10 @@ export class JobFollower {
     this.#tracker = tracker;
     this.#hooks = hooks;
     this.#pollIntervalMs = pollIntervalMs;
+    tracker.onChange(() => {
+      for (const [jobId, watches] of this.#watches)
+        for (const watch of watches) watch.setSubscribed(tracker.live(jobId));
+    });
   }
 
   /** A new handle on a job; its current state comes from REST unless the open socket will resume it. */
@@ -91,6 +95,7 @@ export class JobFollower {
       }
       this.updatePolling();
     });
+    watch.setSubscribed(this.#tracker.live(jobId));
     const terminal = this.#terminals.get(jobId);
     if (terminal) watch.event(terminal);
     if (watch.settled) return;

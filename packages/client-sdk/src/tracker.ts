@@ -41,7 +41,7 @@ interface ResumeWindow {
 
 /** Cursors kept for streams nobody follows (they only guard the global `event` stream). */
 const MAX_IDLE_CURSORS = 500;
-/** Frame ids remembered to match `error` replies; subscribe succeeds in silence, so ids pile up. */
+/** Frame ids remembered to match `error` replies; topic subscribes succeed in silence, so ids pile up. */
 const MAX_PENDING_FRAMES = 200;
 
 function targetKey(target: SubscriptionTarget): string {
@@ -94,8 +94,13 @@ export class EventTracker {
   readonly #internal = new Map<string, number>();
   /** Subscriptions the current socket holds. */
   readonly #sent = new Set<string>();
+  /** Subscriptions of the current socket the server acknowledged (`subscribed`) or refused (`error`). */
+  readonly #acked = new Set<string>();
+  readonly #refused = new Set<string>();
   readonly #windows = new Map<string, ResumeWindow>();
-  readonly #pending = new Map<string, { action: string; jobId?: string }>();
+  readonly #pending = new Map<string, { action: string; jobId?: string; key?: string }>();
+  /** Called whenever {@link live} or {@link settled} may have changed. */
+  readonly #watchers = new Set<() => void>();
   #frames = 0;
   #open = false;
 
@@ -136,10 +141,30 @@ export class EventTracker {
     return once(() => dropRef(this.#internal, key) && this.#reconcile());
   }
 
+  /**
+   * Whether the job's events reach the open socket live: a connection without subscriptions
+   * receives every event of its user; a narrowed one only once the server acknowledged the
+   * job's subscription (`subscribed`).
+   */
+  live(jobId: string): boolean {
+    return this.#open && (this.#explicit.size === 0 || this.#acked.has(`job:${jobId}`));
+  }
+
+  /** {@link live}, or the server refused the job's subscription on this socket: waiting longer gains nothing. */
+  settled(jobId: string): boolean {
+    return this.live(jobId) || (this.#open && this.#refused.has(`job:${jobId}`));
+  }
+
+  /** Calls `fn` whenever {@link live} or {@link settled} may have changed. */
+  onChange(fn: () => void): Unsubscribe {
+    this.#watchers.add(fn);
+    return () => this.#watchers.delete(fn);
+  }
+
   /** The socket opened (first time, after a loss, or as a replacement): resubscribe and resume. */
   onOpen(): void {
     this.#open = true;
-    this.#sent.clear();
+    this.#forgetSocket();
     this.#reconcile();
     for (const jobId of this.#followed.keys()) this.#resume(jobId);
   }
@@ -147,8 +172,9 @@ export class EventTracker {
   /** The socket is gone: what a resume held back is delivered now rather than kept waiting. */
   onLost(): void {
     this.#open = false;
-    this.#sent.clear();
+    this.#forgetSocket();
     for (const jobId of [...this.#windows.keys()]) this.#flush(jobId, false, undefined);
+    this.#changed();
   }
 
   onFrame(frame: ServerFrame): void {
@@ -173,7 +199,22 @@ export class EventTracker {
           const window = this.#windows.get(sent.jobId);
           if (window?.id === frame.id) this.#flush(sent.jobId, false, undefined);
         }
+        if (sent?.key !== undefined && this.#sent.has(sent.key)) {
+          this.#refused.add(sent.key);
+          this.#changed();
+        }
         this.#hooks.refused(error, sent?.action);
+        return;
+      }
+      case 'subscribed': {
+        if (frame.id !== undefined) this.#pending.delete(frame.id);
+        // A late acknowledgement (after an upload stopped waiting) still counts; one for a
+        // subscription this socket no longer holds does not.
+        const key = `job:${frame.jobId}`;
+        if (this.#sent.has(key)) {
+          this.#acked.add(key);
+          this.#changed();
+        }
         return;
       }
       case 'pong':
@@ -210,9 +251,9 @@ export class EventTracker {
     return this.#cursors.get(jobId)?.terminal ?? false;
   }
 
-  #nextId(prefix: string, action: string, jobId?: string): string {
+  #nextId(prefix: string, action: string, jobId?: string, key?: string): string {
     const id = `${prefix}-${++this.#frames}`;
-    this.#pending.set(id, jobId === undefined ? { action } : { action, jobId });
+    this.#pending.set(id, { action, jobId, key });
     if (this.#pending.size > MAX_PENDING_FRAMES) {
       const oldest = this.#pending.keys().next().value;
       if (oldest !== undefined) this.#pending.delete(oldest);
@@ -256,19 +297,34 @@ export class EventTracker {
     if (desired.size > 0) for (const key of this.#internal.keys()) desired.add(key);
     for (const key of desired) {
       if (this.#sent.has(key)) continue;
-      const id = this.#nextId('sub', 'subscribe');
+      const id = this.#nextId('sub', 'subscribe', undefined, key);
       if (this.#hooks.send({ action: 'subscribe', id, ...keyTarget(key) } as ClientAction))
         this.#sent.add(key);
     }
     for (const key of [...this.#sent]) {
       if (desired.has(key)) continue;
       this.#sent.delete(key);
+      this.#acked.delete(key);
+      this.#refused.delete(key);
       this.#hooks.send({
         action: 'unsubscribe',
         id: this.#nextId('unsub', 'unsubscribe'),
         ...keyTarget(key),
       } as ClientAction);
     }
+    // Narrowing (or widening) the connection changes which jobs are live.
+    this.#changed();
+  }
+
+  /** What the server held for the previous socket means nothing for the next one. */
+  #forgetSocket(): void {
+    this.#sent.clear();
+    this.#acked.clear();
+    this.#refused.clear();
+  }
+
+  #changed(): void {
+    for (const fn of [...this.#watchers]) fn();
   }
 
   #prune(): void {
