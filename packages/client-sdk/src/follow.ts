@@ -61,10 +61,6 @@ export class JobFollower {
     this.#tracker = tracker;
     this.#hooks = hooks;
     this.#pollIntervalMs = pollIntervalMs;
-    tracker.onChange(() => {
-      for (const [jobId, watches] of this.#watches)
-        for (const watch of watches) watch.setSubscribed(tracker.live(jobId));
-    });
   }
 
   /** A new handle on a job; its current state comes from REST unless the open socket will resume it. */
@@ -101,6 +97,12 @@ export class JobFollower {
     if (watch.settled) return;
     this.#hooks.ensureConnected();
     this.updatePolling();
+  }
+
+  /** Whether each followed job's events reach the client live may have changed: tells the handles. */
+  liveChanged(): void {
+    for (const [jobId, watches] of this.#watches)
+      for (const watch of watches) watch.setSubscribed(this.#tracker.live(jobId));
   }
 
   /** A (re)connect: after a reconnect every followed job is also brought up to date over REST. */

@@ -162,7 +162,7 @@ export class JobWatch implements UploadHandle {
   #rejectDone: (error: unknown) => void = noop;
   readonly #closers: (() => void)[] = [];
   #aborter: () => void = noop;
-  readonly done: Promise<JobResult>;
+  declare readonly done: Promise<JobResult>;
 
   constructor(jobId: string | undefined) {
     this.#current = {

@@ -57,9 +57,9 @@ export interface HeraldClientOptions {
   /**
    * How long `upload()` waits, before it sends the bytes, for the job's events to reach this
    * client live (the socket open and, on a narrowed connection, the job's `subscribed`
-   * acknowledgement), so no progress is missed. After this (or on a closed connection, or a
-   * refused subscription) it sends anyway: the outcome still arrives through `resume` and REST.
-   * Default 5 s.
+   * acknowledgement), so no progress is missed. After this, at the first `error` event (a refused
+   * subscription, a lost socket) or once the connection is closed, it sends anyway: the outcome
+   * still arrives through `resume` and REST. Default 5 s.
    */
   readonly subscribeTimeoutMs?: number;
   /**

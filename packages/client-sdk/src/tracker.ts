@@ -26,6 +26,8 @@ export interface TrackerHooks {
   resumeSettled(jobId: string, complete: boolean): void;
   /** The server refused a frame. */
   refused(error: HeraldClientError, action: string | undefined): void;
+  /** {@link EventTracker.live} may have changed for any job. */
+  changed(): void;
 }
 
 interface Cursor {
@@ -92,15 +94,10 @@ export class EventTracker {
   readonly #followed = new Map<string, number>();
   readonly #explicit = new Map<string, number>();
   readonly #internal = new Map<string, number>();
-  /** Subscriptions the current socket holds. */
-  readonly #sent = new Set<string>();
-  /** Subscriptions of the current socket the server acknowledged (`subscribed`) or refused (`error`). */
-  readonly #acked = new Set<string>();
-  readonly #refused = new Set<string>();
+  /** Subscriptions the current socket holds: true once the server acknowledged one (`subscribed`). */
+  readonly #sent = new Map<string, boolean>();
   readonly #windows = new Map<string, ResumeWindow>();
-  readonly #pending = new Map<string, { action: string; jobId?: string; key?: string }>();
-  /** Called whenever {@link live} or {@link settled} may have changed. */
-  readonly #watchers = new Set<() => void>();
+  readonly #pending = new Map<string, { action: string; jobId?: string }>();
   #frames = 0;
   #open = false;
 
@@ -147,24 +144,13 @@ export class EventTracker {
    * job's subscription (`subscribed`).
    */
   live(jobId: string): boolean {
-    return this.#open && (this.#explicit.size === 0 || this.#acked.has(`job:${jobId}`));
-  }
-
-  /** {@link live}, or the server refused the job's subscription on this socket: waiting longer gains nothing. */
-  settled(jobId: string): boolean {
-    return this.live(jobId) || (this.#open && this.#refused.has(`job:${jobId}`));
-  }
-
-  /** Calls `fn` whenever {@link live} or {@link settled} may have changed. */
-  onChange(fn: () => void): Unsubscribe {
-    this.#watchers.add(fn);
-    return () => this.#watchers.delete(fn);
+    return this.#open && (this.#explicit.size === 0 || this.#sent.get(`job:${jobId}`) === true);
   }
 
   /** The socket opened (first time, after a loss, or as a replacement): resubscribe and resume. */
   onOpen(): void {
     this.#open = true;
-    this.#forgetSocket();
+    this.#sent.clear();
     this.#reconcile();
     for (const jobId of this.#followed.keys()) this.#resume(jobId);
   }
@@ -172,9 +158,9 @@ export class EventTracker {
   /** The socket is gone: what a resume held back is delivered now rather than kept waiting. */
   onLost(): void {
     this.#open = false;
-    this.#forgetSocket();
+    this.#sent.clear();
     for (const jobId of [...this.#windows.keys()]) this.#flush(jobId, false, undefined);
-    this.#changed();
+    this.#hooks.changed();
   }
 
   onFrame(frame: ServerFrame): void {
@@ -199,10 +185,6 @@ export class EventTracker {
           const window = this.#windows.get(sent.jobId);
           if (window?.id === frame.id) this.#flush(sent.jobId, false, undefined);
         }
-        if (sent?.key !== undefined && this.#sent.has(sent.key)) {
-          this.#refused.add(sent.key);
-          this.#changed();
-        }
         this.#hooks.refused(error, sent?.action);
         return;
       }
@@ -212,8 +194,8 @@ export class EventTracker {
         // subscription this socket no longer holds does not.
         const key = `job:${frame.jobId}`;
         if (this.#sent.has(key)) {
-          this.#acked.add(key);
-          this.#changed();
+          this.#sent.set(key, true);
+          this.#hooks.changed();
         }
         return;
       }
@@ -251,9 +233,9 @@ export class EventTracker {
     return this.#cursors.get(jobId)?.terminal ?? false;
   }
 
-  #nextId(prefix: string, action: string, jobId?: string, key?: string): string {
+  #nextId(prefix: string, action: string, jobId?: string): string {
     const id = `${prefix}-${++this.#frames}`;
-    this.#pending.set(id, { action, jobId, key });
+    this.#pending.set(id, { action, jobId });
     if (this.#pending.size > MAX_PENDING_FRAMES) {
       const oldest = this.#pending.keys().next().value;
       if (oldest !== undefined) this.#pending.delete(oldest);
@@ -297,15 +279,13 @@ export class EventTracker {
     if (desired.size > 0) for (const key of this.#internal.keys()) desired.add(key);
     for (const key of desired) {
       if (this.#sent.has(key)) continue;
-      const id = this.#nextId('sub', 'subscribe', undefined, key);
+      const id = this.#nextId('sub', 'subscribe');
       if (this.#hooks.send({ action: 'subscribe', id, ...keyTarget(key) } as ClientAction))
-        this.#sent.add(key);
+        this.#sent.set(key, false);
     }
-    for (const key of [...this.#sent]) {
+    for (const key of [...this.#sent.keys()]) {
       if (desired.has(key)) continue;
       this.#sent.delete(key);
-      this.#acked.delete(key);
-      this.#refused.delete(key);
       this.#hooks.send({
         action: 'unsubscribe',
         id: this.#nextId('unsub', 'unsubscribe'),
@@ -313,18 +293,7 @@ export class EventTracker {
       } as ClientAction);
     }
     // Narrowing (or widening) the connection changes which jobs are live.
-    this.#changed();
-  }
-
-  /** What the server held for the previous socket means nothing for the next one. */
-  #forgetSocket(): void {
-    this.#sent.clear();
-    this.#acked.clear();
-    this.#refused.clear();
-  }
-
-  #changed(): void {
-    for (const fn of [...this.#watchers]) fn();
+    this.#hooks.changed();
   }
 
   #prune(): void {
