@@ -16,7 +16,7 @@ import {
 import { remember } from './bounded.ts';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
-import { HeraldClientError, invalidArgument as invalid, toClientError } from './errors.ts';
+import { HeraldClientError, invalidArgument as invalid, isAuthRefusal, toClientError } from './errors.ts';
 import { JobFollower } from './follow.ts';
 import type { WebSocketConstructor } from './frames.ts';
 import { type FetchLike, HttpClient, resolveToken } from './http.ts';
@@ -25,6 +25,7 @@ import { type HeraldClientOptions, type ResolvedOptions, resolveOptions } from '
 import { type CallOptions, createRestApi, type RestApi } from './rest.ts';
 import { EventTracker, type SubscriptionTarget } from './tracker.ts';
 import {
+  abortedError,
   bodyName,
   bodySize,
   createFetchUploader,
@@ -96,11 +97,6 @@ export interface FileLinkOptions extends CallOptions {
   readonly timeoutMs?: number;
 }
 
-interface FileWaiter {
-  resolve(event: FileReadyEvent): void;
-  reject(error: HeraldClientError): void;
-}
-
 /** `file.ready` events kept for a `getFileLink` whose 202 answer arrives after its event. */
 const MAX_REMEMBERED_FILES = 50;
 
@@ -137,7 +133,7 @@ export class HeraldClient {
    * const { body: grants } = await client.rest.listGrants();
    * await client.rest.deleteGrant({ params: { id: grantId } });
    */
-  readonly rest: RestApi;
+  declare readonly rest: RestApi;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter<HeraldClientEvents>();
   readonly #uploader: Uploader;
@@ -145,7 +141,6 @@ export class HeraldClient {
   readonly #tracker: EventTracker;
   readonly #follower: JobFollower;
   readonly #files = new Map<string, FileReadyEvent>();
-  readonly #fileWaiters = new Map<string, Set<FileWaiter>>();
   /** Set by `close()`, cleared by `connect()` or new work: a client without WebSocket stops polling too. */
   #stopped = false;
 
@@ -171,6 +166,7 @@ export class HeraldClient {
         deliver: (event) => this.#deliver(event),
         resumeSettled: (jobId, complete) => this.#follower.resumeSettled(jobId, complete),
         refused: (error) => this.#emitter.emit('error', error),
+        changed: () => this.#follower.liveChanged(),
       },
       this.#options.resumeTimeoutMs,
     );
@@ -450,7 +446,7 @@ export class HeraldClient {
       (err: unknown) => {
         watch.fail(
           controller.signal.aborted
-            ? new HeraldClientError('ABORTED', 'The upload was aborted.', { cause: err, retryable: false })
+            ? abortedError(err)
             : toClientError(err, 'UPLOAD_FAILED', 'The upload failed; see `cause`.'),
         );
       },
@@ -471,6 +467,9 @@ export class HeraldClient {
     // Follow before sending the bytes: the job's first events may beat the upload's last progress.
     this.#follower.attach(watch, created.jobId);
     watch.uploadProgress(0, request.sizeBytes);
+    // The bytes start the job: wait (bounded) until its events reach us live, or its progress
+    // may be published before the socket opened or the server stored its subscription.
+    await this.#live(watch);
     await this.#uploader({
       method: 'PUT',
       url: created.upload.url,
@@ -485,6 +484,29 @@ export class HeraldClient {
 
   // --- internals -----------------------------------------------------------------------------
 
+  /**
+   * Resolves once the job's events reach this client live (`subscribed`), at the first `error`
+   * (a refused subscription, a lost socket), when the connection is closed or absent, when the
+   * upload settles (aborted), or after `subscribeTimeoutMs`. Never rejects: live progress is best
+   * effort.
+   */
+  #live(watch: JobWatch): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        for (const off of offs) off();
+        resolve();
+      };
+      const check = () => {
+        const { state } = this;
+        if (watch.snapshot.subscribed || watch.settled || state === 'idle' || state === 'closed') done();
+      };
+      const timer = setTimeout(done, this.#options.subscribeTimeoutMs);
+      const offs = [watch.on('change', check), this.on('state', check), this.on('error', done)];
+      check();
+    });
+  }
+
   #ensureConnected(): void {
     this.#stopped = false;
     const state = this.#connection?.state;
@@ -493,22 +515,14 @@ export class HeraldClient {
 
   #onState(change: StateChange): void {
     if (change.from === 'open') this.#tracker.onLost();
-    if (change.to === 'closed') {
-      const error =
-        change.error ??
-        new HeraldClientError('CLIENT_CLOSED', 'The connection was closed while waiting for a file.');
-      for (const waiters of [...this.#fileWaiters.values()])
-        for (const waiter of [...waiters]) waiter.reject(error);
-    }
     this.#follower.updatePolling();
     this.#emitter.emit('state', change);
   }
 
   #deliver(event: HeraldEvent): void {
-    if (event.type === 'file.ready') {
-      remember(this.#files, event.requestId, event, MAX_REMEMBERED_FILES);
-      for (const waiter of [...(this.#fileWaiters.get(event.requestId) ?? [])]) waiter.resolve(event);
-    } else this.#follower.deliver(event);
+    // `getFileLink` waits on the `event` stream below.
+    if (event.type === 'file.ready') remember(this.#files, event.requestId, event, MAX_REMEMBERED_FILES);
+    else this.#follower.deliver(event);
     this.#emitter.emit('event', event);
   }
 
@@ -523,32 +537,17 @@ export class HeraldClient {
       return Promise.reject(invalid('The file link comes over the WebSocket: pass options.WebSocket.'));
     }
     return new Promise((resolve, reject) => {
-      let waiters = this.#fileWaiters.get(requestId);
-      if (!waiters) {
-        waiters = new Set();
-        this.#fileWaiters.set(requestId, waiters);
-      }
-      const set = waiters;
-      const cleanup = () => {
+      const finish = (error: HeraldClientError | undefined, event?: FileReadyEvent) => {
         clearTimeout(timer);
         signal?.removeEventListener('abort', onAbort);
-        set.delete(waiter);
-        if (set.size === 0) this.#fileWaiters.delete(requestId);
+        for (const off of offs) off();
+        if (event) resolve(event);
+        else reject(error);
       };
-      const waiter: FileWaiter = {
-        resolve: (event) => {
-          cleanup();
-          resolve(event);
-        },
-        reject: (error) => {
-          cleanup();
-          reject(error);
-        },
-      };
-      const onAbort = () => waiter.reject(new HeraldClientError('ABORTED', 'getFileLink was aborted.'));
+      const onAbort = () => finish(new HeraldClientError('ABORTED', 'getFileLink was aborted.'));
       const timer = setTimeout(
         () =>
-          waiter.reject(
+          finish(
             new HeraldClientError(
               'TIMEOUT',
               `The file was not ready within ${timeoutMs} ms (request ${requestId}).`,
@@ -559,7 +558,18 @@ export class HeraldClient {
           ),
         timeoutMs,
       );
-      set.add(waiter);
+      const offs = [
+        this.on('event', (event) => {
+          if (event.type === 'file.ready' && event.requestId === requestId) finish(undefined, event);
+        }),
+        this.on('state', ({ to, error }) => {
+          if (to === 'closed')
+            finish(
+              error ??
+                new HeraldClientError('CLIENT_CLOSED', 'The connection was closed while waiting for a file.'),
+            );
+        }),
+      ];
       signal?.addEventListener('abort', onAbort, { once: true });
     });
   }
@@ -581,9 +591,7 @@ export class HeraldClient {
       await this.me();
       return undefined;
     } catch (err) {
-      const refused =
-        err instanceof HeraldClientError && (err.code === 'UNAUTHENTICATED' || err.code === 'FORBIDDEN');
-      return refused ? err : undefined;
+      return isAuthRefusal(err) ? (err as HeraldClientError) : undefined;
     }
   }
 }

@@ -6,7 +6,7 @@ import {
   type ServerFrame,
 } from '@herald/protocol/wire';
 import { backoffDelay } from './backoff.ts';
-import { HeraldClientError, toClientError } from './errors.ts';
+import { HeraldClientError, isAuthRefusal, toClientError } from './errors.ts';
 import {
   parseServerFrame,
   type SocketEventMap,
@@ -85,10 +85,6 @@ export interface ConnectionHooks {
 }
 
 const OPEN = 1;
-
-function isAuthRefusal(error: HeraldClientError): boolean {
-  return error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN';
-}
 
 function closeCodeError(code: number, reason: string): HeraldClientError | undefined {
   const refused =

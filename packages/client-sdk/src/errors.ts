@@ -73,10 +73,11 @@ const RETRYABLE = new Set<string>([
  */
 export class HeraldClientError extends Error {
   override readonly name: string = 'HeraldClientError';
-  readonly code: HeraldErrorCode;
-  readonly status: number | undefined;
-  readonly details: unknown;
-  readonly retryable: boolean;
+  // `declare`: set by the constructor, so no class-field initialisers are emitted for them.
+  declare readonly code: HeraldErrorCode;
+  declare readonly status: number | undefined;
+  declare readonly details: unknown;
+  declare readonly retryable: boolean;
 
   constructor(code: HeraldErrorCode, message: string, options: HeraldClientErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -112,8 +113,8 @@ export class HeraldClientError extends Error {
  */
 export class JobFailedError extends HeraldClientError {
   override readonly name: string = 'JobFailedError';
-  readonly jobId: string;
-  readonly rowErrors: readonly RowError[];
+  declare readonly jobId: string;
+  declare readonly rowErrors: readonly RowError[];
 
   constructor(jobId: string, error: ErrorEnvelope, rowErrors: readonly RowError[] = []) {
     const first = rowErrors[0];
@@ -134,6 +135,13 @@ export class JobFailedError extends HeraldClientError {
 export function describeRowError(row: RowError): string {
   const column = row.column === undefined ? '' : `, column \`${row.column}\``;
   return `line ${row.line}${column}: ${row.reason}`;
+}
+
+/** Whether the server refused the caller (`UNAUTHENTICATED` / `FORBIDDEN`): retrying will not help. */
+export function isAuthRefusal(error: unknown): boolean {
+  return (
+    error instanceof HeraldClientError && (error.code === 'UNAUTHENTICATED' || error.code === 'FORBIDDEN')
+  );
 }
 
 /** Wraps anything thrown into a HeraldClientError, keeping one that already is. */

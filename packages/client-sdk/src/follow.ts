@@ -91,11 +91,18 @@ export class JobFollower {
       }
       this.updatePolling();
     });
+    watch.setSubscribed(this.#tracker.live(jobId));
     const terminal = this.#terminals.get(jobId);
     if (terminal) watch.event(terminal);
     if (watch.settled) return;
     this.#hooks.ensureConnected();
     this.updatePolling();
+  }
+
+  /** Whether each followed job's events reach the client live may have changed: tells the handles. */
+  liveChanged(): void {
+    for (const [jobId, watches] of this.#watches)
+      for (const watch of watches) watch.setSubscribed(this.#tracker.live(jobId));
   }
 
   /** A (re)connect: after a reconnect every followed job is also brought up to date over REST. */

@@ -80,6 +80,9 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
       return typeof frame.jobId === 'string' && typeof frame.lastSeq === 'number'
         ? (frame as unknown as ServerFrame)
         : undefined;
+    case 'subscribed':
+      // Only job acknowledgements exist so far; one of a topic (no `jobId`) is dropped for now.
+      return typeof frame.jobId === 'string' ? (frame as unknown as ServerFrame) : undefined;
     default:
       return undefined;
   }

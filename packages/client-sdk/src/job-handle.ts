@@ -73,6 +73,13 @@ export interface JobResult {
 export interface JobSnapshot {
   readonly jobId: string | undefined;
   readonly progress: JobProgress;
+  /**
+   * Whether the job's events reach this client live: the socket is open and either delivers
+   * every event of the user (no subscriptions narrow it) or the server acknowledged the job's
+   * subscription (`subscribed`). False while connecting or reconnecting, until that holds again;
+   * events missed meanwhile come back through `resume` and REST.
+   */
+  readonly subscribed: boolean;
   /** The job as `GET /jobs/{id}` last showed it, when it was fetched. */
   readonly job: JobView | undefined;
   readonly result: JobResult | undefined;
@@ -155,12 +162,13 @@ export class JobWatch implements UploadHandle {
   #rejectDone: (error: unknown) => void = noop;
   readonly #closers: (() => void)[] = [];
   #aborter: () => void = noop;
-  readonly done: Promise<JobResult>;
+  declare readonly done: Promise<JobResult>;
 
   constructor(jobId: string | undefined) {
     this.#current = {
       jobId,
       progress: { phase: 'pending', percent: 0 },
+      subscribed: false,
       job: undefined,
       result: undefined,
       error: undefined,
@@ -233,6 +241,11 @@ export class JobWatch implements UploadHandle {
 
   setJobId(jobId: string): void {
     this.#update({ jobId });
+  }
+
+  /** Whether the job's events reach the client live now (see {@link JobSnapshot.subscribed}). */
+  setSubscribed(subscribed: boolean): void {
+    if (subscribed !== this.#current.subscribed && !this.#finished) this.#update({ subscribed });
   }
 
   uploadProgress(bytesSent: number, bytesTotal: number): void {

@@ -55,6 +55,14 @@ export interface HeraldClientOptions {
   /** How long a `resume` may take before the client falls back to REST. Default 10 s. */
   readonly resumeTimeoutMs?: number;
   /**
+   * How long `upload()` waits, before it sends the bytes, for the job's events to reach this
+   * client live (the socket open and, on a narrowed connection, the job's `subscribed`
+   * acknowledgement), so no progress is missed. After this, at the first `error` event (a refused
+   * subscription, a lost socket) or once the connection is closed, it sends anyway: the outcome
+   * still arrives through `resume` and REST. Default 5 s.
+   */
+  readonly subscribeTimeoutMs?: number;
+  /**
    * How often followed jobs are polled over REST while the WebSocket is down. Default 10 s.
    * While it is open, unfinished followed jobs are still checked every
    * {@link OPEN_POLL_EVERY} × this (a safety net for an event lost in a race or a failed resync).
@@ -79,6 +87,7 @@ export const DEFAULT_TIMINGS = {
   connectTimeoutMs: 15_000,
   requestTimeoutMs: 30_000,
   resumeTimeoutMs: 10_000,
+  subscribeTimeoutMs: 5_000,
   pollIntervalMs: 10_000,
   fileLinkTimeoutMs: 120_000,
 } as const;

@@ -26,6 +26,8 @@ export interface TrackerHooks {
   resumeSettled(jobId: string, complete: boolean): void;
   /** The server refused a frame. */
   refused(error: HeraldClientError, action: string | undefined): void;
+  /** {@link EventTracker.live} may have changed for any job. */
+  changed(): void;
 }
 
 interface Cursor {
@@ -41,7 +43,7 @@ interface ResumeWindow {
 
 /** Cursors kept for streams nobody follows (they only guard the global `event` stream). */
 const MAX_IDLE_CURSORS = 500;
-/** Frame ids remembered to match `error` replies; subscribe succeeds in silence, so ids pile up. */
+/** Frame ids remembered to match `error` replies; topic subscribes succeed in silence, so ids pile up. */
 const MAX_PENDING_FRAMES = 200;
 
 function targetKey(target: SubscriptionTarget): string {
@@ -92,8 +94,8 @@ export class EventTracker {
   readonly #followed = new Map<string, number>();
   readonly #explicit = new Map<string, number>();
   readonly #internal = new Map<string, number>();
-  /** Subscriptions the current socket holds. */
-  readonly #sent = new Set<string>();
+  /** Subscriptions the current socket holds: true once the server acknowledged one (`subscribed`). */
+  readonly #sent = new Map<string, boolean>();
   readonly #windows = new Map<string, ResumeWindow>();
   readonly #pending = new Map<string, { action: string; jobId?: string }>();
   #frames = 0;
@@ -136,6 +138,15 @@ export class EventTracker {
     return once(() => dropRef(this.#internal, key) && this.#reconcile());
   }
 
+  /**
+   * Whether the job's events reach the open socket live: a connection without subscriptions
+   * receives every event of its user; a narrowed one only once the server acknowledged the
+   * job's subscription (`subscribed`).
+   */
+  live(jobId: string): boolean {
+    return this.#open && (this.#explicit.size === 0 || this.#sent.get(`job:${jobId}`) === true);
+  }
+
   /** The socket opened (first time, after a loss, or as a replacement): resubscribe and resume. */
   onOpen(): void {
     this.#open = true;
@@ -149,6 +160,7 @@ export class EventTracker {
     this.#open = false;
     this.#sent.clear();
     for (const jobId of [...this.#windows.keys()]) this.#flush(jobId, false, undefined);
+    this.#hooks.changed();
   }
 
   onFrame(frame: ServerFrame): void {
@@ -174,6 +186,17 @@ export class EventTracker {
           if (window?.id === frame.id) this.#flush(sent.jobId, false, undefined);
         }
         this.#hooks.refused(error, sent?.action);
+        return;
+      }
+      case 'subscribed': {
+        if (frame.id !== undefined) this.#pending.delete(frame.id);
+        // A late acknowledgement (after an upload stopped waiting) still counts; one for a
+        // subscription this socket no longer holds does not.
+        const key = `job:${frame.jobId}`;
+        if (this.#sent.has(key)) {
+          this.#sent.set(key, true);
+          this.#hooks.changed();
+        }
         return;
       }
       case 'pong':
@@ -212,7 +235,7 @@ export class EventTracker {
 
   #nextId(prefix: string, action: string, jobId?: string): string {
     const id = `${prefix}-${++this.#frames}`;
-    this.#pending.set(id, jobId === undefined ? { action } : { action, jobId });
+    this.#pending.set(id, { action, jobId });
     if (this.#pending.size > MAX_PENDING_FRAMES) {
       const oldest = this.#pending.keys().next().value;
       if (oldest !== undefined) this.#pending.delete(oldest);
@@ -258,9 +281,9 @@ export class EventTracker {
       if (this.#sent.has(key)) continue;
       const id = this.#nextId('sub', 'subscribe');
       if (this.#hooks.send({ action: 'subscribe', id, ...keyTarget(key) } as ClientAction))
-        this.#sent.add(key);
+        this.#sent.set(key, false);
     }
-    for (const key of [...this.#sent]) {
+    for (const key of [...this.#sent.keys()]) {
       if (desired.has(key)) continue;
       this.#sent.delete(key);
       this.#hooks.send({
@@ -269,6 +292,8 @@ export class EventTracker {
         ...keyTarget(key),
       } as ClientAction);
     }
+    // Narrowing (or widening) the connection changes which jobs are live.
+    this.#hooks.changed();
   }
 
   #prune(): void {

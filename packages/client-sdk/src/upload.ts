@@ -131,7 +131,8 @@ async function failedUpload(status: number, text: Promise<string>): Promise<Hera
 const unreachable = (cause?: unknown) =>
   new HeraldClientError('NETWORK_ERROR', 'The file upload could not reach storage.', { cause });
 
-function abortedError(cause?: unknown): HeraldClientError {
+/** The error of an upload the caller aborted. */
+export function abortedError(cause?: unknown): HeraldClientError {
   return new HeraldClientError('ABORTED', 'The upload was aborted.', { cause, retryable: false });
 }
 

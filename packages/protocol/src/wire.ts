@@ -73,6 +73,7 @@ export type {
   ResumedFrame,
   ServerFrame,
   SubscribeAction,
+  SubscribedFrame,
   UnsubscribeAction,
 } from './ws.ts';
 export {

@@ -112,15 +112,32 @@ export const ResumedFrameSchema = z
   })
   .meta({ description: 'The `resumed` frame.' });
 
+/**
+ * `subscribed`: the job subscription is stored, so every event of the job published from now on
+ * reaches this connection; answers each successful `subscribe {jobId}`, a repeated one too. The
+ * frame names what was subscribed: a topic subscription, once it is acknowledged, gets the same
+ * frame type with `topic` in place of `jobId`, so a client tells them apart by the key it holds.
+ */
+export const SubscribedFrameSchema = z
+  .strictObject({ type: z.literal('subscribed'), id: frameId, jobId })
+  .meta({ description: 'The `subscribed` frame.' });
+
 /** Every frame the server may send, discriminated on `type`. */
 export const ServerFrameSchema = z
-  .discriminatedUnion('type', [EventFrameSchema, PongFrameSchema, ErrorFrameSchema, ResumedFrameSchema])
+  .discriminatedUnion('type', [
+    EventFrameSchema,
+    PongFrameSchema,
+    ErrorFrameSchema,
+    ResumedFrameSchema,
+    SubscribedFrameSchema,
+  ])
   .meta({ description: 'Every message the server may send, by `type`.' });
 
 export type EventFrame = z.infer<typeof EventFrameSchema>;
 export type PongFrame = z.infer<typeof PongFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type ResumedFrame = z.infer<typeof ResumedFrameSchema>;
+export type SubscribedFrame = z.infer<typeof SubscribedFrameSchema>;
 /** Any frame the server may send. */
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 

@@ -38,6 +38,7 @@ export function connectionStore(client: HeraldClient): ExternalStore<ConnectionS
 export const IDLE_JOB: JobSnapshot = Object.freeze({
   jobId: undefined,
   progress: Object.freeze({ phase: 'pending', percent: 0 }) as JobSnapshot['progress'],
+  subscribed: false,
   job: undefined,
   result: undefined,
   error: undefined,

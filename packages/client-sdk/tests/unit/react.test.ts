@@ -93,6 +93,23 @@ describe('React stores (what the hooks subscribe to)', () => {
     expect(fake.framesOf('resume')).toHaveLength(1);
   });
 
+  it('jobStore shows whether the job’s events reach the client live (subscribed)', async () => {
+    fake.subscribeReply = 'none';
+    const jobId = randomUUID();
+    fake.setJob(jobId, { state: 'processing' });
+    const { client } = harness(fake);
+    client.subscribe({ topic: 'files' });
+    const store = jobStore(client, jobId);
+    const off = store.subscribe(() => {});
+    const sub = await waitFor(() => fake.framesOf('subscribe').find((f) => 'jobId' in f.frame));
+    expect(store.getSnapshot().subscribed).toBe(false);
+    const [connection] = fake.open;
+    if (!connection) throw new Error('no connection');
+    fake.acknowledge(connection, jobId, sub.frame.id);
+    await waitFor(() => store.getSnapshot().subscribed);
+    off();
+  });
+
   it('jobStore without a job id stays idle', () => {
     const { client } = harness(fake);
     const store = jobStore(client, undefined);

@@ -24,6 +24,7 @@ import {
   type ServerFrame,
   ServerFrameSchema,
   SubscribeActionSchema,
+  SubscribedFrameSchema,
   UnsubscribeActionSchema,
 } from '../ws.ts';
 import { HERALD_SUBPROTOCOL } from '../ws-connection.ts';
@@ -56,6 +57,7 @@ const WS_COMPONENTS: Readonly<Record<string, ZodType>> = {
   PongFrame: PongFrameSchema,
   ErrorFrame: ErrorFrameSchema,
   ResumedFrame: ResumedFrameSchema,
+  SubscribedFrame: SubscribedFrameSchema,
   ServerFrame: ServerFrameSchema,
 };
 
@@ -69,8 +71,10 @@ const CLIENT_ACTION_DOCS: Readonly<
   },
   subscribe: {
     summary:
-      'Receive the events of a job or topic the user owns. Success is silent; `error` `NOT_FOUND` for ' +
-      'another user’s job or an unknown topic, `CONFLICT` past the per-connection cap.',
+      'Receive the events of a job or topic the user owns. A job subscription is answered with ' +
+      '`subscribed` once it is stored (again for a repeated one); a topic subscription is silent. ' +
+      '`error` `NOT_FOUND` for another user’s job or an unknown topic, `CONFLICT` past the per-connection cap.',
+    reply: 'subscribed',
   },
   unsubscribe: { summary: 'Stop receiving a job’s or topic’s events. No reply.' },
   resume: {
@@ -86,6 +90,8 @@ const SERVER_FRAME_DOCS: Readonly<Record<ServerFrame['type'], string>> = {
   pong: 'The answer to `ping`; `id` echoes the ping’s id.',
   error: 'A client message was refused; `id` echoes its id when it could be read.',
   resumed: 'Replay of a job is caught up to `lastSeq` (`-1`: the job has no events yet); live events follow.',
+  subscribed:
+    'The job subscription is stored: every event of the job published from now on reaches this connection.',
 };
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);

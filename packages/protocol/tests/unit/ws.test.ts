@@ -157,6 +157,8 @@ describe('encodeServerFrame', () => {
     { type: 'pong', id: 'p1', at },
     { type: 'error', error: errorEnvelope('UNKNOWN_ACTION') },
     { type: 'resumed', id: 'r', jobId, lastSeq: 7 },
+    { type: 'subscribed', id: 's', jobId },
+    { type: 'subscribed', jobId },
     { type: 'event', event: { type: 'job.queued', seq: 0, at, jobId, dataset: 'sales' } },
   ];
 
@@ -170,6 +172,7 @@ describe('encodeServerFrame', () => {
     ['an error frame with an unknown code', { type: 'error', error: { code: 'NOPE', message: 'x' } }],
     ['an unknown frame type', { type: 'hello' }],
     ['an extra field', { type: 'pong', at, rows: [] }],
+    ['a subscribed frame without the job it acknowledges', { type: 'subscribed', id: 's' }],
   ])('throws on %s', (_label, frame) => {
     expect(() => encodeServerFrame(frame as unknown as ServerFrame)).toThrow(/invalid server frame/);
   });

@@ -98,8 +98,12 @@ async function subscribe(
       action.id,
     );
   }
-  // The protocol has no acknowledgement frame for subscribe: success is silence.
-  return undefined;
+  // Acknowledged only now that the table holds it, so a client that waits for the frame before
+  // starting the job's work misses none of its events. `add` is idempotent: a repeated subscribe
+  // is acknowledged again. Topic subscriptions stay silent until topics are acknowledged too.
+  return 'jobId' in target
+    ? withId({ type: 'subscribed' as const, jobId: target.jobId }, action.id)
+    : undefined;
 }
 
 async function resume(
@@ -165,8 +169,9 @@ export interface ClientFrameOutcome {
 /**
  * Answers one client frame on the `$default` route:
  * - `ping` → `pong` (id echoed, server time);
- * - `subscribe` → nothing on success (the protocol has no acknowledgement frame), `error`
- *   `NOT_FOUND` for another user's job or an unknown topic, `CONFLICT` past the cap;
+ * - `subscribe` → `subscribed` (id echoed) once a job subscription is stored, also when it
+ *   already was; nothing for a topic; `error` `NOT_FOUND` for another user's job or an unknown
+ *   topic, `CONFLICT` past the cap;
  * - `unsubscribe` → nothing;
  * - `resume` → the missed events and then `resumed`, all posted to the sender in order
  *   (nothing is returned); `error` `NOT_FOUND` for another user's job;

@@ -41,7 +41,8 @@ export interface PublishOptions {
   /**
    * Reuse this user's connection list for up to this many milliseconds (at most 10 000) instead
    * of querying the table on every call. Meant for progress events, which a job sends several
-   * times a second; a connection opened meanwhile misses them until the list is re-read.
+   * times a second; a connection opened (or subscribed) meanwhile misses them until the list is
+   * re-read. The list is kept per job, so a job's first event always reads the table.
    * Ignored for terminal events and `file.ready`: those always read the table, since missing a
    * connection there means a needless push.
    */
@@ -127,26 +128,37 @@ export function createPublisher(deps: PublisherDeps): Publisher {
   const cache = new ConnectionCache();
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError('concurrency must be >= 1');
 
-  // Cached reads in flight, per user: concurrent progress publishes share one GSI query
+  // Cached reads in flight, per cache key: concurrent progress publishes share one GSI query
   // instead of each missing the still-empty cache.
   const reading = new Map<string, Promise<ConnectionRecord[]>>();
 
-  const listConnections = async (userId: string, cacheMs: number): Promise<ConnectionRecord[]> => {
+  /**
+   * The user's connections; with `cacheMs`, a list cached for the same user and `stream` (the
+   * job) may answer. Per job, not per user: a list cached for one job before a connection opened
+   * or a subscription was acknowledged must not hide that connection from the next job's events.
+   */
+  const listConnections = async (
+    userId: string,
+    stream: string,
+    cacheMs: number,
+  ): Promise<ConnectionRecord[]> => {
     const now = deps.clock.now();
     if (cacheMs <= 0) return deps.connections.listByUser(userId, now);
-    const cached = cache.get(userId, now);
+    // The stream id comes first: job and request ids are UUIDs, so the first newline ends it.
+    const key = `${stream}\n${userId}`;
+    const cached = cache.get(key, now);
     if (cached !== undefined) return cached;
-    const inFlight = reading.get(userId);
+    const inFlight = reading.get(key);
     if (inFlight !== undefined) return inFlight;
     const read = deps.connections.listByUser(userId, now).then((connections) => {
-      cache.set(userId, connections, now, cacheMs);
+      cache.set(key, connections, now, cacheMs);
       return connections;
     });
-    reading.set(userId, read);
+    reading.set(key, read);
     try {
       return await read;
     } finally {
-      reading.delete(userId);
+      reading.delete(key);
     }
   };
 
@@ -223,7 +235,8 @@ export function createPublisher(deps: PublisherDeps): Publisher {
       let outcomes: Delivery[];
       try {
         const cacheMs = isTerminalEvent(event) ? 0 : Math.max(0, options.cacheConnectionsMs ?? 0);
-        connections = (await listConnections(userId, cacheMs)).filter((c) =>
+        const stream = event.type === 'file.ready' ? event.requestId : event.jobId;
+        connections = (await listConnections(userId, stream, cacheMs)).filter((c) =>
           wantsEvent(c.subscriptions, event),
         );
         outcomes = await mapWithConcurrency(connections, concurrency, (c) =>
@@ -242,7 +255,7 @@ export function createPublisher(deps: PublisherDeps): Publisher {
         else {
           gone++;
           const { connectionId } = connections[index] as ConnectionRecord;
-          cache.evict(userId, connectionId);
+          cache.evict(connectionId);
           // Exactly the connection that answered 410, never anything else of the user.
           await deps.connections.delete(connectionId).catch((error: unknown) => {
             log.log('warn', 'gone connection not deleted; TTL will remove it', { connectionId, error });

@@ -9,9 +9,9 @@ type WsDefaultEvent = WsConnectEvent & { readonly body?: string | null; readonly
 
 /**
  * Builds the `$default` handler: `ping`, `subscribe` / `unsubscribe`, `resume`. A direct answer
- * goes back in the response body (API Gateway sends it to the sender when the route has a
- * route response); `resume` posts its replay and `resumed` through `@connections` instead, so
- * they arrive in order.
+ * (`pong`, `subscribed`, `error`) goes back in the response body (API Gateway sends it to the
+ * sender when the route has a route response); `resume` posts its replay and `resumed` through
+ * `@connections` instead, so they arrive in order.
  */
 export function makeWsDefaultHandler(
   deps: DepsProvider<'subscriptions' | 'eventLog' | 'poster' | 'clock' | 'log'>,

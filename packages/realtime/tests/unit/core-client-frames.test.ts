@@ -51,11 +51,11 @@ describe('respondToClientFrame: ping and bad frames', () => {
 });
 
 describe('respondToClientFrame: subscribe / unsubscribe', () => {
-  it('subscribes to an own job silently, and unsubscribes', async () => {
+  it('subscribes to an own job and acknowledges it with subscribed, echoing the id; unsubscribes silently', async () => {
     const s = await setup();
     await s.eventLog.append('alice', events(JOB_A).queued, live);
     expect(await s.respond(`{"action":"subscribe","id":"s","jobId":"${JOB_A}"}`)).toEqual({
-      reply: undefined,
+      reply: { type: 'subscribed', id: 's', jobId: JOB_A },
       action: 'subscribe',
     });
     expect(await s.subscriptionsOfMe()).toEqual([`job:${JOB_A}`]);
@@ -63,21 +63,54 @@ describe('respondToClientFrame: subscribe / unsubscribe', () => {
     expect(await s.subscriptionsOfMe()).toEqual([]);
   });
 
-  it('accepts a job the log does not know yet (subscribing right after creating it)', async () => {
+  it('acknowledges only once the subscription is stored', async () => {
     const s = await setup();
-    expect((await s.respond(`{"action":"subscribe","jobId":"${JOB_B}"}`)).reply).toBeUndefined();
+    let stored: readonly string[] | undefined;
+    // The table answers late: the reply must not exist before the write has finished.
+    const slow = {
+      add: async (...args: Parameters<InMemoryConnectionStore['add']>) => {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const result = await s.connections.add(...args);
+        stored = await s.subscriptionsOfMe();
+        return result;
+      },
+      remove: s.connections.remove.bind(s.connections),
+    };
+    const outcome = await respondToClientFrame(`{"action":"subscribe","jobId":"${JOB_A}"}`, ctx, {
+      subscriptions: slow,
+      eventLog: s.eventLog,
+      poster: s.poster,
+    });
+    expect(outcome.reply).toEqual({ type: 'subscribed', jobId: JOB_A });
+    expect(stored).toEqual([`job:${JOB_A}`]);
+  });
+
+  it('acknowledges a repeated subscribe again, holding the subscription once', async () => {
+    const s = await setup();
+    const subscribe = `{"action":"subscribe","id":"again","jobId":"${JOB_A}"}`;
+    expect((await s.respond(subscribe)).reply).toEqual({ type: 'subscribed', id: 'again', jobId: JOB_A });
+    expect((await s.respond(subscribe)).reply).toEqual({ type: 'subscribed', id: 'again', jobId: JOB_A });
+    expect(await s.subscriptionsOfMe()).toEqual([`job:${JOB_A}`]);
+  });
+
+  it('accepts and acknowledges a job the log does not know yet (subscribing right after creating it)', async () => {
+    const s = await setup();
+    expect((await s.respond(`{"action":"subscribe","jobId":"${JOB_B}"}`)).reply).toEqual({
+      type: 'subscribed',
+      jobId: JOB_B,
+    });
     expect(await s.subscriptionsOfMe()).toEqual([`job:${JOB_B}`]);
   });
 
-  it('refuses another user’s job with NOT_FOUND and stores nothing', async () => {
+  it('refuses another user’s job with NOT_FOUND, stores nothing and acknowledges nothing', async () => {
     const s = await setup();
     await s.eventLog.append('bob', events(JOB_B).queued, live);
-    expect((await s.respond(`{"action":"subscribe","id":"s","jobId":"${JOB_B}"}`)).reply).toEqual({
-      type: 'error',
-      id: 's',
-      error: { code: 'NOT_FOUND', message: `You have no job ${JOB_B}.` },
+    expect(await s.respond(`{"action":"subscribe","id":"s","jobId":"${JOB_B}"}`)).toEqual({
+      reply: { type: 'error', id: 's', error: { code: 'NOT_FOUND', message: `You have no job ${JOB_B}.` } },
+      action: 'subscribe',
     });
     expect(await s.subscriptionsOfMe()).toEqual([]);
+    expect(s.frames()).toEqual([]);
   });
 
   it('subscribes to the known topics and refuses others', async () => {
@@ -98,7 +131,10 @@ describe('respondToClientFrame: subscribe / unsubscribe', () => {
     const s = await setup();
     for (let i = 0; i < MAX_SUBSCRIPTIONS_PER_CONNECTION; i++) {
       const jobId = `0b6f3c8e-7a43-4a8e-9f0a-${String(i).padStart(12, '0')}`;
-      expect((await s.respond(`{"action":"subscribe","jobId":"${jobId}"}`)).reply).toBeUndefined();
+      expect((await s.respond(`{"action":"subscribe","jobId":"${jobId}"}`)).reply).toEqual({
+        type: 'subscribed',
+        jobId,
+      });
     }
     expect((await s.respond('{"action":"subscribe","topic":"files"}')).reply).toMatchObject({
       error: { code: 'CONFLICT' },

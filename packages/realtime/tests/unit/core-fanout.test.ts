@@ -51,12 +51,13 @@ describe('ConnectionCache', () => {
     expect(cache.get('u', 11_000)).toBeUndefined();
   });
 
-  it('evicts one connection, and drops the oldest user beyond its size', () => {
+  it('evicts one connection from every list, and drops the oldest entry beyond its size', () => {
     const cache = new ConnectionCache(2);
     cache.set('u', [c('a'), c('b')], 0, 5000);
-    cache.evict('u', 'a');
+    cache.set('u2', [c('a')], 0, 5000);
+    cache.evict('a');
     expect(cache.get('u', 1)).toEqual([c('b')]);
-    cache.set('v', [], 0, 5000);
+    expect(cache.get('u2', 1)).toEqual([]);
     cache.set('w', [], 0, 5000);
     expect(cache.get('u', 1)).toBeUndefined();
     expect(cache.get('w', 1)).toEqual([]);

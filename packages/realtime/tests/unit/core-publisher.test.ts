@@ -283,6 +283,34 @@ describe('publisher: connection cache', () => {
     expect(s.connections.listCalls).toBe(2);
   });
 
+  it('keeps the list per job: a new job’s first progress sees a connection subscribed since', async () => {
+    const s = setup();
+    const b = events(JOB_B);
+    await s.connect('a1=', 'alice', { subscriptions: [`job:${JOB_A}`] });
+    await s.publisher.publish('alice', a.progress, { cacheConnectionsMs: 2000 });
+    // Within the same 2 s: the connection subscribes to job B (acknowledged: stored), then a
+    // second connection opens; job B's first progress must reach both.
+    await s.connections.add('a1=', 'alice', `job:${JOB_B}`, 20);
+    await s.connect('a2=', 'alice');
+    expect((await s.publisher.publish('alice', b.progress, { cacheConnectionsMs: 2000 })).delivered).toBe(2);
+    expect(s.connections.listCalls).toBe(2);
+    // Job A still reuses its own list.
+    expect((await s.publisher.publish('alice', a.progress, { cacheConnectionsMs: 2000 })).delivered).toBe(1);
+    expect(s.connections.listCalls).toBe(2);
+  });
+
+  it('forgets a gone connection in the lists of the user’s other jobs too', async () => {
+    const s = setup();
+    const b = events(JOB_B);
+    await s.connect('a1=', 'alice');
+    await s.connect('a2=', 'alice');
+    await s.publisher.publish('alice', a.progress, { cacheConnectionsMs: 5000 });
+    s.poster.gone('a2=');
+    await s.publisher.publish('alice', b.progress, { cacheConnectionsMs: 5000 });
+    await s.publisher.publish('alice', a.progress, { cacheConnectionsMs: 5000 });
+    expect(s.poster.attempts.filter((p) => p.connectionId === 'a2=')).toHaveLength(2);
+  });
+
   it('shares one table read among concurrent cached publishes', async () => {
     const s = setup();
     await s.connect('a1=', 'alice');

@@ -317,6 +317,47 @@ describe('ws-default handler', () => {
     expect((await f.connections.listByUser('u-1', now))[0]?.subscriptions).toEqual(['topic:files']);
   });
 
+  it('answers a job subscribe with a subscribed frame in the response body, as it answers ping', async () => {
+    const f = fakeDeps();
+    const now = f.clock.now();
+    await f.connections.put({
+      connectionId: 'c=',
+      userId: 'u-1',
+      connectedAt: now,
+      expiresAt: now / 1000 + 60,
+    });
+    const subscribe = message(`{"action":"subscribe","id":"s-1","jobId":"${JOB_A}"}`);
+    for (const _ of [1, 2]) {
+      const response = await makeWsDefaultHandler(f.provide)(subscribe);
+      expect(response.statusCode).toBe(200);
+      expect(JSON.parse(response.body ?? '')).toEqual({ type: 'subscribed', id: 's-1', jobId: JOB_A });
+    }
+    expect((await f.connections.listByUser('u-1', now))[0]?.subscriptions).toEqual([`job:${JOB_A}`]);
+    expect(f.poster.delivered('c=')).toEqual([]);
+  });
+
+  it('refuses a subscribe to another user’s job with an error frame and no acknowledgement', async () => {
+    const f = fakeDeps();
+    const now = f.clock.now();
+    await f.connections.put({
+      connectionId: 'c=',
+      userId: 'u-1',
+      connectedAt: now,
+      expiresAt: now / 1000 + 60,
+    });
+    await f.eventLog.append('u-2', events(JOB_A).queued, now / 1000 + 60);
+    const response = await makeWsDefaultHandler(f.provide)(
+      message(`{"action":"subscribe","id":"s-2","jobId":"${JOB_A}"}`),
+    );
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      type: 'error',
+      id: 's-2',
+      error: { code: 'NOT_FOUND', message: `You have no job ${JOB_A}.` },
+    });
+    expect((await f.connections.listByUser('u-1', now))[0]?.subscriptions ?? []).toEqual([]);
+    expect(f.poster.delivered('c=')).toEqual([]);
+  });
+
   it('replays through @connections to the sender for resume', async () => {
     const f = fakeDeps();
     await f.eventLog.append('u-1', events(JOB_A).queued, f.clock.now() / 1000 + 60);

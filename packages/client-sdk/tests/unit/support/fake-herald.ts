@@ -68,6 +68,14 @@ export class FakeHerald {
   validToken: (token: string) => boolean = (token) => token !== '';
   answerPings = true;
   answerResume = true;
+  /**
+   * How `subscribe {jobId}` is answered: `subscribed` at once, as the real server does once the
+   * subscription is stored; `'none'` (a test acknowledges later with {@link acknowledge}); or
+   * this error envelope. Topic subscriptions get no answer, as on the real server.
+   */
+  subscribeReply: 'ack' | 'none' | ErrorEnvelope = 'ack';
+  /** When each upload PUT reached the fake presigned URL (before its body was read). */
+  readonly uploadStartedAt = new Map<string, number>();
   /** Called when a file's bytes arrive at the fake presigned URL. */
   onUploaded: (jobId: string, bytes: Buffer) => void = () => {};
   hook: RestHook | undefined;
@@ -117,6 +125,14 @@ export class FakeHerald {
 
   send(connection: FakeConnection, frame: ServerFrame): void {
     connection.socket.send(JSON.stringify(frame));
+  }
+
+  /** Sends `subscribed` for a job on a connection, as a (possibly late) acknowledgement. */
+  acknowledge(connection: FakeConnection, jobId: string, id?: string): void {
+    this.send(
+      connection,
+      id === undefined ? { type: 'subscribed', jobId } : { type: 'subscribed', id, jobId },
+    );
   }
 
   /** Cuts every open connection: `terminate` (no close frame, code 1006) or a close with `code`. */
@@ -213,6 +229,11 @@ export class FakeHerald {
     if (frame.action === 'ping' && this.answerPings) {
       this.send(connection, { type: 'pong', id: frame.id, at: new Date().toISOString() });
     }
+    if (frame.action === 'subscribe' && 'jobId' in frame && this.subscribeReply !== 'none') {
+      const reply = this.subscribeReply;
+      if (reply === 'ack') this.acknowledge(connection, frame.jobId, frame.id);
+      else this.send(connection, { type: 'error', id: frame.id, error: reply });
+    }
     if (frame.action === 'resume' && this.answerResume) {
       const events = (this.log.get(frame.jobId) ?? []).filter((e) => e.seq > frame.afterSeq);
       for (const event of events) this.send(connection, { type: 'event', event });
@@ -222,6 +243,7 @@ export class FakeHerald {
   }
 
   private async onRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url?.startsWith('/s3/')) this.uploadStartedAt.set(req.url.slice(4), Date.now());
     const chunks: Buffer[] = [];
     try {
       for await (const chunk of req) chunks.push(chunk as Buffer);
