@@ -1,5 +1,5 @@
 // The WebSocket clients of bench/realtime.ts, in their own process (the gateway and the bare
-// server each hold one descriptor per connection; see TOOLCHAIN.md). Driven over IPC:
+// server each hold one descriptor per connection, and a process may hold 20,000). Driven over IPC:
 //   {cmd:'connect', group, url, protocols, count, concurrency} → {type:'connected', group, ok, failed}
 //   {cmd:'count', group, target}   → {type:'counted', group, count, lastAt} once `target` frames arrived
 //   {cmd:'record', group}          → starts recording (seq, receivedAt) of every frame of the group

@@ -1,5 +1,5 @@
 // The app side of bench/soak.ts: many WebSocket clients in one process (the gateway holds one
-// descriptor per connection, so they cannot share its process; TOOLCHAIN.md). Each connects with
+// descriptor per connection, and a process may hold 20,000, so they cannot share its process). Each connects with
 // a one-time ticket, subscribes to its user's job, and pings like the SDK's heartbeat. Driven
 // over IPC:
 //   {cmd:'connect', conns:[{url, jobId}], concurrency} → {type:'connected', ok, failed}

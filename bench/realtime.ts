@@ -3,7 +3,7 @@
 //
 // Fan-out through Herald's publisher and the local API Gateway against a bare `ws` broadcast to
 // the same number of clients, in ONE run, alternating the contenders round by round (2 noisy
-// cores: see TOOLCHAIN.md). Three processes: this one runs the local stack (gateway, handlers,
+// cores: a load generator competes with what it measures). Three processes: this one runs the local stack (gateway, handlers,
 // dynalite, ...) and the bare `ws` server; the clients live in bench/_fanout-clients.ts; the
 // publisher (`getPublisher()` from the stack's environment, as other packages' Lambdas use it)
 // in bench/_fanout-publisher.ts, as the publishing Lambda is not the API Gateway on AWS.

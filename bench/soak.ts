@@ -16,7 +16,7 @@
 // Query (each publish's connection list, each subscribe) leaves heap and native memory behind,
 // which shows here as a steady RSS slope. `heapAfterGcMb` tells such growth from GC sawtooth.
 //
-// Four processes (TOOLCHAIN.md: the two ends of 10k sockets cannot share one process):
+// Four processes (20,000 open files per process: the two ends of 10k sockets cannot share one):
 //   bench/_soak-stack.ts      the local stack (gateway, handlers, dynalite, s3rver; PostgreSQL is
 //                             its own process): the system under test, sampling itself;
 //   bench/_soak-clients.ts    the connections (one-time tickets, a subscribe to the user's job, pings);
