@@ -292,6 +292,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     };
 
     const admin = new pg.Pool({ connectionString: postgres.connectionString, max: 1 });
+    // An idle connection whose server went away emits `error` on the pool; unhandled, it would
+    // end this process (seen when PostgreSQL stopped first on Ctrl-C under load).
+    admin.on('error', (error) => log(`admin pool: ${error.message}`));
     stops.push(() => admin.end());
     const outbox = new PushOutbox();
     const ddb = dynamoClient(dynamo.endpoint);

@@ -48,6 +48,8 @@ async function runOnce(whileUp?: (apiUrl: string) => Promise<void>): Promise<{
     child.once('exit', (code) => resolve(code));
     child.kill('SIGINT');
   });
+  // What the CLI printed while stopping, when it did not stop cleanly: the assertion's context.
+  if (exitCode !== 0) console.error(`npm run dev exited ${exitCode}; stderr:\n${errors}`);
   return { banner, exitCode, apiUrl, meStatus: me.status };
 }
 
