@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import { measureCoreBundle } from '../../scripts/size.ts';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
@@ -28,17 +28,7 @@ describe('the SDK bundle', () => {
   });
 
   it('bundles the core entry for browsers without zod', async () => {
-    const result = await build({
-      entryPoints: [join(SRC, 'index.ts')],
-      bundle: true,
-      minify: true,
-      format: 'esm',
-      platform: 'browser',
-      write: false,
-      metafile: true,
-      logLevel: 'silent',
-    });
-    const inputs = Object.keys(result.metafile.inputs);
+    const inputs = Object.keys((await measureCoreBundle()).inputs);
     expect(inputs.some((input) => input.endsWith('protocol/src/wire.ts'))).toBe(true);
     expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
   });
