@@ -13,6 +13,7 @@ import {
   type JobView,
   type RegisterDeviceResponse,
 } from '@herald/protocol/wire';
+import { createFetchUploader } from '#fetch-uploader';
 import { remember } from './bounded.ts';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
@@ -28,7 +29,6 @@ import {
   abortedError,
   bodyName,
   bodySize,
-  createFetchUploader,
   createXhrUploader,
   isUploadBody,
   type UploadBody,

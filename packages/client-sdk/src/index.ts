@@ -36,6 +36,8 @@ export {
   type RestRouteName,
   type RowError,
 } from '@herald/protocol/wire';
+// Browser builds get a stand-in that refuses (the `browser` condition of `#fetch-uploader`).
+export { createFetchUploader } from '#fetch-uploader';
 export {
   createHeraldClient,
   type FileLinkOptions,
@@ -69,7 +71,6 @@ export { DEFAULT_TIMINGS, type HeraldClientOptions } from './options.ts';
 export type { CallOptions, RestApi, RestCall } from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
-  createFetchUploader,
   createXhrUploader,
   type NodeReadableLike,
   type UploadBody,

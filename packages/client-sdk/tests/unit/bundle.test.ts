@@ -32,4 +32,10 @@ describe('the SDK bundle', () => {
     expect(inputs.some((input) => input.endsWith('protocol/src/wire.ts'))).toBe(true);
     expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
   });
+
+  it('leaves the streamed fetch uploader out of the browser bundle (only Node-like runtimes run it)', async () => {
+    const inputs = Object.keys((await measureCoreBundle()).inputs);
+    expect(inputs.filter((input) => input.endsWith('src/fetch-uploader.ts'))).toEqual([]);
+    expect(inputs.some((input) => input.endsWith('src/fetch-uploader.browser.ts'))).toBe(true);
+  });
 });
