@@ -20,7 +20,7 @@ import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, invalidArgument as invalid, isAuthRefusal, toClientError } from './errors.ts';
 import { JobFollower } from './follow.ts';
 import type { WebSocketConstructor } from './frames.ts';
-import { type FetchLike, HttpClient, resolveToken } from './http.ts';
+import { createRequester, type FetchLike, resolveToken } from './http.ts';
 import { type JobHandle, JobWatch, type UploadHandle } from './job-handle.ts';
 import { type HeraldClientOptions, type ResolvedOptions, resolveOptions } from './options.ts';
 import { type CallOptions, createRestApi, type RestApi } from './rest.ts';
@@ -147,14 +147,7 @@ export class HeraldClient {
   constructor(options: HeraldClientOptions) {
     this.#options = resolveOptions(options);
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-    this.rest = createRestApi(
-      new HttpClient({
-        apiUrl: this.#options.apiUrl,
-        getToken: this.#options.getToken,
-        fetch: fetchImpl,
-        timeoutMs: this.#options.requestTimeoutMs,
-      }),
-    );
+    this.rest = createRestApi(createRequester(this.#options, fetchImpl));
     this.#uploader =
       options.uploader ??
       (typeof XMLHttpRequest === 'function'

@@ -7,7 +7,7 @@ import {
   restPath,
 } from '@herald/protocol/wire';
 import { invalidArgument } from './errors.ts';
-import { expectShape, type HttpClient, malformed, type Shape } from './http.ts';
+import { expectShape, malformed, type Requester, type Shape } from './http.ts';
 
 // The REST layer: one typed call per route of `@herald/protocol`, built from the route's method
 // and path template; requests and answers typed from the route's contract (types only, so no zod
@@ -103,13 +103,13 @@ interface AnyCall extends CallOptions {
 }
 
 /**
- * The typed REST layer over an {@link HttpClient}: one function per route of `REST_ENDPOINTS`.
+ * The typed REST layer over a {@link Requester}: one function per route of `REST_ENDPOINTS`.
  *
  * @example
- * const rest = createRestApi(http);
+ * const rest = createRestApi(createRequester(options, fetch));
  * const { body: user } = await rest.whoami();
  */
-export function createRestApi(http: HttpClient): RestApi {
+export function createRestApi(request: Requester): RestApi {
   const call = async (name: RestRouteName, { params = {}, query, body, signal }: AnyCall = {}) => {
     const { method, path: template } = REST_ENDPOINTS[name];
     let path: string;
@@ -118,7 +118,7 @@ export function createRestApi(http: HttpClient): RestApi {
     } catch (err) {
       throw invalidArgument(`${name}: ${(err as Error).message}`);
     }
-    const answer = await http.request<unknown>(method, path, { query, body, signal });
+    const answer = await request(method, path, { query, body, signal });
     const what = `${method} ${path}`;
     const checks: Readonly<Record<number, Shape | null>> = ANSWER_CHECKS[name];
     const check = checks[answer.status];
