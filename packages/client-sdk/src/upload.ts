@@ -1,3 +1,4 @@
+import { isNodeReadable, streamFileName } from '#node-only';
 import { HeraldClientError } from './errors.ts';
 
 /**
@@ -50,15 +51,6 @@ export interface UploadRequest {
  */
 export type Uploader = (request: UploadRequest) => Promise<void>;
 
-export function isNodeReadable(body: unknown): body is NodeReadableLike {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    typeof (body as { pipe?: unknown }).pipe === 'function' &&
-    Symbol.asyncIterator in body
-  );
-}
-
 export function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 }
@@ -72,10 +64,8 @@ export function bodySize(body: UploadBody): number | undefined {
 
 /** The file name a body carries: a `File`'s name or a Node file stream's path. */
 export function bodyName(body: UploadBody): string | undefined {
-  const { name, path } = body as { name?: unknown; path?: unknown };
-  if (typeof name === 'string' && name !== '') return name;
-  if (typeof path === 'string' && path !== '') return path.split(/[\\/]/).pop() || undefined;
-  return undefined;
+  const { name } = body as { name?: unknown };
+  return typeof name === 'string' && name !== '' ? name : streamFileName(body);
 }
 
 /** Whether a value is something `upload()` can send. */

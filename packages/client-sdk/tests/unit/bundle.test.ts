@@ -33,9 +33,11 @@ describe('the SDK bundle', () => {
     expect(inputs.filter((input) => input.includes('node_modules'))).toEqual([]);
   });
 
-  it('leaves the streamed fetch uploader out of the browser bundle (only Node-like runtimes run it)', async () => {
+  it('leaves Node-only code out of the browser bundle: the streamed fetch uploader, Node streams, `ws` handshakes', async () => {
     const inputs = Object.keys((await measureCoreBundle()).inputs);
-    expect(inputs.filter((input) => input.endsWith('src/fetch-uploader.ts'))).toEqual([]);
-    expect(inputs.some((input) => input.endsWith('src/fetch-uploader.browser.ts'))).toBe(true);
+    for (const module of ['fetch-uploader', 'node-only']) {
+      expect(inputs.filter((input) => input.endsWith(`src/${module}.ts`))).toEqual([]);
+      expect(inputs.some((input) => input.endsWith(`src/${module}.browser.ts`))).toBe(true);
+    }
   });
 });
