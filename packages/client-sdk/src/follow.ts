@@ -120,7 +120,7 @@ export class JobFollower {
     if (event.type === 'job.succeeded' || event.type === 'job.failed') {
       remember(this.#terminals, event.jobId, event, MAX_REMEMBERED_TERMINALS);
     }
-    for (const watch of [...(this.#watches.get(event.jobId) ?? [])]) watch.event(event);
+    for (const watch of this.#watchesOf(event.jobId)) watch.event(event);
   }
 
   /** Starts or stops the poll timer: it runs while jobs are followed and the client is active. */
@@ -144,22 +144,27 @@ export class JobFollower {
     }
   }
 
+  /** A job's handles, copied: a handle that settles leaves the set while the caller goes through it. */
+  #watchesOf(jobId: string): JobWatch[] {
+    return [...(this.#watches.get(jobId) ?? [])];
+  }
+
   /** Brings a followed job up to date from `GET /jobs/{id}`; a finished job's outcome becomes its terminal event. */
   async #resync(jobId: string): Promise<void> {
     if (this.#resyncing.has(jobId)) return;
     this.#resyncing.add(jobId);
     try {
       const view = await this.#client.job(jobId);
-      for (const watch of this.#watches.get(jobId) ?? []) watch.view(view);
+      for (const watch of this.#watchesOf(jobId)) watch.view(view);
       if (view.state !== 'succeeded' && view.state !== 'failed') return;
       const terminal = this.#terminals.get(jobId) ?? (await this.#terminalFromView(view));
       // Already delivered (the cursor says so), but a watch may have attached after it.
       if (!this.#tracker.accept(terminal))
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.event(terminal);
+        for (const watch of this.#watchesOf(jobId)) watch.event(terminal);
     } catch (err) {
       const error = toClientError(err, 'NETWORK_ERROR', `Refreshing job ${jobId} failed.`);
       if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') {
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.fail(error);
+        for (const watch of this.#watchesOf(jobId)) watch.fail(error);
       } else this.#hooks.onError(error);
     } finally {
       this.#resyncing.delete(jobId);
