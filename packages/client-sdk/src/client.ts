@@ -34,6 +34,7 @@ import {
   type UploadBody,
   type Uploader,
 } from './upload.ts';
+import { onAbort } from './wait.ts';
 
 // The client: options live in `options.ts`, the typed REST layer in `rest.ts`, following jobs
 // (and resyncing them over REST) in `follow.ts`; this class wires them to the connection and
@@ -431,10 +432,8 @@ export class HeraldClient {
     const watch = new JobWatch(undefined);
     const controller = new AbortController();
     const abort = () => controller.abort();
-    if (options.signal?.aborted) controller.abort();
-    options.signal?.addEventListener('abort', abort, { once: true });
     watch.setAborter(abort);
-    watch.onSettle(() => options.signal?.removeEventListener('abort', abort));
+    watch.onSettle(onAbort(options.signal, abort));
     this.#runUpload(watch, body, { dataset: options.dataset, fileName, sizeBytes }, controller).catch(
       (err: unknown) => {
         watch.fail(
@@ -532,12 +531,10 @@ export class HeraldClient {
     return new Promise((resolve, reject) => {
       const finish = (error: HeraldClientError | undefined, event?: FileReadyEvent) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
         for (const off of offs) off();
         if (event) resolve(event);
         else reject(error);
       };
-      const onAbort = () => finish(new HeraldClientError('ABORTED', 'getFileLink was aborted.'));
       const timer = setTimeout(
         () =>
           finish(
@@ -563,7 +560,8 @@ export class HeraldClient {
             );
         }),
       ];
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Last: a signal aborted already finishes at once, and `offs` must exist by then.
+      offs.push(onAbort(signal, () => finish(new HeraldClientError('ABORTED', 'getFileLink was aborted.'))));
     });
   }
 

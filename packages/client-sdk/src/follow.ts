@@ -159,8 +159,7 @@ export class JobFollower {
       if (view.state !== 'succeeded' && view.state !== 'failed') return;
       const terminal = this.#terminals.get(jobId) ?? (await this.#terminalFromView(view));
       // Already delivered (the cursor says so), but a watch may have attached after it.
-      if (!this.#tracker.accept(terminal))
-        for (const watch of this.#watchesOf(jobId)) watch.event(terminal);
+      if (!this.#tracker.accept(terminal)) for (const watch of this.#watchesOf(jobId)) watch.event(terminal);
     } catch (err) {
       const error = toClientError(err, 'NETWORK_ERROR', `Refreshing job ${jobId} failed.`);
       if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') {

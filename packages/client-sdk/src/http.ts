@@ -1,5 +1,6 @@
 import type { ErrorEnvelope } from '@herald/protocol/wire';
 import { HeraldClientError, type HeraldErrorCode, toClientError } from './errors.ts';
+import { onAbort } from './wait.ts';
 
 /**
  * Returns the caller's current Cognito ID token, refreshing it when needed. Called before every
@@ -102,14 +103,12 @@ export async function resolveToken(getToken: TokenProvider): Promise<string> {
 function deadline(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new HeraldClientError('TIMEOUT', 'timeout')), ms);
-  const onAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) controller.abort(outer.reason);
-  else outer?.addEventListener('abort', onAbort, { once: true });
+  const off = onAbort(outer, () => controller.abort(outer?.reason));
   return {
     signal: controller.signal,
     clear: () => {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+      off();
     },
   };
 }

@@ -1,5 +1,6 @@
 import { isNodeReadable, streamFileName } from '#node-only';
 import { HeraldClientError } from './errors.ts';
+import { onAbort } from './wait.ts';
 
 /**
  * A Node.js `Readable` (e.g. `fs.createReadStream`), described structurally so the core needs
@@ -142,10 +143,9 @@ export function createXhrUploader(Xhr: XhrConstructor = XMLHttpRequest): Uploade
     if (request.signal.aborted) throw abortedError(request.signal.reason);
     await new Promise<void>((resolve, reject) => {
       const xhr = new Xhr();
-      const onAbort = () => xhr.abort();
-      request.signal.addEventListener('abort', onAbort, { once: true });
+      const off = onAbort(request.signal, () => xhr.abort());
       const finish = (error?: HeraldClientError) => {
-        request.signal.removeEventListener('abort', onAbort);
+        off();
         if (error) reject(error);
         else resolve();
       };
