@@ -10,7 +10,8 @@
  */
 export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   readonly #values: T[] = [];
-  readonly #waiting: { resolve(result: IteratorResult<T>): void; reject(err: unknown): void }[] = [];
+  /** Consumers waiting for a value: each gets an iterator result, or a rejection to throw. */
+  readonly #waiting: ((result: IteratorResult<T> | Promise<never>) => void)[] = [];
   #finished = false;
   #error: { readonly err: unknown } | undefined;
   readonly #onReturn: (() => void) | undefined;
@@ -22,23 +23,18 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
   push(value: T): void {
     if (this.#finished) return;
     const waiter = this.#waiting.shift();
-    if (waiter) waiter.resolve({ value, done: false });
+    if (waiter) waiter({ value, done: false });
     else this.#values.push(value);
   }
 
   end(): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    for (const waiter of this.#waiting.splice(0)) waiter.resolve({ value: undefined, done: true });
+    this.#finish(() => ({ value: undefined, done: true }));
   }
 
   fail(err: unknown): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    const waiting = this.#waiting.splice(0);
     // A consumer already waiting gets the error now; otherwise the next `next()` throws it.
-    if (waiting.length === 0) this.#error = { err };
-    for (const waiter of waiting) waiter.reject(err);
+    if (!this.#finished && this.#waiting.length === 0) this.#error = { err };
+    this.#finish(() => Promise.reject(err));
   }
 
   next(): Promise<IteratorResult<T>> {
@@ -50,7 +46,7 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
       return Promise.reject(err);
     }
     if (this.#finished) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject }));
+    return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
   return(): Promise<IteratorResult<T>> {
@@ -63,5 +59,12 @@ export class AsyncQueue<T> implements AsyncIterableIterator<T> {
 
   [Symbol.asyncIterator](): AsyncIterableIterator<T> {
     return this;
+  }
+
+  /** Ends the queue once; every consumer waiting gets a `last()` (a final result, or a rejection). */
+  #finish(last: () => IteratorResult<T> | Promise<never>): void {
+    if (this.#finished) return;
+    this.#finished = true;
+    for (const waiter of this.#waiting.splice(0)) waiter(last());
   }
 }

@@ -14,6 +14,7 @@ import {
   type RegisterDeviceResponse,
 } from '@herald/protocol/wire';
 import { createFetchUploader } from '#fetch-uploader';
+import { onAbort } from './abort.ts';
 import { remember } from './bounded.ts';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
@@ -34,7 +35,6 @@ import {
   type UploadBody,
   type Uploader,
 } from './upload.ts';
-import { onAbort } from './wait.ts';
 
 // The client: options live in `options.ts`, the typed REST layer in `rest.ts`, following jobs
 // (and resyncing them over REST) in `follow.ts`; this class wires them to the connection and

@@ -1,6 +1,6 @@
 import type { ErrorEnvelope } from '@herald/protocol/wire';
+import { onAbort } from './abort.ts';
 import { HeraldClientError, type HeraldErrorCode, toClientError } from './errors.ts';
-import { onAbort } from './wait.ts';
 
 /**
  * Returns the caller's current Cognito ID token, refreshing it when needed. Called before every

@@ -1,6 +1,6 @@
 import { isNodeReadable, streamFileName } from '#node-only';
+import { onAbort } from './abort.ts';
 import { HeraldClientError } from './errors.ts';
-import { onAbort } from './wait.ts';
 
 /**
  * A Node.js `Readable` (e.g. `fs.createReadStream`), described structurally so the core needs

@@ -186,6 +186,15 @@ describe('HeraldClient resume and resync', () => {
     await expect(handle.events().next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('throws the failure to an event iterator already waiting, once, then ends it', async () => {
+    const h = harness(fake);
+    const handle = h.client.follow(randomUUID());
+    const events = handle.events();
+    const waiting = events.next();
+    await expect(waiting).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(events.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it('polls REST while the WebSocket cannot connect', async () => {
     const jobId = randomUUID();
     fake.setJob(jobId, { state: 'processing' });
