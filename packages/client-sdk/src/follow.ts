@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, JobEvent, JobView } from '@herald/protocol/wire';
+import type { JobEvent, JobView } from '@herald/protocol/wire';
 import { remember } from './bounded.ts';
 import type { HeraldClient } from './client.ts';
 import type { OpenKind } from './connection.ts';
@@ -171,27 +171,25 @@ export class JobFollower {
   }
 
   async #terminalFromView(view: JobView): Promise<JobEvent> {
-    const tracker = this.#tracker;
+    const { jobId } = view;
     const at = view.finishedAt ?? view.updatedAt;
-    const base = { jobId: view.jobId, at };
-    if (view.state === 'succeeded') {
-      const started = Date.parse(view.startedAt ?? view.createdAt);
-      const durationMs = Math.max(0, Date.parse(at) - started) || 0;
-      const { rowsLoaded, rowsRejected } = view;
-      return {
-        type: 'job.succeeded',
-        ...base,
-        seq: tracker.lastSeq(view.jobId) + 1,
-        rowsLoaded,
-        rowsRejected,
-        durationMs,
-      };
-    }
-    const rowErrors = await this.#client.jobErrors(view.jobId).then(
-      (report) => report.rowErrors,
-      () => [],
-    );
-    const error: ErrorEnvelope = view.error ?? { code: 'INTERNAL', message: 'The job failed.' };
-    return { type: 'job.failed', ...base, seq: tracker.lastSeq(view.jobId) + 1, error, rowErrors };
+    const outcome =
+      view.state === 'succeeded'
+        ? {
+            type: 'job.succeeded' as const,
+            rowsLoaded: view.rowsLoaded,
+            rowsRejected: view.rowsRejected,
+            durationMs: Math.max(0, Date.parse(at) - Date.parse(view.startedAt ?? view.createdAt)) || 0,
+          }
+        : {
+            type: 'job.failed' as const,
+            error: view.error ?? { code: 'INTERNAL', message: 'The job failed.' },
+            rowErrors: await this.#client.jobErrors(jobId).then(
+              (report) => report.rowErrors,
+              () => [],
+            ),
+          };
+    // Numbered after the last delivered event, read once the outcome is known (row errors take a request).
+    return { ...outcome, jobId, at, seq: this.#tracker.lastSeq(jobId) + 1 };
   }
 }
