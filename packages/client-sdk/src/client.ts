@@ -3,7 +3,6 @@ import {
   type CreateUploadRequest,
   type CreateUploadResponse,
   type CurrentUser,
-  type DevicePlatform,
   type FileLink,
   type FileReadyEvent,
   HERALD_SUBPROTOCOL,
@@ -11,7 +10,6 @@ import {
   type JobErrors,
   type JobList,
   type JobView,
-  type RegisterDeviceResponse,
 } from '@herald/protocol/wire';
 import { createFetchUploader } from '#fetch-uploader';
 import { onAbort } from './abort.ts';
@@ -24,7 +22,7 @@ import type { WebSocketConstructor } from './frames.ts';
 import { createRequester, type FetchLike, resolveToken } from './http.ts';
 import { type JobHandle, JobWatch, type UploadHandle } from './job-handle.ts';
 import { type HeraldClientOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { type CallOptions, createRestApi, type RestApi } from './rest.ts';
+import { type CallOptions, coreRestApi, type RestApi } from './rest.ts';
 import { EventTracker, type SubscriptionTarget } from './tracker.ts';
 import {
   abortedError,
@@ -125,14 +123,15 @@ function checkJobId(jobId: unknown): string {
  */
 export class HeraldClient {
   /**
-   * One typed call per REST route of `@herald/protocol`, by the route's name; each answers
+   * One typed call per core REST route of `@herald/protocol`, by the route's name; each answers
    * `{ status, body }` for the successes the route documents and rejects with a
    * {@link HeraldClientError} otherwise. The methods below (`me`, `jobs`, `job`, …) wrap the
-   * common ones.
+   * common ones. The admin and device routes are `adminApi(client)` (`@herald/client-sdk/admin`)
+   * and `deviceApi(client)` (`@herald/client-sdk/devices`).
    *
    * @example
-   * const { body: grants } = await client.rest.listGrants();
-   * await client.rest.deleteGrant({ params: { id: grantId } });
+   * const { body: job } = await client.rest.getJob({ params: { id: jobId } });
+   * const link = await client.rest.createFileLink({ body: { path } }); // 200 or 202
    */
   declare readonly rest: RestApi;
   readonly #options: ResolvedOptions;
@@ -148,7 +147,7 @@ export class HeraldClient {
   constructor(options: HeraldClientOptions) {
     this.#options = resolveOptions(options);
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-    this.rest = createRestApi(createRequester(this.#options, fetchImpl));
+    this.rest = coreRestApi(this, createRequester(this.#options, fetchImpl));
     this.#uploader =
       options.uploader ??
       (typeof XMLHttpRequest === 'function'
@@ -327,33 +326,6 @@ export class HeraldClient {
    */
   async createTicket(options: CallOptions = {}): Promise<CreateTicketResponse> {
     return (await this.rest.createTicket(options)).body;
-  }
-
-  /**
-   * `POST /devices`: registers (or refreshes) an FCM token, so terminal events reach the user
-   * as pushes while no WebSocket is open.
-   *
-   * @example
-   * await client.registerDevice(await getFcmToken(), 'web');
-   */
-  async registerDevice(
-    token: string,
-    platform: DevicePlatform = 'web',
-    options: CallOptions = {},
-  ): Promise<RegisterDeviceResponse> {
-    if (typeof token !== 'string' || token === '') throw invalid('registerDevice() needs the FCM token.');
-    return (await this.rest.registerDevice({ body: { token, platform }, signal: options.signal })).body;
-  }
-
-  /**
-   * `DELETE /devices/{token}`: stops pushes to a device (e.g. on sign-out).
-   *
-   * @example
-   * await client.unregisterDevice(fcmToken);
-   */
-  async unregisterDevice(token: string, options: CallOptions = {}): Promise<void> {
-    if (typeof token !== 'string' || token === '') throw invalid('unregisterDevice() needs the FCM token.');
-    await this.rest.deleteDevice({ params: { token }, signal: options.signal });
   }
 
   /**

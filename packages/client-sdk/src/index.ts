@@ -68,7 +68,14 @@ export type {
   UploadHandle,
 } from './job-handle.ts';
 export { DEFAULT_TIMINGS, type HeraldClientOptions } from './options.ts';
-export type { CallOptions, RestApi, RestCall } from './rest.ts';
+export type {
+  AdminRouteName,
+  CallOptions,
+  CoreRouteName,
+  DeviceRouteName,
+  RestApi,
+  RestCall,
+} from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
   createXhrUploader,
