@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { measureCoreBundle } from '../../scripts/size.ts';
+import { CORE_BUDGET_BYTES, measureCoreBundle } from '../../scripts/size.ts';
 
 const SRC = fileURLToPath(new URL('../../src', import.meta.url));
 
@@ -25,6 +25,12 @@ describe('the SDK bundle', () => {
     );
     expect(imports.length).toBeGreaterThan(0);
     expect(imports.filter((line) => !line.endsWith(': @herald/protocol/wire'))).toEqual([]);
+  });
+
+  it(`keeps the core entry, minified and gzip -9'd, within ${CORE_BUDGET_BYTES} bytes`, async () => {
+    const { minified, gzip, gzip9 } = await measureCoreBundle();
+    console.info(`core entry: ${minified} bytes minified, ${gzip} gzipped, ${gzip9} at -9`);
+    expect(gzip9).toBeLessThanOrEqual(CORE_BUDGET_BYTES);
   });
 
   it('bundles the core entry for browsers without zod', async () => {
