@@ -3,7 +3,6 @@ import {
   type CreateUploadRequest,
   type CreateUploadResponse,
   type CurrentUser,
-  type DevicePlatform,
   type FileLink,
   type FileReadyEvent,
   HERALD_SUBPROTOCOL,
@@ -11,24 +10,24 @@ import {
   type JobErrors,
   type JobList,
   type JobView,
-  type RegisterDeviceResponse,
 } from '@herald/protocol/wire';
+import { createFetchUploader } from '#fetch-uploader';
+import { onAbort } from './abort.ts';
 import { remember } from './bounded.ts';
 import { Connection, type ConnectionState, type RetryInfo, type StateChange } from './connection.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, invalidArgument as invalid, isAuthRefusal, toClientError } from './errors.ts';
 import { JobFollower } from './follow.ts';
 import type { WebSocketConstructor } from './frames.ts';
-import { type FetchLike, HttpClient, resolveToken } from './http.ts';
+import { createRequester, type FetchLike, resolveToken } from './http.ts';
 import { type JobHandle, JobWatch, type UploadHandle } from './job-handle.ts';
 import { type HeraldClientOptions, type ResolvedOptions, resolveOptions } from './options.ts';
-import { type CallOptions, createRestApi, type RestApi } from './rest.ts';
+import { type CallOptions, coreRestApi, type RestApi } from './rest.ts';
 import { EventTracker, type SubscriptionTarget } from './tracker.ts';
 import {
   abortedError,
   bodyName,
   bodySize,
-  createFetchUploader,
   createXhrUploader,
   isUploadBody,
   type UploadBody,
@@ -124,14 +123,15 @@ function checkJobId(jobId: unknown): string {
  */
 export class HeraldClient {
   /**
-   * One typed call per REST route of `@herald/protocol`, by the route's name; each answers
+   * One typed call per core REST route of `@herald/protocol`, by the route's name; each answers
    * `{ status, body }` for the successes the route documents and rejects with a
    * {@link HeraldClientError} otherwise. The methods below (`me`, `jobs`, `job`, …) wrap the
-   * common ones.
+   * common ones. The admin and device routes are `adminApi(client)` (`@herald/client-sdk/admin`)
+   * and `deviceApi(client)` (`@herald/client-sdk/devices`).
    *
    * @example
-   * const { body: grants } = await client.rest.listGrants();
-   * await client.rest.deleteGrant({ params: { id: grantId } });
+   * const { body: job } = await client.rest.getJob({ params: { id: jobId } });
+   * const link = await client.rest.createFileLink({ body: { path } }); // 200 or 202
    */
   declare readonly rest: RestApi;
   readonly #options: ResolvedOptions;
@@ -147,14 +147,7 @@ export class HeraldClient {
   constructor(options: HeraldClientOptions) {
     this.#options = resolveOptions(options);
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
-    this.rest = createRestApi(
-      new HttpClient({
-        apiUrl: this.#options.apiUrl,
-        getToken: this.#options.getToken,
-        fetch: fetchImpl,
-        timeoutMs: this.#options.requestTimeoutMs,
-      }),
-    );
+    this.rest = coreRestApi(this, createRequester(this.#options, fetchImpl));
     this.#uploader =
       options.uploader ??
       (typeof XMLHttpRequest === 'function'
@@ -336,33 +329,6 @@ export class HeraldClient {
   }
 
   /**
-   * `POST /devices`: registers (or refreshes) an FCM token, so terminal events reach the user
-   * as pushes while no WebSocket is open.
-   *
-   * @example
-   * await client.registerDevice(await getFcmToken(), 'web');
-   */
-  async registerDevice(
-    token: string,
-    platform: DevicePlatform = 'web',
-    options: CallOptions = {},
-  ): Promise<RegisterDeviceResponse> {
-    if (typeof token !== 'string' || token === '') throw invalid('registerDevice() needs the FCM token.');
-    return (await this.rest.registerDevice({ body: { token, platform }, signal: options.signal })).body;
-  }
-
-  /**
-   * `DELETE /devices/{token}`: stops pushes to a device (e.g. on sign-out).
-   *
-   * @example
-   * await client.unregisterDevice(fcmToken);
-   */
-  async unregisterDevice(token: string, options: CallOptions = {}): Promise<void> {
-    if (typeof token !== 'string' || token === '') throw invalid('unregisterDevice() needs the FCM token.');
-    await this.rest.deleteDevice({ params: { token }, signal: options.signal });
-  }
-
-  /**
    * `POST /files/links {path}`: a short-lived download link. When the file must first be fetched
    * (`202 {requestId}`), waits for its `file.ready` event.
    *
@@ -438,10 +404,8 @@ export class HeraldClient {
     const watch = new JobWatch(undefined);
     const controller = new AbortController();
     const abort = () => controller.abort();
-    if (options.signal?.aborted) controller.abort();
-    options.signal?.addEventListener('abort', abort, { once: true });
     watch.setAborter(abort);
-    watch.onSettle(() => options.signal?.removeEventListener('abort', abort));
+    watch.onSettle(onAbort(options.signal, abort));
     this.#runUpload(watch, body, { dataset: options.dataset, fileName, sizeBytes }, controller).catch(
       (err: unknown) => {
         watch.fail(
@@ -539,12 +503,10 @@ export class HeraldClient {
     return new Promise((resolve, reject) => {
       const finish = (error: HeraldClientError | undefined, event?: FileReadyEvent) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', onAbort);
         for (const off of offs) off();
         if (event) resolve(event);
         else reject(error);
       };
-      const onAbort = () => finish(new HeraldClientError('ABORTED', 'getFileLink was aborted.'));
       const timer = setTimeout(
         () =>
           finish(
@@ -570,7 +532,8 @@ export class HeraldClient {
             );
         }),
       ];
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // Last: a signal aborted already finishes at once, and `offs` must exist by then.
+      offs.push(onAbort(signal, () => finish(new HeraldClientError('ABORTED', 'getFileLink was aborted.'))));
     });
   }
 

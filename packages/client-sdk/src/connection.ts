@@ -5,6 +5,7 @@ import {
   ORDERLY_CLOSE_CODES,
   type ServerFrame,
 } from '@herald/protocol/wire';
+import { handshakeStatusError, socketErrorText } from '#node-only';
 import { backoffDelay } from './backoff.ts';
 import { HeraldClientError, isAuthRefusal, toClientError } from './errors.ts';
 import {
@@ -97,14 +98,6 @@ function closeCodeError(code: number, reason: string): HeraldClientError | undef
   return new HeraldClientError(refused, `The server refused the connection${reason ? `: ${reason}` : ''}.`, {
     details: { closeCode: code },
   });
-}
-
-/** The text of a socket `error` event: `ws` puts "Unexpected server response: 401" there; browsers nothing. */
-function errorText(event: unknown): string | undefined {
-  if (typeof event !== 'object' || event === null) return undefined;
-  const { message, error } = event as { message?: unknown; error?: unknown };
-  if (typeof message === 'string') return message;
-  return error instanceof Error ? error.message : undefined;
 }
 
 /** Removes the ticket from a URL before it goes into an error message. */
@@ -265,7 +258,7 @@ export class Connection {
         if (!accept(socket)) socket.close(1000, 'superseded');
       });
       socket.addEventListener('error', (event) => {
-        lastError ??= errorText(event);
+        lastError ??= socketErrorText(event);
       });
       socket.addEventListener('close', (event) => {
         if (opened) this.#onSocketClose(socket, event);
@@ -281,25 +274,19 @@ export class Connection {
     event: SocketEventMap['close'],
     text: string | undefined,
   ): Promise<HeraldClientError> {
-    const byCode = closeCodeError(event.code, event.reason);
-    if (byCode) return byCode;
-    const status = Number(/Unexpected server response: (\d{3})/.exec(text ?? '')?.[1] ?? Number.NaN);
-    if (status === 401 || status === 403) {
-      return new HeraldClientError(
-        status === 401 ? 'UNAUTHENTICATED' : 'FORBIDDEN',
-        `The server refused the WebSocket handshake (HTTP ${status}).`,
-        { status },
-      );
-    }
-    if (Number.isNaN(status) && this.#hooks.probeAuth) {
+    const known = closeCodeError(event.code, event.reason) ?? handshakeStatusError(text);
+    if (known) return known;
+    if (this.#hooks.probeAuth) {
       const refusal = await this.#hooks.probeAuth().catch(() => undefined);
       if (refusal) return refusal;
     }
-    const what = Number.isNaN(status) ? `close code ${event.code}` : `HTTP ${status}`;
-    return new HeraldClientError('NETWORK_ERROR', `The WebSocket handshake failed (${what}).`, {
-      status: Number.isNaN(status) ? undefined : status,
-      details: text === undefined ? undefined : { message: text },
-    });
+    return new HeraldClientError(
+      'NETWORK_ERROR',
+      `The WebSocket handshake failed (close code ${event.code}).`,
+      {
+        details: text === undefined ? undefined : { message: text },
+      },
+    );
   }
 
   #adopt(socket: WebSocketLike, kind: OpenKind): void {

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, JobEvent, JobView } from '@herald/protocol/wire';
+import type { JobEvent, JobView } from '@herald/protocol/wire';
 import { remember } from './bounded.ts';
 import type { HeraldClient } from './client.ts';
 import type { OpenKind } from './connection.ts';
@@ -120,7 +120,7 @@ export class JobFollower {
     if (event.type === 'job.succeeded' || event.type === 'job.failed') {
       remember(this.#terminals, event.jobId, event, MAX_REMEMBERED_TERMINALS);
     }
-    for (const watch of [...(this.#watches.get(event.jobId) ?? [])]) watch.event(event);
+    for (const watch of this.#watchesOf(event.jobId)) watch.event(event);
   }
 
   /** Starts or stops the poll timer: it runs while jobs are followed and the client is active. */
@@ -144,22 +144,26 @@ export class JobFollower {
     }
   }
 
+  /** A job's handles, copied: a handle that settles leaves the set while the caller goes through it. */
+  #watchesOf(jobId: string): JobWatch[] {
+    return [...(this.#watches.get(jobId) ?? [])];
+  }
+
   /** Brings a followed job up to date from `GET /jobs/{id}`; a finished job's outcome becomes its terminal event. */
   async #resync(jobId: string): Promise<void> {
     if (this.#resyncing.has(jobId)) return;
     this.#resyncing.add(jobId);
     try {
       const view = await this.#client.job(jobId);
-      for (const watch of this.#watches.get(jobId) ?? []) watch.view(view);
+      for (const watch of this.#watchesOf(jobId)) watch.view(view);
       if (view.state !== 'succeeded' && view.state !== 'failed') return;
       const terminal = this.#terminals.get(jobId) ?? (await this.#terminalFromView(view));
       // Already delivered (the cursor says so), but a watch may have attached after it.
-      if (!this.#tracker.accept(terminal))
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.event(terminal);
+      if (!this.#tracker.accept(terminal)) for (const watch of this.#watchesOf(jobId)) watch.event(terminal);
     } catch (err) {
       const error = toClientError(err, 'NETWORK_ERROR', `Refreshing job ${jobId} failed.`);
       if (error.code === 'NOT_FOUND' || error.code === 'FORBIDDEN') {
-        for (const watch of [...(this.#watches.get(jobId) ?? [])]) watch.fail(error);
+        for (const watch of this.#watchesOf(jobId)) watch.fail(error);
       } else this.#hooks.onError(error);
     } finally {
       this.#resyncing.delete(jobId);
@@ -167,27 +171,25 @@ export class JobFollower {
   }
 
   async #terminalFromView(view: JobView): Promise<JobEvent> {
-    const tracker = this.#tracker;
+    const { jobId } = view;
     const at = view.finishedAt ?? view.updatedAt;
-    const base = { jobId: view.jobId, at };
-    if (view.state === 'succeeded') {
-      const started = Date.parse(view.startedAt ?? view.createdAt);
-      const durationMs = Math.max(0, Date.parse(at) - started) || 0;
-      const { rowsLoaded, rowsRejected } = view;
-      return {
-        type: 'job.succeeded',
-        ...base,
-        seq: tracker.lastSeq(view.jobId) + 1,
-        rowsLoaded,
-        rowsRejected,
-        durationMs,
-      };
-    }
-    const rowErrors = await this.#client.jobErrors(view.jobId).then(
-      (report) => report.rowErrors,
-      () => [],
-    );
-    const error: ErrorEnvelope = view.error ?? { code: 'INTERNAL', message: 'The job failed.' };
-    return { type: 'job.failed', ...base, seq: tracker.lastSeq(view.jobId) + 1, error, rowErrors };
+    const outcome =
+      view.state === 'succeeded'
+        ? {
+            type: 'job.succeeded' as const,
+            rowsLoaded: view.rowsLoaded,
+            rowsRejected: view.rowsRejected,
+            durationMs: Math.max(0, Date.parse(at) - Date.parse(view.startedAt ?? view.createdAt)) || 0,
+          }
+        : {
+            type: 'job.failed' as const,
+            error: view.error ?? { code: 'INTERNAL', message: 'The job failed.' },
+            rowErrors: await this.#client.jobErrors(jobId).then(
+              (report) => report.rowErrors,
+              () => [],
+            ),
+          };
+    // Numbered after the last delivered event, read once the outcome is known (row errors take a request).
+    return { ...outcome, jobId, at, seq: this.#tracker.lastSeq(jobId) + 1 };
   }
 }

@@ -1,4 +1,5 @@
 import type { ErrorEnvelope } from '@herald/protocol/wire';
+import { onAbort } from './abort.ts';
 import { HeraldClientError, type HeraldErrorCode, toClientError } from './errors.ts';
 
 /**
@@ -22,11 +23,11 @@ export type TokenProvider = () => string | null | undefined | Promise<string | n
  */
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
+/** What a {@link Requester} reads of the client's options. */
 export interface HttpOptions {
   readonly apiUrl: string;
   readonly getToken: TokenProvider;
-  readonly fetch: FetchLike;
-  readonly timeoutMs: number;
+  readonly requestTimeoutMs: number;
 }
 
 export interface RequestOptions {
@@ -102,46 +103,56 @@ export async function resolveToken(getToken: TokenProvider): Promise<string> {
 function deadline(ms: number, outer: AbortSignal | undefined): { signal: AbortSignal; clear: () => void } {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(new HeraldClientError('TIMEOUT', 'timeout')), ms);
-  const onAbort = () => controller.abort(outer?.reason);
-  if (outer?.aborted) controller.abort(outer.reason);
-  else outer?.addEventListener('abort', onAbort, { once: true });
+  const off = onAbort(outer, () => controller.abort(outer?.reason));
   return {
     signal: controller.signal,
     clear: () => {
       clearTimeout(timer);
-      outer?.removeEventListener('abort', onAbort);
+      off();
     },
   };
 }
 
 /**
- * Authenticated JSON requests against the REST API: adds the bearer token, enforces a timeout
- * and maps every failure to a {@link HeraldClientError} (the server's envelope code when there
- * is one).
+ * One authenticated JSON request against the REST API: `method` and `path` (already filled in),
+ * an optional query, JSON body and signal. Resolves with the status and parsed body of a 2xx
+ * answer; rejects with a {@link HeraldClientError} otherwise (the server's envelope code when
+ * there is one).
+ *
+ * @example
+ * const { status, body } = await request('GET', '/jobs', { query: { limit: 10 } });
  */
-export class HttpClient {
-  readonly #base: string;
+export type Requester = (
+  method: string,
+  path: string,
+  options?: RequestOptions,
+) => Promise<HttpResult<unknown>>;
 
-  readonly #options: HttpOptions;
-
-  constructor(options: HttpOptions) {
-    this.#options = options;
-    this.#base = options.apiUrl.replace(/\/+$/, '');
-  }
-
-  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<HttpResult<T>> {
-    const token = await resolveToken(this.#options.getToken);
-    let url = `${this.#base}${path}`;
+/**
+ * The {@link Requester} of a client: adds the bearer token, enforces the timeout and maps every
+ * failure to a {@link HeraldClientError}.
+ *
+ * @example
+ * const request = createRequester({ apiUrl, getToken, requestTimeoutMs: 30_000 }, fetch);
+ */
+export function createRequester(
+  { apiUrl, getToken, requestTimeoutMs: timeoutMs }: HttpOptions,
+  fetch: FetchLike,
+): Requester {
+  const base = apiUrl.replace(/\/+$/, '');
+  return async (method, path, options = {}) => {
+    const token = await resolveToken(getToken);
+    let url = `${base}${path}`;
     const query = Object.entries(options.query ?? {}).filter(([, v]) => v !== undefined);
     if (query.length > 0) url += `?${new URLSearchParams(query.map(([k, v]) => [k, String(v)]))}`;
     const headers: Record<string, string> = { authorization: `Bearer ${token}`, accept: 'application/json' };
     if (options.body !== undefined) headers['content-type'] = 'application/json';
 
-    const { signal, clear } = deadline(this.#options.timeoutMs, options.signal);
+    const { signal, clear } = deadline(timeoutMs, options.signal);
     let response: Response;
     let text: string;
     try {
-      response = await this.#options.fetch(url, {
+      response = await fetch(url, {
         method,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
@@ -153,11 +164,9 @@ export class HttpClient {
         throw new HeraldClientError('ABORTED', `${method} ${path} was aborted.`, { cause: err });
       }
       if (signal.aborted) {
-        throw new HeraldClientError(
-          'TIMEOUT',
-          `${method} ${path} got no answer within ${this.#options.timeoutMs} ms.`,
-          { cause: err },
-        );
+        throw new HeraldClientError('TIMEOUT', `${method} ${path} got no answer within ${timeoutMs} ms.`, {
+          cause: err,
+        });
       }
       throw new HeraldClientError(
         'NETWORK_ERROR',
@@ -186,8 +195,8 @@ export class HttpClient {
       }
     }
     if (!response.ok) throw errorFromResponse(response.status, body);
-    return { status: response.status, body: body as T };
-  }
+    return { status: response.status, body };
+  };
 }
 
 /**

@@ -36,6 +36,8 @@ export {
   type RestRouteName,
   type RowError,
 } from '@herald/protocol/wire';
+// Browser builds get a stand-in that refuses (the `browser` condition of `#fetch-uploader`).
+export { createFetchUploader } from '#fetch-uploader';
 export {
   createHeraldClient,
   type FileLinkOptions,
@@ -66,10 +68,16 @@ export type {
   UploadHandle,
 } from './job-handle.ts';
 export { DEFAULT_TIMINGS, type HeraldClientOptions } from './options.ts';
-export type { CallOptions, RestApi, RestCall } from './rest.ts';
+export type {
+  AdminRouteName,
+  CallOptions,
+  CoreRouteName,
+  DeviceRouteName,
+  RestApi,
+  RestCall,
+} from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
-  createFetchUploader,
   createXhrUploader,
   type NodeReadableLike,
   type UploadBody,

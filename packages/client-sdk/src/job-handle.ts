@@ -1,5 +1,4 @@
 import type { JobEvent, JobView } from '@herald/protocol/wire';
-import { AsyncQueue } from './async-queue.ts';
 import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, JobFailedError } from './errors.ts';
 
@@ -154,13 +153,11 @@ function noop(): void {}
 export class JobWatch implements UploadHandle {
   readonly #emitter = new Emitter<JobHandleEvents>();
   readonly #history: JobEvent[] = [];
-  readonly #eventQueues = new Set<AsyncQueue<JobEvent>>();
-  readonly #progressQueues = new Set<AsyncQueue<JobProgress>>();
   #current: JobSnapshot;
   #finished = false;
   #resolveDone: (result: JobResult) => void = noop;
   #rejectDone: (error: unknown) => void = noop;
-  readonly #closers: (() => void)[] = [];
+  readonly #closers = new Set<() => void>();
   #aborter: () => void = noop;
   declare readonly done: Promise<JobResult>;
 
@@ -198,19 +195,11 @@ export class JobWatch implements UploadHandle {
   }
 
   events(): AsyncIterableIterator<JobEvent> {
-    const queue: AsyncQueue<JobEvent> = new AsyncQueue(() => this.#eventQueues.delete(queue));
-    for (const event of this.#history) queue.push(event);
-    if (this.#finished) this.#endQueue(queue);
-    else this.#eventQueues.add(queue);
-    return queue;
+    return this.#iterate('event', this.#history);
   }
 
   progress(): AsyncIterableIterator<JobProgress> {
-    const queue: AsyncQueue<JobProgress> = new AsyncQueue(() => this.#progressQueues.delete(queue));
-    queue.push(this.#current.progress);
-    if (this.#finished) queue.end();
-    else this.#progressQueues.add(queue);
-    return queue;
+    return this.#iterate('progress', [this.#current.progress]);
   }
 
   [Symbol.asyncIterator](): AsyncIterableIterator<JobEvent> {
@@ -229,9 +218,10 @@ export class JobWatch implements UploadHandle {
 
   // --- driven by the client ------------------------------------------------------------------
 
-  /** Adds cleanup to run once when the handle settles (unfollow, listener removal). */
-  onSettle(closer: () => void): void {
-    this.#closers.push(closer);
+  /** Adds cleanup to run once when the handle settles (unfollow, listener removal); returns its remover. */
+  onSettle(closer: () => void): Unsubscribe {
+    this.#closers.add(closer);
+    return () => this.#closers.delete(closer);
   }
 
   /** What `abort()` does besides closing (cancel the upload request). */
@@ -286,7 +276,6 @@ export class JobWatch implements UploadHandle {
       this.#history[this.#history.length - 1] = event;
     else this.#history.push(event);
     this.#emitter.emit('event', event);
-    for (const queue of this.#eventQueues) queue.push(event);
     switch (event.type) {
       case 'job.queued':
         this.#setProgress({ phase: 'queued', percent: 0 });
@@ -327,22 +316,65 @@ export class JobWatch implements UploadHandle {
     this.#update({ error });
     this.#setProgress({ phase: 'failed', percent: this.#current.progress.percent, error });
     this.#rejectDone(error);
-    this.#end(error instanceof JobFailedError ? undefined : error);
+    this.#end();
   }
 
-  #end(error?: HeraldClientError): void {
-    for (const queue of this.#eventQueues) this.#endQueue(queue, error);
-    for (const queue of this.#progressQueues) queue.end();
-    this.#eventQueues.clear();
-    this.#progressQueues.clear();
-    for (const closer of this.#closers.splice(0)) closer();
+  #end(): void {
+    const closers = [...this.#closers];
+    this.#closers.clear();
+    for (const closer of closers) closer();
   }
 
-  #endQueue(queue: AsyncQueue<JobEvent>, error = this.#current.error): void {
-    // A failed job ends its event stream normally (its `job.failed` event says why), and so does
-    // `close()`; any other failure (a refused upload, a lost job) is thrown by the iterator.
-    if (error && !(error instanceof JobFailedError) && error.code !== 'ABORTED') queue.fail(error);
-    else queue.end();
+  /**
+   * An iterator over `initial`, then every `type` payload from now until the handle settles; the
+   * event iterator then throws a failure other than a failed job or `close()`. Listens from the
+   * call on (not from the first `next()`), and `return()` ends it at once, even while a `next()`
+   * waits.
+   */
+  #iterate<K extends 'event' | 'progress'>(
+    type: K,
+    initial: readonly JobHandleEvents[K][],
+  ): AsyncIterableIterator<JobHandleEvents[K]> {
+    const values = [...initial];
+    let wake = noop;
+    let stopped = false;
+    const offs = [
+      this.#emitter.on(type, (value) => {
+        values.push(value);
+        wake();
+      }),
+      this.onSettle(() => stop()),
+    ];
+    const stop = () => {
+      for (const off of offs) off();
+      wake();
+    };
+    const watch = this;
+    const iterator = (async function* () {
+      try {
+        for (;;) {
+          if (values.length > 0) yield values.shift() as JobHandleEvents[K];
+          else if (stopped) return;
+          else if (watch.#finished) break;
+          else await new Promise<void>((resolve) => (wake = resolve));
+        }
+      } finally {
+        stop();
+      }
+      const { error } = watch.#current;
+      // A failed job ends its event stream normally (its `job.failed` event says why), and so does
+      // `close()`; any other failure (a refused upload, a lost job) is thrown by the event iterator.
+      if (type === 'event' && error && !(error instanceof JobFailedError) && error.code !== 'ABORTED')
+        throw error;
+    })();
+    const finish = iterator.return.bind(iterator);
+    iterator.return = (value) => {
+      stopped = true;
+      values.length = 0;
+      stop();
+      return finish(value);
+    };
+    return iterator;
   }
 
   #setProgress(progress: JobProgress): void {
@@ -350,7 +382,6 @@ export class JobWatch implements UploadHandle {
     if (RANK[progress.phase] < RANK[from]) return;
     this.#update({ progress });
     this.#emitter.emit('progress', progress);
-    for (const queue of this.#progressQueues) queue.push(progress);
   }
 
   #update(patch: Partial<JobSnapshot>): void {

@@ -7,11 +7,39 @@ import {
   restPath,
 } from '@herald/protocol/wire';
 import { invalidArgument } from './errors.ts';
-import { expectShape, type HttpClient, malformed, type Shape } from './http.ts';
+import { expectShape, malformed, type Requester, type Shape } from './http.ts';
 
 // The REST layer: one typed call per route of `@herald/protocol`, built from the route's method
 // and path template; requests and answers typed from the route's contract (types only, so no zod
-// reaches the bundle). Answers get the light runtime checks below instead of the zod schemas.
+// reaches the bundle). Answers get light runtime checks instead of the zod schemas. The core
+// `client.rest` has the routes an app uses; the admin and device routes, rarely called, live in
+// the `/admin` and `/devices` entries with their checks, so browser bundles that do not import
+// them do not carry them.
+
+/**
+ * The grant-management routes (admins only): `@herald/client-sdk/admin`.
+ *
+ * @example
+ * const name: AdminRouteName = 'listGrants';
+ */
+export type AdminRouteName = 'listGrants' | 'createGrant' | 'deleteGrant';
+
+/**
+ * The push-device routes: `@herald/client-sdk/devices`.
+ *
+ * @example
+ * const name: DeviceRouteName = 'registerDevice';
+ */
+export type DeviceRouteName = 'registerDevice' | 'deleteDevice';
+
+/**
+ * The routes of the core `client.rest`: every route but the admin and device ones, so a route the
+ * protocol adds lands here (and needs its checks) unless it is placed in a subpath entry.
+ *
+ * @example
+ * const name: CoreRouteName = 'getJob';
+ */
+export type CoreRouteName = Exclude<RestRouteName, AdminRouteName | DeviceRouteName>;
 
 /**
  * Options of a single REST call.
@@ -34,14 +62,16 @@ export type RestCall<Name extends RestRouteName> = RestRequest<Name> & CallOptio
 
 /**
  * One typed function per REST route, by the route's name: it answers `{ status, body }` for each
- * success the route documents and rejects with a {@link HeraldClientError} otherwise.
+ * success the route documents and rejects with a {@link HeraldClientError} otherwise. `client.rest`
+ * is a `RestApi` of the {@link CoreRouteName | core routes}; `adminApi(client)` and
+ * `deviceApi(client)` are those of the admin and device routes.
  *
  * @example
  * const { body: job } = await client.rest.getJob({ params: { id: jobId } });
  * const { body: page } = await client.rest.listJobs({ query: { limit: 50 } });
  */
-export type RestApi = {
-  readonly [Name in RestRouteName]: (
+export type RestApi<Names extends RestRouteName = CoreRouteName> = {
+  readonly [Name in Names]: (
     ...call: Partial<RestCall<Name>> extends RestCall<Name> ? [call?: RestCall<Name>] : [call: RestCall<Name>]
   ) => Promise<RestResponse<Name>>;
 };
@@ -70,14 +100,17 @@ type AnswerChecks<Name extends RestRouteName> = {
     : BodyCheck<RestResponseBody<Name, Status>>;
 };
 
-const DEVICE = { platform: 'string', created: 'boolean' } as const;
-
 /**
- * The light guards of each route's answers, typed from its contract: a field can only be checked
- * with its own type, and every documented status must be listed (an undocumented one is refused
- * as `INVALID_RESPONSE`).
+ * The light guards of some routes' answers, typed from their contracts: a field can only be
+ * checked with its own type, and every documented status must be listed (an undocumented one is
+ * refused as `INVALID_RESPONSE`).
+ *
+ * @example
+ * const checks: AnswerChecksOf<'getJob'> = { getJob: { 200: { jobId: 'string', state: 'string' } } };
  */
-const ANSWER_CHECKS: { readonly [Name in RestRouteName]: AnswerChecks<Name> } = {
+export type AnswerChecksOf<Names extends RestRouteName> = { readonly [Name in Names]: AnswerChecks<Name> };
+
+const CORE_CHECKS: AnswerChecksOf<CoreRouteName> = {
   whoami: { 200: { userId: 'string', username: 'string', groups: 'object' } },
   createUpload: { 201: { jobId: 'string', upload: { url: 'string', headers: 'object' } } },
   listJobs: { 200: { jobs: 'object' } },
@@ -87,12 +120,7 @@ const ANSWER_CHECKS: { readonly [Name in RestRouteName]: AnswerChecks<Name> } = 
     200: { url: 'string', expiresAt: 'string', size: 'number', contentType: 'string', fileName: 'string' },
     202: { requestId: 'string' },
   },
-  listGrants: { 200: { grants: 'object' } },
-  createGrant: { 201: { id: 'string', pathPrefix: 'string', group: 'string' } },
-  deleteGrant: { 204: null },
   createTicket: { 201: { ticket: 'string', expiresAt: 'string' } },
-  registerDevice: { 200: DEVICE, 201: DEVICE },
-  deleteDevice: { 204: null },
 };
 
 /** A call as the layer handles it, whatever the route. */
@@ -103,14 +131,17 @@ interface AnyCall extends CallOptions {
 }
 
 /**
- * The typed REST layer over an {@link HttpClient}: one function per route of `REST_ENDPOINTS`.
+ * The typed calls of the routes `checks` lists, over a {@link Requester}.
  *
  * @example
- * const rest = createRestApi(http);
+ * const rest = createRestApi(createRequester(options, fetch), { whoami: { 200: { userId: 'string' } } });
  * const { body: user } = await rest.whoami();
  */
-export function createRestApi(http: HttpClient): RestApi {
-  const call = async (name: RestRouteName, { params = {}, query, body, signal }: AnyCall = {}) => {
+export function createRestApi<Names extends RestRouteName>(
+  request: Requester,
+  checks: AnswerChecksOf<Names>,
+): RestApi<Names> {
+  const call = async (name: Names, { params = {}, query, body, signal }: AnyCall = {}) => {
     const { method, path: template } = REST_ENDPOINTS[name];
     let path: string;
     try {
@@ -118,19 +149,49 @@ export function createRestApi(http: HttpClient): RestApi {
     } catch (err) {
       throw invalidArgument(`${name}: ${(err as Error).message}`);
     }
-    const answer = await http.request<unknown>(method, path, { query, body, signal });
+    const answer = await request(method, path, { query, body, signal });
     const what = `${method} ${path}`;
-    const checks: Readonly<Record<number, Shape | null>> = ANSWER_CHECKS[name];
-    const check = checks[answer.status];
+    const check = (checks[name] as Readonly<Record<number, Shape | null>>)[answer.status];
     // A status the route does not document is refused like a malformed body: the types promise only documented ones.
     if (check === undefined) throw malformed(what, `status ${answer.status}`);
     if (check !== null) expectShape(answer.body, what, check);
     return answer;
   };
-  const names = Object.keys(REST_ENDPOINTS) as RestRouteName[];
+  const names = Object.keys(checks) as Names[];
   // Object.fromEntries forgets the per-route signatures; `RestApi` states them, and `call`
   // checks each answer against the documented statuses of the route it was made for.
   return Object.fromEntries(
     names.map((name) => [name, (input?: AnyCall) => call(name, input)]),
-  ) as unknown as RestApi;
+  ) as unknown as RestApi<Names>;
+}
+
+/** Each client's requester, for the subpath entries' calls (`adminApi`, `deviceApi`). */
+const requesters = new WeakMap<object, Requester>();
+
+/**
+ * The core `client.rest` of a client, which also lends its requester (token, base URL, timeout,
+ * `fetch`) to {@link restApiOf}.
+ *
+ * @example
+ * this.rest = coreRestApi(this, createRequester(options, fetch));
+ */
+export function coreRestApi(client: object, request: Requester): RestApi {
+  requesters.set(client, request);
+  return createRestApi(request, CORE_CHECKS);
+}
+
+/**
+ * The typed calls of other routes (`checks`), through a client's requester: what the subpath
+ * entries build their APIs from. A client not made by `createHeraldClient` is `INVALID_ARGUMENT`.
+ *
+ * @example
+ * const admin = restApiOf(client, GRANT_CHECKS);
+ */
+export function restApiOf<Names extends RestRouteName>(
+  client: object,
+  checks: AnswerChecksOf<Names>,
+): RestApi<Names> {
+  const request = requesters.get(client);
+  if (!request) throw invalidArgument('Pass a client made by createHeraldClient.');
+  return createRestApi(request, checks);
 }

@@ -4,6 +4,7 @@ import {
   isTerminalEvent,
   type ServerFrame,
 } from '@herald/protocol/wire';
+import { remember } from './bounded.ts';
 import type { Unsubscribe } from './emitter.ts';
 import { HeraldClientError } from './errors.ts';
 import { streamKey } from './frames.ts';
@@ -235,11 +236,7 @@ export class EventTracker {
 
   #nextId(prefix: string, action: string, jobId?: string): string {
     const id = `${prefix}-${++this.#frames}`;
-    this.#pending.set(id, { action, jobId });
-    if (this.#pending.size > MAX_PENDING_FRAMES) {
-      const oldest = this.#pending.keys().next().value;
-      if (oldest !== undefined) this.#pending.delete(oldest);
-    }
+    remember(this.#pending, id, { action, jobId }, MAX_PENDING_FRAMES);
     return id;
   }
 

@@ -1,5 +1,6 @@
+import { isNodeReadable, streamFileName } from '#node-only';
+import { onAbort } from './abort.ts';
 import { HeraldClientError } from './errors.ts';
-import type { FetchLike } from './http.ts';
 
 /**
  * A Node.js `Readable` (e.g. `fs.createReadStream`), described structurally so the core needs
@@ -51,16 +52,7 @@ export interface UploadRequest {
  */
 export type Uploader = (request: UploadRequest) => Promise<void>;
 
-function isNodeReadable(body: unknown): body is NodeReadableLike {
-  return (
-    typeof body === 'object' &&
-    body !== null &&
-    typeof (body as { pipe?: unknown }).pipe === 'function' &&
-    Symbol.asyncIterator in body
-  );
-}
-
-function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
+export function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;
 }
 
@@ -73,10 +65,8 @@ export function bodySize(body: UploadBody): number | undefined {
 
 /** The file name a body carries: a `File`'s name or a Node file stream's path. */
 export function bodyName(body: UploadBody): string | undefined {
-  const { name, path } = body as { name?: unknown; path?: unknown };
-  if (typeof name === 'string' && name !== '') return name;
-  if (typeof path === 'string' && path !== '') return path.split(/[\\/]/).pop() || undefined;
-  return undefined;
+  const { name } = body as { name?: unknown };
+  return typeof name === 'string' && name !== '' ? name : streamFileName(body);
 }
 
 /** Whether a value is something `upload()` can send. */
@@ -84,40 +74,8 @@ export function isUploadBody(body: unknown): body is UploadBody {
   return bodySize(body as UploadBody) !== undefined || isNodeReadable(body) || isWebStream(body);
 }
 
-function toBytes(chunk: unknown): Uint8Array {
-  if (chunk instanceof Uint8Array) return chunk;
-  if (chunk instanceof ArrayBuffer) return new Uint8Array(chunk);
-  if (typeof chunk === 'string') return new TextEncoder().encode(chunk);
-  throw new HeraldClientError('INVALID_ARGUMENT', 'The upload stream produced a chunk that is not bytes.');
-}
-
-/** The body's bytes as an async sequence of chunks. */
-async function* chunksOf(body: UploadBody): AsyncGenerator<Uint8Array> {
-  if (typeof Blob !== 'undefined' && body instanceof Blob) {
-    yield* chunksOf(body.stream());
-    return;
-  }
-  if (body instanceof Uint8Array || body instanceof ArrayBuffer) {
-    // A Blob's stream hands the bytes out in chunks, so progress moves in steps.
-    yield* chunksOf(new Blob([body as Uint8Array<ArrayBuffer>]));
-    return;
-  }
-  if (isWebStream(body)) {
-    const reader = body.getReader();
-    try {
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) return;
-        yield toBytes(value);
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  }
-  for await (const chunk of body as NodeReadableLike) yield toBytes(chunk);
-}
-
-async function failedUpload(status: number, text: Promise<string>): Promise<HeraldClientError> {
+/** The error of a refused upload: its HTTP status and, from S3's XML answer, its `<Code>`. */
+export async function failedUpload(status: number, text: Promise<string>): Promise<HeraldClientError> {
   // S3 answers with XML: its <Code> (e.g. SignatureDoesNotMatch, EntityTooLarge) says enough.
   const body = await text.catch(() => '');
   const code = /<Code>([^<]{1,64})<\/Code>/.exec(body)?.[1];
@@ -128,51 +86,14 @@ async function failedUpload(status: number, text: Promise<string>): Promise<Hera
   );
 }
 
-const unreachable = (cause?: unknown) =>
-  new HeraldClientError('NETWORK_ERROR', 'The file upload could not reach storage.', { cause });
+/** The error of an upload that never reached storage. */
+export function unreachable(cause?: unknown): HeraldClientError {
+  return new HeraldClientError('NETWORK_ERROR', 'The file upload could not reach storage.', { cause });
+}
 
 /** The error of an upload the caller aborted. */
 export function abortedError(cause?: unknown): HeraldClientError {
   return new HeraldClientError('ABORTED', 'The upload was aborted.', { cause, retryable: false });
-}
-
-/**
- * An {@link Uploader} on `fetch` with a streamed, counted request body: progress is the bytes
- * handed to the HTTP stack (Node, Deno, Bun; browsers stream request bodies only over HTTP/2,
- * so the default there is {@link createXhrUploader}). Sends `content-length` so S3 accepts it.
- *
- * @example
- * createHeraldClient({ apiUrl, wsUrl, getToken, uploader: createFetchUploader(fetch) });
- */
-export function createFetchUploader(fetchImpl: FetchLike = (input, init) => fetch(input, init)): Uploader {
-  return async (request) => {
-    let sent = 0;
-    const counted = (async function* () {
-      for await (const chunk of chunksOf(request.body)) {
-        if (request.signal.aborted) throw abortedError(request.signal.reason);
-        sent += chunk.byteLength;
-        request.onProgress(sent);
-        yield chunk;
-      }
-    })();
-    let response: Response;
-    try {
-      response = await fetchImpl(request.url, {
-        method: request.method,
-        headers: { ...request.headers, 'content-length': String(request.sizeBytes) },
-        body: counted as unknown as BodyInit,
-        signal: request.signal,
-        // Required by fetch for a streamed request body.
-        duplex: 'half',
-      } as RequestInit);
-    } catch (err) {
-      if (request.signal.aborted) throw abortedError(err);
-      if (err instanceof HeraldClientError) throw err;
-      throw unreachable(err);
-    }
-    if (!response.ok) throw await failedUpload(response.status, response.text());
-    await response.body?.cancel();
-  };
 }
 
 /** Headers a browser refuses to let scripts set on XMLHttpRequest. */
@@ -222,10 +143,9 @@ export function createXhrUploader(Xhr: XhrConstructor = XMLHttpRequest): Uploade
     if (request.signal.aborted) throw abortedError(request.signal.reason);
     await new Promise<void>((resolve, reject) => {
       const xhr = new Xhr();
-      const onAbort = () => xhr.abort();
-      request.signal.addEventListener('abort', onAbort, { once: true });
+      const off = onAbort(request.signal, () => xhr.abort());
       const finish = (error?: HeraldClientError) => {
-        request.signal.removeEventListener('abort', onAbort);
+        off();
         if (error) reject(error);
         else resolve();
       };

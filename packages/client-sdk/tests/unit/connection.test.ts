@@ -1,6 +1,13 @@
 import { LIMITS } from '@herald/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { AUTH_CLOSE_CODES, DEFAULT_TIMINGS, HeraldClientError } from '../../src/index.ts';
+import WebSocket from 'ws';
+import {
+  AUTH_CLOSE_CODES,
+  DEFAULT_TIMINGS,
+  HeraldClientError,
+  type SocketEventMap,
+  type WebSocketLike,
+} from '../../src/index.ts';
 import { closeClients, harness } from './support/client.ts';
 import { FakeHerald, sleep, waitFor } from './support/fake-herald.ts';
 
@@ -12,6 +19,33 @@ afterEach(async () => {
   closeClients();
   await fake.close();
 });
+
+/** `ws` as a browser shows it: the `error` event of a refused handshake carries no text (no status). */
+class BrowserLikeWebSocket implements WebSocketLike {
+  readonly #socket: WebSocket;
+  constructor(url: string, protocols?: string | string[]) {
+    this.#socket = new WebSocket(url, protocols);
+  }
+  get readyState(): number {
+    return this.#socket.readyState;
+  }
+  get protocol(): string {
+    return this.#socket.protocol;
+  }
+  send(data: string): void {
+    this.#socket.send(data);
+  }
+  close(code?: number, reason?: string): void {
+    this.#socket.close(code, reason);
+  }
+  addEventListener<K extends keyof SocketEventMap>(
+    type: K,
+    listener: (event: SocketEventMap[K]) => void,
+  ): void {
+    const forward = type === 'error' ? () => listener({ type: 'error' } as SocketEventMap[K]) : listener;
+    this.#socket.addEventListener(type, forward as never);
+  }
+}
 
 describe('HeraldClient connection state machine', () => {
   it('goes idle → connecting → open with a fresh ticket, and open → closed on close()', async () => {
@@ -143,6 +177,27 @@ describe('HeraldClient connection state machine', () => {
     expect(h.retries).toEqual([]);
     expect(h.errors.map((e) => [e.code, e.status])).toEqual([['UNAUTHENTICATED', 401]]);
     expect(h.states.at(-1)?.error).toBeInstanceOf(HeraldClientError);
+  });
+
+  it('asks GET /me when the handshake fails without a status, as in a browser, and stops on its 401', async () => {
+    const h = harness(fake, { auth: 'subprotocol', WebSocket: BrowserLikeWebSocket });
+    fake.validToken = () => false;
+    h.client.connect();
+    await waitFor(() => h.client.state === 'closed');
+    expect(h.transitions()).toEqual(['idle→connecting', 'connecting→closed']);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /me']);
+    expect(h.errors.map((e) => [e.code, e.status])).toEqual([['UNAUTHENTICATED', 401]]);
+  });
+
+  it('reports a handshake that fails without a status, and with a valid token, by its close code', async () => {
+    const h = harness(fake, { auth: 'subprotocol', WebSocket: BrowserLikeWebSocket });
+    fake.refuseHandshakes.push(500);
+    h.client.connect();
+    await waitFor(() => h.client.state === 'open');
+    expect(h.errors[0]?.code).toBe('NETWORK_ERROR');
+    expect(h.errors[0]?.status).toBeUndefined();
+    expect(h.errors[0]?.message).toMatch(/^The WebSocket handshake failed \(close code \d+\)\.$/);
+    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['GET /me']);
   });
 
   it('stops retrying when the ticket request is refused', async () => {

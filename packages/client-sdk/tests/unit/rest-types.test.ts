@@ -4,7 +4,16 @@
 // itself imports `@herald/protocol/wire`).
 import type { ROUTES } from '@herald/protocol';
 import { describe, expectTypeOf, it } from 'vitest';
-import type { DevicePlatform, HeraldClient, RestRouteName } from '../../src/index.ts';
+import type { adminApi } from '../../src/admin.ts';
+import type { deviceApi, registerDevice } from '../../src/devices.ts';
+import type {
+  AdminRouteName,
+  CoreRouteName,
+  DevicePlatform,
+  DeviceRouteName,
+  HeraldClient,
+  RestRouteName,
+} from '../../src/index.ts';
 
 type Contracts = (typeof ROUTES)['http'];
 type Responses<Name extends RestRouteName> = Contracts[Name]['responses'];
@@ -26,15 +35,25 @@ type RequestBody<Name extends RestRouteName> = Accepted<
   Contracts[Name]['request'] extends { body: infer Schema } ? Schema : never
 >;
 
+/** Every route's typed call: the core ones on `client.rest`, the others in the subpath entries. */
+type AllRoutes = HeraldClient['rest'] & ReturnType<typeof adminApi> & ReturnType<typeof deviceApi>;
+
 describe('the SDK’s REST types, against the route contracts', () => {
-  it('answers every route of client.rest with the bodies its response schemas parse to, by status', () => {
+  it('places every route once: in client.rest, adminApi or deviceApi', () => {
+    expectTypeOf<CoreRouteName | AdminRouteName | DeviceRouteName>().toEqualTypeOf<RestRouteName>();
+    expectTypeOf<keyof HeraldClient['rest']>().toEqualTypeOf<CoreRouteName>();
+    expectTypeOf<keyof ReturnType<typeof adminApi>>().toEqualTypeOf<AdminRouteName>();
+    expectTypeOf<keyof ReturnType<typeof deviceApi>>().toEqualTypeOf<DeviceRouteName>();
+  });
+
+  it('answers every route with the bodies its response schemas parse to, by status', () => {
     expectTypeOf<{
-      [Name in RestRouteName]: Awaited<ReturnType<HeraldClient['rest'][Name]>>;
+      [Name in RestRouteName]: Awaited<ReturnType<AllRoutes[Name]>>;
     }>().toEqualTypeOf<{ [Name in RestRouteName]: ContractAnswer<Name> }>();
   });
 
   it('sends the bodies the request schemas accept', () => {
-    type SdkBody<Name extends RestRouteName> = Parameters<HeraldClient['rest'][Name]>[0] extends infer Call
+    type SdkBody<Name extends RestRouteName> = Parameters<AllRoutes[Name]>[0] extends infer Call
       ? Call extends { body: infer Sent }
         ? Sent
         : never
@@ -45,7 +64,7 @@ describe('the SDK’s REST types, against the route contracts', () => {
     expectTypeOf<SdkBody<'registerDevice'>>().toEqualTypeOf<RequestBody<'registerDevice'>>();
   });
 
-  it('types each client method with its route’s schemas', () => {
+  it('types each client method (and the device functions) with its route’s schemas', () => {
     expectTypeOf<HeraldClient['me']>().returns.resolves.toEqualTypeOf<Body<'whoami', 200>>();
     expectTypeOf<HeraldClient['jobs']>().returns.resolves.toEqualTypeOf<Body<'listJobs', 200>>();
     expectTypeOf<HeraldClient['job']>().returns.resolves.toEqualTypeOf<Body<'getJob', 200>>();
@@ -53,11 +72,11 @@ describe('the SDK’s REST types, against the route contracts', () => {
     expectTypeOf<HeraldClient['createUpload']>().returns.resolves.toEqualTypeOf<Body<'createUpload', 201>>();
     expectTypeOf<HeraldClient['createUpload']>().parameter(0).toEqualTypeOf<RequestBody<'createUpload'>>();
     expectTypeOf<HeraldClient['createTicket']>().returns.resolves.toEqualTypeOf<Body<'createTicket', 201>>();
-    expectTypeOf<HeraldClient['registerDevice']>().returns.resolves.toEqualTypeOf<
+    expectTypeOf<typeof registerDevice>().returns.resolves.toEqualTypeOf<
       Body<'registerDevice', 200> | Body<'registerDevice', 201>
     >();
-    expectTypeOf<HeraldClient['registerDevice']>()
-      .parameter(1)
+    expectTypeOf<typeof registerDevice>()
+      .parameter(2)
       .toEqualTypeOf<RequestBody<'registerDevice'>['platform'] | undefined>();
     expectTypeOf<DevicePlatform>().toEqualTypeOf<RequestBody<'registerDevice'>['platform']>();
     expectTypeOf<HeraldClient['getFileLink']>().returns.resolves.toEqualTypeOf<Body<'createFileLink', 200>>();

@@ -1,4 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { adminApi } from '../../src/admin.ts';
+import { deviceApi, registerDevice, unregisterDevice } from '../../src/devices.ts';
 import { HeraldClientError } from '../../src/index.ts';
 import { closeClients, harness } from './support/client.ts';
 import { envelope, FakeHerald, waitFor } from './support/fake-herald.ts';
@@ -25,11 +27,11 @@ describe('HeraldClient REST calls', () => {
       { line: 2, column: 'amount', reason: 'not a number' },
     ]);
     expect((await client.createTicket()).ticket).toMatch(/^[\w-]{43}$/);
-    expect(await client.registerDevice('fcm:token-1', 'android')).toMatchObject({
+    expect(await registerDevice(client, 'fcm:token-1', 'android')).toMatchObject({
       platform: 'android',
       created: true,
     });
-    await client.unregisterDevice('fcm:token/1');
+    await unregisterDevice(client, 'fcm:token/1');
     const upload = await client.createUpload({ dataset: 'transactions', fileName: 'a.csv', sizeBytes: 3 });
     expect(upload.upload.method).toBe('PUT');
 
@@ -126,10 +128,11 @@ describe('HeraldClient.rest', () => {
       if (req.path.startsWith('/admin/grants/')) return { status: 204 };
       return undefined;
     };
-    expect(await client.rest.listGrants()).toEqual({ status: 200, body: { grants: [grant] } });
-    const created = await client.rest.createGrant({ body: { pathPrefix: 'reports/', group: 'analysts' } });
+    const admin = adminApi(client);
+    expect(await admin.listGrants()).toEqual({ status: 200, body: { grants: [grant] } });
+    const created = await admin.createGrant({ body: { pathPrefix: 'reports/', group: 'analysts' } });
     expect(created).toEqual({ status: 201, body: grant });
-    expect(await client.rest.deleteGrant({ params: { id: grant.id } })).toEqual({
+    expect(await admin.deleteGrant({ params: { id: grant.id } })).toEqual({
       status: 204,
       body: undefined,
     });
@@ -143,6 +146,45 @@ describe('HeraldClient.rest', () => {
     expect(fake.requests[1]?.body).toEqual({ pathPrefix: 'reports/', group: 'analysts' });
   });
 
+  it('keeps the admin and device routes out of client.rest, in adminApi and deviceApi', () => {
+    const { client } = harness(fake);
+    expect(Object.keys(client.rest).sort()).toEqual([
+      'createFileLink',
+      'createTicket',
+      'createUpload',
+      'getJob',
+      'getJobErrors',
+      'listJobs',
+      'whoami',
+    ]);
+    expect(Object.keys(adminApi(client)).sort()).toEqual(['createGrant', 'deleteGrant', 'listGrants']);
+    expect(Object.keys(deviceApi(client)).sort()).toEqual(['deleteDevice', 'registerDevice']);
+  });
+
+  it('refuses adminApi and deviceApi of anything but a client as INVALID_ARGUMENT', () => {
+    const notAClient = {} as Parameters<typeof adminApi>[0];
+    expect(() => adminApi(notAClient)).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_ARGUMENT',
+        message: 'Pass a client made by createHeraldClient.',
+      }),
+    );
+    expect(() => deviceApi(notAClient)).toThrow(HeraldClientError);
+  });
+
+  it('refuses to register or unregister a device without a token, before any request', async () => {
+    const { client } = harness(fake);
+    await expect(registerDevice(client, '')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'registerDevice() needs the FCM token.',
+    });
+    await expect(unregisterDevice(client, '')).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: 'unregisterDevice() needs the FCM token.',
+    });
+    expect(fake.requests).toEqual([]);
+  });
+
   it('fills the path template with each parameter URL-encoded, and sends the query', async () => {
     const { client } = harness(fake);
     fake.hook = () => ({ status: 404, body: envelope('NOT_FOUND', 'No such job.') });
@@ -154,7 +196,7 @@ describe('HeraldClient.rest', () => {
 
   it('refuses a missing path parameter as INVALID_ARGUMENT without a request', async () => {
     const { client } = harness(fake);
-    await expect(client.rest.deleteDevice({ params: { token: '' } })).rejects.toMatchObject({
+    await expect(deviceApi(client).deleteDevice({ params: { token: '' } })).rejects.toMatchObject({
       name: 'HeraldClientError',
       code: 'INVALID_ARGUMENT',
       message: /token/,

@@ -186,6 +186,50 @@ describe('HeraldClient resume and resync', () => {
     await expect(handle.events().next()).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
+  it('iterates from the call on: every progress change before the first next() is kept', async () => {
+    const jobId = randomUUID();
+    fake.setJob(jobId, { state: 'queued' });
+    const h = harness(fake);
+    const handle = h.client.follow(jobId);
+    await waitFor(() => resumeFrames(0).length === 1 && handle.snapshot.job !== undefined);
+    const progress = handle.progress();
+    const jobEvents = handle.events();
+    fake.publish(events.progress(jobId, 1, 10));
+    fake.publish(events.progress(jobId, 2, 20));
+    fake.publish(events.succeeded(jobId, 3, 30));
+    await handle.done;
+    const percents: number[] = [];
+    for await (const p of progress) percents.push(p.percent);
+    expect(percents).toEqual([0, 10, 20, 100]);
+    const seqs: number[] = [];
+    for await (const event of jobEvents) seqs.push(event.seq);
+    expect(seqs).toEqual([1, 2, 3]);
+  });
+
+  it('ends an iterator at once on return(), even while a next() waits', async () => {
+    const jobId = randomUUID();
+    fake.setJob(jobId, { state: 'processing' });
+    const h = harness(fake);
+    const handle = h.client.follow(jobId);
+    const iterator = handle.events();
+    const waiting = iterator.next();
+    await expect(iterator.return?.()).resolves.toMatchObject({ done: true });
+    await expect(waiting).resolves.toEqual({ value: undefined, done: true });
+    await waitFor(() => resumeFrames(0).length === 1);
+    fake.publish(events.progress(jobId, 1, 10));
+    await waitFor(() => handle.snapshot.progress.percent === 10);
+    await expect(iterator.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
+  it('throws the failure to an event iterator already waiting, once, then ends it', async () => {
+    const h = harness(fake);
+    const handle = h.client.follow(randomUUID());
+    const events = handle.events();
+    const waiting = events.next();
+    await expect(waiting).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(events.next()).resolves.toEqual({ value: undefined, done: true });
+  });
+
   it('polls REST while the WebSocket cannot connect', async () => {
     const jobId = randomUUID();
     fake.setJob(jobId, { state: 'processing' });

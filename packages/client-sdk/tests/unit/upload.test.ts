@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createFetchUploader as browserFetchUploader } from '../../src/fetch-uploader.browser.ts';
 import {
   createXhrUploader,
   HeraldClientError,
@@ -268,6 +269,26 @@ describe('createXhrUploader', () => {
       code: 'UPLOAD_FAILED',
       status: 400,
       details: { s3Code: 'EntityTooLarge' },
+    });
+  });
+});
+
+describe('createFetchUploader in browser builds', () => {
+  it('rejects every upload with INVALID_ARGUMENT naming the uploader that works', async () => {
+    const uploader = browserFetchUploader();
+    const upload = uploader({
+      method: 'PUT',
+      url: 'https://bucket.example/x',
+      headers: {},
+      body: new Blob(['1']),
+      sizeBytes: 1,
+      signal: new AbortController().signal,
+      onProgress: () => {},
+    });
+    await expect(upload).rejects.toBeInstanceOf(HeraldClientError);
+    await expect(upload).rejects.toMatchObject({
+      code: 'INVALID_ARGUMENT',
+      message: expect.stringContaining('createXhrUploader'),
     });
   });
 });
