@@ -25,6 +25,7 @@ import { HeraldWebSocketApi } from '../constructs/websocket-api.ts';
 import {
   accessFor,
   assertHandlersExist,
+  HANDLER_ACCESS,
   HANDLER_BUDGETS,
   type HandlerAccess,
   handlerEntry,
@@ -218,6 +219,12 @@ export class HeraldStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    // New code never runs before its migration: CloudFormation creates or updates every function
+    // that uses PostgreSQL — with its event source mappings and invoke permissions, which are
+    // its children — only after the migration custom resource has run.
+    for (const [key, fn] of this.functions) {
+      if (HANDLER_ACCESS[key]?.database) fn.function.node.addDependency(this.migrations.resource);
+    }
 
     const allFunctions = new Map<string, IFunction>(
       [...this.functions.values()].map((f) => [f.node.id, f.function]),
