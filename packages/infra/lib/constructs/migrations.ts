@@ -106,7 +106,9 @@ export class Migrations extends Construct {
       resourceType: 'Custom::HeraldMigrations',
       properties: { MigrationsFingerprint: migrationsFingerprint() },
     });
-    // Migrate only once the proxy can reach the instance.
-    this.resource.node.addDependency(props.database.proxy, props.database.instance);
+    // Migrate only once the instance (and the proxy, if any) exist; the migrator still retries
+    // its first connection while they register.
+    this.resource.node.addDependency(props.database.instance);
+    if (props.database.proxy) this.resource.node.addDependency(props.database.proxy);
   }
 }

@@ -104,12 +104,15 @@ export class HeraldStack extends Stack {
     this.network = new Network(this, 'Network', {
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
+      interfaceEndpoints: config.network.interfaceEndpoints,
+      proxy: config.database.proxy,
       flowLogRetention: logRetention,
       removalPolicy,
     });
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       securityGroups: this.network,
+      proxy: config.database.proxy,
       instanceType: config.database.instanceType,
       multiAz: config.database.multiAz,
       deletionProtection: config.database.deletionProtection,
@@ -282,7 +285,8 @@ export class HeraldStack extends Stack {
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
       // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
       // read per new connection; the user name is stable under single-user rotation. Through RDS
-      // Proxy; `databaseEndpoint: 'instance'` handlers get the instance's URL instead.
+      // Proxy (the instance when the configuration has none); `databaseEndpoint: 'instance'`
+      // handlers get the instance's URL instead.
       HERALD_DATABASE_URL: this.database.databaseUrl('proxy'),
       HERALD_DATABASE_SECRET_ID: this.database.secret.secretArn,
       // One container serves one invocation: the worker's COPY connection plus one for job updates.

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HANDLER_ACCESS } from '../../lib/handlers.ts';
 import { mentions, NetworkGraph, NotModelledError, type Placement, type Verdict } from './network-graph.ts';
-import { type CfnTemplate, resourcesOf, synthesize } from './synth.ts';
+import { type CfnTemplate, resourcesOf, type Synthesized, synthesize } from './synth.ts';
 
 // The network paths Herald needs, checked on the synthesized template: nothing runs in a VPC
 // locally, so this is where a missing security group rule or route shows before a deploy does.
@@ -96,7 +96,7 @@ function findings(template: CfnTemplate): Finding[] {
 }
 
 /** What the groups allow between the parts of the VPC, with RDS Proxy and the interface endpoints. */
-const FLOWS = [
+const STANDARD_FLOWS = [
   '"Herald RDS Proxy" → "Herald PostgreSQL instance": tcp 5432',
   '"Herald RDS Proxy" → "Herald VPC interface endpoints": tcp 443',
   '"Herald database credential rotation" → "Herald PostgreSQL instance": tcp 5432',
@@ -105,6 +105,29 @@ const FLOWS = [
   '"Herald functions that use PostgreSQL" → "Herald RDS Proxy": tcp 5432',
   '"Herald functions that use PostgreSQL" → "Herald VPC interface endpoints": tcp 443',
 ];
+
+/** The expectations per synthesized template: `dev`, `prod`, and dev's `lean` profile. */
+const PROFILES: Readonly<Record<string, { flows: string[]; apis: string[]; apiDatabase: string }>> = {
+  dev: {
+    flows: STANDARD_FLOWS,
+    apis: ['gateway endpoint', 'gateway endpoint', 'interface endpoint', 'interface endpoint'],
+    apiDatabase: 'RDS Proxy:5432',
+  },
+  prod: {
+    flows: STANDARD_FLOWS,
+    apis: ['gateway endpoint', 'gateway endpoint', 'interface endpoint', 'interface endpoint'],
+    apiDatabase: 'RDS Proxy:5432',
+  },
+  // No RDS Proxy, no interface endpoints: SQS and Secrets Manager over the NAT gateway.
+  lean: {
+    flows: [
+      '"Herald database credential rotation" → "Herald PostgreSQL instance": tcp 5432',
+      '"Herald functions that use PostgreSQL" → "Herald PostgreSQL instance": tcp 5432',
+    ],
+    apis: ['gateway endpoint', 'gateway endpoint', 'NAT', 'NAT'],
+    apiDatabase: 'DB instance:5432',
+  },
+};
 
 /** The functions that must sit in the VPC: every handler with database access, and the migrator. */
 const VPC_FUNCTIONS = [
@@ -115,10 +138,12 @@ const VPC_FUNCTIONS = [
 ].sort();
 
 // Synthesized while the file is collected: the per-rule cases below are built from the template.
-const templates: Readonly<Record<string, CfnTemplate>> = {
-  dev: synthesize('dev').json,
-  prod: synthesize('prod').json,
+const synthesized: Readonly<Record<string, Synthesized>> = {
+  dev: synthesize('dev'),
+  prod: synthesize('prod'),
+  lean: synthesize('dev', { profile: 'lean' }),
 };
+const templates = Object.fromEntries(Object.entries(synthesized).map(([name, s]) => [name, s.json]));
 /** The dev template as committed at 2e98bee, before the endpoints' group admitted RDS Proxy. */
 const beforeProxyFix = JSON.parse(
   readFileSync(join(import.meta.dirname, 'fixtures', 'herald-dev-2e98bee.template.json'), 'utf8'),
@@ -128,13 +153,15 @@ const template = (name: string): CfnTemplate => templates[name] as CfnTemplate;
 const copy = (name: string): CfnTemplate => structuredClone(template(name));
 const paths = (found: Finding[]) => found.map((f) => f.path);
 
-describe.each(['dev', 'prod'])('the %s network', (name) => {
+describe.each(Object.keys(PROFILES))('the %s network', (name) => {
+  const expected = PROFILES[name] as (typeof PROFILES)[string];
+
   it('opens every path Herald needs: database, AWS APIs, internet, proxy and rotation to Secrets Manager', () => {
     expect(findings(template(name))).toEqual([]);
   });
 
   it('opens nothing else between the parts of the VPC', () => {
-    expect(NetworkGraph.fromTemplate(template(name)).flows()).toEqual(FLOWS);
+    expect(NetworkGraph.fromTemplate(template(name)).flows()).toEqual(expected.flows);
   });
 
   it('places exactly the functions that use PostgreSQL in the VPC', () => {
@@ -143,17 +170,22 @@ describe.each(['dev', 'prod'])('the %s network', (name) => {
     expect(names.sort()).toEqual(VPC_FUNCTIONS);
   });
 
-  it('reaches the AWS APIs through the endpoints: S3 and DynamoDB by gateway, SQS and Secrets Manager by interface', () => {
+  it('reaches S3, DynamoDB, SQS and Secrets Manager the configured way', () => {
     const graph = NetworkGraph.fromTemplate(template(name));
     const worker = graph.placement('ingest/sqs-ingest');
     const via = (service: string) => {
       const verdict = graph.service(worker, service);
-      return verdict.ok ? verdict.via.split(' ')[0] : verdict.why;
+      if (!verdict.ok) return verdict.why;
+      return verdict.via.startsWith('gateway')
+        ? 'gateway endpoint'
+        : verdict.via.startsWith('interface')
+          ? 'interface endpoint'
+          : 'NAT';
     };
-    expect(AWS_APIS.map(via)).toEqual(['gateway', 'gateway', 'interface', 'interface']);
+    expect(AWS_APIS.map(via)).toEqual(expected.apis);
   });
 
-  it('connects the worker and the migrator to the instance, the API handlers to RDS Proxy', () => {
+  it('connects the worker and the migrator to the instance, the API handlers as configured', () => {
     const graph = NetworkGraph.fromTemplate(template(name));
     const target = (fn: string) => {
       const db = databaseOf(graph, template(name), graph.placement(fn));
@@ -161,8 +193,12 @@ describe.each(['dev', 'prod'])('the %s network', (name) => {
     };
     expect(target('ingest/sqs-ingest')).toBe('DB instance:5432');
     expect(target('applies database migrations on deploy')).toBe('DB instance:5432');
-    expect(target('ingest/http-list-jobs')).toBe('RDS Proxy:5432');
-    expect(target('files/http-create-grant')).toBe('RDS Proxy:5432');
+    expect(target('ingest/http-list-jobs')).toBe(expected.apiDatabase);
+    expect(target('files/http-create-grant')).toBe(expected.apiDatabase);
+  });
+
+  it('leaves no cdk-nag AwsSolutions finding unacknowledged', () => {
+    expect((synthesized[name] as Synthesized).violations.map((v) => v.ruleName)).toEqual([]);
   });
 });
 
