@@ -5,15 +5,17 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MIGRATIONS_DIR as FILES_MIGRATIONS_DIR } from '@herald/files/migrations';
 import { MIGRATIONS_DIR as INGEST_MIGRATIONS_DIR } from '@herald/ingest/migrations';
+import { loadMigrations } from '@herald/runtime/migrations';
 import { App, type AssetStaging, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Database } from '../../lib/constructs/database.ts';
 import { HeraldFunction } from '../../lib/constructs/herald-function.ts';
-import { Migrations } from '../../lib/constructs/migrations.ts';
+import { Migrations, migrationsFingerprint } from '../../lib/constructs/migrations.ts';
 import { Network } from '../../lib/constructs/network.ts';
 import { handlerEntry } from '../../lib/handlers.ts';
+import { migrationsFingerprint as fingerprintOf, migrationSources } from '../../src/migration-packages.ts';
 
 // The other tests skip esbuild (the CLI's `aws:cdk:bundling-stacks` context) to stay fast; this
 // file bundles for real, once: the heaviest handler (the publisher: AWS SDK, firebase-admin) and
@@ -126,5 +128,22 @@ describe('migrator bundling', () => {
       ResourceProperties: {},
     });
     expect(result.PhysicalResourceId).toBe('herald-migrations');
+  }, 60_000);
+
+  it('carries SQL whose fingerprint is the template’s, and ignores a rollback to an older one', async () => {
+    const dir = stagedDir(migrations.migrator);
+    const bundled = fingerprintOf(loadMigrations(migrationSources(join(dir, 'migrations'))));
+    expect(bundled).toBe(migrationsFingerprint());
+    const mod = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as {
+      handler: (event: unknown) => Promise<{ Data: { Applied: string } }>;
+    };
+    // No database and no environment: the bundle answers without trying either.
+    const result = await mod.handler({
+      RequestType: 'Update',
+      PhysicalResourceId: 'herald-migrations',
+      ResourceProperties: { MigrationsFingerprint: '0'.repeat(64) },
+      OldResourceProperties: { MigrationsFingerprint: bundled },
+    });
+    expect(result.Data.Applied).toBe('');
   }, 60_000);
 });
