@@ -332,6 +332,11 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         log(`IAM: ${fn.description} cannot ${use.action} on ${use.resource} (the Lambda service ${use.why})`);
 
     const admin = new pg.Pool({ connectionString: postgres.connectionString, max: 1 });
+    // pg-pool's end() resolves once it has ASKED its idle clients to end, not once they have; a
+    // PostgreSQL stopping right after tells such a client 57P01 (admin shutdown), which the pool
+    // re-emits as 'error' — an uncaught exception without a listener (seen: the dev CLI exiting
+    // 1 on Ctrl-C, unhandled errors in a test that stops a stack).
+    admin.on('error', (error) => log(`database admin pool: ${String(error)}`));
     stops.push(() => admin.end());
     const outbox = new PushOutbox();
     const ddb = dynamoClient(dynamo.endpoint);
