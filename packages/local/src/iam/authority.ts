@@ -109,11 +109,6 @@ export class LocalIam implements IamCheck {
     this.#roles = new Map(roles);
   }
 
-  /** The roles being enforced, by function logical id. */
-  get roles(): ReadonlyMap<string, FunctionRole> {
-    return this.#roles;
-  }
-
   /** Binds a function's access key and session token to its role. */
   registerCredentials(
     functionId: string,

@@ -68,6 +68,8 @@ const ABOUT =
   'function used (resources as the allowing statement states them), `unused` the grants no call used ' +
   '(candidates to trim), `refused` the calls IAM would refuse. Runs of the same policies merge.';
 
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
 /**
  * A stable hash of the roles' statements (what a merged report must agree on).
  *
@@ -76,7 +78,7 @@ const ABOUT =
  */
 export function policiesHash(roles: ReadonlyMap<string, FunctionRole>): string {
   const hash = createHash('sha256');
-  for (const role of [...roles.values()].sort((a, b) => a.description.localeCompare(b.description)))
+  for (const role of [...roles.values()].sort((a, b) => byText(a.description, b.description)))
     hash.update(JSON.stringify([role.description, role.statements]));
   return hash.digest('hex').slice(0, 16);
 }
@@ -113,7 +115,6 @@ function mergeBy<T>(key: (t: T) => string, add: (a: T, b: T) => T, ...lists: (re
   return [...merged.values()];
 }
 const addCalls = <T extends { calls: number }>(a: T, b: T): T => ({ ...a, calls: a.calls + b.calls });
-const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /** The tallies one stack gathered, before they become a report. */
 export interface UsageTally {
