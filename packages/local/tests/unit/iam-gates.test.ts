@@ -67,7 +67,7 @@ iam.registerCredentials('Worker', FN);
 const clientConfig = (endpoint: string, credentials = FN) => ({ endpoint, region: 'us-east-1', credentials });
 
 describe('S3 under IAM (s3rver)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'herald-iam-s3-'));
+  let dir: string;
   let s3: LocalS3;
   const client = (credentials: typeof FN | typeof OWNER) =>
     new S3Client({
@@ -78,6 +78,7 @@ describe('S3 under IAM (s3rver)', () => {
     });
 
   beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'herald-iam-s3-'));
     s3 = await startS3({
       dataDir: dir,
       buckets: [{ name: 'bucket' }],
@@ -89,8 +90,8 @@ describe('S3 under IAM (s3rver)', () => {
       await owner.send(new PutObjectCommand({ Bucket: 'bucket', Key, Body: 'x' }));
   });
   afterAll(async () => {
-    await s3.stop();
-    rmSync(dir, { recursive: true, force: true });
+    await s3?.stop();
+    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('serves what the role allows and refuses the rest with S3’s 403 AccessDenied', async () => {
