@@ -370,6 +370,10 @@ export class HeraldStack extends Stack {
         `Object keys under the ${b.prefix} prefix of the ${b.bucket} bucket are named per user, job or file at ` +
           `runtime; the grant is ${b.actions.join(', ')} under that prefix only.`,
       );
+      if (b.listsMissingKeys)
+        role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+        );
       const writes = b.actions.some((a) => a !== 's3:GetObject');
       role.addToPrincipalPolicy(
         new PolicyStatement({

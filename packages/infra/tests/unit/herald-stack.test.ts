@@ -761,6 +761,8 @@ describe('least-privilege IAM', () => {
     's3:PutObject bucket:files/files/*',
     's3:AbortMultipartUpload bucket:files/files/*',
     's3:DeleteObject bucket:files/files/*',
+    // A cache miss (HeadObject of a missing key) is 404 only with ListBucket; 403 without.
+    's3:ListBucket bucket:files',
     'kms:Decrypt key:buckets',
     'kms:GenerateDataKey key:buckets',
   ];

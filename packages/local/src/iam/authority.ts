@@ -38,12 +38,6 @@ export interface IamCheck {
   authorize(credential: Credential | undefined, requests: Derived): Refusal | undefined;
   /** Whether a caller's calls are evaluated (a function's role); owners are not. */
   evaluates(credential: Credential | undefined): boolean;
-  /**
-   * Records `note` when the caller is a function whose role does NOT allow `request`: a call
-   * served locally that AWS would answer differently (S3's 403 for a missing key without
-   * `s3:ListBucket`). Never refuses.
-   */
-  noteIfDenied(credential: Credential | undefined, request: IamRequest, note: string): void;
 }
 
 /** Raised at start when the Lambda service could not create a function with its role. */
@@ -91,7 +85,6 @@ export class LocalIam implements IamCheck {
   #checked = 0;
   readonly #used = new Map<string, Map<string, UsedGrant>>();
   readonly #refused = new Map<string, CallRecord>();
-  readonly #notes = new Map<string, CallRecord>();
 
   constructor(
     options: {
@@ -247,19 +240,6 @@ export class LocalIam implements IamCheck {
     return refusal === undefined ? undefined : { message: refusal };
   }
 
-  noteIfDenied(credential: Credential | undefined, request: IamRequest, note: string): void {
-    const principal = this.#principal(credential);
-    if (principal.kind !== 'function') return;
-    const decision = evaluate(principal.role.statements, request, this.#context(principal.role));
-    if (decision.effect === 'allow') return;
-    this.#tally(this.#notes, {
-      function: principal.role.description,
-      action: request.action,
-      resource: request.resource,
-      reason: note,
-    });
-  }
-
   /**
    * Evaluates what the Lambda service does with a function's role (`lambdaServiceUses`), as
    * the function's own calls. Throws {@link IamDeployError} for a refused deploy-time use (AWS
@@ -291,7 +271,6 @@ export class LocalIam implements IamCheck {
       checkedCalls: this.#checked,
       used: new Map([...this.#used].map(([id, uses]) => [id, [...uses.values()]])),
       refused: this.refused(),
-      notes: [...this.#notes.values()],
     };
   }
 

@@ -20,9 +20,10 @@ const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;
  *
  * For a function's GET/HEAD of a key that does not exist, S3 answers `404` only when the caller
  * also has `s3:ListBucket` on the bucket, and `403 AccessDenied` otherwise
- * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html, "Permissions"). s3rver
- * answers 404; the gate keeps that answer and records a note, so the usage report shows where
- * AWS would differ.
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_HeadObject.html and API_GetObject.html,
+ * "Permissions"). s3rver always answers 404, so the gate asks IAM for `s3:ListBucket` on the
+ * bucket (recorded like any call) and answers `403 AccessDenied` without it — code that reads
+ * "missing" from a 404 finds out here, not in production.
  *
  * @example
  * server.middleware.splice(server.middleware.length - 1, 0, s3Gate(iam, (bucket) => keys.get(bucket)));
@@ -41,18 +42,15 @@ export function s3Gate(iam: IamCheck, bucketKeys: BucketKeys): S3rverMiddleware 
     const read = (ctx.method === 'GET' || ctx.method === 'HEAD') && !('unknown' in derived);
     const object = read ? derived.find((r) => r.action.startsWith('s3:GetObject')) : undefined;
     if (!object || !iam.evaluates(caller)) return next();
-    const noteMissing = () =>
-      iam.noteIfDenied(
-        caller,
-        { action: 's3:ListBucket', resource: object.resource.slice(0, object.resource.indexOf('/')) },
-        `${ctx.method} of a missing key: S3 answers 403 AccessDenied, not 404, to a caller without s3:ListBucket`,
-      );
+    const bucket = object.resource.slice(0, object.resource.indexOf('/'));
+    const deniedListing = () => iam.authorize(caller, [{ action: 's3:ListBucket', resource: bucket }]);
     try {
       await next();
     } catch (error) {
-      if ((error as { code?: string }).code === 'NoSuchKey') noteMissing();
-      throw error;
+      const listing = (error as { code?: string }).code === 'NoSuchKey' ? deniedListing() : undefined;
+      throw listing ? new S3Error('AccessDenied', listing.message) : error;
     }
-    if (ctx.status === 404) noteMissing();
+    const listing = ctx.status === 404 ? deniedListing() : undefined;
+    if (listing) throw new S3Error('AccessDenied', listing.message);
   };
 }

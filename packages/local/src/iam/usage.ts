@@ -8,8 +8,7 @@ import type { FunctionRole } from './template-policies.ts';
  * generalised to the `Resource` pattern of the statement that allowed it, so object keys and
  * connection ids collapse into the grant they used — and every grant of its role nothing used
  * (statement × action pattern × resource pattern: the over-broad grants to trim); refused calls
- * with their reasons; parity notes (where AWS would have answered differently). Reports of runs
- * of the same template merge (counts add up, a grant used in any run is used); a report of
+ * with their reasons. Reports of runs of the same template merge (counts add up, a grant used in any run is used); a report of
  * another template is replaced.
  */
 
@@ -57,8 +56,6 @@ export interface UsageReport {
   readonly checkedCalls: number;
   readonly refusedCalls: number;
   readonly refused: readonly CallRecord[];
-  /** Calls allowed locally that AWS would answer differently (the reason says how). */
-  readonly notes: readonly CallRecord[];
   readonly functions: Readonly<Record<string, FunctionUsage>>;
 }
 
@@ -121,7 +118,6 @@ export interface UsageTally {
   readonly checkedCalls: number;
   readonly used: ReadonlyMap<string, readonly UsedGrant[]>;
   readonly refused: readonly CallRecord[];
-  readonly notes: readonly CallRecord[];
 }
 
 /**
@@ -163,9 +159,6 @@ export function usageReport(
     checkedCalls: (base?.checkedCalls ?? 0) + tally.checkedCalls,
     refusedCalls: refused.reduce((n, r) => n + r.calls, 0),
     refused: refused.sort((a, b) => byText(callKey(a), callKey(b))),
-    notes: mergeBy(callKey, addCalls, base?.notes ?? [], tally.notes).sort((a, b) =>
-      byText(callKey(a), callKey(b)),
-    ),
     functions,
   };
 }

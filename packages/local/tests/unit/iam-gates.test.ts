@@ -9,7 +9,7 @@ import {
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { CreateTableCommand, DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -60,9 +60,31 @@ const role: FunctionRole = {
     'WorkerPolicy',
   ),
 };
+// A second function that may also list the bucket: S3 tells it a key is missing (404).
+const LISTER = { accessKeyId: 'ASIALISTER', secretAccessKey: 'secret', sessionToken: 'lister-token' };
+const lister: FunctionRole = {
+  ...role,
+  functionId: 'Lister',
+  description: 'files/http-create-file-link',
+  statements: parsePolicyDocument(
+    {
+      Statement: [
+        { Effect: 'Allow', Action: 's3:GetObject', Resource: 'arn:aws:s3:::bucket/allowed/*' },
+        { Effect: 'Allow', Action: 's3:ListBucket', Resource: 'arn:aws:s3:::bucket' },
+      ],
+    },
+    'ListerPolicy',
+  ),
+};
 const iam = new LocalIam();
-iam.enforce(new Map([['Worker', role]]));
+iam.enforce(
+  new Map([
+    ['Worker', role],
+    ['Lister', lister],
+  ]),
+);
 iam.registerCredentials('Worker', FN);
+iam.registerCredentials('Lister', LISTER);
 
 const clientConfig = (endpoint: string, credentials = FN) => ({ endpoint, region: 'us-east-1', credentials });
 
@@ -85,6 +107,7 @@ describe('S3 under IAM (s3rver)', () => {
       iam: { check: iam, bucketKeys: () => undefined },
     });
     s3.registerAccessKey(FN.accessKeyId, FN.secretAccessKey);
+    s3.registerAccessKey(LISTER.accessKeyId, LISTER.secretAccessKey);
     const owner = client(OWNER);
     for (const Key of ['allowed/a.txt', 'denied/b.txt'])
       await owner.send(new PutObjectCommand({ Bucket: 'bucket', Key, Body: 'x' }));
@@ -116,17 +139,32 @@ describe('S3 under IAM (s3rver)', () => {
     expect(await refused.text()).toContain('<Code>AccessDenied</Code>');
   });
 
-  it('keeps 404 for a missing key but notes that S3 would answer 403 without s3:ListBucket', async () => {
-    const missing = await client(FN)
-      .send(new GetObjectCommand({ Bucket: 'bucket', Key: 'allowed/missing.txt' }))
+  it('answers a missing key 404 only to a caller that may list the bucket, 403 AccessDenied otherwise', async () => {
+    const missing = { Bucket: 'bucket', Key: 'allowed/missing.txt' };
+    const withoutList = await client(FN)
+      .send(new GetObjectCommand(missing))
       .catch((e) => e);
-    expect(missing).toMatchObject({ name: 'NoSuchKey' });
-    expect(iam.tally().notes).toContainEqual(
-      expect.objectContaining({
-        function: 'ingest/sqs-ingest',
-        action: 's3:ListBucket',
-        resource: 'arn:aws:s3:::bucket',
-      }),
+    expect(withoutList).toMatchObject({ name: 'AccessDenied', $metadata: { httpStatusCode: 403 } });
+    expect(withoutList.message).toContain('s3:ListBucket on resource: arn:aws:s3:::bucket');
+    const headWithoutList = await client(FN)
+      .send(new HeadObjectCommand(missing))
+      .catch((e) => e);
+    expect(headWithoutList).toMatchObject({ $metadata: { httpStatusCode: 403 } });
+
+    const withList = client(LISTER);
+    expect(await withList.send(new GetObjectCommand(missing)).catch((e) => e)).toMatchObject({
+      name: 'NoSuchKey',
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(await withList.send(new HeadObjectCommand(missing)).catch((e) => e)).toMatchObject({
+      name: 'NotFound',
+      $metadata: { httpStatusCode: 404 },
+    });
+    expect(iam.refused()).toContainEqual(
+      expect.objectContaining({ function: 'ingest/sqs-ingest', action: 's3:ListBucket', calls: 2 }),
+    );
+    expect(iam.refused()).not.toContainEqual(
+      expect.objectContaining({ function: 'files/http-create-file-link' }),
     );
   });
 

@@ -231,18 +231,6 @@ describe('LocalIam', () => {
       /ingest\/sqs-ingest: the Lambda service polls its SQS event source, but .* sqs:ReceiveMessage/,
     );
   });
-
-  it('records a parity note only when the role lacks the permission AWS would look at', () => {
-    const iam = setup();
-    const listBucket = { action: 's3:ListBucket', resource: 'arn:aws:s3:::heralddev-buckets-uploads' };
-    iam.noteIfDenied({ accessKeyId: 'ASIAWORKER8' }, listBucket, 'a missing key answers 403');
-    iam.noteIfDenied({ accessKeyId: 'S3RVER' }, listBucket, 'a missing key answers 403');
-    iam.noteIfDenied({ accessKeyId: 'ASIAWORKER8' }, { action: 's3:GetObject', resource: OBJECT }, 'allowed');
-    expect(iam.tally().notes).toEqual([
-      { function: 'ingest/sqs-ingest', ...listBucket, reason: 'a missing key answers 403', calls: 1 },
-    ]);
-    expect(iam.refused()).toEqual([]);
-  });
 });
 
 describe('the usage report', () => {
