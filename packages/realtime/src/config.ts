@@ -52,7 +52,7 @@ export interface PublisherConfig {
   readonly push: PushConfig;
 }
 
-/** The realtime package's validated configuration. Frozen; built once per container by `compose.ts`. */
+/** The realtime package's validated configuration. Frozen; read once per container by `compose/base.ts`. */
 export interface RealtimeConfig extends PublisherConfig {
   /** `HERALD_TICKETS_TABLE`: physical name of the one-time tickets table. */
   readonly ticketsTable: string;
@@ -232,7 +232,7 @@ function publisherConfig(e: Pick<Parsed, (typeof PUBLISHER_FIELDS)[number]>): Pu
  * unset. Throws one {@link ConfigError} naming every missing or invalid variable.
  *
  * @example
- * const config = loadConfig(process.env); // only compose.ts does this
+ * const config = loadConfig(process.env); // only compose/ does this
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RealtimeConfig {
   const e = parse(env, ALL_FIELDS);
