@@ -1,4 +1,4 @@
-// `pnpm bench bundles [--save-baseline] [--json]`
+// `pnpm bench bundles [--save-baseline] [--rounds R] [--skip-error-path] [--json]`
 //
 // What each Lambda function ships: synthesizes the CDK app with bundling (the local stack's
 // cached synth, context `env=dev`), reads every function's bundle folder from the template and
@@ -11,18 +11,36 @@
 // The baseline is an earlier run kept in the results: `--save-baseline` stores this run as
 // `baseline`; a plain run keeps the stored baseline, writes `current` and prints each function's
 // size against it. Sizes do not depend on the machine's load; only the synth time does.
+//
+// Error path: what `--enable-source-maps` costs a cold instance. For a publisher (the largest
+// bundles; a ConfigError at its first invocation) and `ws-authorize` (every refused `$connect`
+// throws), bench/_error-path.ts runs on the functions' Node major (the template's runtime) and
+// times the bundle's import, the first read of a thrown error's `stack` (Node decodes the map
+// then) and the warm reads, and the process's RSS: without the flag, with it on the map as
+// shipped, and with it on the same map without `sourcesContent`. One process per instance, R
+// rounds (default 5) alternating the variants; medians.
 // Results: bench/results/bundles.json; with --json the last stdout line is the summary.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { LOCAL_CDK_CONTEXT, REPO_ROOT } from '../packages/local/src/stack.ts';
-import { readStackModel } from '../packages/local/src/template/model.ts';
+import { type FunctionSpec, readStackModel } from '../packages/local/src/template/model.ts';
+import { nodeBinaryFor } from '../packages/local/src/template/runtime.ts';
 import { synthesize } from '../packages/local/src/template/synth.ts';
-import { fmt, r1 } from './_stats.ts';
+import { fmt, median, r1 } from './_stats.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const RESULTS = join(here, 'results', 'bundles.json');
@@ -30,6 +48,8 @@ const RESULTS = join(here, 'results', 'bundles.json');
 const { values: options } = parseArgs({
   options: {
     'save-baseline': { type: 'boolean', default: false },
+    rounds: { type: 'string', default: '5' },
+    'skip-error-path': { type: 'boolean', default: false },
     json: { type: 'boolean', default: false },
   },
 });
@@ -59,7 +79,64 @@ interface BundleRun {
   readonly commit: string | undefined;
   readonly functions: readonly FunctionBundle[];
   readonly totals: { readonly codeBytes: number; readonly gzipBytes: number; readonly mapBytes: number };
+  readonly errorPath?: readonly ErrorPathResult[];
 }
+
+/** One instance's figures, as bench/_error-path.ts prints them. */
+interface InstanceFigures {
+  readonly importMs: number;
+  readonly importRssMb: number;
+  readonly firstStackMs: number;
+  readonly warmStackMs: number;
+  readonly rssMb: number;
+  readonly topFrame: string;
+}
+
+interface ErrorPathResult {
+  readonly name: string;
+  readonly variant: string;
+  readonly mapBytes: number;
+  readonly importMs: number;
+  /** RSS after the import, before any error. */
+  readonly importRssMb: number;
+  readonly firstStackMs: number;
+  readonly warmStackUs: number;
+  /** RSS after the first and the warm stack reads. */
+  readonly rssMb: number;
+  readonly topFrame: string;
+}
+
+/** Handlers whose error path is timed, with an environment and an event that make them throw. */
+const ERROR_CASES: readonly { name: string; env: Record<string, string>; event: unknown }[] = [
+  // The largest bundles are the publishers'; without its variables the worker's first
+  // invocation throws the ConfigError naming them.
+  { name: 'ingest/sqs-ingest', env: {}, event: { Records: [] } },
+  // A `$connect` without a credential is refused: the authorizer throws Error('Unauthorized'),
+  // as for every refused connection. The variables are placeholders; nothing is called.
+  {
+    name: 'realtime/ws-authorize',
+    env: {
+      AWS_REGION: 'eu-west-1',
+      HERALD_CONNECTIONS_TABLE: 'connections',
+      HERALD_TICKETS_TABLE: 'tickets',
+      HERALD_DEVICES_TABLE: 'devices',
+      HERALD_JOB_EVENTS_TABLE: 'job-events',
+      HERALD_WS_MANAGEMENT_ENDPOINT: 'http://127.0.0.1:9/dev',
+      HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:9/_local/pushes',
+      HERALD_JWT_ISSUER: 'http://127.0.0.1:9',
+      HERALD_JWT_AUDIENCE: 'client',
+      HERALD_JWKS_URI: 'http://127.0.0.1:9/.well-known/jwks.json',
+      HERALD_LOG_LEVEL: 'error',
+    },
+    event: {
+      type: 'REQUEST',
+      methodArn: 'arn:aws:execute-api:eu-west-1:123456789012:api/dev/$connect',
+      headers: {},
+      queryStringParameters: {},
+      requestContext: { requestId: 'bench', connectionId: 'bench=' },
+    },
+  },
+];
 
 const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
 const DIGIT = new Map([...BASE64].map((c, i) => [c, i]));
@@ -219,6 +296,102 @@ const lines = [
 ];
 process.stdout.write(`${lines.join('\n')}\n`);
 
+/** The bundle folder with its map stripped of `sourcesContent` (what esbuild writes with `sourcesContent: false`). */
+function withoutSourcesContent(codeDir: string, into: string): string {
+  mkdirSync(into, { recursive: true });
+  copyFileSync(join(codeDir, 'index.mjs'), join(into, 'index.mjs'));
+  const mapFile = join(codeDir, 'index.mjs.map');
+  if (existsSync(mapFile)) {
+    const { sourcesContent: _, ...map } = JSON.parse(readFileSync(mapFile, 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(join(into, 'index.mjs.map'), JSON.stringify(map));
+  }
+  return into;
+}
+
+function runInstance(node: string, flag: boolean, dir: string, env: Record<string, string>, event: unknown) {
+  const args = [
+    ...(flag ? ['--enable-source-maps'] : []),
+    join(here, '_error-path.ts'),
+    dir,
+    JSON.stringify(event),
+  ];
+  // A clean environment, as Lambda's: only the case's variables (and none of this shell's AWS ones).
+  const out = execFileSync(node, args, { env, encoding: 'utf8' });
+  return JSON.parse(out.trim().split('\n').at(-1) ?? '{}') as InstanceFigures;
+}
+
+function measureErrorPath(fn: FunctionSpec, rounds: number, scratch: string): ErrorPathResult[] {
+  const node = nodeBinaryFor(fn.runtime);
+  const spec = ERROR_CASES.find((c) => c.name === fn.description);
+  if (spec === undefined) return [];
+  const stripped = withoutSourcesContent(fn.codeDir, join(scratch, fn.id));
+  const mapBytes = (dir: string) =>
+    existsSync(join(dir, 'index.mjs.map')) ? statSync(join(dir, 'index.mjs.map')).size : 0;
+  const variants = [
+    { variant: 'no --enable-source-maps', flag: false, dir: fn.codeDir },
+    { variant: '--enable-source-maps, map as shipped', flag: true, dir: fn.codeDir },
+    { variant: '--enable-source-maps, no sourcesContent', flag: true, dir: stripped },
+  ];
+  const samples = variants.map(() => [] as InstanceFigures[]);
+  for (let round = 0; round < rounds; round++) {
+    // Alternate the order each round: a noisy machine should not favour one variant.
+    const order = variants.map((_, i) => i);
+    if (round % 2 === 1) order.reverse();
+    for (const i of order) {
+      const v = variants[i] as (typeof variants)[number];
+      samples[i]?.push(runInstance(node, v.flag, v.dir, spec.env, spec.event));
+    }
+  }
+  return variants.map((v, i) => {
+    const s = samples[i] ?? [];
+    return {
+      name: fn.description,
+      variant: v.variant,
+      mapBytes: v.flag ? mapBytes(v.dir) : 0,
+      importMs: r1(median(s.map((x) => x.importMs))),
+      importRssMb: r1(median(s.map((x) => x.importRssMb))),
+      firstStackMs: r1(median(s.map((x) => x.firstStackMs))),
+      warmStackUs: r1(median(s.map((x) => x.warmStackMs * 1000))),
+      rssMb: r1(median(s.map((x) => x.rssMb))),
+      topFrame: s[0]?.topFrame.replace(/\(.*[\\/](packages|asset\.[0-9a-f]+)[\\/]/, '($1/') ?? '',
+    };
+  });
+}
+
+let errorPath: ErrorPathResult[] = [];
+if (!options['skip-error-path']) {
+  const rounds = Math.max(1, Number(options.rounds));
+  say(`error path: ${ERROR_CASES.map((c) => c.name).join(', ')}, ${rounds} rounds ...`);
+  const scratch = mkdtempSync(join(tmpdir(), 'herald-bench-bundles-'));
+  try {
+    for (const fn of model.functions.values()) errorPath.push(...measureErrorPath(fn, rounds, scratch));
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  errorPath = errorPath.sort((a, b) => a.name.localeCompare(b.name));
+  const runtime = [...model.functions.values()].find(
+    (fn) => fn.description === ERROR_CASES[0]?.name,
+  )?.runtime;
+  const nodeVersion = runtime
+    ? execFileSync(nodeBinaryFor(runtime), ['--version'], { encoding: 'utf8' }).trim()
+    : '?';
+  const E = Math.max(...errorPath.map((e) => e.variant.length)) + 2;
+  process.stdout.write(
+    `${[
+      `Error path of a cold instance on Node ${nodeVersion} (median of ${rounds}): import, then the handler throws and its error's stack is read`,
+      `${'function'.padEnd(W)}${'variant'.padEnd(E)}${'map KiB'.padStart(8)}${'import ms'.padStart(11)}${'RSS MB'.padStart(8)}${'1st stack ms'.padStart(14)}${'warm µs'.padStart(9)}${'RSS MB'.padStart(8)}`,
+      ...errorPath.map(
+        (e) =>
+          `${e.name.padEnd(W)}${e.variant.padEnd(E)}${kib(e.mapBytes).padStart(8)}${String(e.importMs).padStart(11)}${String(e.importRssMb).padStart(8)}${String(e.firstStackMs).padStart(14)}${String(e.warmStackUs).padStart(9)}${String(e.rssMb).padStart(8)}`,
+      ),
+      '',
+    ].join('\n')}\n`,
+  );
+}
+
 mkdirSync(dirname(RESULTS), { recursive: true });
 writeFileSync(
   RESULTS,
@@ -226,7 +399,7 @@ writeFileSync(
     {
       machine: { cpus: cpus().length, node: process.version },
       ...(baseline && { baseline }),
-      current: run,
+      current: { ...run, ...(errorPath.length > 0 && { errorPath }) },
     },
     null,
     2,
