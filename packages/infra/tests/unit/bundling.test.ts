@@ -91,6 +91,19 @@ describe('HeraldFunction bundling', () => {
     expect(typeof mod.handler).toBe('function');
   }, 60_000);
 
+  it('ships a source map that points at the TypeScript sources without embedding them', () => {
+    // `--enable-source-maps` maps frames through it; the sources themselves would only make the
+    // map three times larger and its import slower (figures in herald-function.ts).
+    const map = JSON.parse(readFileSync(join(stagedDir(notify), 'index.mjs.map'), 'utf8')) as {
+      sources: string[];
+      sourcesContent?: unknown;
+      mappings: string;
+    };
+    expect(map.sourcesContent).toBeUndefined();
+    expect(map.sources.some((s) => s.endsWith('packages/realtime/src/handlers/sns-notify.ts'))).toBe(true);
+    expect(map.mappings.length).toBeGreaterThan(0);
+  });
+
   it('points the function at the bundle', () => {
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::Function', {
       Handler: 'index.handler',
