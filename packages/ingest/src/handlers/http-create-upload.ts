@@ -1,7 +1,7 @@
 import { CreateUploadRequestSchema } from '@herald/protocol';
 import { httpRoute, resultReply } from '@herald/runtime';
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { createUpload } from '../core/create-upload.ts';
 
 /**

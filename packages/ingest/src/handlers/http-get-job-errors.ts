@@ -1,6 +1,6 @@
 import { httpRoute, resultReply } from '@herald/runtime';
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { getJobErrors } from '../core/job-queries.ts';
 
 /**

@@ -1,5 +1,5 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { lambdaExtensionSecrets, type Logger, type Metrics, systemClock } from '@herald/runtime';
+import { type Logger, lambdaExtensionSecrets, type Metrics, systemClock } from '@herald/runtime';
 import { FcmPushSender, type MulticastMessaging } from '../adapters/fcm-push-sender.ts';
 import { OutboxPushSender } from '../adapters/outbox-push-sender.ts';
 import type { RealtimeDeps } from '../compose.ts';

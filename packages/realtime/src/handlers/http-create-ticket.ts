@@ -1,7 +1,7 @@
 import { httpRoute, json } from '@herald/runtime';
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { issueTicket } from '../core/tickets.ts';
 
 /**

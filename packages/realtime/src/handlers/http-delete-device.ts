@@ -1,9 +1,9 @@
 import { DeviceTokenSchema, errorEnvelope } from '@herald/protocol';
 import { errorReply, httpRoute, noContent } from '@herald/runtime';
 import { z } from 'zod';
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 
 const DevicePathSchema = z.object({ token: DeviceTokenSchema });
 

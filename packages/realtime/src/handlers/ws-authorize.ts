@@ -1,7 +1,7 @@
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
 import { getTokenDeps } from '../compose/tokens.ts';
+import type { DepsProvider } from '../compose.ts';
 import { authenticate } from '../core/authenticate.ts';
 import { type AuthorizerPolicy, allowConnect } from '../core/authorizer-policy.ts';
 import { extractCredential } from '../core/credentials.ts';

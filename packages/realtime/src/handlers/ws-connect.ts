@@ -1,6 +1,6 @@
-import type { DepsProvider } from '../compose.ts';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { newConnection } from '../core/connection.ts';
 import { headerValue } from '../core/headers.ts';
 import { identityFromAuthorizerContext } from '../core/identity.ts';
