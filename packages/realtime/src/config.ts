@@ -7,7 +7,7 @@ import {
   required,
   wholeNumber,
 } from '@herald/runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
 import { DEFAULT_JOB_EVENT_TTL_SECONDS, DEFAULT_PUBLISH_CONCURRENCY } from './core/publisher.ts';

@@ -1,6 +1,6 @@
 import { DeviceTokenSchema, errorEnvelope } from '@herald/protocol';
 import { errorReply, httpRoute, noContent } from '@herald/runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
 import type { DepsProvider } from '../compose.ts';
