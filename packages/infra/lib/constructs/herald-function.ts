@@ -129,23 +129,23 @@ export class HeraldFunction extends Construct {
         platform: 'node',
         mainFields: ['module', 'main'],
         minify: true,
-        // Source maps, measured on Node 24 (`pnpm bench bundles`: cold instances, medians of 15).
-        // With `--enable-source-maps` Node reads and parses the map at every import and decodes
-        // its mappings at the first `stack` read of an instance:
+        // Source maps, measured on Node 24 (`pnpm bench bundles`: cold instances, medians of 15 on
+        // 2 shared cores, so a few ms are noise). With `--enable-source-maps` Node reads and parses
+        // the map at every import and decodes its mappings at an instance's first `stack` read:
         //                          import ms   RSS at import   1st stack ms   RSS after   warm stack
-        //   ingest/sqs-ingest (1.8 MB bundle)
-        //     no flag                 104        111 MB           1.3         113 MB        5 µs
-        //     map with sources        139        147 MB            75         204 MB       15 µs
-        //     without sources         123        125 MB            77         186 MB       14 µs
-        //   realtime/ws-authorize (0.8 MB; every refused `$connect` throws)
-        //     no flag                  64         94 MB           0.8          95 MB        3 µs
-        //     map with sources         78        112 MB            31         137 MB        7 µs
-        //     without sources          74        103 MB            31         130 MB        7 µs
-        // The embedded sources are two thirds of each map (7.4 → 2.5 MB, 3.3 → 1.1 MB) and serve
-        // debuggers and the source line Node prints for an uncaught error, neither of which Lambda
-        // uses: dropped. The mapping stays: an unexpected failure's Invoke Error log shows .ts
-        // files and lines, for +10–20 ms per cold start and, once per instance that throws,
-        // ~30–75 ms and 35–75 MB. Warm invocations pay microseconds.
+        //   ingest/sqs-ingest (1.5 MB bundle; map 6.4 MB with sources, 2.1 MB without)
+        //     no flag                  92        105 MB           1.1         107 MB        5 µs
+        //     map with sources        126        137 MB            82         189 MB       15 µs
+        //     without sources         110        119 MB            96         176 MB       14 µs
+        //   realtime/ws-authorize (0.5 MB; map 2.3 / 0.8 MB; every refused `$connect` throws)
+        //     no flag                  60         88 MB           0.5          89 MB        3 µs
+        //     map with sources         76        104 MB            51         127 MB        5 µs
+        //     without sources          71         97 MB            48         119 MB        7 µs
+        // The embedded sources are two thirds of each map and serve debuggers and the source line
+        // Node prints for an uncaught error, neither of which Lambda uses: dropped (half the
+        // import overhead). The mapping stays: an unexpected failure's Invoke Error log shows .ts
+        // files and lines, for ~10–20 ms and ~10–15 MB per cold start and, once per instance that
+        // throws, ~50–100 ms and ~20–60 MB more. Warm invocations pay microseconds.
         sourceMap: true,
         sourcesContent: false,
         // Bundle the AWS SDK too: the tested version is the deployed version.
