@@ -5,7 +5,7 @@ import { loadMigrations, migrate } from '@herald/runtime/migrations';
 import { createPgPool } from '@herald/runtime/pg';
 import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { migrationSources, migrationsFingerprint } from '../migration-packages.ts';
 import { type MigrateResult, runMigrationEvent } from '../migrator.ts';
 
