@@ -33,6 +33,10 @@ export {
 } from './adapters/management-api-connection-poster.ts';
 export { OutboxPushSender, type OutboxPushSenderOptions } from './adapters/outbox-push-sender.ts';
 export {
+  SigV4ConnectionPoster,
+  type SigV4ConnectionPosterOptions,
+} from './adapters/sigv4-connection-poster.ts';
+export {
   buildDeps,
   buildPublisherDeps,
   type DepsProvider,

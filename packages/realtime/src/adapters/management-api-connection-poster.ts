@@ -2,14 +2,13 @@ import {
   type ApiGatewayManagementApiClient,
   PostToConnectionCommand,
 } from '@aws-sdk/client-apigatewaymanagementapi';
-import { ConnectionGoneError, PostToConnectionError } from '../errors.ts';
 import type { ConnectionPoster } from '../ports.ts';
-import { awsErrorName, awsStatusCode, isRetryableAwsError } from './aws-errors.ts';
+import { postToConnectionError } from './poster-errors.ts';
 
 /** Options of {@link ManagementApiConnectionPoster}. */
 export interface ManagementApiConnectionPosterOptions {
   /**
-   * Built once per container by `compose/poster.ts`, with the `@connections` endpoint, keep-alive
+   * Built by `compose/sdk-poster.ts`, with the `@connections` endpoint, keep-alive
    * sockets and `maxAttempts: 1` (the publisher retries, with jitter, and counts attempts).
    */
   readonly client: ApiGatewayManagementApiClient;
@@ -18,9 +17,12 @@ export interface ManagementApiConnectionPosterOptions {
 const encoder = new TextEncoder();
 
 /**
- * {@link ConnectionPoster} on the API Gateway Management API (`PostToConnection`). Vendor errors
- * end here: 410 `GoneException` → {@link ConnectionGoneError}; anything else →
- * {@link PostToConnectionError}, retryable for 429 / throttling / 5xx / dropped sockets.
+ * {@link ConnectionPoster} on the AWS SDK's API Gateway Management API client
+ * (`PostToConnection`). The Lambdas post with the lean `SigV4ConnectionPoster` (~5× less CPU per
+ * post); this one stays as the reference the shared contract test and `bench/realtime.ts` hold
+ * the lean one to. Vendor errors end here (`postToConnectionError`): 410 `GoneException` →
+ * `ConnectionGoneError`; anything else → `PostToConnectionError`, retryable for 429 / throttling
+ * / 5xx / dropped sockets.
  * https://docs.aws.amazon.com/apigateway/latest/developerguide/apigateway-how-to-call-websocket-api-connections.html
  *
  * @example
@@ -41,15 +43,7 @@ export class ManagementApiConnectionPoster implements ConnectionPoster {
         new PostToConnectionCommand({ ConnectionId: connectionId, Data: encoder.encode(data) }),
       );
     } catch (error) {
-      const name = awsErrorName(error);
-      const statusCode = awsStatusCode(error);
-      if (name === 'GoneException' || statusCode === 410)
-        throw new ConnectionGoneError(connectionId, { cause: error });
-      throw new PostToConnectionError(connectionId, `PostToConnection failed (${name})`, {
-        cause: error,
-        retryable: isRetryableAwsError(error),
-        ...(statusCode === undefined ? {} : { statusCode }),
-      });
+      throw postToConnectionError(connectionId, error);
     }
   }
 }

@@ -1,92 +1,58 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { ApiGatewayManagementApiClient } from '@aws-sdk/client-apigatewaymanagementapi';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ManagementApiConnectionPoster } from '../../src/adapters/management-api-connection-poster.ts';
-import { ConnectionGoneError, PostToConnectionError } from '../../src/errors.ts';
+import { keepAliveAgent } from '../../src/compose/poster.ts';
+import { buildSdkPoster } from '../../src/compose/sdk-poster.ts';
+import { loadPublisherConfig } from '../../src/config.ts';
+import { describeConnectionPosterContract } from '../contracts/connection-poster.contract.ts';
+import { type ConnectionsServer, startConnectionsServer } from '../helpers/connections-server.ts';
 
-// The real SDK client against an in-process HTTP server answering as `@connections` does, so
-// the adapter is tested at the vendor's wire surface (status codes and `x-amzn-errortype`).
-let server: Server;
-let endpoint: string;
-const answers = new Map<string, { status: number; type?: string }>();
-const received: Array<{ path: string; body: string }> = [];
-
-beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      received.push({ path: req.url ?? '', body: Buffer.concat(chunks).toString('utf8') });
-      const id = decodeURIComponent((req.url ?? '').split('/').pop() ?? '');
-      const answer = answers.get(id) ?? { status: 200 };
-      const headers: Record<string, string> = { 'content-type': 'application/json' };
-      if (answer.type) headers['x-amzn-errortype'] = answer.type;
-      res.writeHead(answer.status, headers).end(answer.status === 200 ? '' : '{"message":"no"}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}/local`;
-});
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
-
-function poster() {
+// The SDK client's adapter (the reference the lean poster is held to) through the same table.
+describeConnectionPosterContract('ManagementApiConnectionPoster (AWS SDK client)', (target) => {
   const client = new ApiGatewayManagementApiClient({
-    endpoint,
-    region: 'us-east-1',
+    endpoint: target.endpoint,
+    region: target.region,
     maxAttempts: 1,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    credentials: target.credentials,
+    requestHandler: {
+      httpAgent: keepAliveAgent(target.endpoint, 4),
+      requestTimeout: target.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
   });
   return new ManagementApiConnectionPoster({ client });
-}
+});
 
-describe('ManagementApiConnectionPoster', () => {
-  it('posts the data to the URL-encoded connection id', async () => {
-    received.length = 0;
-    await poster().post('L0SM+9c/FvHcCIhw=', '{"type":"pong"}');
-    expect(received).toEqual([
-      { path: '/local/@connections/L0SM%2B9c%2FFvHcCIhw%3D', body: '{"type":"pong"}' },
-    ]);
+describe('buildSdkPoster', () => {
+  let server: ConnectionsServer;
+  beforeAll(async () => {
+    server = await startConnectionsServer({ secretAccessKey: 'env-secret' });
   });
+  afterAll(() => server.close());
+  afterEach(() => vi.unstubAllEnvs());
 
-  it('turns 410 GoneException into ConnectionGoneError for exactly that id', async () => {
-    answers.set('gone=', { status: 410, type: 'GoneException' });
-    const error = await poster()
-      .post('gone=', 'x')
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ConnectionGoneError);
-    expect(error).toMatchObject({ connectionId: 'gone=', retryable: false });
-  });
-
-  it.each([
-    [429, 'TooManyRequestsException', true],
-    [429, 'LimitExceededException', true],
-    [500, 'InternalServerErrorException', true],
-    [503, undefined, true],
-    [403, 'ForbiddenException', false],
-    [413, 'PayloadTooLargeException', false],
-  ])('turns %i %s into PostToConnectionError (retryable: %s)', async (status, type, retryable) => {
-    answers.set('c=', { status, ...(type && { type }) });
-    const error = await poster()
-      .post('c=', 'x')
-      .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PostToConnectionError);
-    expect(error).toMatchObject({ connectionId: 'c=', statusCode: status, retryable });
-  });
-
-  it('marks an unreachable endpoint retryable', async () => {
-    const client = new ApiGatewayManagementApiClient({
-      endpoint: 'http://127.0.0.1:1/local',
-      region: 'us-east-1',
-      maxAttempts: 1,
-      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  it('signs with the credentials of the default chain (the Lambda environment)', async () => {
+    vi.stubEnv('AWS_ACCESS_KEY_ID', 'ASIAFROMENV');
+    vi.stubEnv('AWS_SECRET_ACCESS_KEY', 'env-secret');
+    vi.stubEnv('AWS_SESSION_TOKEN', 'env-token');
+    vi.stubEnv('AWS_PROFILE', undefined);
+    const config = loadPublisherConfig({
+      AWS_REGION: server.region,
+      HERALD_CONNECTIONS_TABLE: 'c',
+      HERALD_DEVICES_TABLE: 'd',
+      HERALD_JOB_EVENTS_TABLE: 'j',
+      HERALD_WS_MANAGEMENT_ENDPOINT: server.endpoint,
+      HERALD_PUSH_OUTBOX_URL: 'http://127.0.0.1:4/_local/pushes',
     });
-    const error = await new ManagementApiConnectionPoster({ client })
-      .post('c=', 'x')
-      .catch((e: unknown) => e);
-    expect(error).toMatchObject({ name: 'PostToConnectionError', retryable: true });
+    server.received.length = 0;
+    await buildSdkPoster(config).post('c=', 'hello');
+    expect(server.received).toEqual([
+      expect.objectContaining({
+        body: 'hello',
+        scope: expect.stringMatching(/^ASIAFROMENV\//),
+        sessionToken: 'env-token',
+        signatureValid: true,
+      }),
+    ]);
   });
 });
