@@ -434,11 +434,13 @@ function handWrittenCases(): HttpCase[] {
   const dupKey = randomUUID();
   return [
     {
+      // POST /uploads refuses a declared size of 0 (EMPTY_FILE); an empty object under a
+      // declared byte is not the file declared.
       name: 'empty file',
       dataset: TRANSACTIONS,
       bytes: utf8(''),
       declared: 1,
-      expect: failed(['EMPTY_FILE']),
+      expect: failed(['OBJECT_SMALLER_THAN_DECLARED']),
     },
     { name: 'header only, no line break', dataset: TRANSACTIONS, bytes: utf8(TX), expect: ok(0) },
     { name: 'only a BOM', dataset: TRANSACTIONS, bytes: utf8('\ufeff'), expect: failed(['EMPTY_FILE']) },
@@ -510,13 +512,13 @@ function handWrittenCases(): HttpCase[] {
       expect: failed(['OBJECT_LARGER_THAN_DECLARED']),
     },
     {
-      // S3 refuses such a PUT (the length is signed); s3rver does not check, so locally the
-      // worker sees a smaller object than declared, which is no reason to refuse it.
+      // S3 refuses such a PUT (the length is signed); s3rver does not check, and a multipart
+      // upload can complete without all its parts: the worker refuses any size but the declared.
       name: 'declared size larger than the object',
       dataset: TRANSACTIONS,
       bytes: utf8(three),
       declared: Buffer.byteLength(three) + 1000,
-      expect: ok(3),
+      expect: failed(['OBJECT_SMALLER_THAN_DECLARED']),
     },
     {
       name: 'Latin-1, not UTF-8',

@@ -225,7 +225,8 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
       database: true,
       databaseEndpoint: 'instance',
       buckets: [
-        { bucket: 'uploads', prefix: 'uploads/', actions: ['s3:GetObject'] },
+        // DeleteObject: an object that is not the size declared for its job is refused and deleted.
+        { bucket: 'uploads', prefix: 'uploads/', actions: ['s3:GetObject', 's3:DeleteObject'] },
         { bucket: 'uploads', prefix: 'reports/', actions: ['s3:PutObject'] },
       ],
     },

@@ -180,6 +180,8 @@ export interface ObjectStore {
   read(key: string): Promise<AsyncIterable<Uint8Array>>;
   /** Stores a small object (the reject report). */
   put(key: string, body: string, contentType: string): Promise<void>;
+  /** Deletes an object; deleting a missing one is no error (S3's DeleteObject is idempotent). */
+  delete(key: string): Promise<void>;
   /** A presigned URL for one request. Never log it: it is a capability. */
   presign(request: PresignRequest): Promise<string>;
 }

@@ -43,6 +43,10 @@ export const ERROR_CODES = {
     status: 400,
     message: 'The uploaded file is larger than the size declared for it.',
   },
+  OBJECT_SMALLER_THAN_DECLARED: {
+    status: 400,
+    message: 'The uploaded file is smaller than the size declared for it.',
+  },
   EMPTY_FILE: { status: 400, message: 'The file is empty.' },
   NOT_UTF8: { status: 400, message: 'The file is not UTF-8 text.' },
   HEADER_MISMATCH: { status: 400, message: 'The header row does not match the dataset’s columns.' },

@@ -44,13 +44,15 @@ export function formatDuration(ms: number): string {
 }
 
 /**
- * One line of the terminal progress bar for a progress report, fitted to `columns`.
+ * One line of the terminal progress bar for a progress report, fitted to `columns` (80 when the
+ * terminal reports none or 0, as some pseudo-terminals and `stty cols 0` do).
  *
  * @example
  * progressLine({ phase: 'uploading', percent: 50, bytesSent: 512, bytesTotal: 1024 }, 80);
  * // 'Uploading   [##########..........]  50.0%  512 B / 1.0 KB'
  */
-export function progressLine(progress: JobProgress, columns = 80): string {
+export function progressLine(progress: JobProgress, reported = 80): string {
+  const columns = Number.isFinite(reported) && reported > 0 ? reported : 80;
   const bar = (percent: number, width: number) => {
     const filled = Math.round((Math.max(0, Math.min(100, percent)) / 100) * width);
     return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;

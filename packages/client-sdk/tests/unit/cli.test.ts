@@ -24,12 +24,13 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 function io(
   env: Record<string, string | undefined> = {},
   tty = false,
+  columns = 100,
 ): CliIo & { out: () => string; err: () => string } {
   let out = '';
   let err = '';
   return {
     stdout: { write: (t: string) => (out += t) },
-    stderr: { write: (t: string) => (err += t), isTTY: tty, columns: 100 },
+    stderr: { write: (t: string) => (err += t), isTTY: tty, columns },
     env: { HERALD_API_URL: fake.apiUrl, HERALD_WS_URL: fake.wsUrl, HERALD_TOKEN: 'cli-token', ...env },
     clientOptions: { minReconnectDelayMs: 20, maxReconnectDelayMs: 100 },
     out: () => out,
@@ -53,6 +54,18 @@ describe('herald CLI', () => {
     expect(out.err()).toContain('\r\x1b[2KUploading   [');
     expect(out.err()).toContain('Processing  [');
     expect(fake.requests[0]?.authorization).toBe('Bearer cli-token');
+  });
+
+  it('draws the progress bar at 80 columns when the terminal reports 0 columns', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish(events.queued(jobId, 0));
+      fake.publish(events.progress(jobId, 1, 50));
+      fake.publish(events.succeeded(jobId, 2, 1));
+    };
+    const out = io({}, true, 0);
+    expect(await main(['upload', file, '--dataset', 'transactions'], out)).toBe(0);
+    expect(out.err()).toContain('\r\x1b[2KUploading   [');
+    expect(out.err()).toContain('Processing  [');
   });
 
   it('upload --json exits 1 on a failed job and prints the row errors', async () => {

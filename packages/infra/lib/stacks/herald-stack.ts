@@ -374,14 +374,16 @@ export class HeraldStack extends Stack {
         role.addToPrincipalPolicy(
           new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
         );
-      const writes = b.actions.some((a) => a !== 's3:GetObject');
-      role.addToPrincipalPolicy(
-        new PolicyStatement({
-          // SSE-KMS: reading needs Decrypt; writing (multipart too) needs GenerateDataKey and Decrypt.
-          actions: writes ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
-          resources: [this.buckets.key.keyArn],
-        }),
-      );
+      // SSE-KMS: reading needs Decrypt; writing (multipart too) needs GenerateDataKey and Decrypt;
+      // deleting an object or aborting an upload needs no key.
+      const writes = b.actions.includes('s3:PutObject');
+      if (writes || b.actions.includes('s3:GetObject'))
+        role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: writes ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+            resources: [this.buckets.key.keyArn],
+          }),
+        );
     }
     if (access.database) this.database.grantCredentials(role);
     if (access.manageConnections) {

@@ -809,6 +809,7 @@ describe('least-privilege IAM', () => {
       ...database,
       ...publisher,
       's3:GetObject bucket:uploads/uploads/*',
+      's3:DeleteObject bucket:uploads/uploads/*',
       's3:PutObject bucket:uploads/reports/*',
       'kms:Decrypt key:buckets',
       'kms:Decrypt key:buckets',

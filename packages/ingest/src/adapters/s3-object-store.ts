@@ -1,4 +1,10 @@
-import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { isRetryableS3Error, isS3NotFound } from '@herald/runtime/s3';
 import { ObjectStoreError } from '../errors.ts';
@@ -71,6 +77,16 @@ export class S3ObjectStore implements ObjectStore {
       );
     } catch (error) {
       throw translate(error, 'PutObject', key);
+    }
+  }
+
+  async delete(key: string): Promise<void> {
+    try {
+      // The uploads bucket is versioned: this adds a delete marker, and the lifecycle rule
+      // expires the noncurrent version (see the Buckets construct).
+      await this.#client.send(new DeleteObjectCommand({ Bucket: this.#bucket, Key: key }));
+    } catch (error) {
+      throw translate(error, 'DeleteObject', key);
     }
   }
 

@@ -109,7 +109,13 @@ type RunResult =
       readonly rowsRejected: number;
       readonly durationMs: number;
     }
-  | { readonly kind: 'failed'; readonly failure: JobFailure; readonly eventRowErrors: RowErrorDetail[] };
+  | {
+      readonly kind: 'failed';
+      readonly failure: JobFailure;
+      readonly eventRowErrors: RowErrorDetail[];
+      /** The object can never load (not the size declared): delete it once the failure is committed. */
+      readonly discardObject?: boolean;
+    };
 
 /**
  * Processes one uploaded object, exactly once per job however often S3 reports it:
@@ -187,12 +193,27 @@ export async function processUpload(
       return announced(deps, key, await events.succeeded(run), 'succeeded', delivery, log);
     }
     log.log('info', 'job failed', { code: run.failure.error.code, rowsRejected: run.failure.rowsRejected });
+    if (run.discardObject === true) await discard(deps, key, log);
     recordJob(deps, key, dataset, 'failed', { rowsLoaded: 0, rowsRejected: run.failure.rowsRejected });
     const sent = await events.failed(run.failure.error, eventRowErrors(run.eventRowErrors));
     return announced(deps, key, sent, 'failed', delivery, log);
   } catch (error) {
     await events?.abandon();
     return afterFault(deps, key, dataset, delivery, log, error);
+  }
+}
+
+/**
+ * Deletes the object of a job that failed on it for good. Best effort: the failure is committed
+ * and the owner must still hear it; the uploads lifecycle rule expires a leftover anyway.
+ */
+async function discard(deps: IngestWorkerDeps, key: UploadKey, log: Logger): Promise<void> {
+  try {
+    await deps.objects.delete(key.objectKey);
+  } catch (error) {
+    log.log('warn', 'refused object not deleted; the lifecycle rule will expire it', {
+      error: errorFields(error),
+    });
   }
 }
 
@@ -245,10 +266,14 @@ async function runLoad(
         error: errorEnvelope('NOT_FOUND', 'The uploaded file is gone; upload it again.'),
       });
     }
-    if (size > job.sizeBytes) {
-      // Refused without reading a byte: the declared size is what the dataset's limit was checked against.
-      const message = `The uploaded file has ${size} bytes, more than the ${job.sizeBytes} declared for it.`;
-      return fail(locked, { error: errorEnvelope('OBJECT_LARGER_THAN_DECLARED', message) });
+    if (size !== job.sizeBytes) {
+      // Refused without reading a byte: the declared size is what the dataset's limit was checked
+      // against, and an object of another size is not the file the user declared (a truncated
+      // body, a multipart upload completed without all its parts).
+      const larger = size > job.sizeBytes;
+      const code = larger ? 'OBJECT_LARGER_THAN_DECLARED' : 'OBJECT_SMALLER_THAN_DECLARED';
+      const message = `The uploaded file has ${size} bytes, ${larger ? 'more' : 'fewer'} than the ${job.sizeBytes} declared for it.`;
+      return { ...(await fail(locked, { error: errorEnvelope(code, message) })), discardObject: true };
     }
     events.startProgress(size);
     const source = await deps.objects.read(job.objectKey);
@@ -297,7 +322,7 @@ async function fail(
     details?: readonly RowErrorDetail[];
     reportKey?: string | null;
   },
-): Promise<RunResult> {
+): Promise<Extract<RunResult, { kind: 'failed' }>> {
   const details = input.details ?? [];
   const failure: JobFailure = {
     error: input.error,

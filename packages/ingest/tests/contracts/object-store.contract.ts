@@ -52,6 +52,13 @@ export function describeObjectStoreContract(name: string, make: () => Promise<Ob
       );
     });
 
+    it('deletes an object, and a missing one without error', async () => {
+      await h.upload(`${prefix}/gone.csv`, new TextEncoder().encode('id\n1\n'));
+      await h.store.delete(`${prefix}/gone.csv`);
+      expect(await h.store.size(`${prefix}/gone.csv`)).toBeUndefined();
+      await expect(h.store.delete(`${prefix}/never.csv`)).resolves.toBeUndefined();
+    });
+
     it('presigns PUT and GET requests as URLs', async () => {
       const put = await h.store.presign({
         method: 'PUT',

@@ -55,6 +55,11 @@ export class InMemoryObjectStore implements ObjectStore {
     this.upload(key, body, contentType);
   }
 
+  async delete(key: string): Promise<void> {
+    this.#throwIfFailing();
+    this.objects.delete(key);
+  }
+
   async presign(request: PresignRequest): Promise<string> {
     this.#throwIfFailing();
     this.presigned.push(request);

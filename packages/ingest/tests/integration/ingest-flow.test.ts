@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
   CreateUploadResponseSchema,
   JobErrorsSchema,
@@ -15,6 +16,12 @@ import { DEV_USERS, HEADER, issueToken, sleep, stack, transactionsCsv } from './
 // may load the same tables at the same time.
 
 const db = new pg.Client({ connectionString: stack().postgres.connectionString });
+const s3 = new S3Client({
+  region: 'us-east-1',
+  endpoint: stack().s3.endpoint,
+  forcePathStyle: true,
+  credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+});
 let alice: string;
 let bob: string;
 
@@ -22,7 +29,18 @@ beforeAll(async () => {
   await db.connect();
   [alice, bob] = await Promise.all([issueToken('alice'), issueToken('bob')]);
 });
-afterAll(() => db.end());
+afterAll(async () => {
+  s3.destroy();
+  await db.end();
+});
+
+/** The keys of the uploads bucket holding this job's upload. */
+async function uploadObjectsOf(jobId: string): Promise<string[]> {
+  const listed = await s3.send(
+    new ListObjectsV2Command({ Bucket: stack().s3.buckets.uploads, Prefix: 'uploads/' }),
+  );
+  return (listed.Contents ?? []).map((o) => o.Key ?? '').filter((key) => key.endsWith(`/${jobId}.csv`));
+}
 
 async function api(
   token: string,
@@ -158,13 +176,29 @@ describe('CSV ingest through the local stack', () => {
     });
   });
 
-  it('refuses an object larger than declared without loading it', async () => {
+  it('refuses an object larger than declared without loading it, and deletes it', async () => {
     const { text } = transactionsCsv(3);
     // s3rver does not check the signed Content-Length (S3 does), so the worker's own check shows.
     const { jobId } = await upload(alice, text, { declared: 50 });
     const job = await waitForJob(alice, jobId);
     expect(job).toMatchObject({ state: 'failed', error: { code: 'OBJECT_LARGER_THAN_DECLARED' } });
     expect(await rowsOf(jobId)).toBe(0);
+    expect(await uploadObjectsOf(jobId)).toEqual([]);
+  });
+
+  it('refuses an object smaller than declared (a truncated file) without loading it, and deletes it', async () => {
+    const { text } = transactionsCsv(3);
+    const { jobId } = await upload(alice, text, { declared: Buffer.byteLength(text) + 1 });
+    const job = await waitForJob(alice, jobId);
+    expect(job).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'OBJECT_SMALLER_THAN_DECLARED',
+        message: `The uploaded file has ${Buffer.byteLength(text)} bytes, fewer than the ${Buffer.byteLength(text) + 1} declared for it.`,
+      },
+    });
+    expect(await rowsOf(jobId)).toBe(0);
+    expect(await uploadObjectsOf(jobId)).toEqual([]);
   });
 
   it('loads once when the same object is stored three times (three S3 events)', async () => {

@@ -41,6 +41,9 @@ const csv = (rows: number, extra: string[] = []) =>
     '',
   ].join('\n');
 
+/** The same file without its `!throw` fault, blank lines keeping it the size declared for it. */
+const withoutFault = (text: string) => text.replace('!throw\n', '\n'.repeat('!throw\n'.length));
+
 async function upload(f: F, text: string, options: { userId?: string; declared?: number } = {}) {
   const userId = options.userId ?? ALICE;
   const jobId = f.deps.newId();
@@ -170,6 +173,43 @@ describe('sqs-ingest handler', () => {
     });
     expect(f.jobs.peek(jobId)?.error?.message).toMatch(/more than the 20 declared/);
     expect(f.notifier.eventsOf(jobId).at(-1)).toMatchObject({ type: 'job.failed' });
+    expect(f.objects.objects.has(key)).toBe(false);
+  });
+
+  it('refuses an object smaller than declared without reading it, and deletes it', async () => {
+    const f = fakeDeps();
+    const body = csv(5);
+    const { jobId, key } = await upload(f, body, { declared: Buffer.byteLength(body) + 1 });
+    const result = await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key) }));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(f.objects.reads).toEqual([]);
+    expect(f.jobs.peek(jobId)).toMatchObject({
+      state: 'failed',
+      error: { code: 'OBJECT_SMALLER_THAN_DECLARED' },
+      rowErrors: [],
+      reportKey: null,
+    });
+    expect(f.notifier.eventsOf(jobId).at(-1)).toMatchObject({
+      type: 'job.failed',
+      error: { code: 'OBJECT_SMALLER_THAN_DECLARED' },
+    });
+    expect(f.objects.objects.has(key)).toBe(false);
+  });
+
+  it('still fails a job of the wrong size when its object cannot be deleted', async () => {
+    const f = fakeDeps();
+    const { jobId, key } = await upload(f, csv(5), { declared: 20 });
+    const store = f.objects;
+    const realDelete = store.delete.bind(store);
+    store.delete = async (k) => {
+      store.failNextWith(new Error('S3 is down'));
+      return realDelete(k);
+    };
+    const result = await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key) }));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(f.jobs.peek(jobId)).toMatchObject({ state: 'failed', notifiedAt: expect.any(Date) });
+    expect(f.notifier.eventsOf(jobId).at(-1)).toMatchObject({ type: 'job.failed' });
+    expect(store.objects.has(key)).toBe(true);
   });
 
   it('fails the job when its object is gone', async () => {
@@ -194,7 +234,7 @@ describe('sqs-ingest handler', () => {
     expect(f.notifier.eventsOf(flaky.jobId).map((e) => e.type)).not.toContain('job.failed');
     const firstAttemptSeqs = f.notifier.eventsOf(flaky.jobId).map((e) => e.seq);
 
-    f.objects.upload(flaky.key, csv(3)); // the fault is gone (same size is irrelevant here)
+    f.objects.upload(flaky.key, withoutFault(csv(3, ['!throw']))); // the fault is gone
     const retried = await handler(sqs({ body: notification(f, flaky.key), id: 'flaky', receiveCount: 2 }));
     expect(retried).toEqual({ batchItemFailures: [] });
     expect(f.jobs.loadedRows(flaky.jobId)).toBe(3);
@@ -273,7 +313,7 @@ describe('sqs-ingest handler', () => {
     const body = notification(f, good.key, flaky.key);
     expect(await handler(sqs({ body }))).toEqual({ batchItemFailures: [{ itemIdentifier: 'm-1' }] });
     expect(f.jobs.loadedRows(good.jobId)).toBe(2);
-    f.objects.upload(flaky.key, csv(2));
+    f.objects.upload(flaky.key, withoutFault(csv(2, ['!throw'])));
     expect(await handler(sqs({ body, receiveCount: 2 }))).toEqual({ batchItemFailures: [] });
     expect(f.jobs.loadedRows(good.jobId)).toBe(2);
     expect(f.jobs.loadedRows(flaky.jobId)).toBe(2);
