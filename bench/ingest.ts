@@ -32,8 +32,11 @@ import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CUSTOMERS, TRANSACTIONS } from '../packages/ingest/src/datasets/index.ts';
-import { MIGRATIONS } from '../packages/ingest/src/migrations.ts';
+import {
+  CUSTOMERS,
+  SAMPLE_MIGRATIONS,
+  TRANSACTIONS,
+} from '../packages/ingest/tests/support/sample-datasets.ts';
 import { startPostgres } from '../packages/local/src/postgres.ts';
 import { startS3 } from '../packages/local/src/s3.ts';
 import { migrate } from '../packages/runtime/src/migrations.ts';
@@ -133,7 +136,7 @@ async function main(): Promise<void> {
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
     stops.push(() => db.end());
-    await migrate(db, { schema: SCHEMA, sources: [MIGRATIONS] });
+    await migrate(db, { schema: SCHEMA, sources: SAMPLE_MIGRATIONS });
     await db.query(`SET search_path TO ${SCHEMA}`);
     // The raw baselines' tables: identical to the datasets' (LIKE … INCLUDING ALL copies types,
     // domains, defaults, constraints and indexes) and, for contrast, one without the rules.

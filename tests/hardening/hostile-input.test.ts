@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DatasetDefinition, datasetCatalog, type LoadOutcome } from '@herald/ingest';
-import { MIGRATIONS } from '@herald/ingest/migrations';
+import type { DatasetDefinition, LoadOutcome } from '@herald/ingest';
 import { DEV_USERS } from '@herald/local';
 import {
   CreateUploadResponseSchema,
@@ -20,6 +19,7 @@ import { traversalCorpus } from '../../packages/files/tests/fakes/traversal-corp
 // The loader is not part of @herald/ingest's public surface (the worker reaches it through
 // compose); the hardening suite drives it directly, as bench/_ingest-child.ts does.
 import { loadCsv } from '../../packages/ingest/src/adapters/pg-csv-loader.ts';
+import { SAMPLE_MIGRATIONS, sampleDataset } from '../../packages/ingest/tests/support/sample-datasets.ts';
 import { issueToken, stack } from '../../packages/local/tests/support.ts';
 import {
   arbitraryFileOf,
@@ -69,14 +69,9 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-const dataset = (name: string): DatasetDefinition => {
-  const found = datasetCatalog.find(name);
-  if (!found) throw new Error(`no dataset ${name}`);
-  return found;
-};
-const CUSTOMERS = dataset('customers');
-const TRANSACTIONS = dataset('transactions');
-const PRICE_LIST = dataset('price_list');
+const CUSTOMERS = sampleDataset('customers');
+const TRANSACTIONS = sampleDataset('transactions');
+const PRICE_LIST = sampleDataset('price_list');
 const DATASETS = [CUSTOMERS, TRANSACTIONS, PRICE_LIST];
 
 /** Every code a user can be shown. */
@@ -226,7 +221,7 @@ const CHUNK = fc.constantFrom(1, 3, 7, 64, 1024, 1 << 20);
 beforeAll(async () => {
   db = new pg.Client({ connectionString: stack().postgres.connectionString });
   await db.connect();
-  await migrate(db, { schema, sources: [MIGRATIONS] });
+  await migrate(db, { schema, sources: SAMPLE_MIGRATIONS });
   await db.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, ISO dates) are its own.
   await db.query("SET TimeZone = 'America/New_York'");

@@ -13,12 +13,12 @@ import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';
 import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import { loadCsv } from './adapters/pg-csv-loader.ts';
+import { PgDatasetCatalog } from './adapters/pg-dataset-catalog.ts';
 import { PgJobRepository } from './adapters/pg-job-repository.ts';
 import { RealtimeNotifier } from './adapters/realtime-notifier.ts';
 import { S3ObjectStore } from './adapters/s3-object-store.ts';
 import { type IngestConfig, loadConfig } from './config.ts';
 import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
-import { DATASETS, findDataset } from './datasets/index.ts';
 import type { DatasetCatalog, JobRepository, JobWorkStore, Notifier, ObjectStore } from './ports.ts';
 
 /**
@@ -59,12 +59,6 @@ const ingestQueue = ROUTES.queues.find(
 
 const SERVICE = 'herald-ingest';
 
-/** The datasets declared in `src/datasets/`. */
-export const datasetCatalog: DatasetCatalog = {
-  find: (name) => findDataset(name),
-  names: () => DATASETS.map((dataset) => dataset.name),
-};
-
 /**
  * Builds the clients and adapters for a configuration. The only place that does.
  *
@@ -95,7 +89,8 @@ export function buildDeps(config: IngestConfig): IngestDeps {
     work: jobs,
     objects: new S3ObjectStore({ client: s3, bucket: config.uploadsBucket }),
     notifier: new RealtimeNotifier({ log, metrics }),
-    datasets: datasetCatalog,
+    // What the dataset migrations recorded: the declaration always matches its table.
+    datasets: new PgDatasetCatalog({ pool }),
     clock: systemClock,
     log,
     cors: { allowedOrigins: config.allowedOrigins },

@@ -193,9 +193,13 @@ export interface Notifier {
   notify(userId: string, event: JobEvent): Promise<boolean>;
 }
 
-/** The datasets declared in code. */
+/**
+ * The declared datasets: what the dataset migrations recorded in the database (`ingest_datasets`),
+ * so the declaration a function reads always matches its table.
+ */
 export interface DatasetCatalog {
-  find(name: string): DatasetDefinition | undefined;
-  /** Every dataset name, for error messages. */
-  names(): readonly string[];
+  /** The dataset with exactly this name (case-sensitive), or undefined. */
+  find(name: string): Promise<DatasetDefinition | undefined>;
+  /** Every declared dataset, by name. */
+  list(): Promise<readonly DatasetDefinition[]>;
 }

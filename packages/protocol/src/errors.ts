@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   MESSAGE_TOO_LARGE: { status: 413, message: 'The WebSocket message is too large.' },
   // Workflow 1: uploads and CSV ingest. Job failures travel in `job.failed` and GET /jobs/{id}.
   UNKNOWN_DATASET: { status: 400, message: 'There is no dataset with that name.' },
+  DATASET_NOT_ALLOWED: { status: 403, message: 'You may not upload to this dataset.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this dataset allows.' },
   INVALID_FILE_NAME: { status: 400, message: 'The file name is not acceptable.' },
   OBJECT_LARGER_THAN_DECLARED: {

@@ -213,12 +213,14 @@ export const REST_ROUTES = withEndpoints({
     summary: 'Create an upload',
     description:
       'Creates an ingest job `awaiting_upload` and a presigned PUT that accepts exactly `sizeBytes` bytes. ' +
-      'Progress follows as `job.*` events on the WebSocket.',
+      'Progress follows as `job.*` events on the WebSocket. Only members of the dataset’s `uploadGroups` ' +
+      '(herald.datasets.json) may upload to it: anyone else gets 403 `DATASET_NOT_ALLOWED` and no job.',
     request: { body: CreateUploadRequestSchema },
     responses: { 201: json('The job and its presigned upload.', CreateUploadResponseSchema) },
     errors: [
       ...BODY_ERRORS,
       'UNKNOWN_DATASET',
+      'DATASET_NOT_ALLOWED',
       'INVALID_FILE_NAME',
       'EMPTY_FILE',
       'FILE_TOO_LARGE',

@@ -234,9 +234,9 @@ async function runLoad(
     Math.max(1, delivery.deadline - startedAt),
   );
   try {
-    const dataset = deps.datasets.find(job.dataset);
+    const dataset = await deps.datasets.find(job.dataset);
     if (dataset === undefined) {
-      log.log('error', 'job names a dataset this code does not declare', { dataset: job.dataset });
+      log.log('error', 'job names a dataset the database does not declare', { dataset: job.dataset });
       return fail(locked, { error: errorEnvelope('INTERNAL') });
     }
     const size = await deps.objects.size(job.objectKey);

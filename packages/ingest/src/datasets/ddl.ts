@@ -42,7 +42,15 @@ const RESERVED = new Set(
   ).split(' '),
 );
 
-function isSafeIdentifier(name: string): boolean {
+/**
+ * Whether a name may stand unquoted in the DDL: a lower-case identifier of at most 63 characters
+ * that is not a reserved key word.
+ *
+ * @example
+ * isSafeIdentifier('amount'); // true
+ * isSafeIdentifier('order'); // false
+ */
+export function isSafeIdentifier(name: string): boolean {
   return IDENTIFIER.test(name) && !RESERVED.has(name);
 }
 

@@ -6,14 +6,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { loadCsv } from '../../src/adapters/pg-csv-loader.ts';
 import { CsvLoadError } from '../../src/core/csv-errors.ts';
 import type { LoadOutcome, LoadProgress } from '../../src/core/load-contract.ts';
-import {
-  CUSTOMERS,
-  type DatasetDefinition,
-  datasetTableSql,
-  PRICE_LIST,
-  TRANSACTIONS,
-} from '../../src/datasets/index.ts';
-import { MIGRATIONS } from '../../src/migrations.ts';
+import { type DatasetDefinition, datasetTableSql } from '../../src/datasets/index.ts';
+import { CUSTOMERS, PRICE_LIST, SAMPLE_MIGRATIONS, TRANSACTIONS } from '../support/sample-datasets.ts';
 
 const { postgres } = inject('stack' as never) as { postgres: { connectionString: string } };
 const schema = `t_load_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -29,7 +23,7 @@ async function connect(): Promise<pg.Client> {
 beforeAll(async () => {
   client = new pg.Client({ connectionString: postgres.connectionString });
   await client.connect();
-  await migrate(client, { schema, sources: [MIGRATIONS] });
+  await migrate(client, { schema, sources: SAMPLE_MIGRATIONS });
   await client.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, dates read year-first)
   // are proven rather than inherited from the server's defaults.
@@ -529,10 +523,11 @@ describe('loadCsv: a dataset that allows rejects', () => {
     ],
     maxRejects: 2,
     maxFileBytes: 1024 * 1024,
+    uploadGroups: [],
   };
 
   beforeAll(async () => {
-    // Its domains exist already (migration 003 created them for the shipped datasets).
+    // Its domains exist already (the sample datasets' migrations created them).
     for (const statement of datasetTableSql(LENIENT)) await client.query(statement);
   });
 
