@@ -1,14 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import {
-  CreateUploadResponseSchema,
-  JobErrorsSchema,
-  JobListSchema,
-  type JobView,
-  JobViewSchema,
-} from '@herald/protocol';
+import { CreateUploadResponseSchema, JobErrorsSchema, JobListSchema } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_USERS, HEADER, issueToken, sleep, stack, transactionsCsv } from './support.ts';
+import {
+  api,
+  DEV_USERS,
+  HEADER,
+  issueToken,
+  sleep,
+  stack,
+  transactionsCsv,
+  upload,
+  waitForJob,
+} from './support.ts';
 
 // Workflow 1 end to end through the local stack: the REST gateway and the S3 → queue → worker
 // path run the same handlers as Lambda. Rows are told apart by `_job_id`, so other test files
@@ -23,53 +27,6 @@ beforeAll(async () => {
   [alice, bob] = await Promise.all([issueToken('alice'), issueToken('bob')]);
 });
 afterAll(() => db.end());
-
-async function api(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${stack().apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-/** POST /uploads then the presigned PUT; `declared` lets a test lie about the size. */
-async function upload(
-  token: string,
-  text: string,
-  options: { dataset?: string; fileName?: string; declared?: number } = {},
-): Promise<{ jobId: string; put: () => Promise<number> }> {
-  const bytes = Buffer.from(text, 'utf8');
-  const created = await api(token, 'POST', '/uploads', {
-    dataset: options.dataset ?? 'transactions',
-    fileName: options.fileName ?? 'transactions.csv',
-    sizeBytes: options.declared ?? bytes.byteLength,
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
-  const put = async () =>
-    (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
-  expect(await put()).toBe(200);
-  return { jobId, put };
-}
-
-async function waitForJob(token: string, jobId: string, timeoutMs = 30_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await api(token, 'GET', `/jobs/${jobId}`);
-    expect(res.status).toBe(200);
-    const job = JobViewSchema.parse(res.body);
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 async function rowsOf(jobId: string): Promise<number> {
   const { rows } = await db.query<{ n: number }>(
