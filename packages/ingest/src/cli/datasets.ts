@@ -5,7 +5,7 @@ import { migrate } from '@herald/runtime/migrations';
 import { pgPoolOptions } from '@herald/runtime/pg';
 import pg from 'pg';
 import { datasetDomains, datasetTableSql } from '../datasets/ddl.ts';
-import { declaredForm } from '../datasets/declaration.ts';
+import { declaredForm, formatDeclared } from '../datasets/declaration.ts';
 import { type DatasetChange, type MigrationPlan, planMigration } from '../datasets/evolve.ts';
 import {
   appliedDatasets,
@@ -239,8 +239,7 @@ async function infer(ctx: Context): Promise<number> {
   say(ctx.io, `Inferred from ${rows} row${rows === 1 ? '' : 's'} of ${basename(sample)}.`);
   for (const note of notes) say(ctx.io, `  note: ${note}`);
   say(ctx.io, `\nAdd this to "datasets" in ${DATASETS_FILE} (set uploadGroups, check the types):\n`);
-  const { uploadGroups: _none, ...declared } = declaredForm(dataset);
-  say(ctx.io, JSON.stringify({ ...declared, uploadGroups: [] }, null, 2));
+  say(ctx.io, formatDeclared(declaredForm(dataset)));
   say(ctx.io, '\nThe table `herald datasets migrate` would create:\n');
   for (const domain of datasetDomains([dataset])) say(ctx.io, domain.sql);
   for (const statement of datasetTableSql(dataset)) say(ctx.io, statement);

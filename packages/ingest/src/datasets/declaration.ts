@@ -381,3 +381,19 @@ export function datasetFromRecord(record: unknown): DatasetDefinition | undefine
   const result = parseDatasetsDeclaration({ datasets: [record] });
   return result.ok ? result.datasets[0] : undefined;
 }
+
+/**
+ * A declared dataset as JSON with one member per line and one column per line: how migrations
+ * record it and `herald datasets infer` prints it (a reviewer reads it in a diff).
+ *
+ * @example
+ * formatDeclared(declaredForm(dataset)); // '{\n  "name": "orders",\n  …\n  "columns": [\n    {"name":"order_id",…},\n …'
+ */
+export function formatDeclared(dataset: DeclaredDataset): string {
+  const members = Object.entries(dataset).map(([key, value]) =>
+    key === 'columns'
+      ? `  "columns": [\n${dataset.columns.map((c) => `    ${JSON.stringify(c)}`).join(',\n')}\n  ]`
+      : `  ${JSON.stringify(key)}: ${JSON.stringify(value)}`,
+  );
+  return `{\n${members.join(',\n')}\n}`;
+}

@@ -1,5 +1,5 @@
 import { columnSqlType, datasetDomains, datasetTableSql } from './ddl.ts';
-import { columnTypeName, declaredForm } from './declaration.ts';
+import { columnTypeName, declaredForm, formatDeclared } from './declaration.ts';
 import type { ColumnDefinition, ColumnType, DatasetDefinition } from './types.ts';
 
 /**
@@ -55,11 +55,7 @@ const DECLARATION_QUOTE = '$declaration$';
  * declarationSql(dataset); // INSERT INTO ingest_datasets (name, declaration) VALUES ('orders', $declaration${…}$declaration$) …
  */
 export function declarationSql(dataset: DatasetDefinition): string {
-  // One member per line and one column per line: a reviewer reads the diff of a migration.
-  const { columns, ...rest } = declaredForm(dataset);
-  const members = Object.entries(rest).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  members.splice(4, 0, `  "columns": [\n${columns.map((c) => `    ${JSON.stringify(c)}`).join(',\n')}\n  ]`);
-  const json = `{\n${members.join(',\n')}\n}`;
+  const json = formatDeclared(declaredForm(dataset));
   return (
     `INSERT INTO ingest_datasets (name, declaration) VALUES ('${dataset.name}', ${DECLARATION_QUOTE}\n${json}\n${DECLARATION_QUOTE})\n` +
     '  ON CONFLICT (name) DO UPDATE SET declaration = EXCLUDED.declaration, updated_at = now();'

@@ -26,6 +26,7 @@ export {
   datasetFromRecord,
   datasetsJsonSchema,
   declaredForm,
+  formatDeclared,
   MAX_UPLOAD_BYTES,
   parseDatasetsDeclaration,
 } from './declaration.ts';
