@@ -58,6 +58,8 @@ const figures = {
     mutations: {} as Record<string, number>,
     partialLoads: 0,
     unexpectedThrows: 0,
+    /** Dry runs compared with the load of the same bytes: same outcome, table untouched. */
+    dryRunsCompared: 0,
   },
   http: { hangs: 0, serverErrors: 0 } as Record<string, unknown>,
   paths: {} as Record<string, unknown>,
@@ -160,6 +162,29 @@ async function load(
   }
 }
 
+/**
+ * The same bytes as a dry run: the outcome must be the load's, to the last row error, and the
+ * table must be exactly the baseline (inside the transaction, before the rollback).
+ */
+async function checkDryRun(d: DatasetDefinition, bytes: Uint8Array, chunkSize: number, loaded: LoadOutcome) {
+  await db.query('BEGIN');
+  try {
+    const outcome = await loadCsv(db, {
+      jobId: randomUUID(),
+      dataset: d,
+      source: chunked(bytes, chunkSize),
+      dryRun: true,
+    });
+    expect(outcome, 'a dry run answers what the load answered').toEqual(loaded);
+    expect(sortRows(await readTable(d)), 'a dry run leaves the table as it was').toEqual(
+      sortRows(baseline.rows[d.table] ?? []),
+    );
+  } finally {
+    await db.query('ROLLBACK');
+  }
+  figures.loader.dryRunsCompared++;
+}
+
 function checkAgainstOracle(
   d: DatasetDefinition,
   expected: Expected,
@@ -249,6 +274,7 @@ describe('loadCsv under generated hostile CSV (property-based, real PostgreSQL)'
         const file = renderFile(spec, baseline);
         const result = await load(d, file.bytes, chunk);
         checkAgainstOracle(d, file.expected, result);
+        await checkDryRun(d, file.bytes, chunk, result.outcome);
         figures.loader.modelCases++;
         for (const [kind, n] of Object.entries(file.kinds)) bump(figures.loader.mutations, kind, n);
       }),
@@ -264,6 +290,7 @@ describe('loadCsv under generated hostile CSV (property-based, real PostgreSQL)'
     await fc.assert(
       fc.asyncProperty(cases, async ({ d, bytes, chunk }) => {
         const { jobId, outcome, table } = await load(d, bytes, chunk);
+        await checkDryRun(d, bytes, chunk, outcome);
         const before = baseline.rows[d.table] ?? [];
         figures.loader.arbitraryCases++;
         if (outcome.ok) {
@@ -357,7 +384,7 @@ async function waitTerminal(jobId: string): Promise<JobView> {
     const res = await call('GET', `/jobs/${jobId}`);
     expect(res.status).toBe(200);
     const job = JobViewSchema.parse(res.body);
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
+    if (job.finishedAt !== null) return job;
     if (Date.now() > deadline) {
       figures.http.hangs = Number(figures.http.hangs ?? 0) + 1;
       throw new Error(`job ${jobId} still ${job.state} after ${HANG_BOUND_MS} ms: a hang`);
@@ -386,7 +413,13 @@ interface HttpCase {
   /** The size POST /uploads declares (default: the real size). */
   readonly declared?: number;
   readonly expect: HttpExpect;
+  /** Uploaded with `dryRun: true`: validated instead of succeeded, nothing loaded, the same refusals. */
+  readonly dryRun?: boolean;
 }
+
+/** Every case again as a dry run: it must end the same way (validated for succeeded) and load nothing. */
+const asDryRuns = (cases: readonly HttpCase[]): HttpCase[] =>
+  cases.map((c) => ({ ...c, name: `${c.name} (dry run)`, dryRun: true }));
 
 const TX = 'transaction_id,customer_external_id,amount,currency,occurred_at,note';
 const CU = 'external_id,name,email,credit_limit,orders_count,active,signed_up_at,birth_date';
@@ -618,6 +651,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
       dataset: c.dataset.name,
       fileName: 'hostile.csv',
       sizeBytes: c.declared ?? c.bytes.byteLength,
+      ...(c.dryRun && { dryRun: true }),
     }),
   );
   expect(created.status, `${c.name}: ${created.text}`).toBe(201);
@@ -635,6 +669,16 @@ async function runHttpCase(c: HttpCase): Promise<string> {
   const errors = await call('GET', `/jobs/${jobId}/errors`);
   expect(errors.status, label).toBe(200);
   const report = JobErrorsSchema.parse(errors.body);
+  if (c.expect.state === 'succeeded' && c.dryRun) {
+    expect(job, label).toMatchObject({
+      state: 'validated',
+      rowsLoaded: c.expect.rows,
+      rowsRejected: 0,
+      error: null,
+    });
+    expect(mine, `${label}: rows of a dry run`).toHaveLength(0);
+    return 'validated';
+  }
   if (c.expect.state === 'succeeded') {
     expect(job, label).toMatchObject({
       state: 'succeeded',
@@ -676,7 +720,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
     expect(document.error?.code, label).toBe(code);
     expect(document.rowErrors.map(pick), label).toEqual(expected);
   }
-  return `refused ${code}`;
+  return `${c.dryRun ? 'dry run ' : ''}refused ${code}`;
 }
 
 async function readPublic(d: DatasetDefinition, jobId: string): Promise<TableRow[]> {
@@ -845,11 +889,13 @@ describe('the upload and job endpoints under hostile files and bodies (local sta
   it('takes every file to ONE terminal state within the bound: a correct load or a clear error, never partial', async () => {
     const hand = handWrittenCases();
     const sampled = sampledCases();
-    const outcomes = await runAll([...hand, ...sampled], 4);
+    // Every nasty file twice: loaded, and as a dry run (the same error report, the table untouched).
+    const outcomes = await runAll([...hand, ...sampled, ...asDryRuns([...hand, ...sampled])], 4);
     expect(serverErrors).toEqual([]);
     figures.http.files = {
       handWritten: hand.length,
       generated: sampled.length,
+      dryRuns: hand.length + sampled.length,
       outcomes,
     };
     passed.add('http-files');

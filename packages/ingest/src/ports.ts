@@ -18,6 +18,8 @@ export interface JobRecord {
   readonly sizeBytes: number;
   /** `uploads/{userId}/{jobId}.csv` in the uploads bucket. */
   readonly objectKey: string;
+  /** A dry run: validated, never loaded. */
+  readonly dryRun: boolean;
   readonly state: JobState;
   /** Claims so far (each delivery that found the job unfinished). */
   readonly attempts: number;
@@ -46,6 +48,8 @@ export interface NewJob {
   readonly fileName: string;
   readonly sizeBytes: number;
   readonly objectKey: string;
+  /** Validate only (see {@link JobRecord.dryRun}). @default false */
+  readonly dryRun?: boolean;
 }
 
 /** One page request: newest first, after the job `after` (a job id of the same owner). */
@@ -124,8 +128,11 @@ export interface LockedJob {
    * Loads the CSV into the dataset's table inside the transaction. On `ok: false` everything
    * the load did is already rolled back (to a savepoint; the job row stays locked).
    */
-  load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome>;
-  /** Marks the job `succeeded` (committed with the loaded rows). */
+  load(request: Omit<CsvLoadRequest, 'jobId' | 'dryRun'>): Promise<LoadOutcome>;
+  /**
+   * Marks the job `succeeded` (committed with the loaded rows), or `validated` for a dry run
+   * (whose load left nothing behind).
+   */
   succeed(result: JobSuccess): Promise<void>;
   /** Undoes everything done in the run so far, then marks the job `failed`. */
   fail(failure: JobFailure): Promise<void>;

@@ -9,5 +9,11 @@ import type { HeraldEvent, TerminalEvent } from './events.ts';
  * if (isTerminalEvent(event) && delivered === 0) await push(userId, event);
  */
 export function isTerminalEvent(event: HeraldEvent): event is TerminalEvent {
-  return event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'file.ready';
+  return (
+    event.type === 'job.succeeded' ||
+    event.type === 'job.failed' ||
+    event.type === 'job.validated' ||
+    event.type === 'job.cancelled' ||
+    event.type === 'file.ready'
+  );
 }

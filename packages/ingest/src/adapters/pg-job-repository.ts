@@ -33,7 +33,7 @@ export interface PgJobRepositoryOptions {
   readonly lockTimeoutMs?: number;
 }
 
-const COLUMNS = `job_id, user_id, dataset, file_name, size_bytes, object_key, state, attempts, rows_loaded,
+const COLUMNS = `job_id, user_id, dataset, file_name, size_bytes, object_key, dry_run, state, attempts, rows_loaded,
   rows_rejected, error, row_errors, report_key, seq_reserved, created_at, updated_at, started_at, finished_at,
   notified_at`;
 
@@ -44,6 +44,7 @@ interface JobRow {
   file_name: string;
   size_bytes: string;
   object_key: string;
+  dry_run: boolean;
   state: JobState;
   attempts: number;
   rows_loaded: string;
@@ -68,6 +69,7 @@ function toRecord(row: JobRow): JobRecord {
     fileName: row.file_name,
     sizeBytes: Number(row.size_bytes),
     objectKey: row.object_key,
+    dryRun: row.dry_run,
     state: row.state,
     attempts: row.attempts,
     rowsLoaded: Number(row.rows_loaded),
@@ -112,9 +114,9 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
   async create(job: NewJob): Promise<JobRecord> {
     const { rows } = await this.#query<JobRow>(
       'creating a job',
-      `INSERT INTO ingest_jobs (job_id, user_id, dataset, file_name, size_bytes, object_key)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [job.jobId, job.userId, job.dataset, job.fileName, job.sizeBytes, job.objectKey],
+      `INSERT INTO ingest_jobs (job_id, user_id, dataset, file_name, size_bytes, object_key, dry_run)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [job.jobId, job.userId, job.dataset, job.fileName, job.sizeBytes, job.objectKey, job.dryRun ?? false],
     );
     return toRecord(rows[0] as JobRow);
   }
@@ -311,11 +313,12 @@ class PgLockedJob implements LockedJob {
     this.#loadCsv = loadCsv;
   }
 
-  async load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome> {
+  async load(request: Omit<CsvLoadRequest, 'jobId' | 'dryRun'>): Promise<LoadOutcome> {
     await this.#query('starting the load', 'SAVEPOINT csv_load');
     let outcome: LoadOutcome;
     try {
-      outcome = await this.#loadCsv(this.#client, { ...request, jobId: this.job.jobId });
+      const { jobId, dryRun } = this.job;
+      outcome = await this.#loadCsv(this.#client, { ...request, jobId, dryRun });
     } catch (error) {
       throw toDatabaseError(error, 'loading the CSV');
     }
@@ -330,7 +333,7 @@ class PgLockedJob implements LockedJob {
   async succeed(result: JobSuccess): Promise<void> {
     await this.#query(
       'marking the job succeeded',
-      `UPDATE ingest_jobs SET state = 'succeeded', rows_loaded = $2, rows_rejected = $3, row_errors = $4,
+      `UPDATE ingest_jobs SET state = $6, rows_loaded = $2, rows_rejected = $3, row_errors = $4,
          report_key = $5, error = NULL, finished_at = now(), updated_at = now()
        WHERE job_id = $1`,
       [
@@ -339,6 +342,7 @@ class PgLockedJob implements LockedJob {
         result.rowsRejected,
         JSON.stringify(result.rowErrors),
         result.reportKey,
+        this.job.dryRun ? 'validated' : 'succeeded',
       ],
     );
   }

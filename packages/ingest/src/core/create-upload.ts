@@ -83,6 +83,7 @@ export async function createUpload(
     fileName: request.fileName,
     sizeBytes: request.sizeBytes,
     objectKey,
+    dryRun: request.dryRun ?? false,
   });
   return ok({
     jobId,

@@ -70,17 +70,27 @@ export function jobFailedEvent(input: {
  */
 export function terminalEventOf(job: JobRecord): JobEvent {
   const finishedAt = job.finishedAt ?? job.updatedAt;
+  const common = { seq: job.seqReserved, at: finishedAt.toISOString(), jobId: job.jobId };
+  const durationMs = Math.max(0, finishedAt.getTime() - (job.startedAt ?? finishedAt).getTime());
   if (job.state === 'succeeded') {
     return {
       type: 'job.succeeded',
-      seq: job.seqReserved,
-      at: finishedAt.toISOString(),
-      jobId: job.jobId,
+      ...common,
       rowsLoaded: job.rowsLoaded,
       rowsRejected: job.rowsRejected,
-      durationMs: Math.max(0, finishedAt.getTime() - (job.startedAt ?? finishedAt).getTime()),
+      durationMs,
     };
   }
+  if (job.state === 'validated') {
+    return {
+      type: 'job.validated',
+      ...common,
+      rowsValid: job.rowsLoaded,
+      rowsRejected: job.rowsRejected,
+      durationMs,
+    };
+  }
+  if (job.state === 'cancelled') return { type: 'job.cancelled', ...common };
   return jobFailedEvent({
     jobId: job.jobId,
     seq: job.seqReserved,
@@ -203,6 +213,22 @@ export class JobEventStream {
       rowsRejected: result.rowsRejected,
       durationMs: Math.max(0, Math.round(result.durationMs)),
     }));
+  }
+
+  /** `job.validated`: a dry run's outcome, after COMMIT. Resolves like {@link succeeded}. */
+  validated(result: { rowsValid: number; rowsRejected: number; durationMs: number }): Promise<boolean> {
+    return this.#terminal(() => ({
+      type: 'job.validated',
+      jobId: this.#options.jobId,
+      rowsValid: result.rowsValid,
+      rowsRejected: result.rowsRejected,
+      durationMs: Math.max(0, Math.round(result.durationMs)),
+    }));
+  }
+
+  /** `job.cancelled`: call after the cancellation is committed. Resolves like {@link succeeded}. */
+  cancelled(): Promise<boolean> {
+    return this.#terminal(() => ({ type: 'job.cancelled', jobId: this.#options.jobId }));
   }
 
   /** `job.failed`: call after the failure is committed. Resolves like {@link succeeded}. */

@@ -49,6 +49,8 @@ export interface Delivery {
 export type UploadOutcome =
   | 'succeeded'
   | 'failed'
+  /** A dry run whose file would load. */
+  | 'validated'
   /** The job was already finished: a duplicate or late delivery, nothing done. */
   | 'finished'
   /** Not ours to process (no such job, foreign key, another worker owns it): dropped without retry. */
@@ -105,6 +107,8 @@ type RunResult =
   | { readonly kind: 'finished' }
   | {
       readonly kind: 'succeeded';
+      /** A dry run: `rowsLoaded` would load, nothing did; the job is `validated`. */
+      readonly dryRun: boolean;
       readonly rowsLoaded: number;
       readonly rowsRejected: number;
       readonly durationMs: number;
@@ -181,6 +185,13 @@ export async function processUpload(
     });
     // Committed: only now may the owner hear the outcome.
     if (run.kind === 'finished' || events === undefined) return 'finished';
+    if (run.kind === 'succeeded' && run.dryRun) {
+      log.log('info', 'dry run validated', { rowsValid: run.rowsLoaded, durationMs: run.durationMs });
+      // Nothing was loaded: no rows, no load rate.
+      recordJob(deps, key, dataset, 'validated', { rowsLoaded: 0, rowsRejected: run.rowsRejected });
+      const sent = await events.validated({ ...run, rowsValid: run.rowsLoaded });
+      return announced(deps, key, sent, 'validated', delivery, log);
+    }
     if (run.kind === 'succeeded') {
       log.log('info', 'job succeeded', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
       recordJob(deps, key, dataset, 'succeeded', run);
@@ -201,7 +212,7 @@ function recordJob(
   deps: IngestWorkerDeps,
   key: UploadKey,
   dataset: string | undefined,
-  outcome: 'succeeded' | 'failed',
+  outcome: 'succeeded' | 'failed' | 'validated' | 'cancelled',
   figures: { readonly rowsLoaded: number; readonly rowsRejected: number; readonly durationMs?: number },
 ): void {
   const { metrics } = deps;
@@ -265,7 +276,13 @@ async function runLoad(
           : null;
       const { rowsLoaded, rowsRejected } = outcome;
       await locked.succeed({ rowsLoaded, rowsRejected, rowErrors: jobRowErrors(outcome.rejects), reportKey });
-      return { kind: 'succeeded', rowsLoaded, rowsRejected, durationMs: deps.clock.now() - startedAt };
+      return {
+        kind: 'succeeded',
+        dryRun: job.dryRun,
+        rowsLoaded,
+        rowsRejected,
+        durationMs: deps.clock.now() - startedAt,
+      };
     }
     const error = errorEnvelope(outcome.code, outcome.message);
     let reportKey: string | null = null;

@@ -74,6 +74,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
     const now = new Date(this.#clock.now());
     const record: JobRecord = {
       ...job,
+      dryRun: job.dryRun ?? false,
       state: 'awaiting_upload',
       attempts: 0,
       rowsLoaded: 0,
@@ -157,7 +158,9 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
         return outcome;
       },
       succeed: async (result: JobSuccess) => {
-        terminal('succeeded', { ...result, error: null });
+        // A dry run's load left nothing behind (the loader undid it).
+        if (job.dryRun) tx.staged = 0;
+        terminal(job.dryRun ? 'validated' : 'succeeded', { ...result, error: null });
       },
       fail: async (failure: JobFailure) => {
         tx.staged = 0;

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { CreateUploadResponseSchema, JobErrorsSchema, JobListSchema } from '@herald/protocol';
+import {
+  CreateUploadResponseSchema,
+  JobErrorsSchema,
+  JobListSchema,
+  RejectReportSchema,
+} from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -113,6 +118,49 @@ describe('CSV ingest through the local stack', () => {
       error: { code: job.error?.code },
       rowErrors: [expect.objectContaining({ line: 3, column: 'amount', code: expect.any(String) })],
     });
+  });
+
+  it('validates a dry run (POST /uploads {dryRun: true}) and loads nothing: the job ends validated', async () => {
+    const { text, ids } = transactionsCsv(25);
+    const { jobId } = await upload(alice, text, { dryRun: true });
+    const job = await waitForJob(alice, jobId);
+    expect(job).toMatchObject({
+      state: 'validated',
+      dryRun: true,
+      rowsLoaded: 25,
+      rowsRejected: 0,
+      error: null,
+    });
+    expect(await rowsOf(jobId)).toBe(0);
+    const { rows } = await db.query('SELECT 1 FROM transactions WHERE transaction_id = ANY($1::uuid[])', [
+      ids,
+    ]);
+    expect(rows).toEqual([]);
+  });
+
+  it('fails a dry run of a bad CSV with the same error, rows and report as the load', async () => {
+    const text = [
+      HEADER,
+      `${randomUUID()},${randomUUID()},1.00,EUR,2026-05-01T10:00:00Z,ok`,
+      `${randomUUID()},${randomUUID()},twelve,EUR,2026-05-01T10:00:00Z,bad amount`,
+      `${randomUUID()},,2.00,EUR,2026-05-01T10:00:00Z,no customer`,
+      '',
+    ].join('\n');
+    const [load, dry] = await Promise.all([upload(alice, text), upload(alice, text, { dryRun: true })]);
+    const [loaded, validated] = await Promise.all([
+      waitForJob(alice, load.jobId),
+      waitForJob(alice, dry.jobId),
+    ]);
+    expect(validated).toMatchObject({ state: 'failed', dryRun: true });
+    expect(validated.error).toEqual(loaded.error);
+    expect(validated.rowsRejected).toBe(loaded.rowsRejected);
+    const errorsOf = async (jobId: string) => {
+      const body = JobErrorsSchema.parse((await api(alice, 'GET', `/jobs/${jobId}/errors`)).body);
+      const document = RejectReportSchema.parse(await (await fetch(body.report?.url as string)).json());
+      const { jobId: _, createdAt: __, ...report } = document;
+      return { rowErrors: body.rowErrors, report };
+    };
+    expect(await errorsOf(dry.jobId)).toEqual(await errorsOf(load.jobId));
   });
 
   it('refuses an object larger than declared without loading it', async () => {

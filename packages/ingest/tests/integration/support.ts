@@ -68,13 +68,14 @@ export async function api(
 export async function upload(
   token: string,
   text: string,
-  options: { dataset?: string; fileName?: string; declared?: number } = {},
+  options: { dataset?: string; fileName?: string; declared?: number; dryRun?: boolean } = {},
 ): Promise<{ jobId: string; put: () => Promise<number> }> {
   const bytes = Buffer.from(text, 'utf8');
   const created = await api(token, 'POST', '/uploads', {
     dataset: options.dataset ?? 'transactions',
     fileName: options.fileName ?? 'transactions.csv',
     sizeBytes: options.declared ?? bytes.byteLength,
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
@@ -91,7 +92,7 @@ export async function waitForJob(token: string, jobId: string, timeoutMs = 30_00
     const res = await api(token, 'GET', `/jobs/${jobId}`);
     expect(res.status).toBe(200);
     const job = JobViewSchema.parse(res.body);
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
+    if (job.finishedAt !== null) return job;
     if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms`);
     await sleep(100);
   }

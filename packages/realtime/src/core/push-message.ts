@@ -24,6 +24,19 @@ export function pushMessageFor(event: TerminalEvent): PushMessage {
         data: { ...base, jobId: event.jobId },
       };
     }
+    case 'job.validated':
+      return {
+        notification: {
+          title: 'File checked',
+          body: `${count(event.rowsValid)} ${event.rowsValid === 1 ? 'row' : 'rows'} would load; nothing was loaded.`,
+        },
+        data: { ...base, jobId: event.jobId },
+      };
+    case 'job.cancelled':
+      return {
+        notification: { title: 'Import cancelled', body: 'Nothing was loaded.' },
+        data: { ...base, jobId: event.jobId },
+      };
     case 'job.failed':
       return {
         notification: { title: 'Import failed', body: truncate(event.error.message, 200) },

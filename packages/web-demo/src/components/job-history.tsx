@@ -10,6 +10,8 @@ const STATE_LABELS: Record<JobView['state'], string> = {
   processing: 'processing',
   succeeded: 'succeeded',
   failed: 'failed',
+  validated: 'validated (dry run)',
+  cancelled: 'cancelled',
 };
 
 export interface JobHistoryProps {

@@ -159,6 +159,7 @@ export class FakeHerald {
       fileName: 'rows.csv',
       sizeBytes: 10,
       state: 'processing',
+      dryRun: false,
       rowsLoaded: 0,
       rowsRejected: 0,
       error: null,
