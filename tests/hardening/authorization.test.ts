@@ -337,6 +337,33 @@ const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
       },
     }),
   },
+  cancelJob: {
+    // Each cell cancels a fresh job of alice's that awaits its upload: only alice can.
+    answers: {
+      otherUser: { status: 404, code: 'NOT_FOUND' },
+      rightUser: { status: 200 },
+      admin: { status: 404, code: 'NOT_FOUND' },
+    },
+    request: async (kind) => {
+      const { jobId } = await createUpload(fx.tokens.token.rightUser as string, `${HEADER}\n`);
+      return {
+        path: `/jobs/${jobId}/cancel`,
+        verify: async (res, ok) => {
+          const { rows } = await db.query<{ state: string }>(
+            'SELECT state FROM ingest_jobs WHERE job_id = $1',
+            [jobId],
+          );
+          const state = rows[0]?.state;
+          if (kind === 'rightUser') return ok && state === 'cancelled' ? [] : [`alice's job is ${state}`];
+          if (!isCaller(kind)) return state === 'awaiting_upload' ? [] : [`job ${state}`];
+          crossUserProbes++;
+          if (state !== 'awaiting_upload') leak(`${kind} cancelled alice's job`);
+          if (res.text.includes(jobId)) leak(`${kind} read alice's job`);
+          return [];
+        },
+      };
+    },
+  },
   createFileLink: {
     // Home folders are private to their owner: no group, not even admins, opens them.
     answers: {

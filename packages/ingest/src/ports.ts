@@ -64,6 +64,19 @@ export interface JobPage {
   readonly hasMore: boolean;
 }
 
+/** What a cancel found, and did. */
+export type CancelResult =
+  /** It was waiting for its upload: now `cancelled`, its `seqReserved` reserved for `job.cancelled`. */
+  | { readonly kind: 'cancelled'; readonly job: JobRecord }
+  /** Cancelled before (a repeated cancel): nothing changed. */
+  | { readonly kind: 'already-cancelled'; readonly job: JobRecord }
+  /** A worker has it: the request is recorded and its running statement (if any) cancelled. */
+  | { readonly kind: 'requested'; readonly job: JobRecord }
+  /** It had finished otherwise (`succeeded`, `failed`, `validated`). */
+  | { readonly kind: 'finished'; readonly job: JobRecord }
+  /** No such job of this owner. */
+  | { readonly kind: 'missing' };
+
 /** The jobs table as the REST API sees it: every read is scoped to an owner. */
 export interface JobRepository {
   /** Stores a new job (`awaiting_upload`). */
@@ -72,6 +85,12 @@ export interface JobRepository {
   getForOwner(userId: string, jobId: string): Promise<JobRecord | undefined>;
   /** The owner's jobs, newest first; undefined when `after` is not one of the owner's jobs. */
   listForOwner(userId: string, page: JobPageRequest): Promise<JobPage | undefined>;
+  /**
+   * Cancels the owner's job: at once when it still waits for its upload; otherwise, while a
+   * worker has it, by recording the request and cancelling the statement its run executes
+   * (the worker then rolls back and marks it `cancelled`). Never waits for the worker's row lock.
+   */
+  cancel(userId: string, jobId: string): Promise<CancelResult>;
 }
 
 /** An uploaded object's job, as its key names it: all three must match the stored job. */
@@ -136,6 +155,10 @@ export interface LockedJob {
   succeed(result: JobSuccess): Promise<void>;
   /** Undoes everything done in the run so far, then marks the job `failed`. */
   fail(failure: JobFailure): Promise<void>;
+  /** Whether the owner asked to cancel the job (read outside the run's transaction, which may be aborted). */
+  cancelRequested(): Promise<boolean>;
+  /** Undoes everything done in the run so far, then marks the job `cancelled`. */
+  cancel(): Promise<void>;
 }
 
 /** The jobs table as the worker sees it. */

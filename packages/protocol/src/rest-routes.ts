@@ -260,6 +260,24 @@ export const REST_ROUTES = withEndpoints({
     responses: { 200: json('The job’s errors.', JobErrorsSchema) },
     errors: ['NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],
   },
+  cancelJob: {
+    auth: 'cognito',
+    handler: ingest('http-cancel-job'),
+    tag: 'jobs',
+    summary: 'Cancel a job',
+    description:
+      'By its owner. A job still waiting for its upload is cancelled at once (200, `cancelled`, and a ' +
+      '`job.cancelled` event). A running load is stopped (202: its statement is cancelled and its ' +
+      'transaction rolls back, nothing is loaded); the job then ends `cancelled` with one `job.cancelled` ' +
+      'event — or as it would have, if it had committed first. Repeating a cancel is harmless. A finished ' +
+      'job answers 409; another user’s job 404, like a missing one.',
+    request: { params: { id: z.uuid() } },
+    responses: {
+      200: json('The job is cancelled.', JobViewSchema),
+      202: json('The job is running; its cancellation is under way.', JobViewSchema),
+    },
+    errors: ['NOT_FOUND', 'JOB_ALREADY_FINISHED', 'UPSTREAM_UNAVAILABLE'],
+  },
   createFileLink: {
     auth: 'cognito',
     handler: files('http-create-file-link'),

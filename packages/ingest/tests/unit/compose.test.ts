@@ -11,6 +11,7 @@ import { PgDatasetCatalog } from '../../src/adapters/pg-dataset-catalog.ts';
 import { PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
 import { S3ObjectStore } from '../../src/adapters/s3-object-store.ts';
 import { getDeps, resetDeps } from '../../src/compose.ts';
+import * as cancelJob from '../../src/handlers/http-cancel-job.ts';
 import * as createUpload from '../../src/handlers/http-create-upload.ts';
 import * as getJob from '../../src/handlers/http-get-job.ts';
 import * as getJobErrors from '../../src/handlers/http-get-job-errors.ts';
@@ -36,7 +37,7 @@ afterEach(() => {
 
 describe('compose', () => {
   it('lets the handler modules load without any environment (config is read at first use)', () => {
-    for (const module of [createUpload, getJob, getJobErrors, listJobs, sqsIngest]) {
+    for (const module of [createUpload, getJob, getJobErrors, listJobs, cancelJob, sqsIngest]) {
       expect(typeof module.handler).toBe('function');
     }
   });
@@ -75,6 +76,7 @@ export const typeChecks = {
   listJobs: listJobs.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   getJob: getJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   getJobErrors: getJobErrors.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  cancelJob: cancelJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   sqsIngest: sqsIngest.handler satisfies Handler<SQSEvent, SQSBatchResponse>,
   event: (event: APIGatewayProxyEvent): RestProxyEvent => event,
 };
