@@ -31,6 +31,8 @@ export interface ChildTask {
   readonly file?: string;
   /** The S3 object herald reads (the worker's real path). */
   readonly s3?: { readonly endpoint: string; readonly bucket: string; readonly key: string };
+  /** herald: validate only (a dry run), loading nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface ChildResult {
@@ -87,7 +89,13 @@ async function run(task: ChildTask): Promise<ChildResult> {
   } else if (task.kind === 'herald') {
     const dataset = sampleDataset(task.table);
     if (!dataset) throw new Error(`no dataset ${task.table}`);
-    const outcome = await loadCsv(client, { jobId: task.jobId, dataset, source, onProgress: () => {} });
+    const outcome = await loadCsv(client, {
+      jobId: task.jobId,
+      dataset,
+      source,
+      onProgress: () => {},
+      ...(task.dryRun && { dryRun: true }),
+    });
     if (!outcome.ok) throw new Error(`load refused: ${outcome.code}: ${outcome.message}`);
     rows = outcome.rowsLoaded;
   } else {

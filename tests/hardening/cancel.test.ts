@@ -144,7 +144,12 @@ describe('cancelling a running 1M-row load (local stack)', () => {
     expect(cancel.body).toMatchObject({ jobId, state: 'processing' });
     const view: JobView = await finished(jobId);
     figures.cancelToCancelledMs = Date.now() - cancelledAt;
-    expect(view).toMatchObject({ state: 'cancelled', rowsLoaded: 0, rowsRejected: 0, error: null });
+    expect(view).toMatchObject({
+      state: 'cancelled',
+      rowsLoaded: 0,
+      rowsRejected: 0,
+      error: { code: 'JOB_CANCELLED' },
+    });
 
     expect(await fingerprint()).toBe(before);
     // The run's transaction is over: nothing of it is running any more.

@@ -55,6 +55,7 @@ export const ERROR_CODES = {
   DUPLICATE_KEY: { status: 400, message: 'The same key appears more than once in the file.' },
   TOO_MANY_REJECTED_ROWS: { status: 400, message: 'More rows were refused than this dataset allows.' },
   JOB_ALREADY_FINISHED: { status: 409, message: 'The job has finished; there is nothing to cancel.' },
+  JOB_CANCELLED: { status: 409, message: 'The job was cancelled by its owner; nothing was loaded.' },
   // Workflow 2: file delivery. FILE_TOO_LARGE above is reused (with a message naming the limit).
   INVALID_PATH: { status: 400, message: 'The file path is not acceptable.' },
   PATH_NOT_ALLOWED: { status: 403, message: 'You do not have access to this file.' },

@@ -57,26 +57,31 @@ export const JobSucceededEventSchema = z
   .meta({ description: 'A job loaded its rows and committed.' });
 
 /**
- * A dry run validated the whole file: `rowsValid` rows would load (and `rowsRejected` would be
- * skipped, within the dataset's `maxRejects`). Nothing was loaded.
+ * A dry run validated the whole file: `rowsLoaded` rows WOULD load (and `rowsRejected` would be
+ * skipped, within the dataset's `maxRejects`), as `job.succeeded` would say. Nothing was loaded.
  */
 export const JobValidatedEventSchema = z
   .strictObject({
     type: z.literal('job.validated'),
     ...base,
     jobId,
-    rowsValid: count,
+    /** Rows that would load. */
+    rowsLoaded: count,
     rowsRejected: count,
     durationMs: count,
   })
-  .meta({ description: 'A dry run validated the whole file; nothing was loaded.' });
+  .meta({ description: 'A dry run validated the whole file: `rowsLoaded` would load; nothing was loaded.' });
 
-/** The owner cancelled the job: nothing of it was loaded. */
+/**
+ * The owner cancelled the job: nothing of it was loaded. `error` says so (`JOB_CANCELLED`), as
+ * `job.failed`'s says why, so a client handles both the same way.
+ */
 export const JobCancelledEventSchema = z
   .strictObject({
     type: z.literal('job.cancelled'),
     ...base,
     jobId,
+    error: ErrorEnvelopeSchema,
   })
   .meta({ description: 'The owner cancelled the job before it finished; nothing was loaded.' });
 

@@ -97,7 +97,7 @@ export const JobViewSchema = z
     /** Rows loaded; for a dry run, the rows that would load. */
     rowsLoaded: count,
     rowsRejected: count,
-    /** Why the job failed; null unless `state` is `failed`. */
+    /** Why the job failed (or that it was cancelled: `JOB_CANCELLED`); null unless `state` is `failed` or `cancelled`. */
     error: ErrorEnvelopeSchema.nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -1,4 +1,4 @@
-import type { ErrorEnvelope, JobState, RowError } from '@herald/protocol';
+import { type ErrorEnvelope, errorEnvelope, type JobState, type RowError } from '@herald/protocol';
 import { isConnectionBroken, sqlStateOf } from '@herald/runtime/pg';
 import type pg from 'pg';
 import { CLAIMABLE_STATES, FINISHED_STATES } from '../core/job-state.ts';
@@ -174,10 +174,10 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
         if (found.state === 'processing') return 'locked';
         // Waiting for its upload: cancelled now, with one more seq for its event.
         const { rows } = await client.query<JobRow>(
-          `UPDATE ingest_jobs SET state = 'cancelled', seq_reserved = seq_reserved + 1, finished_at = now(),
-           updated_at = now()
-         WHERE job_id = $1 RETURNING ${COLUMNS}`,
-          [jobId],
+          `UPDATE ingest_jobs SET state = 'cancelled', error = $2, seq_reserved = seq_reserved + 1,
+             finished_at = now(), updated_at = now()
+           WHERE job_id = $1 RETURNING ${COLUMNS}`,
+          [jobId, JSON.stringify(errorEnvelope('JOB_CANCELLED'))],
         );
         return { kind: 'cancelled', job: toRecord(rows[0] as JobRow) };
       },
@@ -404,9 +404,9 @@ class PgLockedJob implements LockedJob {
     await this.#query(
       'marking the job cancelled',
       `UPDATE ingest_jobs SET state = 'cancelled', rows_loaded = 0, rows_rejected = 0, row_errors = '[]',
-         report_key = NULL, error = NULL, finished_at = now(), updated_at = now()
+         report_key = NULL, error = $2, finished_at = now(), updated_at = now()
        WHERE job_id = $1`,
-      [this.job.jobId],
+      [this.job.jobId, JSON.stringify(errorEnvelope('JOB_CANCELLED'))],
     );
   }
 

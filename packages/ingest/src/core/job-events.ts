@@ -85,12 +85,13 @@ export function terminalEventOf(job: JobRecord): JobEvent {
     return {
       type: 'job.validated',
       ...common,
-      rowsValid: job.rowsLoaded,
+      rowsLoaded: job.rowsLoaded,
       rowsRejected: job.rowsRejected,
       durationMs,
     };
   }
-  if (job.state === 'cancelled') return { type: 'job.cancelled', ...common };
+  if (job.state === 'cancelled')
+    return { type: 'job.cancelled', ...common, error: job.error ?? errorEnvelope('JOB_CANCELLED') };
   return jobFailedEvent({
     jobId: job.jobId,
     seq: job.seqReserved,
@@ -216,11 +217,11 @@ export class JobEventStream {
   }
 
   /** `job.validated`: a dry run's outcome, after COMMIT. Resolves like {@link succeeded}. */
-  validated(result: { rowsValid: number; rowsRejected: number; durationMs: number }): Promise<boolean> {
+  validated(result: { rowsLoaded: number; rowsRejected: number; durationMs: number }): Promise<boolean> {
     return this.#terminal(() => ({
       type: 'job.validated',
       jobId: this.#options.jobId,
-      rowsValid: result.rowsValid,
+      rowsLoaded: result.rowsLoaded,
       rowsRejected: result.rowsRejected,
       durationMs: Math.max(0, Math.round(result.durationMs)),
     }));
@@ -228,7 +229,11 @@ export class JobEventStream {
 
   /** `job.cancelled`: call after the cancellation is committed. Resolves like {@link succeeded}. */
   cancelled(): Promise<boolean> {
-    return this.#terminal(() => ({ type: 'job.cancelled', jobId: this.#options.jobId }));
+    return this.#terminal(() => ({
+      type: 'job.cancelled',
+      jobId: this.#options.jobId,
+      error: errorEnvelope('JOB_CANCELLED'),
+    }));
   }
 
   /** `job.failed`: call after the failure is committed. Resolves like {@link succeeded}. */

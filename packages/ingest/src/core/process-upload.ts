@@ -196,10 +196,10 @@ export async function processUpload(
       return announced(deps, key, await events.cancelled(), 'cancelled', delivery, log);
     }
     if (run.kind === 'succeeded' && run.dryRun) {
-      log.log('info', 'dry run validated', { rowsValid: run.rowsLoaded, durationMs: run.durationMs });
+      log.log('info', 'dry run validated', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
       // Nothing was loaded: no rows, no load rate.
       recordJob(deps, key, dataset, 'validated', { rowsLoaded: 0, rowsRejected: run.rowsRejected });
-      const sent = await events.validated({ ...run, rowsValid: run.rowsLoaded });
+      const sent = await events.validated(run);
       return announced(deps, key, sent, 'validated', delivery, log);
     }
     if (run.kind === 'succeeded') {

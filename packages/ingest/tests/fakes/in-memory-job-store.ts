@@ -1,4 +1,4 @@
-import type { JobState } from '@herald/protocol';
+import { errorEnvelope, type JobState } from '@herald/protocol';
 import type { Clock } from '@herald/runtime';
 import { CLAIMABLE_STATES, isFinished } from '../../src/core/job-state.ts';
 import type { CsvLoadRequest, LoadOutcome } from '../../src/core/load-contract.ts';
@@ -137,6 +137,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
     const now = new Date(this.#clock.now());
     const cancelled: JobRecord = {
       ...job,
+      error: errorEnvelope('JOB_CANCELLED'),
       state: 'cancelled',
       seqReserved: job.seqReserved + 1,
       finishedAt: now,
@@ -210,7 +211,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
           rowsRejected: 0,
           rowErrors: [],
           reportKey: null,
-          error: null,
+          error: errorEnvelope('JOB_CANCELLED'),
         });
       },
     };

@@ -200,7 +200,11 @@ describe('PgJobRepository on PostgreSQL', () => {
     }
     expect(Date.now() - started).toBeLessThan(15_000);
     expect(await cancelled).toMatchObject({ kind: 'requested', job: { state: 'processing' } });
-    expect(await repo.getForOwner(userId, jobId)).toMatchObject({ state: 'cancelled', rowsLoaded: 0 });
+    expect(await repo.getForOwner(userId, jobId)).toMatchObject({
+      state: 'cancelled',
+      rowsLoaded: 0,
+      error: { code: 'JOB_CANCELLED' },
+    });
     const { rows } = await pool.query('SELECT count(*)::int AS n FROM contract_rows WHERE job_id = $1', [
       jobId,
     ]);

@@ -1,4 +1,4 @@
-import { JobViewSchema } from '@herald/protocol';
+import { errorEnvelope, JobViewSchema } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import { makeHttpCancelJobHandler } from '../../src/handlers/http-cancel-job.ts';
 import { makeSqsIngestHandler } from '../../src/handlers/sqs-ingest.ts';
@@ -46,7 +46,13 @@ describe('http-cancel-job handler', () => {
     expect(JobViewSchema.parse(JSON.parse(response.body))).toMatchObject({ jobId, state: 'cancelled' });
     expect(f.jobs.peek(jobId)).toMatchObject({ state: 'cancelled', seqReserved: 1 });
     expect(f.notifier.eventsOf(jobId)).toEqual([
-      { type: 'job.cancelled', seq: 1, at: '2026-01-15T09:00:00.000Z', jobId },
+      {
+        type: 'job.cancelled',
+        seq: 1,
+        at: '2026-01-15T09:00:00.000Z',
+        jobId,
+        error: errorEnvelope('JOB_CANCELLED'),
+      },
     ]);
   });
 
@@ -135,7 +141,11 @@ describe('http-cancel-job handler', () => {
     expect(await worker).toEqual({ batchItemFailures: [] });
     release();
     expect(f.jobs.loadedRows(jobId)).toBe(0);
-    expect(f.jobs.peek(jobId)).toMatchObject({ state: 'cancelled', rowsLoaded: 0, error: null });
+    expect(f.jobs.peek(jobId)).toMatchObject({
+      state: 'cancelled',
+      rowsLoaded: 0,
+      error: { code: 'JOB_CANCELLED' },
+    });
     const events = f.notifier.eventsOf(jobId);
     expect(events.filter((e) => e.type === 'job.cancelled')).toHaveLength(1);
     expect(events.at(-1)).toMatchObject({ type: 'job.cancelled', seq: f.jobs.peek(jobId)?.seqReserved });

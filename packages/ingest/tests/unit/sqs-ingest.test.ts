@@ -175,7 +175,7 @@ describe('sqs-ingest handler', () => {
       error: null,
     });
     const events = f.notifier.eventsOf(jobId);
-    expect(events.at(-1)).toMatchObject({ type: 'job.validated', rowsValid: 7, rowsRejected: 0 });
+    expect(events.at(-1)).toMatchObject({ type: 'job.validated', rowsLoaded: 7, rowsRejected: 0 });
     expect(events.filter((e) => e.type === 'job.succeeded')).toEqual([]);
     expectIncreasingSeqs(events);
     // A duplicate delivery of a validated job changes nothing (validated is final).

@@ -50,11 +50,11 @@ const valid: Record<HeraldEvent['type'], HeraldEvent> = {
     seq: 3,
     at,
     jobId,
-    rowsValid: 20,
+    rowsLoaded: 20,
     rowsRejected: 1,
     durationMs: 700,
   },
-  'job.cancelled': { type: 'job.cancelled', seq: 4, at, jobId },
+  'job.cancelled': { type: 'job.cancelled', seq: 4, at, jobId, error: errorEnvelope('JOB_CANCELLED') },
   'file.ready': {
     type: 'file.ready',
     seq: 0,

@@ -28,14 +28,14 @@ export function pushMessageFor(event: TerminalEvent): PushMessage {
       return {
         notification: {
           title: 'File checked',
-          body: `${count(event.rowsValid)} ${event.rowsValid === 1 ? 'row' : 'rows'} would load; nothing was loaded.`,
+          body: `${count(event.rowsLoaded)} ${event.rowsLoaded === 1 ? 'row' : 'rows'} would load; nothing was loaded.`,
         },
         data: { ...base, jobId: event.jobId },
       };
     case 'job.cancelled':
       return {
-        notification: { title: 'Import cancelled', body: 'Nothing was loaded.' },
-        data: { ...base, jobId: event.jobId },
+        notification: { title: 'Import cancelled', body: truncate(event.error.message, 200) },
+        data: { ...base, jobId: event.jobId, code: event.error.code },
       };
     case 'job.failed':
       return {

@@ -1,4 +1,4 @@
-import type { HeraldEvent, JobEvent } from '@herald/protocol';
+import { errorEnvelope, type HeraldEvent, type JobEvent } from '@herald/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { mapWithConcurrency } from '../../src/core/concurrency.ts';
 import { ConnectionCache } from '../../src/core/connection-cache.ts';
@@ -107,11 +107,17 @@ describe('planReplay', () => {
       seq: 3,
       at: a.queued.at,
       jobId: JOB_A,
-      rowsValid: 2,
+      rowsLoaded: 2,
       rowsRejected: 0,
       durationMs: 1,
     };
-    const cancelled: JobEvent = { type: 'job.cancelled', seq: 3, at: a.queued.at, jobId: JOB_A };
+    const cancelled: JobEvent = {
+      type: 'job.cancelled',
+      seq: 3,
+      at: a.queued.at,
+      jobId: JOB_A,
+      error: errorEnvelope('JOB_CANCELLED'),
+    };
     expect(planReplay([a.queued, p(1), validated])).toEqual([a.queued, validated]);
     expect(planReplay([a.queued, p(1), cancelled])).toEqual([a.queued, cancelled]);
     expect(planReplay([])).toEqual([]);
@@ -147,7 +153,7 @@ describe('pushMessageFor', () => {
         seq: 7,
         at,
         jobId: JOB_A,
-        rowsValid: 1204,
+        rowsLoaded: 1204,
         rowsRejected: 0,
         durationMs: 5,
       }),
@@ -155,9 +161,20 @@ describe('pushMessageFor', () => {
       notification: { title: 'File checked', body: '1,204 rows would load; nothing was loaded.' },
       data: { type: 'job.validated', seq: '7', at, jobId: JOB_A },
     });
-    expect(pushMessageFor({ type: 'job.cancelled', seq: 8, at, jobId: JOB_A })).toEqual({
-      notification: { title: 'Import cancelled', body: 'Nothing was loaded.' },
-      data: { type: 'job.cancelled', seq: '8', at, jobId: JOB_A },
+    expect(
+      pushMessageFor({
+        type: 'job.cancelled',
+        seq: 8,
+        at,
+        jobId: JOB_A,
+        error: errorEnvelope('JOB_CANCELLED'),
+      }),
+    ).toEqual({
+      notification: {
+        title: 'Import cancelled',
+        body: 'The job was cancelled by its owner; nothing was loaded.',
+      },
+      data: { type: 'job.cancelled', seq: '8', at, jobId: JOB_A, code: 'JOB_CANCELLED' },
     });
   });
 

@@ -55,12 +55,11 @@ export function JobHistory({ version = 0 }: JobHistoryProps): ReactNode {
     return () => controller.abort();
   }, [client, version, reloads]);
 
-  // Terminal events of any job (also ones started elsewhere) change the list.
+  // Every job event but progress (a job queued or ended, also one started elsewhere) changes the list.
   useEffect(
     () =>
       client.on('event', (event) => {
-        if (event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'job.queued')
-          reload();
+        if (event.type !== 'job.progress' && event.type !== 'file.ready') reload();
       }),
     [client, reload],
   );
