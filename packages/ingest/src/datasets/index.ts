@@ -13,6 +13,7 @@ export {
   datasetTableSql,
   isSafeIdentifier,
   JOB_ID_COLUMN,
+  JOB_ID_INDEX,
   JOB_ID_SETTING,
 } from './ddl.ts';
 export {

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DATASETS_EXIT, datasetsMain } from '../../src/cli/datasets.ts';
-import { datasetMigrationsDir } from '../../src/datasets/index.ts';
+import { datasetMigrationsDir, readDatasetMigrations } from '../../src/datasets/index.ts';
 import { SAMPLE_DATASETS_FILE } from '../support/sample-datasets.ts';
 import { issueToken, stack, upload, waitForJob } from './support.ts';
 
@@ -21,6 +21,11 @@ const repo = mkdtempSync(join(tmpdir(), 'herald-adopter-'));
 const file = join(repo, 'herald.datasets.json');
 const migrations = datasetMigrationsDir(file);
 const name = `orders_${randomBytes(4).toString('hex')}`;
+/** The number of the n-th migration the adopter writes, after the sample's own. */
+const numbered = (n: number) =>
+  String(
+    (readDatasetMigrations(datasetMigrationsDir(SAMPLE_DATASETS_FILE)).at(-1)?.version ?? 0) + n,
+  ).padStart(3, '0');
 const db = new pg.Client({ connectionString: stack().postgres.connectionString });
 let alice: string;
 
@@ -101,8 +106,8 @@ describe('an adopter declares, migrates and evolves a dataset of their own', () 
     const { code, out } = await herald('migrate');
     expect(code, out).toBe(DATASETS_EXIT.OK);
     const written = readdirSync(migrations).filter((f) => f.includes(name));
-    expect(written).toEqual([`004_${name}.sql`]);
-    expect(out).toContain(`Applied datasets/004_${name}.`);
+    expect(written).toEqual([`${numbered(1)}_${name}.sql`]);
+    expect(out).toContain(`Applied datasets/${numbered(1)}_${name}.`);
     expect(await herald('check')).toMatchObject({ code: DATASETS_EXIT.OK });
 
     const csv = `Order ID,total,note\n${first},12.50,first order\n${second},3,\n`;
@@ -130,7 +135,7 @@ describe('an adopter declares, migrates and evolves a dataset of their own', () 
     expect(planned.out).toContain(`+ safe    ${name}: new optional column channel text(16).`);
     const { code, out } = await herald('migrate');
     expect(code, out).toBe(DATASETS_EXIT.OK);
-    expect(out).toContain(`Applied datasets/005_${name}.`);
+    expect(out).toContain(`Applied datasets/${numbered(2)}_${name}.`);
     expect(await columns()).toMatchObject({ note: 'ingest_text_200', channel: 'ingest_text_16' });
     // The rows loaded before are still there, untouched.
     expect((await rows()).map((r) => [r.order_id, r.note, r.channel])).toEqual(
