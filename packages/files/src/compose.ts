@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { SQSClient } from '@aws-sdk/client-sqs';
@@ -6,32 +5,27 @@ import { ROUTES } from '@herald/protocol';
 import {
   type Clock,
   type CorsPolicy,
-  createJsonLogger,
   delay,
   type Logger,
   lambdaExtensionSecrets,
   type Metrics,
   SecretUnavailableError,
-  systemClock,
 } from '@herald/runtime';
-import { EmfMetrics } from '@herald/runtime/metrics-emf';
-import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';
-import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
-import { PgGrantRepository } from './adapters/pg-grant-repository.ts';
 import { RealtimeFileNotifier } from './adapters/realtime-file-notifier.ts';
 import { S3FileStore } from './adapters/s3-file-store.ts';
 import { SqsFetchQueue } from './adapters/sqs-fetch-queue.ts';
 import { SrvGwFileSource } from './adapters/srvgw-file-source.ts';
-import {
-  type FileDeliveryConfig,
-  type FilesConfig,
-  loadConfig,
-  loadDeliveryConfig,
-  type SrvGwCredentialSource,
-} from './config.ts';
+import { getDeps, resetBaseDeps } from './compose/base.ts';
+import { type FileDeliveryConfig, loadDeliveryConfig, type SrvGwCredentialSource } from './config.ts';
 import type { FileLinkDeps } from './core/file-link.ts';
 import type { GrantRepository } from './ports.ts';
+
+// The composition is split by weight: `compose/base.ts` builds what every handler uses (the
+// pool, the grants repository, logger and metrics); this module adds delivery: S3, SQS, the
+// SRV-GW agent and the `file.ready` notifier, whose realtime publisher brings the DynamoDB and
+// `@connections` clients and firebase-admin. Only the link handler and the fetch worker deliver
+// (and publish), so only their entry files import this module.
 
 /**
  * What every handler of the package needs; the admin grant routes need nothing more. Handlers
@@ -93,45 +87,9 @@ export type DeliveryDepsProvider<K extends keyof DeliveryDeps = keyof DeliveryDe
   K
 >;
 
-const SERVICE = 'herald-files';
-
 const fetchQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'files' && q.handler.name === 'sqs-fetch-file',
 );
-
-/**
- * Builds the pool, the grants repository, the logger and the metrics for a configuration. The
- * only place that does.
- *
- * @example
- * const deps = buildDeps(loadConfig(process.env));
- */
-export function buildDeps(config: FilesConfig): FilesDeps {
-  const log = createJsonLogger({ service: SERVICE }, undefined, config.logLevel);
-  const metrics = new EmfMetrics({ service: SERVICE, log });
-  // One small pool per container: every statement is a single query on the pool (grants are
-  // read once per request). The rotated password is read per new connection, so a rotation
-  // needs no redeploy.
-  const pool = createPgPool(
-    {
-      url: config.databaseUrl,
-      ...(config.databaseSecretId !== undefined && {
-        password: rotatedDatabasePassword(config.databaseSecretId, process.env),
-      }),
-      max: config.databasePoolMax,
-    },
-    log,
-  );
-  return {
-    grants: new PgGrantRepository({ pool }),
-    clock: systemClock,
-    log,
-    cors: { allowedOrigins: config.allowedOrigins },
-    metrics,
-    newId: randomUUID,
-    close: () => pool.end(),
-  };
-}
 
 /**
  * The SRV-GW credential, resolved ONCE per container: the plain value, or the Secrets Manager
@@ -225,21 +183,7 @@ export function buildDeliveryDeps(base: FilesDeps, config: FileDeliveryConfig): 
   };
 }
 
-let deps: FilesDeps | undefined;
 let deliveryDeps: DeliveryDeps | undefined;
-
-/**
- * The container's deps: config is read from `process.env` and clients are built on the FIRST
- * call, then reused by every warm invocation. Reading lazily (not at import) lets the local
- * stack import the handler modules first and set the environment afterwards.
- *
- * @example
- * export const handler = makeHttpListGrantsHandler(getDeps);
- */
-export const getDeps: DepsProvider = () => {
-  deps ??= buildDeps(loadConfig(process.env));
-  return deps;
-};
 
 /**
  * The container's delivery deps: built at the first file request from `process.env`
@@ -263,10 +207,10 @@ export const getDeliveryDeps: DeliveryDepsProvider = () => {
  * await resetDeps(); // before stopping PostgreSQL
  */
 export async function resetDeps(): Promise<void> {
-  const previous = deps;
   const previousDelivery = deliveryDeps;
-  deps = undefined;
   deliveryDeps = undefined;
   await previousDelivery?.close?.().catch(() => {});
-  await previous?.close?.().catch(() => {});
+  await resetBaseDeps();
 }
+
+export { buildDeps, getDeps } from './compose/base.ts';

@@ -8,7 +8,7 @@ import {
   required,
   wholeNumber,
 } from '@herald/runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_SRVGW_RETRY } from './core/file-backoff.ts';
 import { DEFAULT_ALLOWED_CONTENT_TYPES, parseAllowlist } from './core/file-content-type.ts';
 import type { FileDeliverySettings } from './core/file-fetch.ts';

@@ -25,7 +25,8 @@ export interface HeraldAppOptions {
 }
 
 /**
- * Adds Herald's stack for the environment named by the `env` context (`dev` by default) to an
+ * Adds Herald's stack for the environment named by the `env` context (`dev` by default), in the
+ * profile the `profile` context names (`standard` by default; `lean` for a cheaper dev), to an
  * app, with cdk-nag's AwsSolutions checks. Account and region come from the CLI's credentials
  * (`CDK_DEFAULT_ACCOUNT` / `CDK_DEFAULT_REGION`); unset, the stack is environment-agnostic,
  * which is what an offline `cdk synth` produces.
@@ -41,6 +42,7 @@ export function addHeraldStack(app: App, options: HeraldAppOptions = {}): Herald
     return typeof value === 'string' && value !== '' ? value : undefined;
   };
   const overrides: ConfigOverrides = {
+    ...(context('profile') !== undefined && { profile: context('profile') }),
     ...(context('allowedOrigins') !== undefined && { allowedOrigins: context('allowedOrigins') }),
     ...(context('srvgwUrl') !== undefined && { srvgwUrl: context('srvgwUrl') }),
     ...(context('alarmEmail') !== undefined && { alarmEmail: context('alarmEmail') }),

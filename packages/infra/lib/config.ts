@@ -10,6 +10,15 @@
 /** The environments Herald deploys to. */
 export type EnvironmentName = 'dev' | 'prod';
 
+/**
+ * Variants of an environment, chosen with `-c profile=<name>`: `standard` (the default, what the
+ * local stack runs) or `lean`, a cheaper dev (see {@link PROFILES}).
+ */
+export type ProfileName = 'standard' | 'lean';
+
+/** AWS services reached through an interface endpoint (private DNS) instead of NAT. */
+export type InterfaceEndpointName = 'secretsmanager' | 'sqs';
+
 /** Request-rate limits of an API Gateway stage. */
 export interface ThrottleConfig {
   /** Steady-state requests per second. */
@@ -20,6 +29,7 @@ export interface ThrottleConfig {
 
 export interface HeraldConfig {
   readonly envName: EnvironmentName;
+  readonly profile: ProfileName;
   /** CloudFormation stack name; also the prefix of physical names (tables, log groups). */
   readonly stackName: string;
   readonly network: {
@@ -27,6 +37,12 @@ export interface HeraldConfig {
     readonly maxAzs: number;
     /** NAT gateways for the egress subnets: 1 is cheap, one per AZ survives an AZ outage. */
     readonly natGateways: number;
+    /**
+     * Interface endpoints, one network interface per AZ each (billed per hour and AZ); the other
+     * services go over NAT (billed per GB). RDS Proxy and the rotation function in the isolated
+     * subnets need `secretsmanager`.
+     */
+    readonly interfaceEndpoints: readonly InterfaceEndpointName[];
   };
   readonly database: {
     /** RDS instance class and size, e.g. `t4g.micro`, as `<class>.<size>`. */
@@ -39,6 +55,11 @@ export interface HeraldConfig {
     readonly backupRetentionDays: number;
     /** How often Secrets Manager rotates the database credentials. */
     readonly rotationDays: number;
+    /**
+     * RDS Proxy in front of the instance for the API handlers (billed per vCPU of the instance,
+     * with a minimum). Without it every function connects to the instance.
+     */
+    readonly proxy: boolean;
   };
   /** Whether stateful resources (database, tables, buckets, keys, user pool) survive a stack delete. */
   readonly retainData: boolean;
@@ -93,8 +114,9 @@ export interface HeraldConfig {
 
 const DEV: HeraldConfig = {
   envName: 'dev',
+  profile: 'standard',
   stackName: 'HeraldDev',
-  network: { maxAzs: 2, natGateways: 1 },
+  network: { maxAzs: 2, natGateways: 1, interfaceEndpoints: ['secretsmanager', 'sqs'] },
   database: {
     instanceType: 't4g.micro',
     multiAz: false,
@@ -103,6 +125,7 @@ const DEV: HeraldConfig = {
     maxAllocatedStorageGiB: 50,
     backupRetentionDays: 1,
     rotationDays: 30,
+    proxy: true,
   },
   retainData: false,
   storage: { uploadsToGlacierAfterDays: 30, uploadsExpireAfterDays: 120, filesExpireAfterDays: 7 },
@@ -124,9 +147,10 @@ const DEV: HeraldConfig = {
 
 const PROD: HeraldConfig = {
   envName: 'prod',
+  profile: 'standard',
   stackName: 'HeraldProd',
   // An environment-agnostic stack (account and region from the CLI) spans two AZs.
-  network: { maxAzs: 2, natGateways: 2 },
+  network: { maxAzs: 2, natGateways: 2, interfaceEndpoints: ['secretsmanager', 'sqs'] },
   database: {
     instanceType: 'm7g.large',
     multiAz: true,
@@ -135,6 +159,7 @@ const PROD: HeraldConfig = {
     maxAllocatedStorageGiB: 1000,
     backupRetentionDays: 14,
     rotationDays: 30,
+    proxy: true,
   },
   retainData: true,
   storage: { uploadsToGlacierAfterDays: 90, uploadsExpireAfterDays: 400, filesExpireAfterDays: 7 },
@@ -157,8 +182,34 @@ const PROD: HeraldConfig = {
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, HeraldConfig>> = { dev: DEV, prod: PROD };
 
+/**
+ * What each profile changes in an environment. `lean` is a cheaper dev (docs/deploy.md has the
+ * figures): no RDS Proxy (the API handlers connect to the instance, as the worker does: each
+ * function instance holds at most `HERALD_DATABASE_POOL_MAX` = 2 connections, and RDS sets a
+ * PostgreSQL instance's `max_connections` to LEAST(DBInstanceClassMemory / 9531392, 5000), roughly
+ * 90 on dev's 1 GiB `t4g.micro`: enough for dev's traffic, not for prod's bursts), no
+ * interface endpoints (Secrets Manager and SQS go over the one NAT gateway, and the rotation
+ * function moves to the egress subnets to reach it). The stack keeps its name: `lean` is the
+ * same dev stack, deployed cheaper.
+ */
+export const PROFILES: Readonly<Record<ProfileName, (base: HeraldConfig) => HeraldConfig>> = {
+  standard: (base) => base,
+  lean: (base) => {
+    if (base.envName !== 'dev')
+      throw new Error('profile "lean" is for dev only: prod keeps RDS Proxy and the endpoints');
+    return {
+      ...base,
+      profile: 'lean',
+      network: { ...base.network, natGateways: 1, interfaceEndpoints: [] },
+      database: { ...base.database, proxy: false },
+    };
+  },
+};
+
 /** CDK context keys that override a configuration (strings, as `-c key=value` passes them). */
 export interface ConfigOverrides {
+  /** A profile of the environment ({@link PROFILES}). @default 'standard' */
+  readonly profile?: string;
   /** Comma-separated browser origins. */
   readonly allowedOrigins?: string;
   readonly srvgwUrl?: string;
@@ -178,7 +229,11 @@ export function resolveConfig(envName: string, overrides: ConfigOverrides = {}):
   if (!Object.hasOwn(ENVIRONMENTS, envName)) {
     throw new Error(`unknown environment "${envName}": use one of ${Object.keys(ENVIRONMENTS).join(', ')}`);
   }
-  const base = ENVIRONMENTS[envName as EnvironmentName];
+  const profile = overrides.profile ?? 'standard';
+  if (!Object.hasOwn(PROFILES, profile)) {
+    throw new Error(`unknown profile "${profile}": use one of ${Object.keys(PROFILES).join(', ')}`);
+  }
+  const base = PROFILES[profile as ProfileName](ENVIRONMENTS[envName as EnvironmentName]);
   const origins =
     overrides.allowedOrigins === undefined
       ? base.allowedOrigins
@@ -212,4 +267,8 @@ export function validateConfig(config: HeraldConfig): void {
   }
   if (connectionTtlSeconds < 7200) throw new Error('connectionTtlSeconds must be at least 7200');
   if (config.database.multiAz && config.network.maxAzs < 2) throw new Error('Multi-AZ needs maxAzs ≥ 2');
+  if (config.database.proxy && !config.network.interfaceEndpoints.includes('secretsmanager')) {
+    // RDS Proxy sits in the isolated subnets (no NAT) and reads its secret from Secrets Manager.
+    throw new Error('database.proxy needs the secretsmanager interface endpoint');
+  }
 }

@@ -83,6 +83,12 @@ export interface BucketGrant {
     | 's3:DeleteObject'
     | 's3:AbortMultipartUpload'
   )[];
+  /**
+   * Adds `s3:ListBucket` on the bucket, for a handler that tells a missing key from a refusal: S3
+   * answers GetObject/HeadObject of a missing key with 404 only when the caller may list the
+   * bucket, and with 403 AccessDenied otherwise (S3 API reference, HeadObject, "Permissions").
+   */
+  readonly listsMissingKeys?: true;
 }
 
 /**
@@ -146,12 +152,13 @@ const PUBLISHER: HandlerAccess = {
  * A fetch streams the SRV-GW file into `files/<path>` (a multipart upload, aborted on failure),
  * checks what was stored (HeadObject) and deletes a copy that broke the size or type rules.
  */
-const FILE_COPY_ACTIONS: BucketGrant['actions'] = [
-  's3:GetObject',
-  's3:PutObject',
-  's3:AbortMultipartUpload',
-  's3:DeleteObject',
-];
+const FILE_COPY: BucketGrant = {
+  bucket: 'files',
+  prefix: 'files/',
+  actions: ['s3:GetObject', 's3:PutObject', 's3:AbortMultipartUpload', 's3:DeleteObject'],
+  // A link HEADs `files/<path>` to find a cached copy; a miss must read as 404, not 403.
+  listsMissingKeys: true,
+};
 
 function merge(...parts: HandlerAccess[]): HandlerAccess {
   return {
@@ -234,7 +241,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     {
       database: true,
       secrets: ['srvgw'],
-      buckets: [{ bucket: 'files', prefix: 'files/', actions: FILE_COPY_ACTIONS }],
+      buckets: [FILE_COPY],
       sendToQueues: ['FileFetchQueue'],
     },
     PUBLISHER,
@@ -246,7 +253,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     {
       database: true,
       secrets: ['srvgw'],
-      buckets: [{ bucket: 'files', prefix: 'files/', actions: FILE_COPY_ACTIONS }],
+      buckets: [FILE_COPY],
     },
     PUBLISHER,
   ),

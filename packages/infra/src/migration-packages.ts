@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import type { MigrationSource } from '@herald/runtime/migrations';
+import type { Migration, MigrationSource } from '@herald/runtime/migrations';
 
 /**
  * The migration sources the migrator applies, in this order, each with its folder in the
@@ -35,4 +36,18 @@ export function migrationSources(
     package: source.package,
     dir: layout === 'bundle' ? join(root, source.package) : join(root, source.repositoryDir),
   }));
+}
+
+/**
+ * SHA-256 over every migration's package, version, name and SQL, in order: what the template's
+ * `MigrationsFingerprint` states (so a new or changed file re-runs the migrator) and what the
+ * migrator computes over the SQL its bundle carries (so it knows which template it belongs to).
+ *
+ * @example
+ * migrationsFingerprint(loadMigrations(migrationSources(REPO_ROOT, 'repository'))); // '9f2c…' (64 hex digits)
+ */
+export function migrationsFingerprint(migrations: readonly Migration[]): string {
+  const hash = createHash('sha256');
+  for (const m of migrations) hash.update(`${m.package}\0${m.version}\0${m.name}\0${m.sql}\0`);
+  return hash.digest('hex');
 }

@@ -8,7 +8,7 @@ import {
   required,
   wholeNumber,
 } from '@herald/runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The ingest package's validated configuration. Frozen; built once per container by `compose.ts`. */
 export interface IngestConfig {

@@ -31,6 +31,11 @@ const stack = await startLocalStack({
   fresh: values.fresh,
   log,
   logLevel: values.verbose ? 'debug' : 'warn',
+  // A refusal is a call the deployed function could not make either: always worth a line.
+  onIamRefusal: (call) =>
+    process.stderr.write(
+      `[herald] IAM refused ${call.function}: ${call.action} on ${call.resource} ${call.reason}\n`,
+    ),
 }).catch((error: unknown) => {
   process.stderr.write(`[herald] the local stack failed to start: ${describeThrown(error)}\n`);
   process.exit(1);

@@ -9,6 +9,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { createTableInput, TABLES, tableName } from '@herald/realtime/tables';
 import dynalite from 'dynalite';
+import type { IamCheck } from './iam/authority.ts';
+import { gateDynamo } from './iam/dynamodb-gate.ts';
 
 export interface LocalDynamo {
   readonly endpoint: string;
@@ -50,8 +52,11 @@ function closeDynaliteIterators(): void {
   }
 }
 
-/** Starts dynalite (DynamoDB's API on loopback; LevelDB on disk when `dataDir` is given). */
-export async function startDynamo(options: { dataDir?: string } = {}): Promise<LocalDynamo> {
+/**
+ * Starts dynalite (DynamoDB's API on loopback; LevelDB on disk when `dataDir` is given); with
+ * `iam`, each call a function signs is authorized first (`iam/dynamodb-gate.ts`).
+ */
+export async function startDynamo(options: { dataDir?: string; iam?: IamCheck } = {}): Promise<LocalDynamo> {
   closeDynaliteIterators();
   const server: Server = dynalite({
     path: options.dataDir,
@@ -59,6 +64,7 @@ export async function startDynamo(options: { dataDir?: string } = {}): Promise<L
     deleteTableMs: 0,
     updateTableMs: 0,
   });
+  if (options.iam) gateDynamo(server, options.iam);
   // Node closes a keep-alive connection after 5 s idle; the SDK clients reuse pooled sockets,
   // and one reused just as the server closes it fails with ECONNRESET (the SDK reports a
   // TimeoutError). Under a burst after a quiet spell that exhausted the SDK's retries (seen: ~15

@@ -1,6 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import S3rver from 's3rver';
+import type { BucketKeys } from './iam/actions.ts';
+import type { IamCheck } from './iam/authority.ts';
+import { s3Gate } from './iam/s3-gate.ts';
 
 export interface LocalS3 {
   readonly endpoint: string;
@@ -28,6 +31,8 @@ export interface LocalBucket {
 export interface StartS3Options {
   readonly dataDir: string;
   readonly buckets: readonly LocalBucket[];
+  /** Authorizes each call as IAM does (see `iam/s3-gate.ts`). @default every call is served */
+  readonly iam?: { readonly check: IamCheck; readonly bucketKeys: BucketKeys };
 }
 
 /** S3's CORS XML for a bucket's rules (s3rver reads the same document PutBucketCors takes). */
@@ -63,6 +68,13 @@ export async function startS3(options: StartS3Options): Promise<LocalS3> {
       configs: b.cors && b.cors.length > 0 ? [corsXml(b.cors)] : [],
     })),
   });
+  // Before s3rver's router (the last middleware), after its logging and XML rendering.
+  if (options.iam)
+    server.middleware.splice(
+      server.middleware.length - 1,
+      0,
+      s3Gate(options.iam.check, options.iam.bucketKeys),
+    );
   const address = await server.run();
   const endpoint = `http://127.0.0.1:${address.port}`;
   return {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { getSecretValueRequest, secretArnOf } from './iam/actions.ts';
+import type { Credential, IamCheck } from './iam/authority.ts';
+import { signedCaller } from './iam/caller.ts';
 
 /**
  * Secrets Manager, locally: secrets with versions and staging labels (`AWSCURRENT`,
@@ -14,6 +17,12 @@ import type { AddressInfo } from 'node:net';
  *   (https://docs.aws.amazon.com/secretsmanager/latest/userguide/retrieving-secrets_lambda.html);
  * - the **Secrets Manager JSON API** (`X-Amz-Target: secretsmanager.GetSecretValue`), uncached,
  *   for an SDK client pointed here with `AWS_ENDPOINT_URL_SECRETS_MANAGER`.
+ *
+ * With `iam`, every GetSecretValue that reaches Secrets Manager is authorized
+ * (`secretsmanager:GetSecretValue` on the secret's ARN) for its caller: the signer of a JSON API
+ * call, the function whose session token an extension call carries. The extension's cache
+ * answers without calling Secrets Manager, so a cached value is served without a check, as on
+ * AWS. A refusal is Secrets Manager's `400 AccessDeniedException`.
  */
 
 export interface SecretVersion {
@@ -40,12 +49,17 @@ export interface ExtensionCaller {
 
 /** The store: the local stack puts secrets; a rotation puts a new current version. */
 export class LocalSecrets {
+  readonly #iam: IamCheck | undefined;
   readonly #byKey = new Map<string, Secret>();
   readonly #callers = new Map<string, ExtensionCaller>();
   readonly #cache = new Map<
     string,
     { readonly value: SecretVersion & { arn: string; name: string }; readonly until: number }
   >();
+
+  constructor(options: { readonly iam?: IamCheck } = {}) {
+    this.#iam = options.iam;
+  }
 
   /** Adds (or replaces) a secret; `value` becomes its `AWSCURRENT` version. */
   create(arn: string, name: string, value: string): void {
@@ -130,6 +144,8 @@ export class LocalSecrets {
         VersionId?: string;
         VersionStage?: string;
       };
+      const caller = signedCaller(req.headers, url.searchParams);
+      if (this.#refused(res, caller, String(body.SecretId))) return;
       try {
         const v = this.#version(String(body.SecretId), {
           versionId: body.VersionId,
@@ -165,6 +181,7 @@ export class LocalSecrets {
       send(res, 200, wire(cached.value));
       return;
     }
+    if (this.#refused(res, { sessionToken: token as string }, secretId)) return;
     try {
       const value = this.#version(secretId, which);
       if (caller.cacheEnabled) this.#cache.set(key, { value, until: Date.now() + caller.ttlSeconds * 1000 });
@@ -173,6 +190,15 @@ export class LocalSecrets {
       if (!(error instanceof SecretNotFound)) throw error;
       send(res, 400, NOT_FOUND);
     }
+  }
+
+  /** Answers a refused GetSecretValue (IAM decides before the secret is looked up, as on AWS). */
+  #refused(res: ServerResponse, caller: Credential | undefined, secretId: string): boolean {
+    const refusal = this.#iam?.authorize(caller, [
+      getSecretValueRequest(this.#byKey.get(secretId)?.arn ?? secretArnOf(secretId)),
+    ]);
+    if (refusal) send(res, 400, { __type: 'AccessDeniedException', Message: refusal.message });
+    return refusal !== undefined;
   }
 }
 

@@ -1,5 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { sqsRequests } from './iam/actions.ts';
+import type { IamCheck } from './iam/authority.ts';
+import { signedCaller } from './iam/caller.ts';
 import type { LocalQueue } from './queue.ts';
 
 const MAX_BODY_BYTES = 256 * 1024; // SQS's message size limit
@@ -16,12 +19,15 @@ function reply(res: ServerResponse, status: number, body: unknown, errorType?: s
  * The SQS `SendMessage` call (AWS JSON 1.0 protocol, what `@aws-sdk/client-sqs` v3 speaks) for the
  * local queues, so handlers enqueue work with the same SDK code as on AWS. Queue URLs look like
  * `<localUrl>/000000000000/<QueueId>`; the SDK sends to the queue URL's host. Only SendMessage is
- * served: Lambda's event source mapping, not our code, receives and deletes.
+ * served: Lambda's event source mapping, not our code, receives and deletes. With `iam`, the
+ * signer must be allowed `sqs:SendMessage` on the queue's ARN; a refusal is SQS's
+ * `400 AccessDeniedException`.
  */
 export async function handleSqsRequest(
   queues: ReadonlyMap<string, LocalQueue>,
   req: IncomingMessage,
   res: ServerResponse,
+  iam?: IamCheck,
 ): Promise<boolean> {
   const target = req.headers['x-amz-target'];
   if (req.method !== 'POST' || typeof target !== 'string' || !target.startsWith('AmazonSQS.')) return false;
@@ -47,6 +53,17 @@ export async function handleSqsRequest(
     input = JSON.parse(Buffer.concat(chunks).toString('utf8')) as typeof input;
   } catch {
     reply(res, 400, { __type: 'com.amazonaws.sqs#InvalidParameterValue', message: 'Body is not JSON.' });
+    return true;
+  }
+  const caller = signedCaller(req.headers, new URL(req.url ?? '/', 'http://localhost').searchParams);
+  const refusal = iam?.authorize(caller, sqsRequests(target, input));
+  if (refusal) {
+    reply(
+      res,
+      400,
+      { __type: 'com.amazon.coral.service#AccessDeniedException', message: refusal.message },
+      'AccessDenied',
+    );
     return true;
   }
   const queueId = typeof input.QueueUrl === 'string' ? input.QueueUrl.split('/').pop() : undefined;

@@ -10,6 +10,12 @@ import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createDemoMiddleware } from './demo.ts';
 import { dynamoClient, startDynamo } from './dynamodb.ts';
 import { createLocalGateway, gatewayResponder } from './gateway/index.ts';
+import { publishRequest } from './iam/actions.ts';
+import { LocalIam } from './iam/authority.ts';
+import { signedCaller } from './iam/caller.ts';
+import { bucketKmsKeys, functionRoles, lambdaServiceUses } from './iam/template-policies.ts';
+import type { CallRecord, UsageReport } from './iam/usage.ts';
+import { mergeUsageFile } from './iam/usage-file.ts';
 import { type IssueTokenOptions, startIdentityProvider } from './identity.ts';
 import { startPostgres } from './postgres.ts';
 import { handleOutboxRequest, PushOutbox } from './push-outbox.ts';
@@ -61,6 +67,13 @@ export interface LocalStackOptions {
   readonly logLevel?: 'debug' | 'info' | 'warn' | 'error';
   /** A cloud assembly to run instead of synthesizing the app (`cdk.out` of `cdk synth -c env=dev`). */
   readonly assemblyDir?: string;
+  /**
+   * When the stack stops, merge its IAM usage (what each function used, grants nothing used,
+   * refused calls) into this JSON file (see `src/iam/usage.ts`). @default no report is written
+   */
+  readonly iamUsageReport?: string;
+  /** Told about each call IAM refuses, as it happens. @default refusals are only counted */
+  readonly onIamRefusal?: (call: Omit<CallRecord, 'calls'>) => void;
 }
 
 export interface LocalStack {
@@ -87,6 +100,16 @@ export interface LocalStack {
   readonly queueUrls: Readonly<Record<string, string>>;
   /** The cloud assembly the stack runs. */
   readonly assemblyDir: string;
+  /**
+   * IAM as the stack enforces it: every call a function signs is evaluated against its role's
+   * policies from the template (the account owner's and test clients' keys are allowed).
+   */
+  readonly iam: {
+    /** Calls refused so far (function, action, resource, why, how many). */
+    refused(): CallRecord[];
+    /** This stack's usage report (what `iamUsageReport` merges into its file). */
+    report(): UsageReport;
+  };
   issueToken(username: string, options?: IssueTokenOptions): Promise<string>;
   pushes: PushOutbox['list'];
   /**
@@ -154,6 +177,12 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       if (entry !== LOCK_FILE) rmSync(join(dataDir, entry), { recursive: true, force: true });
 
   const stops: Array<() => Promise<unknown>> = [async () => lock.release()];
+  // Servers ask it about every call; it evaluates functions' calls once their roles are known.
+  const iam = new LocalIam({ ...(options.onIamRefusal && { onRefused: options.onIamRefusal }) });
+  const bucketKeys = new Map<string, string>();
+  const { iamUsageReport } = options;
+  // Runs after every server has stopped (stops run in reverse), so the report has every call.
+  if (iamUsageReport !== undefined) stops.push(async () => mergeUsageFile(iamUsageReport, iam));
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch((e: unknown) => log(`stop: ${String(e)}`));
     stops.length = 0;
@@ -206,8 +235,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
             allowedOrigins: rule.allowedOrigins.map((o) => (o === '*' ? o : localUrl)),
           })),
         })),
+        iam: { check: iam, bucketKeys: (bucket) => bucketKeys.get(bucket) },
       }),
-      startDynamo({ dataDir: join(dataDir, 'dynamodb') }),
+      startDynamo({ dataDir: join(dataDir, 'dynamodb'), iam }),
       startIdentityProvider({ keyFile: join(dataDir, 'identity', 'signing-key.json') }),
       (options.testControls ? startSrvGwWithControls : startSampleSrvGw)({
         root: SAMPLES_DIR,
@@ -217,7 +247,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ]);
     stops.push(postgres.stop, s3.stop, dynamo.stop, idp.close, srvgw.close);
 
-    const secrets = new LocalSecrets();
+    const secrets = new LocalSecrets({ iam });
     const secretsServer = await secrets.listen();
     stops.push(secretsServer.close);
 
@@ -264,6 +294,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.maxConnectionAgeMs !== undefined && { maxConnectionAgeMs: options.maxConnectionAgeMs }),
       log: (entry) => log(JSON.stringify(entry)),
+      iam,
     });
     stops.push(gateway.close);
     const wsManagementOrigin = new URL(gateway.managementEndpoint).origin;
@@ -291,10 +322,21 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       files: { '/var/runtime/ca-cert.pem': tls.lambdaCaBundle },
     };
 
+    // IAM from the template's policies, resolved with the same mapping as the environment; the
+    // Lambda service's own uses of each role (event sources, VPC, destinations) are checked as
+    // a deployment would check them.
+    iam.enforce(functionRoles(model, local));
+    for (const [bucket, key] of bucketKmsKeys(model, local)) bucketKeys.set(bucket, key);
+    for (const fn of model.functions.values())
+      for (const use of iam.checkServiceUses(fn.id, lambdaServiceUses(fn, model, local)))
+        log(`IAM: ${fn.description} cannot ${use.action} on ${use.resource} (the Lambda service ${use.why})`);
+
     const admin = new pg.Pool({ connectionString: postgres.connectionString, max: 1 });
-    // An idle connection whose server went away emits `error` on the pool; unhandled, it would
-    // end this process (seen when PostgreSQL stopped first on Ctrl-C under load).
-    admin.on('error', (error) => log(`admin pool: ${error.message}`));
+    // pg-pool's end() resolves once it has ASKED its idle clients to end, not once they have; a
+    // PostgreSQL stopping right after tells such a client 57P01 (admin shutdown), which the pool
+    // re-emits as 'error' — an uncaught exception without a listener (seen: the dev CLI exiting
+    // 1 on Ctrl-C, unhandled errors in a test that stops a stack).
+    admin.on('error', (error) => log(`database admin pool: ${String(error)}`));
     stops.push(() => admin.end());
     const outbox = new PushOutbox();
     const ddb = dynamoClient(dynamo.endpoint);
@@ -336,7 +378,10 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         },
       },
       publicCaFile: tls.publicCaFile,
-      registerCredentials: (id, secret) => s3.registerAccessKey(id, secret),
+      registerCredentials: (functionId, credentials) => {
+        s3.registerAccessKey(credentials.accessKeyId, credentials.secretAccessKey);
+        iam.registerCredentials(functionId, credentials);
+      },
       externalSecrets: { SrvGwCredential: srvgwCredential },
       extraEnvironment: {
         // Boundaries no local server can play and no template states: the FCM push outbox, and
@@ -381,7 +426,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     route = (req, res) => {
       if (req.url?.startsWith('/_local/pushes')) return void handleOutboxRequest(outbox, req, res);
       if (req.headers['x-amz-target']) {
-        return void handleSqsRequest(started.queues, req, res).then((handled) => {
+        return void handleSqsRequest(started.queues, req, res, iam).then((handled) => {
           if (!handled) res.writeHead(400).end();
         });
       }
@@ -419,8 +464,18 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       );
     };
     // SNS stand-in: `POST /_local/sns/{topic}` (construct id) invokes the topic's subscribers once,
-    // as SNS would (without SNS's asynchronous retries).
+    // as SNS would (without SNS's asynchronous retries). A signed request is authorized as
+    // `sns:Publish` on the topic; an unsigned one is the developer at the local URL (the owner).
     const publishToTopic = async (topic: string, req: IncomingMessage, res: ServerResponse) => {
+      const caller = signedCaller(req.headers, new URL(req.url ?? '/', localUrl).searchParams);
+      const topicArn = started.topicArn(topic);
+      const refusal = caller && topicArn ? iam.authorize(caller, [publishRequest(topicArn)]) : undefined;
+      if (refusal) {
+        res
+          .writeHead(403, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ __type: 'AuthorizationError', message: refusal.message }));
+        return;
+      }
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
       try {
@@ -473,6 +528,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         [...queuesById].map(([id, queue]) => [id, `${localUrl}/000000000000/${queue.name}`]),
       ),
       assemblyDir,
+      iam: { refused: () => iam.refused(), report: () => iam.report() },
       issueToken: idp.issueToken,
       pushes: (filter) => outbox.list(filter),
       functionEnvironment(description) {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** One entry of the error catalogue: the HTTP status a REST response uses, and a default sentence. */
 export interface ErrorCodeInfo {

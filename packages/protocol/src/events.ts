@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorEnvelopeSchema } from './errors.ts';
 
 /** Most row errors a `job.failed` event carries; the rest are counted in `rowsRejected`. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HeraldEventSchema } from './events.ts';
 
 // REST bodies of the realtime routes (`POST /realtime/tickets`, `POST /devices`,

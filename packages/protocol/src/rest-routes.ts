@@ -1,4 +1,5 @@
-import { type ZodObject, type ZodType, z } from 'zod';
+import type { ZodObject, ZodType } from 'zod';
+import * as z from 'zod';
 import type { ErrorCode } from './errors.ts';
 import {
   filesHandler as files,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ErrorEnvelopeSchema } from './errors.ts';
 import { MAX_ROW_ERRORS, RowErrorSchema } from './events.ts';
 

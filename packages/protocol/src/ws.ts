@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type ErrorEnvelope, ErrorEnvelopeSchema, errorEnvelope } from './errors.ts';
 import { HeraldEventSchema } from './events.ts';
 import { LIMITS } from './limits.ts';

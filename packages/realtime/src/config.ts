@@ -7,7 +7,7 @@ import {
   required,
   wholeNumber,
 } from '@herald/runtime';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
 import { DEFAULT_JOB_EVENT_TTL_SECONDS, DEFAULT_PUBLISH_CONCURRENCY } from './core/publisher.ts';
@@ -52,7 +52,7 @@ export interface PublisherConfig {
   readonly push: PushConfig;
 }
 
-/** The realtime package's validated configuration. Frozen; built once per container by `compose.ts`. */
+/** The realtime package's validated configuration. Frozen; read once per container by `compose/base.ts`. */
 export interface RealtimeConfig extends PublisherConfig {
   /** `HERALD_TICKETS_TABLE`: physical name of the one-time tickets table. */
   readonly ticketsTable: string;
@@ -232,7 +232,7 @@ function publisherConfig(e: Pick<Parsed, (typeof PUBLISHER_FIELDS)[number]>): Pu
  * unset. Throws one {@link ConfigError} naming every missing or invalid variable.
  *
  * @example
- * const config = loadConfig(process.env); // only compose.ts does this
+ * const config = loadConfig(process.env); // only compose/ does this
  */
 export function loadConfig(env: Readonly<Record<string, string | undefined>>): RealtimeConfig {
   const e = parse(env, ALL_FIELDS);

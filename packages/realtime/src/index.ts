@@ -1,7 +1,9 @@
 /**
  * `@herald/realtime`: the WebSocket side of Herald. Lambda entry points are the subpath
  * exports `@herald/realtime/handlers/<name>`; this is the library surface around them.
- * Other packages notify users with `getPublisher().publish(userId, event, options)`.
+ * Other packages notify users with `getPublisher().publish(userId, event, options)`, imported
+ * from `@herald/realtime/publisher` in Lambda code: this entry reaches every client of the
+ * package (JWT verifier, tickets, …), which a bundle would then carry.
  */
 export {
   DynamoConnectionStore,

@@ -1,5 +1,5 @@
 import type { FileReadyEvent } from '@herald/protocol';
-import { getPublisher } from '@herald/realtime';
+import { getPublisher } from '@herald/realtime/publisher';
 import { errorFields, type Logger, type Metrics } from '@herald/runtime';
 import type { FileNotifier } from '../ports.ts';
 

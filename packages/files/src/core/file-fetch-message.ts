@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The message `POST /files/links` puts on `FileFetchQueue` when a fetch outlives its budget.

@@ -1,6 +1,7 @@
 import { CreateFileGrantRequestSchema } from '@herald/protocol';
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { createGrant, requireAdmin } from '../core/file-grant-admin.ts';
 
 const ROUTE = 'POST /admin/grants';

@@ -1,5 +1,6 @@
 import { errorReply, httpRoute, noContent } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { deleteGrant, requireAdmin } from '../core/file-grant-admin.ts';
 
 const ROUTE = 'DELETE /admin/grants/{id}';

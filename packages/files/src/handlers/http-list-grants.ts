@@ -1,5 +1,6 @@
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { listGrants, requireAdmin } from '../core/file-grant-admin.ts';
 
 const ROUTE = 'GET /admin/grants';

@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import {
   BlockPublicAccess,
@@ -13,6 +13,11 @@ import type { BucketName } from '../handlers.ts';
 import { acknowledge } from '../nag.ts';
 
 export interface BucketsProps {
+  /**
+   * `DESTROY` also empties the buckets when the stack is deleted (CloudFormation cannot delete a
+   * bucket that holds objects, or object versions): a custom resource deletes every object
+   * version first.
+   */
   readonly removalPolicy: RemovalPolicy;
   /** Browser origins that may upload to (and download from) the buckets with presigned URLs. */
   readonly allowedOrigins: readonly string[];
@@ -35,6 +40,7 @@ export class Buckets extends Construct {
 
   constructor(scope: Construct, id: string, props: BucketsProps) {
     super(scope, id);
+    const autoDeleteObjects = props.removalPolicy === RemovalPolicy.DESTROY;
     this.key = new Key(this, 'Key', {
       description: 'Herald object storage (uploads, fetched files)',
       enableKeyRotation: true,
@@ -49,6 +55,7 @@ export class Buckets extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
       removalPolicy: props.removalPolicy,
+      autoDeleteObjects,
     });
     acknowledge(
       this.accessLogs,
@@ -80,6 +87,7 @@ export class Buckets extends Construct {
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       serverAccessLogsBucket: this.accessLogs,
       removalPolicy: props.removalPolicy,
+      autoDeleteObjects,
     };
 
     this.uploads = new Bucket(this, 'Uploads', {
@@ -113,6 +121,13 @@ export class Buckets extends Construct {
         { id: 'abort-incomplete-multipart', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+
+    // Empty the log bucket last: once the buckets it logs are gone, no new log object should
+    // arrive (S3 delivers access logs best-effort, up to hours late; a straggler makes the delete
+    // fail on this bucket, and a second delete finishes it).
+    this.accessLogs.node
+      .tryFindChild('AutoDeleteObjectsCustomResource')
+      ?.node.addDependency(this.uploads, this.files);
   }
 
   /** A bucket by its logical name (`uploads` | `files`), as the route table names it. */

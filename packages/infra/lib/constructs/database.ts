@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import {
   type IInterfaceVpcEndpoint,
   InstanceType,
@@ -18,7 +18,7 @@ import {
   ProxyTarget,
   StorageType,
 } from 'aws-cdk-lib/aws-rds';
-import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledge } from '../nag.ts';
 
@@ -26,9 +26,12 @@ export interface DatabaseProps {
   readonly vpc: IVpc;
   readonly securityGroups: {
     readonly database: ISecurityGroup;
-    readonly proxy: ISecurityGroup;
+    /** RDS Proxy's group; required with `proxy`. */
+    readonly proxy?: ISecurityGroup | undefined;
     readonly rotation: ISecurityGroup;
   };
+  /** Put RDS Proxy in front of the instance for the API handlers. @default true */
+  readonly proxy?: boolean;
   /** `<class>.<size>`, e.g. `t4g.micro`. */
   readonly instanceType: string;
   /** @default false */
@@ -40,8 +43,12 @@ export interface DatabaseProps {
   readonly backupRetentionDays: number;
   readonly rotationDays: number;
   readonly removalPolicy: RemovalPolicy;
-  /** The Secrets Manager interface endpoint, for the rotation function. @default - the public endpoint */
-  readonly secretsManagerEndpoint?: IInterfaceVpcEndpoint;
+  /**
+   * The Secrets Manager interface endpoint, for the rotation function, which then sits in the
+   * isolated subnets. @default - none: the rotation function sits in the egress subnets and
+   * reaches Secrets Manager's public endpoint over NAT
+   */
+  readonly secretsManagerEndpoint?: IInterfaceVpcEndpoint | undefined;
 }
 
 /** The database name every Herald component uses. */
@@ -55,12 +62,15 @@ export const DATABASE_PORT = 5432;
  * credentials generated into Secrets Manager and rotated, and RDS Proxy in front for the
  * Lambdas (it pools connections across invocations and picks up rotated credentials).
  *
- * Version 17: RDS Proxy's supported PostgreSQL engine versions lag RDS's (the local stack runs
- * 18; the migrations use nothing 18-specific).
+ * Version 18, as the local stack runs: the loader relies on COPY's `REJECT_LIMIT`, new in 18.
+ * Whether RDS Proxy supports 18 was not confirmed in AWS's documentation: the worker and the
+ * migrator connect to the instance itself, and `aws rds describe-db-proxy-targets` after a first
+ * deploy tells whether the API handlers' path through the proxy works (docs/deploy.md).
  */
 export class Database extends Construct {
   readonly instance: DatabaseInstance;
-  readonly proxy: DatabaseProxy;
+  /** RDS Proxy, unless the configuration leaves it out. */
+  readonly proxy: DatabaseProxy | undefined;
   /** The admin credentials `{username, password, host, port, dbname}`, rotated. */
   readonly secret: ISecret;
 
@@ -102,6 +112,11 @@ export class Database extends Construct {
     });
     if (!this.instance.secret) throw new Error('the generated credentials secret is missing');
     this.secret = this.instance.secret;
+    // The instance's removal policy does not reach the secret CDK generates for it: kept with its
+    // data (a retained snapshot opens with this password), destroyed with it.
+    (this.instance.node.findChild('Secret') as Secret).applyRemovalPolicy(
+      props.removalPolicy === RemovalPolicy.DESTROY ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    );
     acknowledge(
       this.instance,
       'AwsSolutions-RDS11',
@@ -126,11 +141,24 @@ export class Database extends Construct {
     this.instance.addRotationSingleUser({
       automaticallyAfter: Duration.days(props.rotationDays),
       securityGroup: props.securityGroups.rotation,
-      vpcSubnets: { subnetType: SubnetType.PRIVATE_ISOLATED },
+      // The rotation function calls Secrets Manager: through the interface endpoint from the
+      // isolated subnets, or else over NAT from the egress subnets.
+      vpcSubnets: {
+        subnetType: props.secretsManagerEndpoint
+          ? SubnetType.PRIVATE_ISOLATED
+          : SubnetType.PRIVATE_WITH_EGRESS,
+      },
       ...(props.secretsManagerEndpoint && { endpoint: props.secretsManagerEndpoint }),
     });
 
-    this.proxy = new DatabaseProxy(this, 'Proxy', {
+    this.proxy = (props.proxy ?? true) ? this.createProxy(props) : undefined;
+  }
+
+  /** RDS Proxy in the isolated subnets, TLS only, in front of the instance. */
+  private createProxy(props: DatabaseProps): DatabaseProxy {
+    if (!props.securityGroups.proxy)
+      throw new Error('RDS Proxy needs its security group (securityGroups.proxy)');
+    return new DatabaseProxy(this, 'Proxy', {
       proxyTarget: ProxyTarget.fromInstance(this.instance),
       secrets: [this.secret],
       vpc: props.vpc,
@@ -146,12 +174,14 @@ export class Database extends Construct {
   }
 
   /**
-   * `postgresql://user@host:port/herald?sslmode=verify-full` for RDS Proxy or the instance itself;
-   * no password (the secret supplies it per new connection). The port is the instance's
-   * (`Endpoint.Port`), which is also RDS Proxy's for PostgreSQL: one fact, resolvable locally.
+   * `postgresql://user@host:port/herald?sslmode=verify-full` for RDS Proxy (the instance when
+   * there is no proxy) or the instance itself; no password (the secret supplies it per new
+   * connection). The port is the instance's (`Endpoint.Port`), which is also RDS Proxy's for
+   * PostgreSQL: one fact, resolvable locally.
    */
   databaseUrl(endpoint: 'proxy' | 'instance'): string {
-    const host = endpoint === 'proxy' ? this.proxy.endpoint : this.instance.dbInstanceEndpointAddress;
+    const host =
+      endpoint === 'proxy' && this.proxy ? this.proxy.endpoint : this.instance.dbInstanceEndpointAddress;
     return `postgresql://${DATABASE_USER}@${host}:${this.instance.dbInstanceEndpointPort}/${DATABASE_NAME}?sslmode=verify-full`;
   }
 

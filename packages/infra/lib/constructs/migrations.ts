@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { loadMigrations } from '@herald/runtime/migrations';
 import { type CfnElement, CustomResource, Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
@@ -6,7 +5,11 @@ import { type ISecurityGroup, type IVpc, SubnetType } from 'aws-cdk-lib/aws-ec2'
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { MIGRATION_SOURCES, migrationSources } from '../../src/migration-packages.ts';
+import {
+  migrationsFingerprint as fingerprintOf,
+  MIGRATION_SOURCES,
+  migrationSources,
+} from '../../src/migration-packages.ts';
 import { REPO_ROOT } from '../handlers.ts';
 import { acknowledge } from '../nag.ts';
 import type { Database } from './database.ts';
@@ -21,15 +24,9 @@ export interface MigrationsProps {
   readonly removalPolicy: RemovalPolicy;
 }
 
-/**
- * SHA-256 over every migration's package, version, name and SQL: a new or changed file re-runs
- * the migrator.
- */
+/** The fingerprint of the migrations in this repository: the template's `MigrationsFingerprint`. */
 export function migrationsFingerprint(): string {
-  const hash = createHash('sha256');
-  for (const m of loadMigrations(migrationSources(REPO_ROOT, 'repository')))
-    hash.update(`${m.package}\0${m.version}\0${m.name}\0${m.sql}\0`);
-  return hash.digest('hex');
+  return fingerprintOf(loadMigrations(migrationSources(REPO_ROOT, 'repository')));
 }
 
 /**
@@ -37,7 +34,9 @@ export function migrationsFingerprint(): string {
  * migrations) on deploy: a custom resource whose
  * handler (the migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` on the DB instance. Its
  * `MigrationsFingerprint` property changes with the SQL files, so CloudFormation invokes it
- * exactly when there is something new to apply; `migrate()` is idempotent besides.
+ * exactly when there is something new to apply; `migrate()` is idempotent besides. A rollback
+ * that sends an older fingerprint than the bundle's SQL is answered without touching the
+ * database (`src/migrator.ts`).
  */
 export class Migrations extends Construct {
   readonly migrator: HeraldFunction;
@@ -108,7 +107,9 @@ export class Migrations extends Construct {
       resourceType: 'Custom::HeraldMigrations',
       properties: { MigrationsFingerprint: migrationsFingerprint() },
     });
-    // Migrate only once the proxy can reach the instance.
-    this.resource.node.addDependency(props.database.proxy, props.database.instance);
+    // Migrate only once the instance (and the proxy, if any) exist; the migrator still retries
+    // its first connection while they register.
+    this.resource.node.addDependency(props.database.instance);
+    if (props.database.proxy) this.resource.node.addDependency(props.database.proxy);
   }
 }

@@ -27,6 +27,7 @@ import { HeraldWebSocketApi } from '../constructs/websocket-api.ts';
 import {
   accessFor,
   assertHandlersExist,
+  HANDLER_ACCESS,
   HANDLER_BUDGETS,
   type HandlerAccess,
   handlerEntry,
@@ -114,12 +115,15 @@ export class HeraldStack extends Stack {
     this.network = new Network(this, 'Network', {
       maxAzs: config.network.maxAzs,
       natGateways: config.network.natGateways,
+      interfaceEndpoints: config.network.interfaceEndpoints,
+      proxy: config.database.proxy,
       flowLogRetention: logRetention,
       removalPolicy,
     });
     this.database = new Database(this, 'Database', {
       vpc: this.network.vpc,
       securityGroups: this.network,
+      proxy: config.database.proxy,
       instanceType: config.database.instanceType,
       multiAz: config.database.multiAz,
       deletionProtection: config.database.deletionProtection,
@@ -229,6 +233,12 @@ export class HeraldStack extends Stack {
       logRetention,
       removalPolicy,
     });
+    // New code never runs before its migration: CloudFormation creates or updates every function
+    // that uses PostgreSQL — with its event source mappings and invoke permissions, which are
+    // its children — only after the migration custom resource has run.
+    for (const [key, fn] of this.functions) {
+      if (HANDLER_ACCESS[key]?.database) fn.function.node.addDependency(this.migrations.resource);
+    }
 
     const allFunctions = new Map<string, IFunction>(
       [...this.functions.values()].map((f) => [f.node.id, f.function]),
@@ -286,7 +296,8 @@ export class HeraldStack extends Stack {
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
       // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
       // read per new connection; the user name is stable under single-user rotation. Through RDS
-      // Proxy; `databaseEndpoint: 'instance'` handlers get the instance's URL instead.
+      // Proxy (the instance when the configuration has none); `databaseEndpoint: 'instance'`
+      // handlers get the instance's URL instead.
       HERALD_DATABASE_URL: this.database.databaseUrl('proxy'),
       HERALD_DATABASE_SECRET_ID: this.database.secret.secretArn,
       // One container serves one invocation: the worker's COPY connection plus one for job updates.
@@ -370,6 +381,10 @@ export class HeraldStack extends Stack {
         `Object keys under the ${b.prefix} prefix of the ${b.bucket} bucket are named per user, job or file at ` +
           `runtime; the grant is ${b.actions.join(', ')} under that prefix only.`,
       );
+      if (b.listsMissingKeys)
+        role.addToPrincipalPolicy(
+          new PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
+        );
       const writes = b.actions.some((a) => a !== 's3:GetObject');
       role.addToPrincipalPolicy(
         new PolicyStatement({

@@ -1,22 +1,24 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createJsonLogger, parseEnv, required } from '@herald/runtime';
-import { migrate } from '@herald/runtime/migrations';
+import { createJsonLogger, delay, parseEnv, required } from '@herald/runtime';
+import { loadMigrations, migrate } from '@herald/runtime/migrations';
 import { createPgPool } from '@herald/runtime/pg';
 import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
-import { z } from 'zod';
-import { migrationSources } from '../migration-packages.ts';
+import * as z from 'zod';
+import { migrationSources, migrationsFingerprint } from '../migration-packages.ts';
+import { type MigrateResult, runMigrationEvent } from '../migrator.ts';
 
 /**
  * The migration custom resource (run by CloudFormation on every deploy that changes the
  * migrations): applies every source's pending SQL migrations (`MIGRATION_SOURCES`, in order:
  * the packages', then the adopter's dataset migrations) on the DB instance with the admin
- * credentials, read via the Parameters and Secrets Lambda Extension. The SQL files are bundled next to this file (`migrations/<package>/`), copied there
- * at bundling time.
+ * credentials, read via the Parameters and Secrets Lambda Extension. The SQL files are bundled
+ * next to this file (`migrations/<package>/`), copied there at bundling time. What each event
+ * does (rollbacks, retries, Delete): `runMigrationEvent`.
  *
  * A failed migration fails the deploy (CloudFormation rolls back the stack; `migrate` already
- * rolled back the migration's transaction). Delete does nothing: dropping data is never automatic.
+ * rolled back the migration's transaction).
  */
 
 /** Where the bundling step copies each package's `migrations` folder. */
@@ -24,16 +26,11 @@ const BUNDLED_MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), 'migrat
 
 const EnvSchema = z.object({ HERALD_DATABASE_URL: required, HERALD_DATABASE_SECRET_ID: required });
 
-interface MigrateResult {
-  readonly PhysicalResourceId: string;
-  readonly Data: { readonly Applied: string };
-}
+const log = createJsonLogger({ service: 'herald-migrator' });
 
-export async function handler(event: CloudFormationCustomResourceEvent): Promise<MigrateResult> {
-  const physicalId = 'PhysicalResourceId' in event ? event.PhysicalResourceId : 'herald-migrations';
-  if (event.RequestType === 'Delete') return { PhysicalResourceId: physicalId, Data: { Applied: '' } };
+/** The pool migrations run on: the instance, with the rotated admin password. */
+function openPool() {
   const env = parseEnv(EnvSchema, process.env, 'migrator');
-  const log = createJsonLogger({ service: 'herald-migrator' });
   // The instance's certificate chains to the RDS CA, trusted through NODE_EXTRA_CA_CERTS.
   const pool = createPgPool(
     {
@@ -43,16 +40,18 @@ export async function handler(event: CloudFormationCustomResourceEvent): Promise
     },
     log,
   );
-  try {
-    const client = await pool.connect();
-    try {
-      const applied = await migrate(client, { sources: migrationSources(BUNDLED_MIGRATIONS) });
-      log.log('info', 'migrations applied', { applied });
-      return { PhysicalResourceId: 'herald-migrations', Data: { Applied: applied.join(',') } };
-    } finally {
-      client.release();
-    }
-  } finally {
-    await pool.end();
-  }
+  // The promise form of `connect` (pg also has a callback one).
+  return { connect: () => pool.connect(), end: () => pool.end() };
+}
+
+export async function handler(event: CloudFormationCustomResourceEvent): Promise<MigrateResult> {
+  const sources = migrationSources(BUNDLED_MIGRATIONS);
+  return runMigrationEvent(event, {
+    bundledFingerprint: migrationsFingerprint(loadMigrations(sources)),
+    pool: openPool,
+    migrate: (client) => migrate(client, { sources }),
+    log,
+    sleep: delay,
+    random: Math.random,
+  });
 }

@@ -23,6 +23,22 @@ describe('resolveConfig', () => {
     expect(config.alarmEmail).toBe('oncall@example.com');
   });
 
+  it('makes dev lean on request: no RDS Proxy, no interface endpoints, one NAT gateway, same stack', () => {
+    const lean = resolveConfig('dev', { profile: 'lean' });
+    expect(lean.profile).toBe('lean');
+    expect(lean.database.proxy).toBe(false);
+    expect(lean.network).toEqual({ ...ENVIRONMENTS.dev.network, natGateways: 1, interfaceEndpoints: [] });
+    expect(lean.stackName).toBe(ENVIRONMENTS.dev.stackName);
+    expect(resolveConfig('dev', { profile: 'standard' })).toEqual(ENVIRONMENTS.dev);
+  });
+
+  it('keeps prod off the lean profile and refuses an unknown profile', () => {
+    expect(() => resolveConfig('prod', { profile: 'lean' })).toThrow(/for dev only/);
+    expect(() => resolveConfig('dev', { profile: 'cheap' })).toThrow(
+      'unknown profile "cheap": use one of standard, lean',
+    );
+  });
+
   it('refuses an origin with a path and a plain-http SRV-GW', () => {
     expect(() => resolveConfig('dev', { allowedOrigins: 'https://app.example.com/' })).toThrow(
       /not an origin/,
@@ -43,6 +59,12 @@ describe('validateConfig', () => {
     expect(
       broken({ storage: { ...base.storage, uploadsToGlacierAfterDays: 30, uploadsExpireAfterDays: 60 } }),
     ).toThrow(/uploadsToGlacierAfterDays \+ 90/);
+  });
+
+  it('keeps RDS Proxy, in the isolated subnets, with its way to Secrets Manager', () => {
+    expect(broken({ network: { ...base.network, interfaceEndpoints: ['sqs'] } })).toThrow(
+      /needs the secretsmanager interface endpoint/,
+    );
   });
 
   it('keeps connection items past API Gateway’s 2-hour connection limit', () => {

@@ -1,5 +1,5 @@
 import type { HeraldEvent, JobEvent } from '@herald/protocol';
-import { getPublisher } from '@herald/realtime';
+import { getPublisher } from '@herald/realtime/publisher';
 import { errorFields, type Logger, type Metrics } from '@herald/runtime';
 import type { Notifier } from '../ports.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The parts of an S3 event notification (the JSON body of an SQS message S3 sends) the worker

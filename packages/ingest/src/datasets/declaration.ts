@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isSafeIdentifier } from './ddl.ts';
 import type { ColumnDefinition, ColumnType, DatasetDefinition, LoadMode } from './types.ts';
 

@@ -1,6 +1,7 @@
 import { CreateUploadRequestSchema } from '@herald/protocol';
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { createUpload } from '../core/create-upload.ts';
 
 /**
@@ -23,4 +24,4 @@ export function makeHttpCreateUploadHandler(
   );
 }
 
-export const handler = makeHttpCreateUploadHandler(getDeps);
+export const handler = makeHttpCreateUploadHandler(getBaseDeps);

@@ -1,5 +1,6 @@
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { getJobErrors } from '../core/job-queries.ts';
 
 /**
@@ -14,4 +15,4 @@ export function makeHttpGetJobErrorsHandler(
   );
 }
 
-export const handler = makeHttpGetJobErrorsHandler(getDeps);
+export const handler = makeHttpGetJobErrorsHandler(getBaseDeps);

@@ -1,5 +1,6 @@
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { getJob } from '../core/job-queries.ts';
 
 /** Builds `GET /jobs/{id}`: the caller's job; 404 for any other id (never 403: existence is not revealed). */
@@ -9,4 +10,4 @@ export function makeHttpGetJobHandler(deps: DepsProvider<'cors' | 'jobs' | 'log'
   );
 }
 
-export const handler = makeHttpGetJobHandler(getDeps);
+export const handler = makeHttpGetJobHandler(getBaseDeps);

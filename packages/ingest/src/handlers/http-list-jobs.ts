@@ -1,6 +1,7 @@
 import { ListJobsQuerySchema } from '@herald/protocol';
 import { httpRoute, resultReply } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 import { listJobs } from '../core/job-queries.ts';
 
 /** Builds `GET /jobs?limit=&cursor=`: the caller's jobs, newest first, `nextCursor` for the next page. */
@@ -10,4 +11,4 @@ export function makeHttpListJobsHandler(deps: DepsProvider<'cors' | 'jobs' | 'lo
   );
 }
 
-export const handler = makeHttpListJobsHandler(getDeps);
+export const handler = makeHttpListJobsHandler(getBaseDeps);

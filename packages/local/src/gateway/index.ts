@@ -82,7 +82,16 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
       track,
     }),
   );
-  const wsServer = createServer(createManagementListener({ ws, stage: wsStage, maxMessageBytes, log }));
+  const wsServer = createServer(
+    createManagementListener({
+      ws,
+      apiId: options.webSocketApiId ?? 'local',
+      stage: wsStage,
+      maxMessageBytes,
+      log,
+      ...(options.iam && { iam: options.iam }),
+    }),
+  );
   // The publisher's SDK client pools its sockets to `@connections`; Node's 5 s idle close races a
   // reuse after a quiet spell (ECONNRESET, see dynamodb.ts). API Gateway keeps them far longer.
   wsServer.keepAliveTimeout = 10 * 60_000;

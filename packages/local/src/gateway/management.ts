@@ -1,11 +1,18 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { manageConnectionsRequest } from '../iam/actions.ts';
+import type { IamCheck } from '../iam/authority.ts';
+import { signedCaller } from '../iam/caller.ts';
 import { decodeSegment, readBody, sendJson } from './http.ts';
 import type { GatewayLog } from './types.ts';
 import type { WsGateway } from './websocket.ts';
 
 export interface ManagementContext {
   readonly ws: WsGateway;
+  /** The WebSocket API's id and stage: the `execute-api` ARN a call is authorized on. */
+  readonly apiId: string;
   readonly stage: string;
+  /** Authorizes `execute-api:ManageConnections` for the signer; refused with 403 `ForbiddenException`. */
+  readonly iam?: IamCheck;
   readonly maxMessageBytes: number;
   readonly log: GatewayLog;
 }
@@ -29,7 +36,8 @@ export function createManagementListener(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const method = (req.method ?? 'GET').toUpperCase();
-    const rawPath = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const rawPath = url.pathname;
     // Match on the raw path: the id is URL-encoded by the SDK and may contain an encoded `/`.
     const match = /^\/([^/]+)\/(?:@|%40)connections\/([^/]+)$/.exec(rawPath);
     if (!match || decodeSegment(match[1] as string) !== ctx.stage) {
@@ -48,6 +56,15 @@ export function createManagementListener(
     if (!req.headers.authorization) {
       awsError(res, 403, 'ForbiddenException', 'Missing Authentication Token');
       return;
+    }
+    if (method === 'POST' || method === 'GET' || method === 'DELETE') {
+      const refusal = ctx.iam?.authorize(signedCaller(req.headers, url.searchParams), [
+        manageConnectionsRequest(ctx.apiId, ctx.stage, method, connectionId),
+      ]);
+      if (refusal) {
+        awsError(res, 403, 'ForbiddenException', refusal.message);
+        return;
+      }
     }
 
     switch (method) {

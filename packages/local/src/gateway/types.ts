@@ -1,3 +1,5 @@
+import type { IamCheck } from '../iam/authority.ts';
+
 /** One structured log entry. The gateway never puts tokens, headers or message bodies in it. */
 export type GatewayLog = (entry: Record<string, unknown>) => void;
 
@@ -91,6 +93,11 @@ export interface LocalGatewayOptions {
   readonly maxConnectionAgeMs?: number;
   /** @default no logging */
   readonly log?: GatewayLog;
+  /**
+   * Authorizes each `@connections` call (`execute-api:ManageConnections` for its signer).
+   * @default every signed call is served
+   */
+  readonly iam?: IamCheck;
   /**
    * Makes connection ids. Tests pass one to get ids with `+`, `/` and `=` deterministically.
    * @default 11 random bytes in base64, the shape of AWS ids (`L0SM9cOFvHcCIhw=`)

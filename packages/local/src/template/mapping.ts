@@ -25,6 +25,9 @@ import type { CfnResource, CfnTemplate } from './model.ts';
  * | WebSocket / REST API `Ref`                 | a local API id; its `execute-api` host → local gateway     |
  * | Cognito user pool / client `Ref`           | the local identity provider's pool id / client id        |
  * | Lambda function `Ref` / `Arn`              | `<stack>-<logical id>` / its ARN                         |
+ * | IAM role `Ref` / `Arn`                     | `<stack>-<logical id>` (64 at most) / its ARN            |
+ * | KMS key `Ref` / `Arn`                      | the logical id / `arn:aws:kms:…:key/<logical id>`        |
+ * | Log group `Ref` / `Arn`                    | its `LogGroupName`, else `<stack>-<construct path>` / its ARN (`…:*`) |
  *
  * Addresses (`aliases`) are rewritten in resolved values, as DNS would resolve them: the
  * `execute-api` host of the WebSocket API → the local `@connections` endpoint, Cognito's issuer
@@ -88,6 +91,10 @@ export const physicalName = {
     p(r, 'Name') ?? generated(id, r, stackName),
   /** The local API id: the logical id lowercased (API Gateway's ids are 10 lowercase characters). */
   api: (id: string): string => id.toLowerCase(),
+  role: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'RoleName') ?? `${stackName}-${id}`.slice(0, 64),
+  logGroup: (id: string, r: CfnResource, stackName: string): string =>
+    p(r, 'LogGroupName') ?? generated(id, r, stackName),
 };
 
 const queueUrl = (id: string, r: CfnResource, l: LocalEnvironment) =>
@@ -134,6 +141,19 @@ const BY_TYPE: Readonly<Record<string, TypeMapping>> = {
   'AWS::Lambda::Function': {
     ref: (id, _r, l) => functionName(l.stackName, id),
     attrs: { Arn: (id, _r, l) => arn('lambda', `function:${functionName(l.stackName, id)}`) },
+  },
+  // IAM is global: no region in its ARNs.
+  'AWS::IAM::Role': {
+    ref: (id, r, l) => physicalName.role(id, r, l.stackName),
+    attrs: {
+      Arn: (id, r, l) => `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${physicalName.role(id, r, l.stackName)}`,
+    },
+  },
+  'AWS::KMS::Key': { ref: (id) => id, attrs: { Arn: (id) => arn('kms', `key/${id}`) } },
+  // A log group's `Arn` attribute ends in `:*` (it covers the group's streams).
+  'AWS::Logs::LogGroup': {
+    ref: (id, r, l) => physicalName.logGroup(id, r, l.stackName),
+    attrs: { Arn: (id, r, l) => arn('logs', `log-group:${physicalName.logGroup(id, r, l.stackName)}:*`) },
   },
 };
 

@@ -57,8 +57,11 @@ export interface TemplateRuntimeOptions {
     readonly port: number;
     createRole(role: string, password: string): Promise<void>;
   };
-  /** Admits a function's own credentials to the local services that check access keys (s3rver). */
-  readonly registerCredentials?: (accessKeyId: string, secretAccessKey: string) => void;
+  /**
+   * Tells the local services a function's own credentials (s3rver admits the key; IAM evaluates
+   * the calls signed with it against the function's role).
+   */
+  readonly registerCredentials?: (functionId: string, credentials: FunctionCredentials) => void;
   /** Values of secrets whose content comes from outside AWS, by construct id (`SrvGwCredential`). */
   readonly externalSecrets?: Readonly<Record<string, string>>;
   /**
@@ -82,11 +85,18 @@ export interface TemplateRuntimeOptions {
   readonly log?: (line: string) => void;
 }
 
+/** The temporary credentials of a function's execution role, as Lambda puts them in its environment. */
+export interface FunctionCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+}
+
 /** A function's process environment, as Lambda builds it around the template's variables. */
 function executionEnvironment(
   fn: FunctionSpec,
   name: string,
-  credentials: { accessKeyId: string; secretAccessKey: string; sessionToken: string },
+  credentials: FunctionCredentials,
   options: TemplateRuntimeOptions,
 ): Record<string, string> {
   const env: Record<string, string> = {
@@ -169,15 +179,28 @@ export class TemplateRuntime {
     return functionName(this.model.stackName, functionId);
   }
 
+  /** The ARN of a topic with Lambda subscribers (construct id or logical id), or undefined. */
+  topicArn(topic: string): string | undefined {
+    const [subscription] = this.#subscriptionsOf(topic);
+    return (
+      subscription && localResolver(this.model.template, this.#options.local).ref(subscription.topicId, topic)
+    );
+  }
+
+  /** The Lambda subscriptions of a topic named by its construct id (`NotifyTopic`) or logical id. */
+  #subscriptionsOf(topic: string) {
+    return this.model.subscriptions.filter(
+      (s) => s.topicId === topic || s.topicPath?.split('/')[1] === topic,
+    );
+  }
+
   /**
    * Publishes a message to a topic as SNS does for a Lambda subscription (one invocation per
    * subscriber, without SNS's asynchronous retries). `topic` is the construct id (`NotifyTopic`)
    * or the logical id.
    */
   async publish(topic: string, message: string): Promise<string> {
-    const subscriptions = this.model.subscriptions.filter(
-      (s) => s.topicId === topic || s.topicPath?.split('/')[1] === topic,
-    );
+    const subscriptions = this.#subscriptionsOf(topic);
     if (subscriptions.length === 0)
       throw new Error(`no topic ${topic} with a Lambda subscriber in the template`);
     const event = snsEvent(topic, message, LOCAL_REGION);
@@ -296,13 +319,13 @@ export class TemplateRuntime {
     const concurrencyOf = new Map(this.model.eventSources.map((e) => [e.functionId, e.maxConcurrency]));
     for (const fn of this.model.functions.values()) {
       const name = this.functionName(fn.id);
-      const credentials = {
+      const credentials: FunctionCredentials = {
         // One key per function: what a request's credential scope names (AWS's `ASIA…` keys).
         accessKeyId: `ASIA${fn.id.replace(/[^A-Za-z0-9]/g, '').toUpperCase()}`.slice(0, 128),
         secretAccessKey: randomBytes(30).toString('base64'),
         sessionToken: randomBytes(48).toString('base64'),
       };
-      o.registerCredentials?.(credentials.accessKeyId, credentials.secretAccessKey);
+      o.registerCredentials?.(fn.id, credentials);
       const env = resolveEnvironment(fn.id, fn.environment, this.model.template, o.local);
       if (fn.secretsExtension) {
         // The extension listens where its variable says; locally that is the secrets server.

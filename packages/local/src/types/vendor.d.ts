@@ -34,8 +34,20 @@ declare module 's3rver' {
       [key: string]: unknown;
     }>;
   }
+  /** The part of Koa's context (s3rver is a Koa app) the local stack's middleware uses. */
+  interface S3rverContext {
+    readonly method: string;
+    /** The raw (URL-encoded) request path. */
+    readonly path: string;
+    readonly querystring: string;
+    readonly headers: Record<string, string | string[] | undefined>;
+    status: number;
+  }
+  type S3rverMiddleware = (ctx: S3rverContext, next: () => Promise<void>) => Promise<void>;
   class S3rver extends EventEmitter {
     constructor(options?: S3rverOptions);
+    /** Koa's middleware stack; composed when the server starts listening (`run()`). */
+    middleware: S3rverMiddleware[];
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     reset(): void;
@@ -43,7 +55,7 @@ declare module 's3rver' {
     on(event: string, listener: (...args: unknown[]) => void): this;
   }
 
-  export type { S3rverEvent, S3rverOptions };
+  export type { S3rverContext, S3rverEvent, S3rverMiddleware, S3rverOptions };
   export default S3rver;
 }
 

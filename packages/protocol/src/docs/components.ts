@@ -1,4 +1,5 @@
-import { type ZodType, z } from 'zod';
+import type { ZodType } from 'zod';
+import * as z from 'zod';
 
 // What the OpenAPI and AsyncAPI builders share: named zod schemas turned into JSON Schema
 // components with `z.toJSONSchema`, so a document cannot say something the validators do not

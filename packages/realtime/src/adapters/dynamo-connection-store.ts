@@ -8,7 +8,7 @@ import { queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoConnectionStore}. */
 export interface DynamoConnectionStoreOptions {
-  /** A document client (plain JS values in and out), built by `compose.ts` or a test. */
+  /** A document client (plain JS values in and out), built by `compose/stores.ts` or a test. */
   readonly client: DynamoDBDocumentClient;
   /** Physical name of a table shaped like `CONNECTIONS_TABLE`. */
   readonly tableName: string;

@@ -11,8 +11,9 @@ export interface MulticastMessaging {
 /** Options of {@link FcmPushSender}. */
 export interface FcmPushSenderOptions {
   /**
-   * firebase-admin's `Messaging`, or a function resolving it at the first push (compose.ts
-   * loads firebase-admin lazily: most invocations never push, and it is slow to import).
+   * firebase-admin's `Messaging`, or a function resolving it at the first push
+   * (`compose/publisher.ts` runs firebase-admin's module code then: most invocations never push,
+   * and it is slow to evaluate).
    */
   readonly messaging: MulticastMessaging | (() => Promise<MulticastMessaging>);
 }

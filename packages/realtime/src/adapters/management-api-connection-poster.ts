@@ -9,7 +9,7 @@ import { awsErrorName, awsStatusCode, isRetryableAwsError } from './aws-errors.t
 /** Options of {@link ManagementApiConnectionPoster}. */
 export interface ManagementApiConnectionPosterOptions {
   /**
-   * Built once per container by `compose.ts`, with the `@connections` endpoint, keep-alive
+   * Built once per container by `compose/poster.ts`, with the `@connections` endpoint, keep-alive
    * sockets and `maxAttempts: 1` (the publisher retries, with jitter, and counts attempts).
    */
   readonly client: ApiGatewayManagementApiClient;

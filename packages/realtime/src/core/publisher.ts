@@ -109,7 +109,7 @@ export interface PublisherDeps {
 type Delivery = 'delivered' | 'gone' | 'failed';
 
 /**
- * Builds a {@link Publisher} on its ports. `compose.ts` builds the real one (`getPublisher()`);
+ * Builds a {@link Publisher} on its ports. `compose/publisher.ts` builds the real one (`getPublisher()`);
  * tests pass fakes. Metrics (namespace `Herald`): `Deliveries` (Count, dimension `outcome`:
  * `delivered` / `gone` / `failed`, one data point per publish and outcome that occurred),
  * `PushesSent` and `PushInvalidTokens` (Count) for each push attempt.

@@ -1,5 +1,7 @@
 import { httpRoute, json } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { issueTicket } from '../core/tickets.ts';
 
 /**
@@ -21,4 +23,4 @@ export function makeHttpCreateTicketHandler(
   });
 }
 
-export const handler = makeHttpCreateTicketHandler(getDeps);
+export const handler = makeHttpCreateTicketHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));

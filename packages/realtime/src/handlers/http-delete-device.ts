@@ -1,7 +1,9 @@
 import { DeviceTokenSchema, errorEnvelope } from '@herald/protocol';
 import { errorReply, httpRoute, noContent } from '@herald/runtime';
-import { z } from 'zod';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import * as z from 'zod';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 
 const DevicePathSchema = z.object({ token: DeviceTokenSchema });
 
@@ -24,4 +26,4 @@ export function makeHttpDeleteDeviceHandler(deps: DepsProvider<'cors' | 'devices
   );
 }
 
-export const handler = makeHttpDeleteDeviceHandler(getDeps);
+export const handler = makeHttpDeleteDeviceHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));

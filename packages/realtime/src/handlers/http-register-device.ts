@@ -1,6 +1,8 @@
 import { errorEnvelope, RegisterDeviceRequestSchema } from '@herald/protocol';
 import { errorReply, httpRoute, json } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { newDevice } from '../core/devices.ts';
 
 /**
@@ -33,4 +35,4 @@ export function makeHttpRegisterDeviceHandler(
   );
 }
 
-export const handler = makeHttpRegisterDeviceHandler(getDeps);
+export const handler = makeHttpRegisterDeviceHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));

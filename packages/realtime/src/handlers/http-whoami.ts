@@ -1,5 +1,6 @@
 import { httpRoute, json } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import type { DepsProvider } from '../compose.ts';
 
 /** Builds `GET /me`: the signed-in user's `{userId, username, groups}` from the Cognito claims. */
 export function makeHttpWhoamiHandler(deps: DepsProvider<'cors' | 'log' | 'metrics'>) {
@@ -9,4 +10,4 @@ export function makeHttpWhoamiHandler(deps: DepsProvider<'cors' | 'log' | 'metri
   });
 }
 
-export const handler = makeHttpWhoamiHandler(getDeps);
+export const handler = makeHttpWhoamiHandler(getBaseDeps);

@@ -1,6 +1,8 @@
 import { NotifyMessageSchema } from '@herald/protocol';
 import { isRetryable, type Logger, validationFailure } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getPublishingDeps } from '../compose/publisher.ts';
+import type { DepsProvider } from '../compose.ts';
 import type { Publisher } from '../core/publisher.ts';
 import type { SnsEvent } from '../events.ts';
 
@@ -54,4 +56,4 @@ function parseJson(text: string): unknown {
   }
 }
 
-export const handler = makeSnsNotifyHandler(getDeps);
+export const handler = makeSnsNotifyHandler(() => ({ ...getBaseDeps(), ...getPublishingDeps() }));

@@ -1,4 +1,7 @@
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import { getTokenDeps } from '../compose/tokens.ts';
+import type { DepsProvider } from '../compose.ts';
 import { authenticate } from '../core/authenticate.ts';
 import { type AuthorizerPolicy, allowConnect } from '../core/authorizer-policy.ts';
 import { extractCredential } from '../core/credentials.ts';
@@ -38,4 +41,8 @@ export function makeWsAuthorizeHandler(deps: DepsProvider<'tokens' | 'tickets' |
   };
 }
 
-export const handler = makeWsAuthorizeHandler(getDeps);
+export const handler = makeWsAuthorizeHandler(() => ({
+  ...getBaseDeps(),
+  ...getStoreDeps(),
+  ...getTokenDeps(),
+}));

@@ -1,4 +1,6 @@
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { newConnection } from '../core/connection.ts';
 import { headerValue } from '../core/headers.ts';
 import { identityFromAuthorizerContext } from '../core/identity.ts';
@@ -36,4 +38,4 @@ export function makeWsConnectHandler(
   };
 }
 
-export const handler = makeWsConnectHandler(getDeps);
+export const handler = makeWsConnectHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));

@@ -1,5 +1,8 @@
 import { encodeServerFrame } from '@herald/protocol';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getPosterDeps } from '../compose/poster.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import { respondToClientFrame } from '../core/client-frames.ts';
 import { identityFromAuthorizerContext } from '../core/identity.ts';
 import type { WsConnectEvent, WsResponse } from '../events.ts';
@@ -40,4 +43,8 @@ export function makeWsDefaultHandler(
   };
 }
 
-export const handler = makeWsDefaultHandler(getDeps);
+export const handler = makeWsDefaultHandler(() => ({
+  ...getBaseDeps(),
+  ...getStoreDeps(),
+  ...getPosterDeps(),
+}));

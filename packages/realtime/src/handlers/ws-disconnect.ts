@@ -1,5 +1,7 @@
 import { type BackoffPolicy, delay, isRetryable, withRetries } from '@herald/runtime';
-import { type DepsProvider, getDeps } from '../compose.ts';
+import { getBaseDeps } from '../compose/base.ts';
+import { getStoreDeps } from '../compose/stores.ts';
+import type { DepsProvider } from '../compose.ts';
 import type { WsMessageEvent, WsResponse } from '../events.ts';
 
 /**
@@ -54,4 +56,4 @@ export function makeWsDisconnectHandler(
   };
 }
 
-export const handler = makeWsDisconnectHandler(getDeps);
+export const handler = makeWsDisconnectHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));
