@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { datasetFromRecord } from '../datasets/declaration.ts';
+import { datasetFromRecord, isDatasetName } from '../datasets/declaration.ts';
 import type { DatasetDefinition } from '../datasets/types.ts';
 import { DatasetDeclarationError } from '../errors.ts';
 import type { DatasetCatalog } from '../ports.ts';
@@ -27,6 +27,9 @@ export class PgDatasetCatalog implements DatasetCatalog {
   }
 
   async find(name: string): Promise<DatasetDefinition | undefined> {
+    // No declaration has another name, and PostgreSQL refuses some strings outright (a NUL byte
+    // in a text parameter is an encoding error): those are unknown datasets, not faults.
+    if (!isDatasetName(name)) return undefined;
     const rows = await this.#read('SELECT name, declaration FROM ingest_datasets WHERE name = $1', [name]);
     return rows[0];
   }

@@ -34,6 +34,18 @@ const MAX_TEXT_LENGTH = 10_485_760;
 const MAX_NUMERIC_PRECISION = 1000;
 /** PostgreSQL's most columns per table, minus `_job_id`. */
 const MAX_COLUMNS = 1599;
+/**
+ * Whether a string can be a declared dataset's name (a lower-case identifier of at most 63
+ * characters). No other name is ever declared: a catalog answers "unknown" for it without a look-up.
+ *
+ * @example
+ * isDatasetName('orders'); // true
+ * isDatasetName('transactions\u0000'); // false
+ */
+export function isDatasetName(name: string): boolean {
+  return /^[a-z][a-z0-9_]{0,62}$/.test(name);
+}
+
 /** A presigned S3 PUT (one request) uploads at most 5 GiB. */
 export const MAX_UPLOAD_BYTES = 5 * 1024 ** 3;
 /** Tables and types Herald owns; a dataset table may not take these names (tables share pg_type with domains). */
@@ -267,7 +279,7 @@ function checkDataset(index: number, raw: unknown, problems: string[]): DatasetD
 
   const d = shape.data;
   const table = d.table ?? d.name;
-  if (!/^[a-z][a-z0-9_]{0,62}$/.test(d.name))
+  if (!isDatasetName(d.name))
     problems.push(
       `${where}: the name must be a lower-case identifier (a letter, then letters, digits or _; at most 63)`,
     );

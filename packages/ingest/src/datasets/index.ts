@@ -28,6 +28,7 @@ export {
   datasetsJsonSchema,
   declaredForm,
   formatDeclared,
+  isDatasetName,
   MAX_UPLOAD_BYTES,
   parseDatasetsDeclaration,
 } from './declaration.ts';

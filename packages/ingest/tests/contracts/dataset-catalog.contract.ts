@@ -47,6 +47,12 @@ export function describeDatasetCatalogContract(name: string, setup: () => Promis
         expect(await catalog.find(other), other).toBeUndefined();
     });
 
+    it('finds nothing, without failing, for a name PostgreSQL could not even compare', async () => {
+      const catalog = await setup();
+      for (const hostile of ['orders\u0000', '\u0000', 'orders\uD800', 'x'.repeat(100_000)])
+        expect(await catalog.find(hostile), JSON.stringify(hostile.slice(0, 20))).toBeUndefined();
+    });
+
     it('lists every dataset, by name', async () => {
       const catalog = await setup();
       expect((await catalog.list()).map((d) => d.name)).toEqual(['events', 'orders']);
