@@ -11,7 +11,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { loadCsv } from '../packages/ingest/src/adapters/pg-csv-loader.ts';
-import { findDataset } from '../packages/ingest/src/datasets/index.ts';
+import { sampleDataset } from '../packages/ingest/tests/support/sample-datasets.ts';
 
 export interface ChildTask {
   /**
@@ -31,6 +31,8 @@ export interface ChildTask {
   readonly file?: string;
   /** The S3 object herald reads (the worker's real path). */
   readonly s3?: { readonly endpoint: string; readonly bucket: string; readonly key: string };
+  /** herald: validate only (a dry run), loading nothing. */
+  readonly dryRun?: boolean;
 }
 
 export interface ChildResult {
@@ -85,9 +87,15 @@ async function run(task: ChildTask): Promise<ChildResult> {
   if (task.kind === 'idle') {
     (source as Readable).destroy?.();
   } else if (task.kind === 'herald') {
-    const dataset = findDataset(task.table);
+    const dataset = sampleDataset(task.table);
     if (!dataset) throw new Error(`no dataset ${task.table}`);
-    const outcome = await loadCsv(client, { jobId: task.jobId, dataset, source, onProgress: () => {} });
+    const outcome = await loadCsv(client, {
+      jobId: task.jobId,
+      dataset,
+      source,
+      onProgress: () => {},
+      ...(task.dryRun && { dryRun: true }),
+    });
     if (!outcome.ok) throw new Error(`load refused: ${outcome.code}: ${outcome.message}`);
     rows = outcome.rowsLoaded;
   } else {

@@ -6,9 +6,12 @@
 //   (a) raw `COPY transactions_raw FROM STDIN (FORMAT csv, HEADER true)` of the file into a table
 //       identical to `transactions` (LIKE … INCLUDING ALL: same columns, types, rules, index,
 //       _job_id default), fed from the local file AND from the same S3 object as (b); the faster
-//       of the two is the baseline. Also into a plain-typed table without the rules, for their cost;
+//       of the two is the baseline. Also from the file into a PLAIN typed table — the floor: the
+//       same column types without domains, no _job_id, no index but a declared key — for
+//       `ratioVsPlain` (Herald's full path from the S3 object against it);
 //   (b) Herald: the S3 object (s3rver, GetObject body: the worker's real path) → loadCsv inside
-//       BEGIN/COMMIT; also from the local file, to separate the S3 hop from the loader;
+//       BEGIN/COMMIT; also from the local file, to separate the S3 hop from the loader; and a dry
+//       run of the same object (validates everything, loads nothing), against the load;
 //   (c) (b) on a ~1 GB file, for the loader process's peak RSS;
 //   (d) a `customers` upsert against its own raw baseline (COPY to staging + INSERT … ON CONFLICT).
 // Every load runs in a child process (bench/_ingest-child.ts) whose peak RSS is its own
@@ -32,8 +35,11 @@ import { parseArgs } from 'node:util';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { CUSTOMERS, TRANSACTIONS } from '../packages/ingest/src/datasets/index.ts';
-import { MIGRATIONS } from '../packages/ingest/src/migrations.ts';
+import {
+  CUSTOMERS,
+  SAMPLE_MIGRATIONS,
+  TRANSACTIONS,
+} from '../packages/ingest/tests/support/sample-datasets.ts';
 import { startPostgres } from '../packages/local/src/postgres.ts';
 import { startS3 } from '../packages/local/src/s3.ts';
 import { migrate } from '../packages/runtime/src/migrations.ts';
@@ -133,16 +139,21 @@ async function main(): Promise<void> {
     const db = new pg.Client({ connectionString: postgres.connectionString });
     await db.connect();
     stops.push(() => db.end());
-    await migrate(db, { schema: SCHEMA, sources: [MIGRATIONS] });
+    await migrate(db, { schema: SCHEMA, sources: SAMPLE_MIGRATIONS });
     await db.query(`SET search_path TO ${SCHEMA}`);
     // The raw baselines' tables: identical to the datasets' (LIKE … INCLUDING ALL copies types,
     // domains, defaults, constraints and indexes) and, for contrast, one without the rules.
     await db.query('CREATE TABLE transactions_raw (LIKE transactions INCLUDING ALL)');
-    await db.query(`CREATE TABLE transactions_plain (
-      transaction_id uuid NOT NULL, customer_external_id uuid NOT NULL, amount numeric(12,2) NOT NULL,
-      currency varchar(3) NOT NULL, occurred_at timestamptz NOT NULL, note varchar(500),
-      _job_id uuid NOT NULL DEFAULT current_setting('herald.job_id')::uuid)`);
-    await db.query('CREATE INDEX ON transactions_plain (_job_id)');
+    // The floor: the declaration's column types as plain types (numeric(12,2), text, …), NOT NULL
+    // where required, a primary key only if one is declared; no domains, no _job_id, no index.
+    const plainType = (c: (typeof TRANSACTIONS.columns)[number]) =>
+      c.type.kind === 'numeric' ? `numeric(${c.type.precision},${c.type.scale})` : c.type.kind;
+    await db.query(
+      `CREATE TABLE transactions_plain (${[
+        ...TRANSACTIONS.columns.map((c) => `${c.name} ${plainType(c)}${c.required ? ' NOT NULL' : ''}`),
+        ...(TRANSACTIONS.key.length > 0 ? [`PRIMARY KEY (${TRANSACTIONS.key.join(', ')})`] : []),
+      ].join(', ')})`,
+    );
     await db.query('CREATE TABLE customers_raw (LIKE customers INCLUDING ALL)');
 
     const put = async (key: string, file: string) => {
@@ -232,7 +243,7 @@ async function main(): Promise<void> {
       },
       {
         name: 'plain',
-        label: 'raw COPY ← file → plain table, no rules',
+        label: 'raw COPY ← file → plain typed table (floor)',
         prepare: truncate('transactions_plain'),
         task: () => ({
           ...base,
@@ -243,6 +254,23 @@ async function main(): Promise<void> {
           file: txFile,
         }),
         verify: expectRows('transactions_plain', ROWS),
+        runs: [],
+      },
+      {
+        name: 'heraldDryRun',
+        label: 'herald dry run: S3 object → loadCsv',
+        prepare: truncate('transactions'),
+        task: () => ({
+          ...base,
+          kind: 'herald',
+          dryRun: true,
+          jobId: randomUUID(),
+          table: 'transactions',
+          columns: txColumns,
+          s3: { endpoint: s3server.endpoint, bucket: BUCKET, key: 'uploads/bench/transactions.csv' },
+        }),
+        // A dry run loads nothing.
+        verify: expectRows('transactions', 0),
         runs: [],
       },
       {
@@ -400,6 +428,8 @@ async function main(): Promise<void> {
     const herald = get('herald');
     const ratio = herald.medianRowsPerSec / raw.medianRowsPerSec;
     const r3 = (n: number) => Math.round(n * 1000) / 1000;
+    const ratioVsPlain = herald.medianRowsPerSec / get('plain').medianRowsPerSec;
+    const dryRunVsLoad = get('heraldDryRun').medianRowsPerSec / herald.medianRowsPerSec;
     const rawUpsert = get('rawUpsert');
     const upsertRatio = get('heraldUpsert').medianRowsPerSec / rawUpsert.medianRowsPerSec;
     const row = (name: string, against: ReturnType<typeof stats>) => {
@@ -419,9 +449,10 @@ async function main(): Promise<void> {
       '',
       `Ingest: ${fmt(ROWS)} transactions rows (${(txBytes / 1e6).toFixed(1)} MB), ${ROUNDS} rounds alternated, ${cpus().length} cores; base = ${raw.label}`,
       head,
-      ...['raw', 'rawS3', 'plain', 'herald', 'heraldFile'].map((name) => row(name, raw)),
+      ...['raw', 'rawS3', 'plain', 'herald', 'heraldFile', 'heraldDryRun'].map((name) => row(name, raw)),
       `idle loader process (Node + tsx + pg + AWS SDK, connected, S3 GET, no load): peak RSS ${idle.maxRssMb} MB`,
       `ratio herald / raw (medians): ${ratio.toFixed(3)}   best vs best: ${(herald.bestRowsPerSec / Math.max(get('raw').bestRowsPerSec, get('rawS3').bestRowsPerSec)).toFixed(3)}   PostgreSQL CPU raw / herald: ${(raw.medianPgCpuMs / herald.medianPgCpuMs).toFixed(3)}`,
+      `ratioVsPlain herald (S3) / plain typed table (file), medians: ${ratioVsPlain.toFixed(3)}   dry run / load: ${dryRunVsLoad.toFixed(3)} (${fmt(get('heraldDryRun').medianRowsPerSec)} vs ${fmt(herald.medianRowsPerSec)} rows/s)`,
       '',
       `Upsert: ${fmt(ROWS)} customers rows, half new keys, half existing (base = raw)`,
       head,
@@ -440,6 +471,9 @@ async function main(): Promise<void> {
       rawRowsPerSec: raw.medianRowsPerSec,
       heraldRowsPerSec: herald.medianRowsPerSec,
       ratio: r3(ratio),
+      ratioVsPlain: r3(ratioVsPlain),
+      dryRunRowsPerSec: get('heraldDryRun').medianRowsPerSec,
+      dryRunVsLoad: r3(dryRunVsLoad),
       peakRssMb: herald.peakRssMb,
       peakRssMb1GB: oneGb ? oneGb.run.maxRssMb : null,
     };
@@ -459,7 +493,6 @@ async function main(): Promise<void> {
           ),
           pgCpuRatio: r3(raw.medianPgCpuMs / herald.medianPgCpuMs),
           idleLoaderRssMb: idle.maxRssMb,
-          ratioVsPlainTable: r3(herald.medianRowsPerSec / get('plain').medianRowsPerSec),
           contenders: s,
           upsert: {
             ratio: r3(upsertRatio),

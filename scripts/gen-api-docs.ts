@@ -1,14 +1,18 @@
 /**
- * Writes `docs/api/openapi.json` and `docs/api/asyncapi.json` from the `@herald/protocol` schemas.
- * Run it after changing a route, a schema or the contract, and commit the result:
+ * Writes `docs/api/openapi.json` and `docs/api/asyncapi.json` from the `@herald/protocol` schemas,
+ * and `docs/datasets.schema.json` (the JSON Schema of `herald.datasets.json`) from
+ * `@herald/ingest/datasets`. Run it after changing a route, a schema or the contract, and commit
+ * the result:
  *
- *   pnpm exec tsx scripts/gen-api-docs.ts
+ *   pnpm gen:api
  *
- * `packages/protocol/tests/unit/api-docs.test.ts` fails while the committed files are stale.
+ * `packages/protocol/tests/unit/api-docs.test.ts` and
+ * `packages/ingest/tests/unit/datasets-declaration.test.ts` fail while the committed files are stale.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { datasetsJsonSchema } from '@herald/ingest/datasets';
 import { buildAsyncApi, buildOpenApi, type JsonValue } from '@herald/protocol/docs';
 
 const LINE_WIDTH = 110;
@@ -47,11 +51,11 @@ function formatJson(value: JsonValue, depth = 0, lead = 0, trail = 0): string {
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const outDir = join(root, 'docs', 'api');
 mkdirSync(outDir, { recursive: true });
-for (const [name, document] of [
-  ['openapi.json', buildOpenApi()],
-  ['asyncapi.json', buildAsyncApi()],
+for (const [file, document] of [
+  [join(outDir, 'openapi.json'), buildOpenApi()],
+  [join(outDir, 'asyncapi.json'), buildAsyncApi()],
+  [join(root, 'docs', 'datasets.schema.json'), datasetsJsonSchema() as JsonValue],
 ] as const) {
-  const file = join(outDir, name);
   writeFileSync(file, `${formatJson(document)}\n`);
   console.log(`wrote ${relative(root, file)}`);
 }

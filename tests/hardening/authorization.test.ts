@@ -60,6 +60,7 @@ const leaks: string[] = [];
 let crossUserProbes = 0;
 const figures = {
   restCells: 0,
+  datasetCells: 0,
   wsConnectCells: 0,
   wsActionCells: 0,
   pathProbes: 0,
@@ -335,6 +336,33 @@ const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
           : [`answers differ from a missing job: ${missing.status} ${missing.text}`];
       },
     }),
+  },
+  cancelJob: {
+    // Each cell cancels a fresh job of alice's that awaits its upload: only alice can.
+    answers: {
+      otherUser: { status: 404, code: 'NOT_FOUND' },
+      rightUser: { status: 200 },
+      admin: { status: 404, code: 'NOT_FOUND' },
+    },
+    request: async (kind) => {
+      const { jobId } = await createUpload(fx.tokens.token.rightUser as string, `${HEADER}\n`);
+      return {
+        path: `/jobs/${jobId}/cancel`,
+        verify: async (res, ok) => {
+          const { rows } = await db.query<{ state: string }>(
+            'SELECT state FROM ingest_jobs WHERE job_id = $1',
+            [jobId],
+          );
+          const state = rows[0]?.state;
+          if (kind === 'rightUser') return ok && state === 'cancelled' ? [] : [`alice's job is ${state}`];
+          if (!isCaller(kind)) return state === 'awaiting_upload' ? [] : [`job ${state}`];
+          crossUserProbes++;
+          if (state !== 'awaiting_upload') leak(`${kind} cancelled alice's job`);
+          if (res.text.includes(jobId)) leak(`${kind} read alice's job`);
+          return [];
+        },
+      };
+    },
   },
   createFileLink: {
     // Home folders are private to their owner: no group, not even admins, opens them.
@@ -702,6 +730,46 @@ describe('authorization matrix: REST', () => {
     figures.sectionsPassed.add('rest');
   });
 
+  it('lets only members of a dataset’s uploadGroups upload to it; anyone else gets 403 and nothing is created', async () => {
+    // The sample declaration (herald.datasets.json): transactions for analysts and admins,
+    // customers and price_list for analysts only. alice and bob are analysts, admin is not.
+    const DATASET_UPLOADS: Readonly<Record<string, Readonly<Record<Caller, Answer>>>> = {
+      transactions: { otherUser: { status: 201 }, rightUser: { status: 201 }, admin: { status: 201 } },
+      customers: {
+        otherUser: { status: 201 },
+        rightUser: { status: 201 },
+        admin: { status: 403, code: 'DATASET_NOT_ALLOWED' },
+      },
+      price_list: {
+        otherUser: { status: 201 },
+        rightUser: { status: 201 },
+        admin: { status: 403, code: 'DATASET_NOT_ALLOWED' },
+      },
+    };
+    const route = ROUTES.http.createUpload;
+    const mismatches: string[] = [];
+    for (const [dataset, answers] of Object.entries(DATASET_UPLOADS)) {
+      for (const kind of CALLERS) {
+        const fileName = `${unique(`${dataset}-${kind}`)}.csv`;
+        const res = await call(tokenOf(kind), 'POST', '/uploads', { dataset, fileName, sizeBytes: 100 });
+        const cell = `${dataset} × ${kind}`;
+        const problem = checkResponse(route, answers[kind], res) ?? undocumented(route, answers[kind]);
+        if (problem !== undefined) mismatches.push(`${cell}: ${problem}`);
+        // Nothing is created for a refused caller: no job row, and so no upload to make.
+        const { rows } = await db.query<{ user_id: string }>(
+          'SELECT user_id FROM ingest_jobs WHERE file_name = $1',
+          [fileName],
+        );
+        const expected = answers[kind].status === 201 ? [subOfKind(kind)] : [];
+        if (JSON.stringify(rows.map((r) => r.user_id)) !== JSON.stringify(expected))
+          mismatches.push(`${cell}: job rows ${JSON.stringify(rows)}`);
+        figures.datasetCells++;
+      }
+    }
+    expect(mismatches).toEqual([]);
+    figures.sectionsPassed.add('datasets');
+  });
+
   it('refuses another user’s cursor like a made-up one: no page of alice’s jobs for bob', async () => {
     const alice = tokenOf('rightUser');
     const first = JobListSchema.parse((await call(alice, 'GET', '/jobs?limit=1')).body);
@@ -1053,6 +1121,7 @@ describe('authorization matrix: WebSocket', () => {
       'actions',
       'connect',
       'cursor',
+      'datasets',
       'documented',
       'live',
       'paths',
@@ -1067,7 +1136,13 @@ describe('authorization matrix: WebSocket', () => {
       wsConnectCells: figures.wsConnectCells,
       wsActionCells: figures.wsActionCells,
       pathProbes: figures.pathProbes,
-      cellsChecked: restCells + figures.wsConnectCells + figures.wsActionCells + figures.pathProbes,
+      datasetCells: figures.datasetCells,
+      cellsChecked:
+        restCells +
+        figures.wsConnectCells +
+        figures.wsActionCells +
+        figures.pathProbes +
+        figures.datasetCells,
       crossUserProbes,
       crossUserReadsFound: leaks.length,
       liveEventsToOwner: figures.liveEventsToOwner,

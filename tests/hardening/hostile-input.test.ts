@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type DatasetDefinition, datasetCatalog, type LoadOutcome } from '@herald/ingest';
-import { MIGRATIONS } from '@herald/ingest/migrations';
+import type { DatasetDefinition, LoadOutcome } from '@herald/ingest';
 import { DEV_USERS } from '@herald/local';
 import {
   CreateUploadResponseSchema,
@@ -20,6 +19,7 @@ import { traversalCorpus } from '../../packages/files/tests/fakes/traversal-corp
 // The loader is not part of @herald/ingest's public surface (the worker reaches it through
 // compose); the hardening suite drives it directly, as bench/_ingest-child.ts does.
 import { loadCsv } from '../../packages/ingest/src/adapters/pg-csv-loader.ts';
+import { SAMPLE_MIGRATIONS, sampleDataset } from '../../packages/ingest/tests/support/sample-datasets.ts';
 import { issueToken, stack } from '../../packages/local/tests/support.ts';
 import {
   arbitraryFileOf,
@@ -58,6 +58,8 @@ const figures = {
     mutations: {} as Record<string, number>,
     partialLoads: 0,
     unexpectedThrows: 0,
+    /** Dry runs compared with the load of the same bytes: same outcome, table untouched. */
+    dryRunsCompared: 0,
   },
   http: { hangs: 0, serverErrors: 0 } as Record<string, unknown>,
   paths: {} as Record<string, unknown>,
@@ -69,14 +71,9 @@ const bump = (counts: Record<string, number>, key: string, by = 1) => {
   counts[key] = (counts[key] ?? 0) + by;
 };
 
-const dataset = (name: string): DatasetDefinition => {
-  const found = datasetCatalog.find(name);
-  if (!found) throw new Error(`no dataset ${name}`);
-  return found;
-};
-const CUSTOMERS = dataset('customers');
-const TRANSACTIONS = dataset('transactions');
-const PRICE_LIST = dataset('price_list');
+const CUSTOMERS = sampleDataset('customers');
+const TRANSACTIONS = sampleDataset('transactions');
+const PRICE_LIST = sampleDataset('price_list');
 const DATASETS = [CUSTOMERS, TRANSACTIONS, PRICE_LIST];
 
 /** Every code a user can be shown. */
@@ -165,6 +162,29 @@ async function load(
   }
 }
 
+/**
+ * The same bytes as a dry run: the outcome must be the load's, to the last row error, and the
+ * table must be exactly the baseline (inside the transaction, before the rollback).
+ */
+async function checkDryRun(d: DatasetDefinition, bytes: Uint8Array, chunkSize: number, loaded: LoadOutcome) {
+  await db.query('BEGIN');
+  try {
+    const outcome = await loadCsv(db, {
+      jobId: randomUUID(),
+      dataset: d,
+      source: chunked(bytes, chunkSize),
+      dryRun: true,
+    });
+    expect(outcome, 'a dry run answers what the load answered').toEqual(loaded);
+    expect(sortRows(await readTable(d)), 'a dry run leaves the table as it was').toEqual(
+      sortRows(baseline.rows[d.table] ?? []),
+    );
+  } finally {
+    await db.query('ROLLBACK');
+  }
+  figures.loader.dryRunsCompared++;
+}
+
 function checkAgainstOracle(
   d: DatasetDefinition,
   expected: Expected,
@@ -226,7 +246,7 @@ const CHUNK = fc.constantFrom(1, 3, 7, 64, 1024, 1 << 20);
 beforeAll(async () => {
   db = new pg.Client({ connectionString: stack().postgres.connectionString });
   await db.connect();
-  await migrate(db, { schema, sources: [MIGRATIONS] });
+  await migrate(db, { schema, sources: SAMPLE_MIGRATIONS });
   await db.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, ISO dates) are its own.
   await db.query("SET TimeZone = 'America/New_York'");
@@ -254,6 +274,7 @@ describe('loadCsv under generated hostile CSV (property-based, real PostgreSQL)'
         const file = renderFile(spec, baseline);
         const result = await load(d, file.bytes, chunk);
         checkAgainstOracle(d, file.expected, result);
+        await checkDryRun(d, file.bytes, chunk, result.outcome);
         figures.loader.modelCases++;
         for (const [kind, n] of Object.entries(file.kinds)) bump(figures.loader.mutations, kind, n);
       }),
@@ -269,6 +290,7 @@ describe('loadCsv under generated hostile CSV (property-based, real PostgreSQL)'
     await fc.assert(
       fc.asyncProperty(cases, async ({ d, bytes, chunk }) => {
         const { jobId, outcome, table } = await load(d, bytes, chunk);
+        await checkDryRun(d, bytes, chunk, outcome);
         const before = baseline.rows[d.table] ?? [];
         figures.loader.arbitraryCases++;
         if (outcome.ok) {
@@ -362,7 +384,7 @@ async function waitTerminal(jobId: string): Promise<JobView> {
     const res = await call('GET', `/jobs/${jobId}`);
     expect(res.status).toBe(200);
     const job = JobViewSchema.parse(res.body);
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
+    if (job.finishedAt !== null) return job;
     if (Date.now() > deadline) {
       figures.http.hangs = Number(figures.http.hangs ?? 0) + 1;
       throw new Error(`job ${jobId} still ${job.state} after ${HANG_BOUND_MS} ms: a hang`);
@@ -391,7 +413,13 @@ interface HttpCase {
   /** The size POST /uploads declares (default: the real size). */
   readonly declared?: number;
   readonly expect: HttpExpect;
+  /** Uploaded with `dryRun: true`: validated instead of succeeded, nothing loaded, the same refusals. */
+  readonly dryRun?: boolean;
 }
+
+/** Every case again as a dry run: it must end the same way (validated for succeeded) and load nothing. */
+const asDryRuns = (cases: readonly HttpCase[]): HttpCase[] =>
+  cases.map((c) => ({ ...c, name: `${c.name} (dry run)`, dryRun: true }));
 
 const TX = 'transaction_id,customer_external_id,amount,currency,occurred_at,note';
 const CU = 'external_id,name,email,credit_limit,orders_count,active,signed_up_at,birth_date';
@@ -625,6 +653,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
       dataset: c.dataset.name,
       fileName: 'hostile.csv',
       sizeBytes: c.declared ?? c.bytes.byteLength,
+      ...(c.dryRun && { dryRun: true }),
     }),
   );
   expect(created.status, `${c.name}: ${created.text}`).toBe(201);
@@ -642,6 +671,16 @@ async function runHttpCase(c: HttpCase): Promise<string> {
   const errors = await call('GET', `/jobs/${jobId}/errors`);
   expect(errors.status, label).toBe(200);
   const report = JobErrorsSchema.parse(errors.body);
+  if (c.expect.state === 'succeeded' && c.dryRun) {
+    expect(job, label).toMatchObject({
+      state: 'validated',
+      rowsLoaded: c.expect.rows,
+      rowsRejected: 0,
+      error: null,
+    });
+    expect(mine, `${label}: rows of a dry run`).toHaveLength(0);
+    return 'validated';
+  }
   if (c.expect.state === 'succeeded') {
     expect(job, label).toMatchObject({
       state: 'succeeded',
@@ -683,7 +722,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
     expect(document.error?.code, label).toBe(code);
     expect(document.rowErrors.map(pick), label).toEqual(expected);
   }
-  return `refused ${code}`;
+  return `${c.dryRun ? 'dry run ' : ''}refused ${code}`;
 }
 
 async function readPublic(d: DatasetDefinition, jobId: string): Promise<TableRow[]> {
@@ -852,11 +891,13 @@ describe('the upload and job endpoints under hostile files and bodies (local sta
   it('takes every file to ONE terminal state within the bound: a correct load or a clear error, never partial', async () => {
     const hand = handWrittenCases();
     const sampled = sampledCases();
-    const outcomes = await runAll([...hand, ...sampled], 4);
+    // Every nasty file twice: loaded, and as a dry run (the same error report, the table untouched).
+    const outcomes = await runAll([...hand, ...sampled, ...asDryRuns([...hand, ...sampled])], 4);
     expect(serverErrors).toEqual([]);
     figures.http.files = {
       handWritten: hand.length,
       generated: sampled.length,
+      dryRuns: hand.length + sampled.length,
       outcomes,
     };
     passed.add('http-files');

@@ -72,6 +72,11 @@ export interface UploadOptions {
   readonly sizeBytes?: number;
   /** Aborts the upload, as `handle.abort()` does. */
   readonly signal?: AbortSignal;
+  /**
+   * Validate the whole file exactly as a load would and load nothing: `done` resolves with the
+   * rows that would load (`rowsLoaded`), or rejects with the same errors. Default false.
+   */
+  readonly dryRun?: boolean;
 }
 
 /**
@@ -303,8 +308,7 @@ export class HeraldClient {
    * const { rowErrors } = await client.jobErrors(jobId);
    */
   async jobErrors(jobId: string, options: CallOptions = {}): Promise<JobErrors> {
-    const call = { params: { id: checkJobId(jobId) }, signal: options.signal };
-    return (await this.rest.getJobErrors(call)).body;
+    return (await this.rest.getJobErrors({ params: { id: checkJobId(jobId) }, signal: options.signal })).body;
   }
 
   /**
@@ -344,13 +348,20 @@ export class HeraldClient {
     try {
       const answer = await this.rest.createFileLink({ body: { path }, signal: options.signal });
       if (answer.status === 200) return answer.body;
-      const { requestId } = answer.body;
-      const { url, expiresAt, size, contentType, fileName } = await this.#waitForFile(
-        requestId,
+      // The event's fields but its envelope and path are the link: requestId, url, expiresAt,
+      // size, contentType, fileName.
+      const {
+        type: _type,
+        seq: _seq,
+        at: _at,
+        path: _path,
+        ...link
+      } = await this.#waitForFile(
+        answer.body.requestId,
         options.timeoutMs ?? this.#options.fileLinkTimeoutMs,
         options.signal,
       );
-      return { requestId, url, expiresAt, size, contentType, fileName };
+      return link;
     } finally {
       release();
     }
@@ -406,7 +417,8 @@ export class HeraldClient {
     const abort = () => controller.abort();
     watch.setAborter(abort);
     watch.onSettle(onAbort(options.signal, abort));
-    this.#runUpload(watch, body, { dataset: options.dataset, fileName, sizeBytes }, controller).catch(
+    const { dataset, dryRun } = options;
+    this.#runUpload(watch, body, { dataset, fileName, sizeBytes, dryRun }, controller).catch(
       (err: unknown) => {
         watch.fail(
           controller.signal.aborted

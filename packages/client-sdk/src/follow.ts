@@ -1,4 +1,4 @@
-import type { JobEvent, JobView } from '@herald/protocol/wire';
+import { isTerminalEvent, type JobEvent, type JobView } from '@herald/protocol/wire';
 import { remember } from './bounded.ts';
 import type { HeraldClient } from './client.ts';
 import type { OpenKind } from './connection.ts';
@@ -21,7 +21,7 @@ const MAX_REMEMBERED_TERMINALS = 200;
  * @example
  * const client: FollowedClient = createHeraldClient({ apiUrl, wsUrl, getToken });
  */
-export type FollowedClient = Pick<HeraldClient, 'job' | 'jobErrors' | 'state'>;
+export type FollowedClient = Pick<HeraldClient, 'job' | 'jobErrors' | 'rest' | 'state'>;
 
 /**
  * What a {@link JobFollower} asks of the client.
@@ -80,6 +80,7 @@ export class JobFollower {
       this.#watches.set(jobId, set);
     }
     set.add(watch);
+    watch.canceller = () => this.#client.rest.cancelJob({ params: { id: jobId } });
     const unfollow = this.#tracker.followJob(jobId);
     const watchers = set;
     watch.onSettle(() => {
@@ -117,9 +118,7 @@ export class JobFollower {
 
   /** A job event seen for the first time, in `seq` order. */
   deliver(event: JobEvent): void {
-    if (event.type === 'job.succeeded' || event.type === 'job.failed') {
-      remember(this.#terminals, event.jobId, event, MAX_REMEMBERED_TERMINALS);
-    }
+    if (isTerminalEvent(event)) remember(this.#terminals, event.jobId, event, MAX_REMEMBERED_TERMINALS);
     for (const watch of this.#watchesOf(event.jobId)) watch.event(event);
   }
 
@@ -156,7 +155,7 @@ export class JobFollower {
     try {
       const view = await this.#client.job(jobId);
       for (const watch of this.#watchesOf(jobId)) watch.view(view);
-      if (view.state !== 'succeeded' && view.state !== 'failed') return;
+      if (view.finishedAt === null) return;
       const terminal = this.#terminals.get(jobId) ?? (await this.#terminalFromView(view));
       // Already delivered (the cursor says so), but a watch may have attached after it.
       if (!this.#tracker.accept(terminal)) for (const watch of this.#watchesOf(jobId)) watch.event(terminal);
@@ -171,24 +170,25 @@ export class JobFollower {
   }
 
   async #terminalFromView(view: JobView): Promise<JobEvent> {
-    const { jobId } = view;
+    const { jobId, rowsLoaded, rowsRejected, state, error } = view;
     const at = view.finishedAt ?? view.updatedAt;
-    const outcome =
-      view.state === 'succeeded'
-        ? {
-            type: 'job.succeeded' as const,
-            rowsLoaded: view.rowsLoaded,
-            rowsRejected: view.rowsRejected,
-            durationMs: Math.max(0, Date.parse(at) - Date.parse(view.startedAt ?? view.createdAt)) || 0,
-          }
-        : {
-            type: 'job.failed' as const,
-            error: view.error ?? { code: 'INTERNAL', message: 'The job failed.' },
-            rowErrors: await this.#client.jobErrors(jobId).then(
-              (report) => report.rowErrors,
-              () => [],
-            ),
-          };
+    // Each terminal state is its event's type, `job.<state>`; a failed or cancelled job has an
+    // error (the server always records why), a succeeded or validated one has none.
+    const outcome = error
+      ? {
+          type: `job.${state}` as 'job.failed',
+          error,
+          rowErrors: await this.#client.jobErrors(jobId).then(
+            (report) => report.rowErrors,
+            () => [],
+          ),
+        }
+      : {
+          type: `job.${state}` as 'job.succeeded',
+          rowsLoaded,
+          rowsRejected,
+          durationMs: Math.max(0, Date.parse(at) - Date.parse(view.startedAt ?? view.createdAt)) || 0,
+        };
     // Numbered after the last delivered event, read once the outcome is known (row errors take a request).
     return { ...outcome, jobId, at, seq: this.#tracker.lastSeq(jobId) + 1 };
   }

@@ -1,4 +1,4 @@
-import type { JobEvent, JobView } from '@herald/protocol/wire';
+import type { JobEvent, JobFailedEvent, JobView } from '@herald/protocol/wire';
 import { Emitter, type Unsubscribe } from './emitter.ts';
 import { HeraldClientError, JobFailedError } from './errors.ts';
 
@@ -57,6 +57,7 @@ export type JobProgress =
  */
 export interface JobResult {
   readonly jobId: string;
+  /** Rows loaded; for a dry run (`upload(…, { dryRun: true })`), the rows that would load. */
   readonly rowsLoaded: number;
   readonly rowsRejected: number;
   readonly durationMs: number;
@@ -110,7 +111,11 @@ export interface JobHandle extends AsyncIterable<JobEvent> {
   /** The job's id; `undefined` for an upload until `POST /uploads` answered. */
   readonly jobId: string | undefined;
   readonly snapshot: JobSnapshot;
-  /** Resolves with the result of `job.succeeded`; rejects with a {@link JobFailedError} on `job.failed`. */
+  /**
+   * Resolves with the result of `job.succeeded` (a dry run's `job.validated`: `rowsLoaded` is what
+   * would load); rejects with a {@link JobFailedError} on `job.failed`, and on `job.cancelled`
+   * (code `JOB_CANCELLED`).
+   */
   readonly done: Promise<JobResult>;
   on<K extends keyof JobHandleEvents>(type: K, listener: (payload: JobHandleEvents[K]) => void): Unsubscribe;
   /** The job's events so far (older progress collapsed into the latest), then live ones; ends after the terminal event. */
@@ -119,6 +124,12 @@ export interface JobHandle extends AsyncIterable<JobEvent> {
   progress(): AsyncIterableIterator<JobProgress>;
   /** Stops following; an unfinished `done` rejects with `ABORTED`. */
   close(): void;
+  /**
+   * Cancels the job (`POST /jobs/{id}/cancel`): one awaiting its upload at once, a running load is
+   * stopped and rolled back; `done` then rejects with `JOB_CANCELLED`. An upload still sending its
+   * bytes stops sending first. A finished job rejects with `JOB_ALREADY_FINISHED`.
+   */
+  cancel(): Promise<void>;
 }
 
 /**
@@ -216,6 +227,15 @@ export class JobWatch implements UploadHandle {
     this.close();
   }
 
+  /** Set when the job is known: how {@link cancel} reaches the server. */
+  canceller?: () => Promise<unknown>;
+
+  async cancel(): Promise<void> {
+    // Stops an upload still sending (a finished one has nothing left to abort).
+    this.#aborter();
+    await this.canceller?.();
+  }
+
   // --- driven by the client ------------------------------------------------------------------
 
   /** Adds cleanup to run once when the handle settles (unfollow, listener removal); returns its remover. */
@@ -276,36 +296,23 @@ export class JobWatch implements UploadHandle {
       this.#history[this.#history.length - 1] = event;
     else this.#history.push(event);
     this.#emitter.emit('event', event);
-    switch (event.type) {
-      case 'job.queued':
-        this.#setProgress({ phase: 'queued', percent: 0 });
-        return;
-      case 'job.progress': {
-        const { percent, bytesRead, bytesTotal, rowsProcessed, rowsPerSecond, etaSeconds } = event;
-        this.#setProgress({
-          phase: 'processing',
-          percent,
-          bytesRead,
-          bytesTotal,
-          rowsProcessed,
-          rowsPerSecond,
-          etaSeconds,
-        });
-        return;
-      }
-      case 'job.succeeded': {
-        const { jobId, rowsLoaded, rowsRejected, durationMs } = event;
-        const result: JobResult = { jobId, rowsLoaded, rowsRejected, durationMs };
-        this.#finished = true;
-        this.#update({ result });
-        this.#setProgress({ phase: 'succeeded', percent: 100, rowsLoaded, rowsRejected, durationMs });
-        this.#resolveDone(result);
-        this.#end();
-        return;
-      }
-      case 'job.failed':
-        this.fail(new JobFailedError(event.jobId, event.error, event.rowErrors ?? []));
-        return;
+    if (event.type === 'job.queued') this.#setProgress({ phase: 'queued', percent: 0 });
+    else if (event.type === 'job.progress') {
+      // The event's figures are the progress's: percent, bytes, rows, rate, ETA.
+      const { type: _type, seq: _seq, at: _at, jobId: _jobId, ...figures } = event;
+      this.#setProgress({ phase: 'processing', ...figures });
+    } else if ('error' in event) {
+      // `job.failed`, and `job.cancelled` (whose error says JOB_CANCELLED).
+      this.fail(new JobFailedError(event.jobId, event.error, (event as JobFailedEvent).rowErrors ?? []));
+    } else {
+      // `job.succeeded`, and a dry run's `job.validated` (`rowsLoaded`: what would load).
+      const { jobId, rowsLoaded, rowsRejected, durationMs } = event;
+      const result: JobResult = { jobId, rowsLoaded, rowsRejected, durationMs };
+      this.#finished = true;
+      this.#update({ result });
+      this.#setProgress({ phase: 'succeeded', percent: 100, rowsLoaded, rowsRejected, durationMs });
+      this.#resolveDone(result);
+      this.#end();
     }
   }
 
@@ -362,8 +369,8 @@ export class JobWatch implements UploadHandle {
         stop();
       }
       const { error } = watch.#current;
-      // A failed job ends its event stream normally (its `job.failed` event says why), and so does
-      // `close()`; any other failure (a refused upload, a lost job) is thrown by the event iterator.
+      // A failed or cancelled job ends its event stream normally (its terminal event says why), and
+      // so does `close()`; any other failure (a refused upload, a lost job) is thrown by the event iterator.
       if (type === 'event' && error && !(error instanceof JobFailedError) && error.code !== 'ABORTED')
         throw error;
     })();

@@ -116,6 +116,7 @@ const CORE_CHECKS: AnswerChecksOf<CoreRouteName> = {
   listJobs: { 200: { jobs: 'object' } },
   getJob: { 200: { jobId: 'string', state: 'string' } },
   getJobErrors: { 200: { jobId: 'string', rowErrors: 'object' } },
+  cancelJob: { 200: {}, 202: {} },
   createFileLink: {
     200: { url: 'string', expiresAt: 'string', size: 'number', contentType: 'string', fileName: 'string' },
     202: { requestId: 'string' },

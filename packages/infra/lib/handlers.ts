@@ -218,6 +218,9 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     database: true,
     buckets: [{ bucket: 'uploads', prefix: 'reports/', actions: ['s3:GetObject'] }],
   },
+  // Cancels a waiting job at once and publishes its job.cancelled; for a running one, records
+  // the request and ends the worker's statement (pg_cancel_backend, SQL only: no AWS action).
+  'ingest/http-cancel-job': merge({ database: true }, PUBLISHER),
   // Ingest: the worker streams the upload, loads PostgreSQL, writes the reject report and
   // publishes progress.
   'ingest/sqs-ingest': merge(

@@ -80,5 +80,3 @@ export async function resetDeps(): Promise<void> {
   deps = undefined;
   await resetBaseDeps();
 }
-
-export { datasetCatalog } from './compose/base.ts';

@@ -58,3 +58,22 @@ export class DeadlineExceededError extends IngestError {
     this.name = 'DeadlineExceededError';
   }
 }
+
+/**
+ * The dataset declaration file (or a recorded declaration) is not sound: every problem found,
+ * each a sentence naming the dataset and column. Fails synth, `npm run dev` and deploy.
+ */
+export class DatasetDeclarationError extends IngestError {
+  readonly file: string;
+  readonly problems: readonly string[];
+
+  constructor(file: string, problems: readonly string[], options: { cause?: unknown } = {}) {
+    super(
+      `${file} has ${problems.length} ${problems.length === 1 ? 'problem' : 'problems'}:\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      { cause: options.cause, retryable: false },
+    );
+    this.name = 'DatasetDeclarationError';
+    this.file = file;
+    this.problems = problems;
+  }
+}

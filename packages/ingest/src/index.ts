@@ -4,6 +4,7 @@
  * library surface around them. File delivery (workflow 2) is `@herald/files`.
  */
 
+export { PgDatasetCatalog, type PgDatasetCatalogOptions } from './adapters/pg-dataset-catalog.ts';
 export {
   type CsvLoader,
   PgJobRepository,
@@ -18,7 +19,6 @@ export { S3ObjectStore, type S3ObjectStoreOptions } from './adapters/s3-object-s
 export {
   buildDeps,
   type DepsProvider,
-  datasetCatalog,
   getDeps,
   type IngestDeps,
   resetDeps,
@@ -49,6 +49,7 @@ export { parseUploadKey, reportObjectKey, type UploadKey, uploadObjectKey } from
 export type { DatasetDefinition } from './datasets/types.ts';
 export {
   DatabaseError,
+  DatasetDeclarationError,
   DeadlineExceededError,
   IngestError,
   JobLockedError,

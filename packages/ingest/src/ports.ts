@@ -18,6 +18,8 @@ export interface JobRecord {
   readonly sizeBytes: number;
   /** `uploads/{userId}/{jobId}.csv` in the uploads bucket. */
   readonly objectKey: string;
+  /** A dry run: validated, never loaded. */
+  readonly dryRun: boolean;
   readonly state: JobState;
   /** Claims so far (each delivery that found the job unfinished). */
   readonly attempts: number;
@@ -46,6 +48,8 @@ export interface NewJob {
   readonly fileName: string;
   readonly sizeBytes: number;
   readonly objectKey: string;
+  /** Validate only (see {@link JobRecord.dryRun}). @default false */
+  readonly dryRun?: boolean;
 }
 
 /** One page request: newest first, after the job `after` (a job id of the same owner). */
@@ -60,6 +64,19 @@ export interface JobPage {
   readonly hasMore: boolean;
 }
 
+/** What a cancel found, and did. */
+export type CancelResult =
+  /** It was waiting for its upload: now `cancelled`, its `seqReserved` reserved for `job.cancelled`. */
+  | { readonly kind: 'cancelled'; readonly job: JobRecord }
+  /** Cancelled before (a repeated cancel): nothing changed. */
+  | { readonly kind: 'already-cancelled'; readonly job: JobRecord }
+  /** A worker has it: the request is recorded and its running statement (if any) cancelled. */
+  | { readonly kind: 'requested'; readonly job: JobRecord }
+  /** It had finished otherwise (`succeeded`, `failed`, `validated`). */
+  | { readonly kind: 'finished'; readonly job: JobRecord }
+  /** No such job of this owner. */
+  | { readonly kind: 'missing' };
+
 /** The jobs table as the REST API sees it: every read is scoped to an owner. */
 export interface JobRepository {
   /** Stores a new job (`awaiting_upload`). */
@@ -68,6 +85,12 @@ export interface JobRepository {
   getForOwner(userId: string, jobId: string): Promise<JobRecord | undefined>;
   /** The owner's jobs, newest first; undefined when `after` is not one of the owner's jobs. */
   listForOwner(userId: string, page: JobPageRequest): Promise<JobPage | undefined>;
+  /**
+   * Cancels the owner's job: at once when it still waits for its upload; otherwise, while a
+   * worker has it, by recording the request and cancelling the statement its run executes
+   * (the worker then rolls back and marks it `cancelled`). Never waits for the worker's row lock.
+   */
+  cancel(userId: string, jobId: string): Promise<CancelResult>;
 }
 
 /** An uploaded object's job, as its key names it: all three must match the stored job. */
@@ -124,11 +147,18 @@ export interface LockedJob {
    * Loads the CSV into the dataset's table inside the transaction. On `ok: false` everything
    * the load did is already rolled back (to a savepoint; the job row stays locked).
    */
-  load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome>;
-  /** Marks the job `succeeded` (committed with the loaded rows). */
+  load(request: Omit<CsvLoadRequest, 'jobId' | 'dryRun'>): Promise<LoadOutcome>;
+  /**
+   * Marks the job `succeeded` (committed with the loaded rows), or `validated` for a dry run
+   * (whose load left nothing behind).
+   */
   succeed(result: JobSuccess): Promise<void>;
   /** Undoes everything done in the run so far, then marks the job `failed`. */
   fail(failure: JobFailure): Promise<void>;
+  /** Whether the owner asked to cancel the job (read outside the run's transaction, which may be aborted). */
+  cancelRequested(): Promise<boolean>;
+  /** Undoes everything done in the run so far, then marks the job `cancelled`. */
+  cancel(): Promise<void>;
 }
 
 /** The jobs table as the worker sees it. */
@@ -195,9 +225,13 @@ export interface Notifier {
   notify(userId: string, event: JobEvent): Promise<boolean>;
 }
 
-/** The datasets declared in code. */
+/**
+ * The declared datasets: what the dataset migrations recorded in the database (`ingest_datasets`),
+ * so the declaration a function reads always matches its table.
+ */
 export interface DatasetCatalog {
-  find(name: string): DatasetDefinition | undefined;
-  /** Every dataset name, for error messages. */
-  names(): readonly string[];
+  /** The dataset with exactly this name (case-sensitive), or undefined. */
+  find(name: string): Promise<DatasetDefinition | undefined>;
+  /** Every declared dataset, by name. */
+  list(): Promise<readonly DatasetDefinition[]>;
 }

@@ -37,6 +37,7 @@ export const ERROR_CODES = {
   MESSAGE_TOO_LARGE: { status: 413, message: 'The WebSocket message is too large.' },
   // Workflow 1: uploads and CSV ingest. Job failures travel in `job.failed` and GET /jobs/{id}.
   UNKNOWN_DATASET: { status: 400, message: 'There is no dataset with that name.' },
+  DATASET_NOT_ALLOWED: { status: 403, message: 'You may not upload to this dataset.' },
   FILE_TOO_LARGE: { status: 413, message: 'The file is larger than this dataset allows.' },
   INVALID_FILE_NAME: { status: 400, message: 'The file name is not acceptable.' },
   OBJECT_LARGER_THAN_DECLARED: {
@@ -57,6 +58,8 @@ export const ERROR_CODES = {
   REQUIRED_VALUE_MISSING: { status: 400, message: 'A required value is empty.' },
   DUPLICATE_KEY: { status: 400, message: 'The same key appears more than once in the file.' },
   TOO_MANY_REJECTED_ROWS: { status: 400, message: 'More rows were refused than this dataset allows.' },
+  JOB_ALREADY_FINISHED: { status: 409, message: 'The job has finished; there is nothing to cancel.' },
+  JOB_CANCELLED: { status: 409, message: 'The job was cancelled by its owner; nothing was loaded.' },
   // Workflow 2: file delivery. FILE_TOO_LARGE above is reused (with a message naming the limit).
   INVALID_PATH: { status: 400, message: 'The file path is not acceptable.' },
   PATH_NOT_ALLOWED: { status: 403, message: 'You do not have access to this file.' },

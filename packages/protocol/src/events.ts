@@ -56,6 +56,35 @@ export const JobSucceededEventSchema = z
   })
   .meta({ description: 'A job loaded its rows and committed.' });
 
+/**
+ * A dry run validated the whole file: `rowsLoaded` rows WOULD load (and `rowsRejected` would be
+ * skipped, within the dataset's `maxRejects`), as `job.succeeded` would say. Nothing was loaded.
+ */
+export const JobValidatedEventSchema = z
+  .strictObject({
+    type: z.literal('job.validated'),
+    ...base,
+    jobId,
+    /** Rows that would load. */
+    rowsLoaded: count,
+    rowsRejected: count,
+    durationMs: count,
+  })
+  .meta({ description: 'A dry run validated the whole file: `rowsLoaded` would load; nothing was loaded.' });
+
+/**
+ * The owner cancelled the job: nothing of it was loaded. `error` says so (`JOB_CANCELLED`), as
+ * `job.failed`'s says why, so a client handles both the same way.
+ */
+export const JobCancelledEventSchema = z
+  .strictObject({
+    type: z.literal('job.cancelled'),
+    ...base,
+    jobId,
+    error: ErrorEnvelopeSchema,
+  })
+  .meta({ description: 'The owner cancelled the job before it finished; nothing was loaded.' });
+
 /** Why one CSV row was refused: 1-based line, the column name when one is to blame, a sentence. */
 export const RowErrorSchema = z
   .strictObject({
@@ -105,6 +134,8 @@ export const JobEventSchema = z.discriminatedUnion('type', [
   JobProgressEventSchema,
   JobSucceededEventSchema,
   JobFailedEventSchema,
+  JobValidatedEventSchema,
+  JobCancelledEventSchema,
 ]);
 
 /** Every event Herald streams to the app, discriminated on `type`. */
@@ -114,18 +145,22 @@ export const HeraldEventSchema = z
     JobProgressEventSchema,
     JobSucceededEventSchema,
     JobFailedEventSchema,
+    JobValidatedEventSchema,
+    JobCancelledEventSchema,
     FileReadyEventSchema,
   ])
   .meta({
     description:
       'Every event, by `type`. `seq` increases per job (or file request), so a client can `resume`; ' +
-      '`job.succeeded`, `job.failed` and `file.ready` are terminal.',
+      '`job.succeeded`, `job.failed`, `job.validated`, `job.cancelled` and `file.ready` are terminal.',
   });
 
 export type JobQueuedEvent = z.infer<typeof JobQueuedEventSchema>;
 export type JobProgressEvent = z.infer<typeof JobProgressEventSchema>;
 export type JobSucceededEvent = z.infer<typeof JobSucceededEventSchema>;
 export type JobFailedEvent = z.infer<typeof JobFailedEventSchema>;
+export type JobValidatedEvent = z.infer<typeof JobValidatedEventSchema>;
+export type JobCancelledEvent = z.infer<typeof JobCancelledEventSchema>;
 export type RowError = z.infer<typeof RowErrorSchema>;
 export type FileReadyEvent = z.infer<typeof FileReadyEventSchema>;
 /** Any ingest job event. */
@@ -135,4 +170,9 @@ export type HeraldEvent = z.infer<typeof HeraldEventSchema>;
 /** The `type` tag of a Herald event, e.g. `'job.progress'`. */
 export type HeraldEventType = HeraldEvent['type'];
 /** Events that end a job or a file request: the only ones worth a push when the user is offline. */
-export type TerminalEvent = JobSucceededEvent | JobFailedEvent | FileReadyEvent;
+export type TerminalEvent =
+  | JobSucceededEvent
+  | JobFailedEvent
+  | JobValidatedEvent
+  | JobCancelledEvent
+  | FileReadyEvent;

@@ -37,6 +37,7 @@ export const REST_ENDPOINTS = {
   listJobs: { method: 'GET', path: '/jobs' },
   getJob: { method: 'GET', path: '/jobs/{id}' },
   getJobErrors: { method: 'GET', path: '/jobs/{id}/errors' },
+  cancelJob: { method: 'POST', path: '/jobs/{id}/cancel' },
   // Workflow 2: file delivery, deny by default; grants managed by admins.
   createFileLink: { method: 'POST', path: '/files/links' },
   listGrants: { method: 'GET', path: '/admin/grants' },

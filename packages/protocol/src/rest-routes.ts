@@ -214,12 +214,14 @@ export const REST_ROUTES = withEndpoints({
     summary: 'Create an upload',
     description:
       'Creates an ingest job `awaiting_upload` and a presigned PUT that accepts exactly `sizeBytes` bytes. ' +
-      'Progress follows as `job.*` events on the WebSocket.',
+      'Progress follows as `job.*` events on the WebSocket. Only members of the dataset’s `uploadGroups` ' +
+      '(herald.datasets.json) may upload to it: anyone else gets 403 `DATASET_NOT_ALLOWED` and no job.',
     request: { body: CreateUploadRequestSchema },
     responses: { 201: json('The job and its presigned upload.', CreateUploadResponseSchema) },
     errors: [
       ...BODY_ERRORS,
       'UNKNOWN_DATASET',
+      'DATASET_NOT_ALLOWED',
       'INVALID_FILE_NAME',
       'EMPTY_FILE',
       'FILE_TOO_LARGE',
@@ -258,6 +260,24 @@ export const REST_ROUTES = withEndpoints({
     request: { params: { id: z.uuid() } },
     responses: { 200: json('The job’s errors.', JobErrorsSchema) },
     errors: ['NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],
+  },
+  cancelJob: {
+    auth: 'cognito',
+    handler: ingest('http-cancel-job'),
+    tag: 'jobs',
+    summary: 'Cancel a job',
+    description:
+      'By its owner. A job still waiting for its upload is cancelled at once (200, `cancelled`, and a ' +
+      '`job.cancelled` event). A running load is stopped (202: its statement is cancelled and its ' +
+      'transaction rolls back, nothing is loaded); the job then ends `cancelled` with one `job.cancelled` ' +
+      'event — or as it would have, if it had committed first. Repeating a cancel is harmless. A finished ' +
+      'job answers 409; another user’s job 404, like a missing one.',
+    request: { params: { id: z.uuid() } },
+    responses: {
+      200: json('The job is cancelled.', JobViewSchema),
+      202: json('The job is running; its cancellation is under way.', JobViewSchema),
+    },
+    errors: ['NOT_FOUND', 'JOB_ALREADY_FINISHED', 'UPSTREAM_UNAVAILABLE'],
   },
   createFileLink: {
     auth: 'cognito',

@@ -42,6 +42,11 @@ export const CreateUploadRequestSchema = z
     fileName: z.string(),
     /** The exact size of the file to upload; the presigned upload accepts only this size. */
     sizeBytes: count,
+    /**
+     * Validate the whole file exactly as a load would (same codes, lines, columns, reject report)
+     * and load nothing: the job ends `validated` or `failed`. Default false.
+     */
+    dryRun: z.boolean().optional(),
   })
   .meta({ description: '`POST /uploads` body.' });
 
@@ -67,12 +72,17 @@ export const CreateUploadResponseSchema = z
   .meta({ description: '`201` answer to `POST /uploads`.' });
 
 /**
- * Where a job is. `awaiting_upload` → `processing` → `succeeded` | `failed`; `queued` is
- * reserved for a job whose upload arrived but is not yet claimed (accepted as a claimable state).
+ * Where a job is. `awaiting_upload` → `processing` → `succeeded` | `failed` (a dry run:
+ * `validated` | `failed`); `cancelled` by its owner before it finished. `queued` is reserved for
+ * a job whose upload arrived but is not yet claimed (accepted as a claimable state).
  */
 export const JobStateSchema = z
-  .enum(['awaiting_upload', 'queued', 'processing', 'succeeded', 'failed'])
-  .meta({ description: '`awaiting_upload` → `processing` → `succeeded` | `failed`; `queued` is reserved.' });
+  .enum(['awaiting_upload', 'queued', 'processing', 'succeeded', 'failed', 'validated', 'cancelled'])
+  .meta({
+    description:
+      '`awaiting_upload` → `processing` → `succeeded` | `failed` (a dry run: `validated` | `failed`); ' +
+      '`cancelled` by its owner before it finished; `queued` is reserved.',
+  });
 
 /** One ingest job as `GET /jobs/{id}` and `GET /jobs` show it. */
 export const JobViewSchema = z
@@ -82,9 +92,12 @@ export const JobViewSchema = z
     fileName: z.string().min(1),
     sizeBytes: count,
     state: JobStateSchema,
+    /** A dry run: validated, nothing loaded. */
+    dryRun: z.boolean(),
+    /** Rows loaded; for a dry run, the rows that would load. */
     rowsLoaded: count,
     rowsRejected: count,
-    /** Why the job failed; null unless `state` is `failed`. */
+    /** Why the job failed (or that it was cancelled: `JOB_CANCELLED`); null unless `state` is `failed` or `cancelled`. */
     error: ErrorEnvelopeSchema.nullable(),
     createdAt: timestamp,
     updatedAt: timestamp,

@@ -9,5 +9,7 @@ import type { HeraldEvent, TerminalEvent } from './events.ts';
  * if (isTerminalEvent(event) && delivered === 0) await push(userId, event);
  */
 export function isTerminalEvent(event: HeraldEvent): event is TerminalEvent {
-  return event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'file.ready';
+  // Two kinds are not terminal; every other one ends its job or file request (the SDK's bundle
+  // carries this test: the short form keeps it small).
+  return event.type !== 'job.queued' && event.type !== 'job.progress';
 }

@@ -15,11 +15,13 @@ export type {
   FileReadyEvent,
   HeraldEvent,
   HeraldEventType,
+  JobCancelledEvent,
   JobEvent,
   JobFailedEvent,
   JobProgressEvent,
   JobQueuedEvent,
   JobSucceededEvent,
+  JobValidatedEvent,
   RowError,
   TerminalEvent,
 } from './events.ts';

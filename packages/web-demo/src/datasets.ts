@@ -1,4 +1,4 @@
-/** The datasets the server declares (packages/ingest/src/datasets), as the page offers them. */
+/** The sample datasets the server declares (herald.datasets.json), as the page offers them. */
 export const DATASETS = [
   { name: 'transactions', label: 'Transactions (appended)' },
   { name: 'customers', label: 'Customers (upserted on external_id)' },

@@ -5,7 +5,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createHeraldClient, type HeraldClient } from '../client.ts';
 import { HeraldClientError, JobFailedError } from '../errors.ts';
-import type { JobProgress, JobResult } from '../job-handle.ts';
+import type { JobProgress, JobResult, UploadHandle } from '../job-handle.ts';
 import type { HeraldClientOptions } from '../options.ts';
 import {
   formatBytes,
@@ -28,6 +28,11 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Aborts a running command (the launcher wires Ctrl-C to it). */
   readonly signal?: AbortSignal;
+  /**
+   * Asks a yes/no question (the launcher reads the answer from a terminal); without it, the
+   * answer is no. An interrupted upload asks whether to cancel its job on the server too.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
   /** Extra client options (tests shorten timings). */
   readonly clientOptions?: Partial<HeraldClientOptions>;
 }
@@ -44,7 +49,8 @@ export const EXIT = { OK: 0, FAILED: 1, USAGE: 2, INTERRUPTED: 130 } as const;
 const USAGE = `Usage: herald <command> [options]
 
 Commands:
-  upload <file> --dataset <name>   upload a CSV and follow its job (exit 1 if the job fails)
+  upload <file> --dataset <name>   upload a CSV and follow its job (exit 1 if the job fails);
+                                   Ctrl-C asks whether to cancel the job too
   jobs [--limit <n>] [--cursor <c>] list your jobs, newest first
   job <jobId>                      show one job
   link <path>                      print a download link for a file
@@ -52,6 +58,7 @@ Commands:
 Options:
   --dataset, -d <name>   dataset to load into (upload)
   --file-name <name>     file name to record (upload; default: the file's name)
+  --dry-run              validate the whole file as a load would, load nothing (upload)
   --json                 machine-readable output on stdout
   --api-url <url>        REST API URL        (env HERALD_API_URL)
   --ws-url <url>         WebSocket API URL   (env HERALD_WS_URL)
@@ -169,34 +176,42 @@ async function upload(ctx: Context): Promise<number> {
   const { io } = ctx;
   const live = io.stderr.isTTY === true;
   let lastPhase = '';
+  let handle: UploadHandle | undefined;
   const showProgress = (p: JobProgress) => {
     if (live) io.stderr.write(`\r\x1b[2K${progressLine(p, io.stderr.columns ?? 80)}`);
     else if (!ctx.json && p.phase !== lastPhase && p.phase !== 'pending') io.stderr.write(`${p.phase}…\n`);
     lastPhase = p.phase;
   };
   try {
-    const handle = client.upload(createReadStream(file), {
+    const dryRun = ctx.values['dry-run'] === true;
+    handle = client.upload(createReadStream(file), {
       dataset,
       fileName: option(ctx, 'file-name') ?? basename(file),
       sizeBytes: size,
+      dryRun,
     });
     handle.on('progress', showProgress);
+    const watched = handle;
     let result: JobResult;
     try {
-      result = await guard(ctx, client, handle.done, limit, () => handle.abort());
+      result = await guard(ctx, client, handle.done, limit, () => watched.abort());
     } finally {
       if (live) io.stderr.write('\n');
     }
-    if (ctx.json) printJson(io, { ok: true, ...result, dataset, fileName: basename(file), sizeBytes: size });
+    if (ctx.json)
+      printJson(io, { ok: true, ...result, dryRun, dataset, fileName: basename(file), sizeBytes: size });
     else {
+      const rows = `${formatCount(result.rowsLoaded)} row${result.rowsLoaded === 1 ? '' : 's'}`;
       print(
         io,
-        `Loaded ${formatCount(result.rowsLoaded)} row${result.rowsLoaded === 1 ? '' : 's'} into ${dataset} (${formatCount(result.rowsRejected)} rejected) ` +
-          `from ${basename(file)} (${formatBytes(size)}) in ${formatDuration(result.durationMs)}. Job ${result.jobId}`,
+        `${dryRun ? `Validated: ${rows} would load into ${dataset}, nothing was loaded` : `Loaded ${rows} into ${dataset}`} ` +
+          `(${formatCount(result.rowsRejected)} rejected) from ${basename(file)} (${formatBytes(size)}) in ${formatDuration(result.durationMs)}. Job ${result.jobId}`,
       );
     }
     return EXIT.OK;
   } catch (err) {
+    if (err instanceof HeraldClientError && err.code === 'ABORTED' && io.signal?.aborted && handle?.jobId)
+      return await interrupted(ctx, client, handle.jobId);
     if (!(err instanceof JobFailedError)) throw err;
     if (ctx.json) {
       printJson(io, {
@@ -215,6 +230,26 @@ async function upload(ctx: Context): Promise<number> {
   } finally {
     client.close();
   }
+}
+
+/**
+ * Ctrl-C during an upload: the CLI stops following either way; the job itself is cancelled on
+ * the server only when the user says so (a load may be worth keeping).
+ */
+async function interrupted(ctx: Context, client: HeraldClient, jobId: string): Promise<number> {
+  const { io } = ctx;
+  const cancel = (await io.confirm?.(`Cancel job ${jobId} on the server too? [y/N] `)) === true;
+  if (!cancel) {
+    io.stderr.write(`herald: stopped following; job ${jobId} goes on (herald job ${jobId}).\n`);
+    return EXIT.INTERRUPTED;
+  }
+  const { status } = await client.rest.cancelJob({ params: { id: jobId } });
+  io.stderr.write(
+    status === 200
+      ? `herald: job ${jobId} cancelled; nothing was loaded.\n`
+      : `herald: job ${jobId} is being cancelled; nothing of it will be loaded.\n`,
+  );
+  return EXIT.INTERRUPTED;
 }
 
 async function jobs(ctx: Context): Promise<number> {
@@ -290,6 +325,7 @@ export async function main(
       options: {
         dataset: { type: 'string', short: 'd' },
         'file-name': { type: 'string' },
+        'dry-run': { type: 'boolean' },
         json: { type: 'boolean' },
         'api-url': { type: 'string' },
         'ws-url': { type: 'string' },

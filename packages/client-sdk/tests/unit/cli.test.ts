@@ -94,6 +94,54 @@ describe('herald CLI', () => {
     expect(out.err()).toContain('Rejected rows:\n  line 2, column `amount`: `x` is not a number');
   });
 
+  it('upload --dry-run asks for a dry run and says nothing was loaded', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish({
+        type: 'job.validated',
+        seq: 0,
+        at: new Date().toISOString(),
+        jobId,
+        rowsLoaded: 1,
+        rowsRejected: 0,
+        durationMs: 5,
+      });
+    };
+    const out = io();
+    expect(await main(['upload', file, '--dataset', 'transactions', '--dry-run'], out)).toBe(0);
+    expect(out.out()).toMatch(
+      /^Validated: 1 row would load into transactions, nothing was loaded \(0 rejected\)/,
+    );
+    expect(fake.requests.find((r) => r.path === '/uploads')?.body).toMatchObject({ dryRun: true });
+  });
+
+  it.each([
+    [true, 'cancelled; nothing was loaded'],
+    [false, 'stopped following; job'],
+  ])('on Ctrl-C during an upload asks whether to cancel the job (yes: %s)', async (answer, said) => {
+    const controller = new AbortController();
+    let uploaded = '';
+    fake.onUploaded = (jobId) => {
+      uploaded = jobId;
+      // The job waits for a worker: the user gives up on it.
+      fake.setJob(jobId, { state: 'awaiting_upload' });
+      controller.abort();
+    };
+    const questions: string[] = [];
+    const out = {
+      ...io(),
+      signal: controller.signal,
+      confirm: async (question: string) => {
+        questions.push(question);
+        return answer;
+      },
+    };
+    expect(await main(['upload', file, '--dataset', 'transactions'], out)).toBe(130);
+    expect(questions).toEqual([`Cancel job ${uploaded} on the server too? [y/N] `]);
+    expect(out.err()).toContain(said);
+    const cancelled = fake.requests.some((r) => r.method === 'POST' && r.path === `/jobs/${uploaded}/cancel`);
+    expect(cancelled).toBe(answer);
+  });
+
   it('upload exits 1 with the server’s code for an unknown dataset', async () => {
     const out = io();
     expect(await main(['upload', file, '--dataset', 'nope'], out)).toBe(1);

@@ -149,6 +149,7 @@ describe('HeraldClient.rest', () => {
   it('keeps the admin and device routes out of client.rest, in adminApi and deviceApi', () => {
     const { client } = harness(fake);
     expect(Object.keys(client.rest).sort()).toEqual([
+      'cancelJob',
       'createFileLink',
       'createTicket',
       'createUpload',

@@ -139,6 +139,84 @@ describe('HeraldClient.upload', () => {
     expect(upload.snapshot.progress).toMatchObject({ phase: 'failed', error: failed });
   });
 
+  it('asks for a dry run and resolves with the rows that would load when the job is validated', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.publish(events.queued(jobId, 0));
+      fake.publish({
+        type: 'job.validated',
+        seq: 1,
+        at: new Date().toISOString(),
+        jobId,
+        rowsLoaded: 10,
+        rowsRejected: 0,
+        durationMs: 40,
+      });
+    };
+    const h = harness(fake);
+    const upload = h.client.upload(new TextEncoder().encode(csv(10)), {
+      dataset: 'transactions',
+      dryRun: true,
+    });
+    const result = await upload.done;
+    expect(result).toEqual({
+      jobId: upload.jobId,
+      rowsLoaded: 10,
+      rowsRejected: 0,
+      durationMs: 40,
+    });
+    const created = fake.requests.find((r) => r.method === 'POST' && r.path === '/uploads');
+    expect(created?.body).toMatchObject({ dataset: 'transactions', dryRun: true });
+    expect(upload.snapshot.progress).toMatchObject({ phase: 'succeeded', rowsLoaded: 10 });
+  });
+
+  it('cancels a running job: POST /jobs/{id}/cancel, then done rejects with JOB_CANCELLED when job.cancelled comes', async () => {
+    fake.onUploaded = (jobId) => {
+      fake.setJob(jobId, { state: 'processing' });
+      fake.publish(events.queued(jobId, 0));
+    };
+    const h = harness(fake);
+    const upload = h.client.upload(new TextEncoder().encode(csv(10)), { dataset: 'transactions' });
+    await waitFor(() => upload.snapshot.progress.phase === 'queued' && fake.uploads.size === 1);
+    await upload.cancel();
+    expect(fake.requests.some((r) => r.method === 'POST' && r.path === `/jobs/${upload.jobId}/cancel`)).toBe(
+      true,
+    );
+    const error = JobFailedError;
+    fake.publish({
+      type: 'job.cancelled',
+      seq: 5,
+      at: new Date().toISOString(),
+      jobId: upload.jobId as string,
+      error: { code: 'JOB_CANCELLED', message: 'The job was cancelled by its owner; nothing was loaded.' },
+    });
+    await expect(upload.done).rejects.toBeInstanceOf(error);
+    await expect(upload.done).rejects.toMatchObject({ code: 'JOB_CANCELLED', jobId: upload.jobId });
+    // The event stream ends quietly: the terminal event says why.
+    const types: string[] = [];
+    for await (const event of upload) types.push(event.type);
+    expect(types).toEqual(['job.queued', 'job.cancelled']);
+  });
+
+  it('cancels a followed job awaiting its upload at once, and settles it from the event', async () => {
+    const jobId = crypto.randomUUID();
+    fake.setJob(jobId, { state: 'awaiting_upload', startedAt: null });
+    const h = harness(fake);
+    const handle = h.client.follow(jobId);
+    await waitFor(() => handle.snapshot.job !== undefined);
+    await handle.cancel();
+    await expect(handle.done).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+  });
+
+  it('settles follow() of a validated or cancelled job from REST', async () => {
+    const h = harness(fake);
+    const validated = crypto.randomUUID();
+    fake.setJob(validated, { state: 'validated', dryRun: true, rowsLoaded: 7 });
+    await expect(h.client.follow(validated).done).resolves.toMatchObject({ jobId: validated, rowsLoaded: 7 });
+    const cancelled = crypto.randomUUID();
+    fake.setJob(cancelled, { state: 'cancelled', error: { code: 'JOB_CANCELLED', message: 'Cancelled.' } });
+    await expect(h.client.follow(cancelled).done).rejects.toMatchObject({ code: 'JOB_CANCELLED' });
+  });
+
   it('rejects with the server’s code when the upload is refused', async () => {
     const h = harness(fake);
     const upload = h.client.upload(new Uint8Array(10), { dataset: 'nope', fileName: 'x.csv' });

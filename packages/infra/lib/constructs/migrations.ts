@@ -7,7 +7,7 @@ import { Provider } from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
 import {
   migrationsFingerprint as fingerprintOf,
-  MIGRATION_PACKAGES,
+  MIGRATION_SOURCES,
   migrationSources,
 } from '../../src/migration-packages.ts';
 import { REPO_ROOT } from '../handlers.ts';
@@ -30,7 +30,8 @@ export function migrationsFingerprint(): string {
 }
 
 /**
- * Runs the packages' SQL migrations (`MIGRATION_PACKAGES`) on deploy: a custom resource whose
+ * Runs the SQL migrations of `MIGRATION_SOURCES` (the packages', then the adopter's dataset
+ * migrations) on deploy: a custom resource whose
  * handler (the migrator, `src/handlers/cfn-migrate.ts`) calls `migrate()` on the DB instance. Its
  * `MigrationsFingerprint` property changes with the SQL files, so CloudFormation invokes it
  * exactly when there is something new to apply; `migrate()` is idempotent besides. A rollback
@@ -67,9 +68,9 @@ export class Migrations extends Construct {
         // The SQL files travel with the bundle; the migrator reads them from `./migrations/<package>`.
         afterBundling: (inputDir: string, outputDir: string) => [
           `mkdir -p "${join(outputDir, 'migrations')}"`,
-          ...MIGRATION_PACKAGES.map(
-            (name) =>
-              `cp -R "${join(inputDir, 'packages', name, 'migrations')}" "${join(outputDir, 'migrations', name)}"`,
+          ...MIGRATION_SOURCES.map(
+            (source) =>
+              `cp -R "${join(inputDir, source.repositoryDir)}" "${join(outputDir, 'migrations', source.package)}"`,
           ),
         ],
       },

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import { checkDeclaredDatasets, DATASETS_FILE } from '@herald/ingest/datasets';
 import { type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
 import { TABLES, type TableDefinition } from '@herald/realtime/tables';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
@@ -30,6 +32,7 @@ import {
   type HandlerAccess,
   handlerEntry,
   handlerKey,
+  REPO_ROOT,
   type SecretName,
 } from '../handlers.ts';
 import { acknowledge, acknowledgeWildcards } from '../nag.ts';
@@ -42,6 +45,11 @@ export interface HeraldStackProps extends StackProps {
   readonly tables?: readonly TableDefinition[];
   /** Where `packages/` lives (tests point it at a fixture). @default - this repository */
   readonly repoRoot?: string;
+  /**
+   * The adopter's dataset declaration file; its `datasets/migrations` folder sits next to it.
+   * @default - `herald.datasets.json` at the root of this repository
+   */
+  readonly datasetsFile?: string;
 }
 
 /** Closest CloudWatch Logs retention at or above `days`. */
@@ -97,6 +105,9 @@ export class HeraldStack extends Stack {
     this.config = config;
     this.repoRoot = props.repoRoot;
     assertHandlersExist(routes, props.repoRoot);
+    // A bad declaration file, or one its committed migrations do not bring the database to,
+    // fails synth (and with it `npm run dev` and deploy), listing every problem.
+    checkDeclaredDatasets(props.datasetsFile ?? join(REPO_ROOT, DATASETS_FILE));
 
     const removalPolicy = config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     const logRetention = retention(config.logRetentionDays);

@@ -11,10 +11,11 @@ import { type MigrateResult, runMigrationEvent } from '../migrator.ts';
 
 /**
  * The migration custom resource (run by CloudFormation on every deploy that changes the
- * migrations): applies every package's pending SQL migrations (`MIGRATION_PACKAGES`, in order)
- * on the DB instance with the admin credentials, read via the Parameters and Secrets Lambda
- * Extension. The SQL files are bundled next to this file (`migrations/<package>/`), copied there
- * at bundling time. What each event does (rollbacks, retries, Delete): `runMigrationEvent`.
+ * migrations): applies every source's pending SQL migrations (`MIGRATION_SOURCES`, in order:
+ * the packages', then the adopter's dataset migrations) on the DB instance with the admin
+ * credentials, read via the Parameters and Secrets Lambda Extension. The SQL files are bundled
+ * next to this file (`migrations/<package>/`), copied there at bundling time. What each event
+ * does (rollbacks, retries, Delete): `runMigrationEvent`.
  *
  * A failed migration fails the deploy (CloudFormation rolls back the stack; `migrate` already
  * rolled back the migration's transaction).

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { MIGRATIONS_DIR as FILES_MIGRATIONS_DIR } from '@herald/files/migrations';
+import { DATASETS_FILE, datasetMigrationsDir } from '@herald/ingest/datasets';
 import { MIGRATIONS_DIR as INGEST_MIGRATIONS_DIR } from '@herald/ingest/migrations';
 import { ROUTES } from '@herald/protocol';
 import { loadMigrations } from '@herald/runtime/migrations';
@@ -16,7 +17,7 @@ import { Database } from '../../lib/constructs/database.ts';
 import { HeraldFunction } from '../../lib/constructs/herald-function.ts';
 import { Migrations, migrationsFingerprint } from '../../lib/constructs/migrations.ts';
 import { Network } from '../../lib/constructs/network.ts';
-import { HANDLER_ACCESS, handlerEntry, handlerKey, routeHandlers } from '../../lib/handlers.ts';
+import { HANDLER_ACCESS, handlerEntry, handlerKey, REPO_ROOT, routeHandlers } from '../../lib/handlers.ts';
 import { migrationsFingerprint as fingerprintOf, migrationSources } from '../../src/migration-packages.ts';
 
 // The other tests skip esbuild (the CLI's `aws:cdk:bundling-stacks` context) to stay fast; this
@@ -118,12 +119,13 @@ describe('HeraldFunction bundling', () => {
 });
 
 describe('migrator bundling', () => {
-  it('ships each package’s SQL migrations next to the bundle, in their package folder', () => {
+  it('ships each package’s and the adopter’s dataset SQL migrations next to the bundle, in their folder', () => {
     const dir = stagedDir(migrations.migrator);
-    expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(['files', 'ingest']);
+    expect(readdirSync(join(dir, 'migrations')).sort()).toEqual(['datasets', 'files', 'ingest']);
     for (const [name, sourceDir] of [
       ['ingest', INGEST_MIGRATIONS_DIR],
       ['files', FILES_MIGRATIONS_DIR],
+      ['datasets', datasetMigrationsDir(join(REPO_ROOT, DATASETS_FILE))],
     ] as const) {
       const shipped = readdirSync(join(dir, 'migrations', name)).sort();
       expect(shipped, name).toEqual(readdirSync(sourceDir).sort());

@@ -627,6 +627,7 @@ describe('compute', () => {
         'realtime/ws-default',
         'realtime/sns-notify',
         'ingest/sqs-ingest',
+        'ingest/http-cancel-job',
         'files/http-create-file-link',
         'files/sqs-fetch-file',
       ]),
@@ -805,6 +806,8 @@ describe('least-privilege IAM', () => {
       'kms:Decrypt key:buckets',
       's3:GetObject bucket:uploads/reports/*',
     ],
+    // A waiting job's job.cancelled is published by the cancel itself.
+    'ingest/http-cancel-job': [...database, ...publisher],
     'ingest/sqs-ingest': [
       ...database,
       ...publisher,

@@ -31,6 +31,8 @@ import type { ColumnDefinition, DatasetDefinition } from '../datasets/types.ts';
  */
 
 const STAGE_TABLE = 'herald_load_stage';
+/** A dry run's copy of the target: same columns, domains, defaults and key, no rows, no lock. */
+const DRY_TABLE = 'herald_dry_run';
 const SAVEPOINT = 'herald_load';
 const UPSERT_SAVEPOINT = 'herald_load_upsert';
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -96,6 +98,10 @@ const busyClients = new WeakSet<pg.ClientBase>();
  *   shutdown, a serialization failure or deadlock, or a failed read of the source. An abort
  *   through `request.signal` throws the signal's reason.
  * - Sets, for the rest of the caller's transaction, `herald.job_id` (the `_job_id` DEFAULT).
+ * - With `dryRun`, validates the whole file exactly as the load would (same outcome, codes,
+ *   lines and columns) and leaves nothing: replace and key-less append mode copy into an empty
+ *   copy of the table, upsert looks for in-file duplicates instead of writing, append with a key
+ *   writes into the table (its key must meet the rows there) and rolls back.
  *
  * @example
  * await client.query('BEGIN');
@@ -250,7 +256,17 @@ class Load {
       [JOB_ID_SETTING, this.request.jobId],
     );
     let target = table;
-    if (dataset.mode === 'replace') {
+    const dryRun = this.request.dryRun === true;
+    if (dryRun && (dataset.mode === 'replace' || (dataset.mode === 'append' && dataset.key.length === 0))) {
+      // A dry run checks the file against an empty copy of the table: the same domains, NOT
+      // NULLs and key index, so COPY refuses exactly what it would refuse in the table — after
+      // replace's DELETE the table is that empty copy, and an append without a key meets no other
+      // row. No lock is taken and no reader's table gets a dead row.
+      await this.query(
+        `CREATE TEMP TABLE ${DRY_TABLE} (LIKE ${table} INCLUDING DEFAULTS INCLUDING INDEXES) ON COMMIT DROP`,
+      );
+      target = `pg_temp.${DRY_TABLE}`;
+    } else if (dataset.mode === 'replace') {
       // SHARE ROW EXCLUSIVE: readers (ACCESS SHARE) go on seeing the old rows until COMMIT
       // (MVCC), while a second replace of the same table waits instead of interleaving its
       // DELETE with ours and leaving both files' rows. TRUNCATE would block readers.
@@ -311,10 +327,26 @@ class Load {
     }
 
     let rowsLoaded = copied;
-    if (dataset.mode === 'upsert') {
+    if (dataset.mode === 'upsert' && dryRun) {
+      // What the upsert's INSERT … ON CONFLICT would refuse (a key twice in the file, 21000), found
+      // without writing a row or locking one: the same duplicate report.
+      const repeated = await this.query(
+        `SELECT 1 FROM pg_temp.${STAGE_TABLE} GROUP BY ${dataset.key.map(ident).join(', ')} HAVING count(*) > 1 LIMIT 1`,
+      );
+      if ((repeated.rowCount ?? 0) > 0) {
+        const outcome = await this.duplicates(dataset.key.map(ident));
+        await this.undo();
+        return outcome;
+      }
+    } else if (dataset.mode === 'upsert') {
       const upserted = await this.upsert(table);
       if (typeof upserted !== 'number') return upserted;
       rowsLoaded = upserted;
+    }
+    if (dryRun) {
+      // Everything the dry run wrote (staged or appended rows, settings) goes with the savepoint.
+      await this.undo();
+      return { ok: true, rowsLoaded, rowsRejected: rejected, rejects: this.rejects };
     }
     const settings = previous.rows[0] as { tz: string; ds: string } | undefined;
     if (settings) {

@@ -1,10 +1,11 @@
-import type { ErrorEnvelope, JobState, RowError } from '@herald/protocol';
+import { type ErrorEnvelope, errorEnvelope, type JobState, type RowError } from '@herald/protocol';
 import { isConnectionBroken, sqlStateOf } from '@herald/runtime/pg';
 import type pg from 'pg';
 import { CLAIMABLE_STATES, FINISHED_STATES } from '../core/job-state.ts';
 import type { CsvLoadRequest, LoadOutcome } from '../core/load-contract.ts';
 import { IngestError, JobLockedError } from '../errors.ts';
 import type {
+  CancelResult,
   ClaimRequest,
   ClaimResult,
   JobFailure,
@@ -33,7 +34,7 @@ export interface PgJobRepositoryOptions {
   readonly lockTimeoutMs?: number;
 }
 
-const COLUMNS = `job_id, user_id, dataset, file_name, size_bytes, object_key, state, attempts, rows_loaded,
+const COLUMNS = `job_id, user_id, dataset, file_name, size_bytes, object_key, dry_run, state, attempts, rows_loaded,
   rows_rejected, error, row_errors, report_key, seq_reserved, created_at, updated_at, started_at, finished_at,
   notified_at`;
 
@@ -44,6 +45,7 @@ interface JobRow {
   file_name: string;
   size_bytes: string;
   object_key: string;
+  dry_run: boolean;
   state: JobState;
   attempts: number;
   rows_loaded: string;
@@ -68,6 +70,7 @@ function toRecord(row: JobRow): JobRecord {
     fileName: row.file_name,
     sizeBytes: Number(row.size_bytes),
     objectKey: row.object_key,
+    dryRun: row.dry_run,
     state: row.state,
     attempts: row.attempts,
     rowsLoaded: Number(row.rows_loaded),
@@ -112,9 +115,9 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
   async create(job: NewJob): Promise<JobRecord> {
     const { rows } = await this.#query<JobRow>(
       'creating a job',
-      `INSERT INTO ingest_jobs (job_id, user_id, dataset, file_name, size_bytes, object_key)
-       VALUES ($1, $2, $3, $4, $5, $6) RETURNING ${COLUMNS}`,
-      [job.jobId, job.userId, job.dataset, job.fileName, job.sizeBytes, job.objectKey],
+      `INSERT INTO ingest_jobs (job_id, user_id, dataset, file_name, size_bytes, object_key, dry_run)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING ${COLUMNS}`,
+      [job.jobId, job.userId, job.dataset, job.fileName, job.sizeBytes, job.objectKey, job.dryRun ?? false],
     );
     return toRecord(rows[0] as JobRow);
   }
@@ -149,6 +152,62 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
     return { jobs: rows.slice(0, limit).map(toRecord), hasMore: rows.length > limit };
   }
 
+  async cancel(userId: string, jobId: string): Promise<CancelResult> {
+    const waiting = await this.#transaction(
+      'cancelling a job',
+      async (client): Promise<CancelResult | 'locked'> => {
+        let found: JobRecord | undefined;
+        try {
+          const { rows } = await client.query<JobRow>(
+            `SELECT ${COLUMNS} FROM ingest_jobs WHERE job_id = $1 AND user_id = $2 FOR UPDATE NOWAIT`,
+            [jobId, userId],
+          );
+          found = rows[0] === undefined ? undefined : toRecord(rows[0]);
+        } catch (error) {
+          // A worker holds the row for its run: never wait for it (that is the load to stop).
+          if (sqlStateOf(error) === LOCK_NOT_AVAILABLE) return 'locked';
+          throw error;
+        }
+        if (found === undefined) return { kind: 'missing' };
+        if (found.state === 'cancelled') return { kind: 'already-cancelled', job: found };
+        if (FINISHED_STATES.includes(found.state)) return { kind: 'finished', job: found };
+        if (found.state === 'processing') return 'locked';
+        // Waiting for its upload: cancelled now, with one more seq for its event.
+        const { rows } = await client.query<JobRow>(
+          `UPDATE ingest_jobs SET state = 'cancelled', error = $2, seq_reserved = seq_reserved + 1,
+             finished_at = now(), updated_at = now()
+           WHERE job_id = $1 RETURNING ${COLUMNS}`,
+          [jobId, JSON.stringify(errorEnvelope('JOB_CANCELLED'))],
+        );
+        return { kind: 'cancelled', job: toRecord(rows[0] as JobRow) };
+      },
+    );
+    if (waiting !== 'locked') return waiting;
+    // A worker has it. The request is committed first, so the worker sees it whenever it looks
+    // (before loading, after loading, or when its statement fails); then the statement its run is
+    // executing, if any, is cancelled — from this session, a different backend (through RDS Proxy
+    // on AWS) of the same role, which is all pg_cancel_backend asks
+    // (https://www.postgresql.org/docs/current/functions-admin.html#FUNCTIONS-ADMIN-SIGNAL). Only
+    // the backend still in the run's own transaction is signalled: a pooled connection that has
+    // since moved on to another job has another xact_start.
+    const job = await this.getForOwner(userId, jobId);
+    if (job === undefined) return { kind: 'missing' };
+    await this.#query(
+      'requesting a cancellation',
+      `INSERT INTO ingest_job_runs (job_id, cancel_requested_at) VALUES ($1, now())
+       ON CONFLICT (job_id) DO UPDATE SET cancel_requested_at = coalesce(ingest_job_runs.cancel_requested_at, now())`,
+      [jobId],
+    );
+    await this.#query(
+      'cancelling the running load',
+      `SELECT pg_cancel_backend(a.pid) FROM ingest_job_runs r
+         JOIN pg_stat_activity a ON a.pid = r.backend_pid AND a.xact_start = r.xact_start
+        WHERE r.job_id = $1`,
+      [jobId],
+    );
+    return { kind: 'requested', job };
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     return this.#transaction('claiming a job', async (client) => {
       await client.query("SELECT set_config('statement_timeout', '15s', true)");
@@ -180,8 +239,22 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
       );
       const job = await this.#lockRow(client, jobId);
       if (job === undefined) throw new IngestError(`job ${jobId} disappeared while it was being processed`);
+      // Which backend runs this job, in which transaction (now() is its start): committed at once
+      // from another connection, so a cancel can find it while this transaction is still open.
+      // As text: a JavaScript Date would drop the microseconds the comparison needs.
+      const backend = await client.query<{ pid: number; xact_start: string }>(
+        'SELECT pg_backend_pid() AS pid, now()::text AS xact_start',
+      );
+      await this.#query(
+        'recording the run',
+        `INSERT INTO ingest_job_runs (job_id, backend_pid, xact_start) VALUES ($1, $2, $3)
+         ON CONFLICT (job_id) DO UPDATE SET backend_pid = EXCLUDED.backend_pid, xact_start = EXCLUDED.xact_start`,
+        [jobId, backend.rows[0]?.pid, backend.rows[0]?.xact_start],
+      );
       await client.query('SAVEPOINT job_run');
-      return work(new PgLockedJob(client, job, this.#loadCsv));
+      return work(
+        new PgLockedJob(client, job, this.#loadCsv, (what, text, values) => this.#query(what, text, values)),
+      );
     });
   }
 
@@ -299,23 +372,50 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
   }
 }
 
+/** A statement on the pool, outside the run's transaction. */
+type PoolQuery = (what: string, text: string, values: unknown[]) => Promise<pg.QueryResult>;
+
 /** The locked job of one run: loads and terminal writes on the run's connection. */
 class PgLockedJob implements LockedJob {
   readonly job: JobRecord;
   readonly #client: pg.ClientBase;
   readonly #loadCsv: CsvLoader;
+  readonly #pool: PoolQuery;
 
-  constructor(client: pg.ClientBase, job: JobRecord, loadCsv: CsvLoader) {
+  constructor(client: pg.ClientBase, job: JobRecord, loadCsv: CsvLoader, pool: PoolQuery) {
     this.#client = client;
     this.job = job;
     this.#loadCsv = loadCsv;
+    this.#pool = pool;
   }
 
-  async load(request: Omit<CsvLoadRequest, 'jobId'>): Promise<LoadOutcome> {
+  async cancelRequested(): Promise<boolean> {
+    // On the pool: the run's transaction may be aborted by the very cancel it is asking about.
+    const { rowCount } = await this.#pool(
+      'reading a cancellation request',
+      'SELECT 1 FROM ingest_job_runs WHERE job_id = $1 AND cancel_requested_at IS NOT NULL',
+      [this.job.jobId],
+    );
+    return (rowCount ?? 0) > 0;
+  }
+
+  async cancel(): Promise<void> {
+    await this.#query('undoing the run', 'ROLLBACK TO SAVEPOINT job_run');
+    await this.#query(
+      'marking the job cancelled',
+      `UPDATE ingest_jobs SET state = 'cancelled', rows_loaded = 0, rows_rejected = 0, row_errors = '[]',
+         report_key = NULL, error = $2, finished_at = now(), updated_at = now()
+       WHERE job_id = $1`,
+      [this.job.jobId, JSON.stringify(errorEnvelope('JOB_CANCELLED'))],
+    );
+  }
+
+  async load(request: Omit<CsvLoadRequest, 'jobId' | 'dryRun'>): Promise<LoadOutcome> {
     await this.#query('starting the load', 'SAVEPOINT csv_load');
     let outcome: LoadOutcome;
     try {
-      outcome = await this.#loadCsv(this.#client, { ...request, jobId: this.job.jobId });
+      const { jobId, dryRun } = this.job;
+      outcome = await this.#loadCsv(this.#client, { ...request, jobId, dryRun });
     } catch (error) {
       throw toDatabaseError(error, 'loading the CSV');
     }
@@ -330,7 +430,7 @@ class PgLockedJob implements LockedJob {
   async succeed(result: JobSuccess): Promise<void> {
     await this.#query(
       'marking the job succeeded',
-      `UPDATE ingest_jobs SET state = 'succeeded', rows_loaded = $2, rows_rejected = $3, row_errors = $4,
+      `UPDATE ingest_jobs SET state = $6, rows_loaded = $2, rows_rejected = $3, row_errors = $4,
          report_key = $5, error = NULL, finished_at = now(), updated_at = now()
        WHERE job_id = $1`,
       [
@@ -339,6 +439,7 @@ class PgLockedJob implements LockedJob {
         result.rowsRejected,
         JSON.stringify(result.rowErrors),
         result.reportKey,
+        this.job.dryRun ? 'validated' : 'succeeded',
       ],
     );
   }

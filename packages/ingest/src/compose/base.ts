@@ -6,12 +6,11 @@ import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';
 import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import { loadCsv } from '../adapters/pg-csv-loader.ts';
+import { PgDatasetCatalog } from '../adapters/pg-dataset-catalog.ts';
 import { PgJobRepository } from '../adapters/pg-job-repository.ts';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
 import type { IngestDeps } from '../compose.ts';
 import { type IngestConfig, loadConfig } from '../config.ts';
-import { DATASETS, findDataset } from '../datasets/index.ts';
-import type { DatasetCatalog } from '../ports.ts';
 
 /**
  * Everything but the notifier: what the REST handlers use. The notifier (the realtime publisher,
@@ -25,17 +24,6 @@ const ingestQueue = ROUTES.queues.find(
 );
 
 const SERVICE = 'herald-ingest';
-
-/**
- * The datasets declared in `src/datasets/`.
- *
- * @example
- * datasetCatalog.find('transactions')?.table; // 'transactions'
- */
-export const datasetCatalog: DatasetCatalog = {
-  find: (name) => findDataset(name),
-  names: () => DATASETS.map((dataset) => dataset.name),
-};
 
 /**
  * Builds the clients and adapters but the notifier for a configuration.
@@ -66,7 +54,8 @@ export function buildBaseDeps(config: IngestConfig): BaseDeps {
     jobs,
     work: jobs,
     objects: new S3ObjectStore({ client: s3, bucket: config.uploadsBucket }),
-    datasets: datasetCatalog,
+    // What the dataset migrations recorded: the declaration always matches its table.
+    datasets: new PgDatasetCatalog({ pool }),
     clock: systemClock,
     log,
     cors: { allowedOrigins: config.allowedOrigins },

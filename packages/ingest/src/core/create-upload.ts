@@ -1,6 +1,7 @@
 import type { CreateUploadRequest, CreateUploadResponse } from '@herald/protocol';
-import type { Clock } from '@herald/runtime';
+import type { Clock, Identity } from '@herald/runtime';
 import { ok, type Result, refuse } from '@herald/runtime';
+import { mayUpload } from '../datasets/catalog.ts';
 import type { DatasetCatalog, JobRepository, ObjectStore } from '../ports.ts';
 import { fileNameProblem } from './file-name.ts';
 import { uploadObjectKey } from './upload-key.ts';
@@ -25,23 +26,32 @@ const shown = (value: string): string => JSON.stringify([...value].slice(0, 64).
  * `POST /uploads`: checks the request against the dataset, creates the job (`awaiting_upload`)
  * and presigns a PUT of exactly `sizeBytes` bytes of `text/csv` to `uploads/{userId}/{jobId}.csv`.
  * Checks run in a fixed order, so a request with several problems always gets the same code:
- * dataset → file name → empty → size.
+ * dataset → the caller's groups → file name → empty → size. Nothing is created on a refusal.
  *
  * @example
- * const result = await createUpload(deps, userId, { dataset: 'transactions', fileName: 'may.csv', sizeBytes: 1234 });
+ * const result = await createUpload(deps, caller, { dataset: 'transactions', fileName: 'may.csv', sizeBytes: 1234 });
  * if (result.ok) return json(201, result.value);
  */
 export async function createUpload(
   deps: CreateUploadDeps,
-  userId: string,
+  caller: Pick<Identity, 'userId' | 'groups'>,
   request: CreateUploadRequest,
 ): Promise<Result<CreateUploadResponse>> {
-  const dataset = deps.datasets.find(request.dataset);
+  const { userId } = caller;
+  const dataset = await deps.datasets.find(request.dataset);
   if (dataset === undefined) {
+    // Only the datasets this caller may use are named: the others are none of their business.
+    const usable = (await deps.datasets.list()).filter((d) => mayUpload(d, caller.groups)).map((d) => d.name);
+    const choice = usable.length > 0 ? `use one of: ${usable.join(', ')}` : 'you may upload to none';
+    return refuse('UNKNOWN_DATASET', `There is no dataset ${shown(request.dataset)}; ${choice}.`, {
+      datasets: usable,
+    });
+  }
+  if (!mayUpload(dataset, caller.groups)) {
     return refuse(
-      'UNKNOWN_DATASET',
-      `There is no dataset ${shown(request.dataset)}; use one of: ${deps.datasets.names().join(', ')}.`,
-      { datasets: [...deps.datasets.names()] },
+      'DATASET_NOT_ALLOWED',
+      `You may not upload to the dataset "${dataset.name}": it accepts uploads from members of ` +
+        `${dataset.uploadGroups.length > 0 ? `the groups ${dataset.uploadGroups.join(', ')}` : 'no group'}.`,
     );
   }
   const problem = fileNameProblem(request.fileName);
@@ -73,6 +83,7 @@ export async function createUpload(
     fileName: request.fileName,
     sizeBytes: request.sizeBytes,
     objectKey,
+    dryRun: request.dryRun ?? false,
   });
   return ok({
     jobId,

@@ -105,7 +105,12 @@ function distance(a: string, b: string): number {
  * // { ok: false, errors: [...'required column customer_external_id is missing'...] }
  */
 export function mapHeader(fields: readonly string[], dataset: DatasetDefinition): HeaderMapping {
-  const declared = new Map(dataset.columns.map((c) => [c.name, c]));
+  // Names and aliases, compared as normalized header cells are (declarations keep them distinct).
+  const declared = new Map(
+    dataset.columns.flatMap((c) =>
+      [c.name, ...(c.aliases ?? [])].map((n) => [normalizeHeaderName(n), c] as const),
+    ),
+  );
   const seen = new Map<string, number>();
   const columns: ColumnDefinition[] = [];
   const errors: RowErrorDetail[] = [];
@@ -132,10 +137,14 @@ export function mapHeader(fields: readonly string[], dataset: DatasetDefinition)
         const close = dataset.columns.find((c) => !seen.has(c.name) && distance(c.name, name) <= 2);
         const hint = close === undefined ? '' : ` (did you mean '${close.name}'?)`;
         problem(`'${excerpt(raw)}' is not a column of dataset ${dataset.name}${hint}`, excerpt(raw), raw);
-      } else if (seen.has(name)) {
-        problem(`column ${name} appears twice (header fields ${seen.get(name)} and ${position})`, name, raw);
+      } else if (seen.has(column.name)) {
+        problem(
+          `column ${column.name} appears twice (header fields ${seen.get(column.name)} and ${position})`,
+          column.name,
+          raw,
+        );
       } else {
-        seen.set(name, position);
+        seen.set(column.name, position);
         columns.push(column);
       }
     });

@@ -70,17 +70,28 @@ export function jobFailedEvent(input: {
  */
 export function terminalEventOf(job: JobRecord): JobEvent {
   const finishedAt = job.finishedAt ?? job.updatedAt;
+  const common = { seq: job.seqReserved, at: finishedAt.toISOString(), jobId: job.jobId };
+  const durationMs = Math.max(0, finishedAt.getTime() - (job.startedAt ?? finishedAt).getTime());
   if (job.state === 'succeeded') {
     return {
       type: 'job.succeeded',
-      seq: job.seqReserved,
-      at: finishedAt.toISOString(),
-      jobId: job.jobId,
+      ...common,
       rowsLoaded: job.rowsLoaded,
       rowsRejected: job.rowsRejected,
-      durationMs: Math.max(0, finishedAt.getTime() - (job.startedAt ?? finishedAt).getTime()),
+      durationMs,
     };
   }
+  if (job.state === 'validated') {
+    return {
+      type: 'job.validated',
+      ...common,
+      rowsLoaded: job.rowsLoaded,
+      rowsRejected: job.rowsRejected,
+      durationMs,
+    };
+  }
+  if (job.state === 'cancelled')
+    return { type: 'job.cancelled', ...common, error: job.error ?? errorEnvelope('JOB_CANCELLED') };
   return jobFailedEvent({
     jobId: job.jobId,
     seq: job.seqReserved,
@@ -202,6 +213,26 @@ export class JobEventStream {
       rowsLoaded: result.rowsLoaded,
       rowsRejected: result.rowsRejected,
       durationMs: Math.max(0, Math.round(result.durationMs)),
+    }));
+  }
+
+  /** `job.validated`: a dry run's outcome, after COMMIT. Resolves like {@link succeeded}. */
+  validated(result: { rowsLoaded: number; rowsRejected: number; durationMs: number }): Promise<boolean> {
+    return this.#terminal(() => ({
+      type: 'job.validated',
+      jobId: this.#options.jobId,
+      rowsLoaded: result.rowsLoaded,
+      rowsRejected: result.rowsRejected,
+      durationMs: Math.max(0, Math.round(result.durationMs)),
+    }));
+  }
+
+  /** `job.cancelled`: call after the cancellation is committed. Resolves like {@link succeeded}. */
+  cancelled(): Promise<boolean> {
+    return this.#terminal(() => ({
+      type: 'job.cancelled',
+      jobId: this.#options.jobId,
+      error: errorEnvelope('JOB_CANCELLED'),
     }));
   }
 

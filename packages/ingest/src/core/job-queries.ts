@@ -23,6 +23,7 @@ export function toJobView(job: JobRecord): JobView {
     fileName: job.fileName,
     sizeBytes: job.sizeBytes,
     state: job.state,
+    dryRun: job.dryRun,
     rowsLoaded: job.rowsLoaded,
     rowsRejected: job.rowsRejected,
     error: job.error,

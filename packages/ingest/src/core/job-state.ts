@@ -5,28 +5,32 @@ import type { JobState } from '@herald/protocol';
  *
  * ```
  * awaiting_upload ─┐
- * queued ──────────┼─▶ processing ─▶ succeeded
+ * queued ──────────┼─▶ processing ─▶ succeeded (validated: a dry run)
  *                  │       │  ▲
  *                  │       └──┘ (a retry or a duplicate delivery claims it again)
- *                  └───────────────▶ failed
+ *                  ├───────────────▶ failed
+ *                  └───────────────▶ cancelled (by its owner, from any unfinished state)
  * ```
  *
- * `succeeded` and `failed` are final: a late or duplicate S3 event for a finished job changes
- * nothing. `queued` is accepted wherever `awaiting_upload` is; no writer sets it today.
+ * `succeeded`, `failed`, `validated` and `cancelled` are final: a late or duplicate S3 event for a
+ * finished job changes nothing. `queued` is accepted wherever `awaiting_upload` is; no writer
+ * sets it today.
  */
 export const JOB_TRANSITIONS: Readonly<Record<JobState, readonly JobState[]>> = {
-  awaiting_upload: ['processing', 'failed'],
-  queued: ['processing', 'failed'],
-  processing: ['processing', 'succeeded', 'failed'],
+  awaiting_upload: ['processing', 'failed', 'cancelled'],
+  queued: ['processing', 'failed', 'cancelled'],
+  processing: ['processing', 'succeeded', 'validated', 'failed', 'cancelled'],
   succeeded: [],
   failed: [],
+  validated: [],
+  cancelled: [],
 };
 
 /** States a worker may claim (move to `processing`). */
 export const CLAIMABLE_STATES: readonly JobState[] = ['awaiting_upload', 'queued', 'processing'];
 
 /** Final states. */
-export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed'];
+export const FINISHED_STATES: readonly JobState[] = ['succeeded', 'failed', 'validated', 'cancelled'];
 
 /**
  * Whether a job in `from` may move to `to`.
@@ -39,7 +43,7 @@ export function canTransition(from: JobState, to: JobState): boolean {
   return JOB_TRANSITIONS[from].includes(to);
 }
 
-/** Whether the job is done (`succeeded` or `failed`). */
+/** Whether the job is done (`succeeded`, `failed`, `validated` or `cancelled`). */
 export function isFinished(state: JobState): boolean {
   return FINISHED_STATES.includes(state);
 }

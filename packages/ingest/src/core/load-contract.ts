@@ -47,4 +47,9 @@ export interface CsvLoadRequest {
   readonly source: AsyncIterable<Uint8Array>;
   readonly onProgress?: (progress: LoadProgress) => void;
   readonly signal?: AbortSignal;
+  /**
+   * Validate exactly as a load would (same codes, lines and columns) and leave nothing: the
+   * outcome is what the load would return. @default false
+   */
+  readonly dryRun?: boolean;
 }

@@ -49,6 +49,10 @@ export interface Delivery {
 export type UploadOutcome =
   | 'succeeded'
   | 'failed'
+  /** A dry run whose file would load. */
+  | 'validated'
+  /** Its owner cancelled it: rolled back, nothing loaded. */
+  | 'cancelled'
   /** The job was already finished: a duplicate or late delivery, nothing done. */
   | 'finished'
   /** Not ours to process (no such job, foreign key, another worker owns it): dropped without retry. */
@@ -105,6 +109,8 @@ type RunResult =
   | { readonly kind: 'finished' }
   | {
       readonly kind: 'succeeded';
+      /** A dry run: `rowsLoaded` would load, nothing did; the job is `validated`. */
+      readonly dryRun: boolean;
       readonly rowsLoaded: number;
       readonly rowsRejected: number;
       readonly durationMs: number;
@@ -115,7 +121,8 @@ type RunResult =
       readonly eventRowErrors: RowErrorDetail[];
       /** The object can never load (not the size declared): delete it once the failure is committed. */
       readonly discardObject?: boolean;
-    };
+    }
+  | { readonly kind: 'cancelled' };
 
 /**
  * Processes one uploaded object, exactly once per job however often S3 reports it:
@@ -124,7 +131,9 @@ type RunResult =
  *    `→ processing`, attempts + 1, a block of event seqs reserved;
  * 2. in ONE transaction holding the job row (`FOR UPDATE NOWAIT`): re-check the state, send
  *    `job.queued`, check the object's size against the declared size, stream it into the
- *    loader, then mark the job `succeeded` — or roll the load back and mark it `failed`;
+ *    loader, then mark the job `succeeded` (a dry run: `validated`) — or roll the load back and
+ *    mark it `failed`, or `cancelled` when its owner asked (before, during or right after the
+ *    load: the cancel also ended the statement running then);
  * 3. after COMMIT, the terminal event, then `notified_at` on the row.
  *
  * A concurrent duplicate finds the row locked and is retried later (by then a no-op). A
@@ -187,6 +196,18 @@ export async function processUpload(
     });
     // Committed: only now may the owner hear the outcome.
     if (run.kind === 'finished' || events === undefined) return 'finished';
+    if (run.kind === 'cancelled') {
+      log.log('info', 'job cancelled by its owner; nothing loaded');
+      recordJob(deps, key, dataset, 'cancelled', { rowsLoaded: 0, rowsRejected: 0 });
+      return announced(deps, key, await events.cancelled(), 'cancelled', delivery, log);
+    }
+    if (run.kind === 'succeeded' && run.dryRun) {
+      log.log('info', 'dry run validated', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
+      // Nothing was loaded: no rows, no load rate.
+      recordJob(deps, key, dataset, 'validated', { rowsLoaded: 0, rowsRejected: run.rowsRejected });
+      const sent = await events.validated(run);
+      return announced(deps, key, sent, 'validated', delivery, log);
+    }
     if (run.kind === 'succeeded') {
       log.log('info', 'job succeeded', { rowsLoaded: run.rowsLoaded, durationMs: run.durationMs });
       recordJob(deps, key, dataset, 'succeeded', run);
@@ -222,7 +243,7 @@ function recordJob(
   deps: IngestWorkerDeps,
   key: UploadKey,
   dataset: string | undefined,
-  outcome: 'succeeded' | 'failed',
+  outcome: 'succeeded' | 'failed' | 'validated' | 'cancelled',
   figures: { readonly rowsLoaded: number; readonly rowsRejected: number; readonly durationMs?: number },
 ): void {
   const { metrics } = deps;
@@ -255,9 +276,11 @@ async function runLoad(
     Math.max(1, delivery.deadline - startedAt),
   );
   try {
-    const dataset = deps.datasets.find(job.dataset);
+    // Cancelled before this run began (while the job waited for a worker): nothing to read.
+    if (await locked.cancelRequested()) return cancel(locked);
+    const dataset = await deps.datasets.find(job.dataset);
     if (dataset === undefined) {
-      log.log('error', 'job names a dataset this code does not declare', { dataset: job.dataset });
+      log.log('error', 'job names a dataset the database does not declare', { dataset: job.dataset });
       return fail(locked, { error: errorEnvelope('INTERNAL') });
     }
     const size = await deps.objects.size(job.objectKey);
@@ -283,6 +306,8 @@ async function runLoad(
       onProgress: (progress) => events.progress(progress),
       signal: abort.signal,
     });
+    // A cancel that arrived during the load wins over its success: roll back, end cancelled.
+    if (outcome.ok && (await locked.cancelRequested())) return cancel(locked);
     if (outcome.ok) {
       const reportKey =
         outcome.rejects.length > 0
@@ -290,7 +315,13 @@ async function runLoad(
           : null;
       const { rowsLoaded, rowsRejected } = outcome;
       await locked.succeed({ rowsLoaded, rowsRejected, rowErrors: jobRowErrors(outcome.rejects), reportKey });
-      return { kind: 'succeeded', rowsLoaded, rowsRejected, durationMs: deps.clock.now() - startedAt };
+      return {
+        kind: 'succeeded',
+        dryRun: job.dryRun,
+        rowsLoaded,
+        rowsRejected,
+        durationMs: deps.clock.now() - startedAt,
+      };
     }
     const error = errorEnvelope(outcome.code, outcome.message);
     let reportKey: string | null = null;
@@ -305,6 +336,9 @@ async function runLoad(
     }
     return fail(locked, { error, rowsRejected: outcome.rowsRejected, details: outcome.rowErrors, reportKey });
   } catch (error) {
+    // A cancel ends the run's statement (pg_cancel_backend: SQLSTATE 57014); any other failure
+    // with a cancel requested is ended the same way: the owner asked for nothing to be loaded.
+    if (await locked.cancelRequested().catch(() => false)) return cancel(locked);
     if (abort.signal.aborted) throw new DeadlineExceededError('the worker ran out of time', { cause: error });
     if (isRetryable(error)) throw error;
     log.log('error', 'unexpected error; job failed', { error: errorFields(error) });
@@ -312,6 +346,11 @@ async function runLoad(
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function cancel(locked: LockedJob): Promise<RunResult> {
+  await locked.cancel();
+  return { kind: 'cancelled' };
 }
 
 async function fail(

@@ -1,9 +1,9 @@
-import { CUSTOMERS } from './customers.ts';
-import { PRICE_LIST } from './price-list.ts';
-import { TRANSACTIONS } from './transactions.ts';
-import type { DatasetDefinition } from './types.ts';
-
-export { CUSTOMERS } from './customers.ts';
+/**
+ * `@herald/ingest/datasets`: the adopter's datasets — the declaration file
+ * (`herald.datasets.json`: schema, checks listing every problem), the DDL a declaration implies,
+ * schema evolution (safe and unsafe changes, generated migrations), and inference from a sample.
+ */
+export { mayUpload, staticDatasetCatalog } from './catalog.ts';
 export type { DomainDefinition } from './ddl.ts';
 export {
   columnSqlType,
@@ -11,27 +11,45 @@ export {
   datasetProblems,
   datasetSchemaSql,
   datasetTableSql,
+  isSafeIdentifier,
   JOB_ID_COLUMN,
+  JOB_ID_INDEX,
   JOB_ID_SETTING,
 } from './ddl.ts';
-export { PRICE_LIST } from './price-list.ts';
-export { TRANSACTIONS } from './transactions.ts';
+export {
+  COLUMN_TYPE_NAMES,
+  columnTypeName,
+  type DatasetsFile,
+  DatasetsFileSchema,
+  type DeclarationResult,
+  type DeclaredColumn,
+  type DeclaredDataset,
+  datasetFromRecord,
+  datasetsJsonSchema,
+  declaredForm,
+  formatDeclared,
+  isDatasetName,
+  MAX_UPLOAD_BYTES,
+  parseDatasetsDeclaration,
+} from './declaration.ts';
+export {
+  appliedDeclarations,
+  type DatasetChange,
+  declarationDrift,
+  declarationSql,
+  type MigrationPlan,
+  type PlanOptions,
+  planMigration,
+} from './evolve.ts';
+export {
+  appliedDatasets,
+  checkDeclaredDatasets,
+  DATASET_MIGRATIONS_PACKAGE,
+  DATASETS_FILE,
+  type DatasetMigrationFile,
+  datasetMigrationSource,
+  datasetMigrationsDir,
+  readDatasetMigrations,
+  readDatasetsFile,
+} from './files.ts';
 export type { ColumnDefinition, ColumnType, DatasetDefinition, LoadMode } from './types.ts';
-
-/** Every dataset clients may upload to. Migration 003 creates their tables. */
-export const DATASETS: readonly DatasetDefinition[] = Object.freeze([CUSTOMERS, TRANSACTIONS, PRICE_LIST]);
-
-// A Map, not an object: a client-supplied name such as `__proto__` or `constructor` must not
-// resolve to anything.
-const BY_NAME = new Map(DATASETS.map((d) => [d.name, d]));
-
-/**
- * The dataset with exactly this public name (case-sensitive), or `undefined`.
- *
- * @example
- * findDataset('transactions')?.mode; // 'append'
- * findDataset('Transactions'); // undefined
- */
-export function findDataset(name: string): DatasetDefinition | undefined {
-  return BY_NAME.get(name);
-}

@@ -1,6 +1,9 @@
 /**
- * A dataset is declared in code: its table, typed columns, key and load mode. SQL identifiers
- * come only from these declarations, never from user input.
+ * A dataset as Herald runs it: its table, typed columns, key, load mode, limits and who may
+ * upload to it. Adopters declare datasets in `herald.datasets.json` at the repository root
+ * (parsed by `parseDatasetsDeclaration`); migrations record each declaration in the database,
+ * where the upload check and the worker read it. SQL identifiers come only from declarations,
+ * never from user input.
  */
 
 export type ColumnType =
@@ -18,6 +21,8 @@ export interface ColumnDefinition {
   readonly name: string;
   readonly type: ColumnType;
   readonly required: boolean;
+  /** Other header names a CSV may use for this column (matched like the name). */
+  readonly aliases?: readonly string[];
 }
 
 /** `append` adds rows; `replace` swaps the table's contents atomically; `upsert` inserts or updates on `key`. */
@@ -26,7 +31,7 @@ export type LoadMode = 'append' | 'replace' | 'upsert';
 export interface DatasetDefinition {
   /** Public name clients use (`POST /uploads {dataset}`). */
   readonly name: string;
-  /** Target table (a trusted identifier from code). */
+  /** Target table (a checked identifier from the declaration). */
   readonly table: string;
   readonly columns: readonly ColumnDefinition[];
   /** Key columns: the conflict target for `upsert`; duplicates inside one upsert file are refused. */
@@ -36,4 +41,9 @@ export interface DatasetDefinition {
   readonly maxRejects: number;
   /** Largest accepted upload, in bytes. */
   readonly maxFileBytes: number;
+  /**
+   * Cognito groups whose members may upload to this dataset; `*` means every signed-in user.
+   * Deny by default: an empty list lets nobody upload.
+   */
+  readonly uploadGroups: readonly string[];
 }

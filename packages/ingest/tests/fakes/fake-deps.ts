@@ -2,13 +2,14 @@ import { noMetrics } from '@herald/runtime';
 import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
 import { RecordingLogger } from '../../../runtime/tests/support/recording-logger.ts';
 import type { IngestDeps } from '../../src/compose.ts';
+import { staticDatasetCatalog } from '../../src/datasets/catalog.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
 
-/** Two small datasets for unit tests (the real ones live in `src/datasets/`). */
+/** Two small datasets for unit tests (the samples live in `herald.datasets.json`). */
 export const TEST_DATASETS: readonly DatasetDefinition[] = [
   {
     name: 'transactions',
@@ -21,6 +22,7 @@ export const TEST_DATASETS: readonly DatasetDefinition[] = [
     mode: 'append',
     maxRejects: 0,
     maxFileBytes: 10_000,
+    uploadGroups: ['analysts', 'admins'],
   },
   {
     name: 'customers',
@@ -30,13 +32,11 @@ export const TEST_DATASETS: readonly DatasetDefinition[] = [
     mode: 'upsert',
     maxRejects: 0,
     maxFileBytes: 5_000,
+    uploadGroups: ['analysts'],
   },
 ];
 
-export const testCatalog: DatasetCatalog = {
-  find: (name) => TEST_DATASETS.find((d) => d.name === name),
-  names: () => TEST_DATASETS.map((d) => d.name),
-};
+export const testCatalog: DatasetCatalog = staticDatasetCatalog(TEST_DATASETS);
 
 export const ALICE = '6f1c1f9e-3b1a-4c55-9d0e-a11ce0000001';
 export const BOB = '6f1c1f9e-3b1a-4c55-9d0e-b0b000000002';

@@ -1,9 +1,10 @@
-import type { JobState } from '@herald/protocol';
+import { errorEnvelope, type JobState } from '@herald/protocol';
 import type { Clock } from '@herald/runtime';
 import { CLAIMABLE_STATES, isFinished } from '../../src/core/job-state.ts';
 import type { CsvLoadRequest, LoadOutcome } from '../../src/core/load-contract.ts';
 import { DatabaseError, JobLockedError } from '../../src/errors.ts';
 import type {
+  CancelResult,
   ClaimRequest,
   ClaimResult,
   JobFailure,
@@ -43,6 +44,9 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
   readonly #jobs = new Map<string, JobRecord>();
   readonly #locked = new Set<string>();
   readonly #rows = new Map<string, number>();
+  readonly #cancels = new Set<string>();
+  /** Runs in progress, by job: how a cancel stops one (as pg_cancel_backend ends its statement). */
+  readonly #running = new Map<string, AbortController>();
   readonly #clock: Clock;
   loader: FakeLoader;
   #nextFailure: Error | undefined;
@@ -74,6 +78,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
     const now = new Date(this.#clock.now());
     const record: JobRecord = {
       ...job,
+      dryRun: job.dryRun ?? false,
       state: 'awaiting_upload',
       attempts: 0,
       rowsLoaded: 0,
@@ -113,6 +118,35 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
     return { jobs, hasMore: own.length > start + page.limit };
   }
 
+  async cancel(userId: string, jobId: string): Promise<CancelResult> {
+    this.#throwIfFailing();
+    const job = this.#jobs.get(jobId);
+    if (job === undefined || job.userId !== userId) return { kind: 'missing' };
+    if (job.state === 'cancelled') return { kind: 'already-cancelled', job };
+    if (isFinished(job.state)) return { kind: 'finished', job };
+    if (job.state === 'processing' || this.#locked.has(jobId)) {
+      this.#cancels.add(jobId);
+      this.#running.get(jobId)?.abort(
+        new DatabaseError('canceling statement due to user request', {
+          retryable: true,
+          sqlState: '57014',
+        }),
+      );
+      return { kind: 'requested', job };
+    }
+    const now = new Date(this.#clock.now());
+    const cancelled: JobRecord = {
+      ...job,
+      error: errorEnvelope('JOB_CANCELLED'),
+      state: 'cancelled',
+      seqReserved: job.seqReserved + 1,
+      finishedAt: now,
+      updatedAt: now,
+    };
+    this.#jobs.set(jobId, cancelled);
+    return { kind: 'cancelled', job: cancelled };
+  }
+
   async claim(request: ClaimRequest): Promise<ClaimResult> {
     this.#throwIfFailing();
     if (this.#locked.has(request.jobId)) throw new JobLockedError(request.jobId);
@@ -148,20 +182,37 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
       const now = new Date(this.#clock.now());
       tx.job = { ...tx.job, ...fields, state, finishedAt: now, updatedAt: now };
     };
+    const running = new AbortController();
+    this.#running.set(jobId, running);
     const locked: LockedJob = {
       job,
       load: async (request) => {
-        const { outcome, stagedRows } = await this.loader({ ...request, jobId });
+        // A cancel ends the load's statement, as pg_cancel_backend does: the load throws.
+        const signal = request.signal ? AbortSignal.any([request.signal, running.signal]) : running.signal;
+        const { outcome, stagedRows } = await this.loader({ ...request, signal, jobId });
         // ok: false rolls back to the savepoint, as the PostgreSQL adapter does.
         if (outcome.ok) tx.staged += stagedRows;
         return outcome;
       },
       succeed: async (result: JobSuccess) => {
-        terminal('succeeded', { ...result, error: null });
+        // A dry run's load left nothing behind (the loader undid it).
+        if (job.dryRun) tx.staged = 0;
+        terminal(job.dryRun ? 'validated' : 'succeeded', { ...result, error: null });
       },
       fail: async (failure: JobFailure) => {
         tx.staged = 0;
         terminal('failed', { ...failure, rowsLoaded: 0 });
+      },
+      cancelRequested: async () => this.#cancels.has(jobId),
+      cancel: async () => {
+        tx.staged = 0;
+        terminal('cancelled', {
+          rowsLoaded: 0,
+          rowsRejected: 0,
+          rowErrors: [],
+          reportKey: null,
+          error: errorEnvelope('JOB_CANCELLED'),
+        });
       },
     };
     try {
@@ -171,6 +222,7 @@ export class InMemoryJobStore implements JobRepository, JobWorkStore {
       return result;
     } finally {
       this.#locked.delete(jobId);
+      this.#running.delete(jobId);
     }
   }
 

@@ -4,12 +4,21 @@ import {
   CreateUploadResponseSchema,
   JobErrorsSchema,
   JobListSchema,
-  type JobView,
-  JobViewSchema,
+  RejectReportSchema,
 } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_USERS, HEADER, issueToken, sleep, stack, transactionsCsv } from './support.ts';
+import {
+  api,
+  DEV_USERS,
+  HEADER,
+  issueToken,
+  sleep,
+  stack,
+  transactionsCsv,
+  upload,
+  waitForJob,
+} from './support.ts';
 
 // Workflow 1 end to end through the local stack: the REST gateway and the S3 → queue → worker
 // path run the same handlers as Lambda. Rows are told apart by `_job_id`, so other test files
@@ -40,53 +49,6 @@ async function uploadObjectsOf(jobId: string): Promise<string[]> {
     new ListObjectsV2Command({ Bucket: stack().s3.buckets.uploads, Prefix: 'uploads/' }),
   );
   return (listed.Contents ?? []).map((o) => o.Key ?? '').filter((key) => key.endsWith(`/${jobId}.csv`));
-}
-
-async function api(
-  token: string,
-  method: string,
-  path: string,
-  body?: unknown,
-): Promise<{ status: number; body: unknown }> {
-  const res = await fetch(`${stack().apiUrl}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
-}
-
-/** POST /uploads then the presigned PUT; `declared` lets a test lie about the size. */
-async function upload(
-  token: string,
-  text: string,
-  options: { dataset?: string; fileName?: string; declared?: number } = {},
-): Promise<{ jobId: string; put: () => Promise<number> }> {
-  const bytes = Buffer.from(text, 'utf8');
-  const created = await api(token, 'POST', '/uploads', {
-    dataset: options.dataset ?? 'transactions',
-    fileName: options.fileName ?? 'transactions.csv',
-    sizeBytes: options.declared ?? bytes.byteLength,
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
-  const put = async () =>
-    (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
-  expect(await put()).toBe(200);
-  return { jobId, put };
-}
-
-async function waitForJob(token: string, jobId: string, timeoutMs = 30_000): Promise<JobView> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await api(token, 'GET', `/jobs/${jobId}`);
-    expect(res.status).toBe(200);
-    const job = JobViewSchema.parse(res.body);
-    if (job.state === 'succeeded' || job.state === 'failed') return job;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms`);
-    await sleep(100);
-  }
 }
 
 async function rowsOf(jobId: string): Promise<number> {
@@ -174,6 +136,49 @@ describe('CSV ingest through the local stack', () => {
       error: { code: job.error?.code },
       rowErrors: [expect.objectContaining({ line: 3, column: 'amount', code: expect.any(String) })],
     });
+  });
+
+  it('validates a dry run (POST /uploads {dryRun: true}) and loads nothing: the job ends validated', async () => {
+    const { text, ids } = transactionsCsv(25);
+    const { jobId } = await upload(alice, text, { dryRun: true });
+    const job = await waitForJob(alice, jobId);
+    expect(job).toMatchObject({
+      state: 'validated',
+      dryRun: true,
+      rowsLoaded: 25,
+      rowsRejected: 0,
+      error: null,
+    });
+    expect(await rowsOf(jobId)).toBe(0);
+    const { rows } = await db.query('SELECT 1 FROM transactions WHERE transaction_id = ANY($1::uuid[])', [
+      ids,
+    ]);
+    expect(rows).toEqual([]);
+  });
+
+  it('fails a dry run of a bad CSV with the same error, rows and report as the load', async () => {
+    const text = [
+      HEADER,
+      `${randomUUID()},${randomUUID()},1.00,EUR,2026-05-01T10:00:00Z,ok`,
+      `${randomUUID()},${randomUUID()},twelve,EUR,2026-05-01T10:00:00Z,bad amount`,
+      `${randomUUID()},,2.00,EUR,2026-05-01T10:00:00Z,no customer`,
+      '',
+    ].join('\n');
+    const [load, dry] = await Promise.all([upload(alice, text), upload(alice, text, { dryRun: true })]);
+    const [loaded, validated] = await Promise.all([
+      waitForJob(alice, load.jobId),
+      waitForJob(alice, dry.jobId),
+    ]);
+    expect(validated).toMatchObject({ state: 'failed', dryRun: true });
+    expect(validated.error).toEqual(loaded.error);
+    expect(validated.rowsRejected).toBe(loaded.rowsRejected);
+    const errorsOf = async (jobId: string) => {
+      const body = JobErrorsSchema.parse((await api(alice, 'GET', `/jobs/${jobId}/errors`)).body);
+      const document = RejectReportSchema.parse(await (await fetch(body.report?.url as string)).json());
+      const { jobId: _, createdAt: __, ...report } = document;
+      return { rowErrors: body.rowErrors, report };
+    };
+    expect(await errorsOf(dry.jobId)).toEqual(await errorsOf(load.jobId));
   });
 
   it('refuses an object larger than declared without loading it, and deletes it', async () => {

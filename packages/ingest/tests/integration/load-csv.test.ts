@@ -6,14 +6,14 @@ import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'v
 import { loadCsv } from '../../src/adapters/pg-csv-loader.ts';
 import { CsvLoadError } from '../../src/core/csv-errors.ts';
 import type { LoadOutcome, LoadProgress } from '../../src/core/load-contract.ts';
+import { type DatasetDefinition, datasetTableSql, planMigration } from '../../src/datasets/index.ts';
 import {
   CUSTOMERS,
-  type DatasetDefinition,
-  datasetTableSql,
   PRICE_LIST,
+  SAMPLE_DATASETS,
+  SAMPLE_MIGRATIONS,
   TRANSACTIONS,
-} from '../../src/datasets/index.ts';
-import { MIGRATIONS } from '../../src/migrations.ts';
+} from '../support/sample-datasets.ts';
 
 const { postgres } = inject('stack' as never) as { postgres: { connectionString: string } };
 const schema = `t_load_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -29,7 +29,7 @@ async function connect(): Promise<pg.Client> {
 beforeAll(async () => {
   client = new pg.Client({ connectionString: postgres.connectionString });
   await client.connect();
-  await migrate(client, { schema, sources: [MIGRATIONS] });
+  await migrate(client, { schema, sources: SAMPLE_MIGRATIONS });
   await client.query(`SET search_path TO ${schema}`);
   // Session settings unlike the loader's, so its rules (no zone = UTC, dates read year-first)
   // are proven rather than inherited from the server's defaults.
@@ -529,10 +529,11 @@ describe('loadCsv: a dataset that allows rejects', () => {
     ],
     maxRejects: 2,
     maxFileBytes: 1024 * 1024,
+    uploadGroups: [],
   };
 
   beforeAll(async () => {
-    // Its domains exist already (migration 003 created them for the shipped datasets).
+    // Its domains exist already (the sample datasets' migrations created them).
     for (const statement of datasetTableSql(LENIENT)) await client.query(statement);
   });
 
@@ -713,5 +714,113 @@ describe('loadCsv: faults', () => {
     release();
     expect(await first).toMatchObject({ ok: true, rowsLoaded: 0 });
     await client.query('ROLLBACK');
+  });
+});
+
+describe('loadCsv: a dry run', () => {
+  const KEYED: DatasetDefinition = {
+    name: 'keyed_items',
+    table: 'keyed_items',
+    mode: 'append',
+    key: ['id'],
+    columns: [
+      { name: 'id', type: { kind: 'uuid' }, required: true },
+      { name: 'code', type: { kind: 'text', maxLength: 3 }, required: false },
+    ],
+    maxRejects: 0,
+    maxFileBytes: 1024 * 1024,
+    uploadGroups: [],
+  };
+  const CU_HEADER = 'external_id,name,email,credit_limit,orders_count,active,signed_up_at,birth_date';
+
+  beforeAll(async () => {
+    // The migration the planner writes for it (with the domain it needs).
+    const plan = planMigration(SAMPLE_DATASETS, [...SAMPLE_DATASETS, KEYED]);
+    for (const statement of plan.statements) await client.query(statement);
+  });
+
+  beforeEach(async () => {
+    await client.query('TRUNCATE transactions, customers, price_list, keyed_items');
+    // Rows already there: a dry run must leave them, and meet them as the load does.
+    await load(CUSTOMERS, `${CU_HEADER}\n${U1},Ada,,,,,,\n`);
+    await load(PRICE_LIST, 'sku,price,currency\nOLD,1.00,EUR\n');
+    await load(TRANSACTIONS, `${TX_HEADER}\n${tx(U3)}\n`);
+    await load(KEYED, `id,code\n${U1},abc\n`);
+  });
+
+  /** The outcome of a dry run, and whether every table is exactly as before it. */
+  async function dryRun(dataset: DatasetDefinition, input: string): Promise<LoadOutcome> {
+    const tables = ['transactions', 'customers', 'price_list', 'keyed_items'];
+    const before = await Promise.all(tables.map(snapshot));
+    await client.query('BEGIN');
+    let outcome: LoadOutcome;
+    try {
+      outcome = await loadCsv(client, { jobId: randomUUID(), dataset, source: chunks(input), dryRun: true });
+      // Nothing left even inside the transaction, and the transaction still usable.
+      expect(await Promise.all(tables.map(snapshot))).toEqual(before);
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK');
+      throw error;
+    }
+    expect(await Promise.all(tables.map(snapshot))).toEqual(before);
+    return outcome;
+  }
+
+  /** A real load's outcome, rolled back whatever it was. */
+  async function loadOutcome(dataset: DatasetDefinition, input: string): Promise<LoadOutcome> {
+    await client.query('BEGIN');
+    try {
+      return await loadCsv(client, { jobId: randomUUID(), dataset, source: chunks(input) });
+    } finally {
+      await client.query('ROLLBACK');
+    }
+  }
+
+  it.each<[string, DatasetDefinition, string]>([
+    ['a good append', TRANSACTIONS, `${TX_HEADER}\n${tx(U1)}\n${tx(U2, '2.50')}\n`],
+    ['a bad value', TRANSACTIONS, `${TX_HEADER}\n${tx(U1)}\n${tx(U2, '12,5')}\n${tx(U3, '1.234')}\n`],
+    ['a missing required value', TRANSACTIONS, `${TX_HEADER}\n${tx(U1, '')}\n`],
+    ['a wrong column count', TRANSACTIONS, `${TX_HEADER}\n${tx(U1)},extra\n`],
+    ['an unclosed quote', TRANSACTIONS, `${TX_HEADER}\n${tx(U1)}\n"${tx(U2)}\n`],
+    ['a header mismatch', TRANSACTIONS, 'transaction_id,amount,colour\n'],
+    ['a good upsert over existing keys', CUSTOMERS, `${CU_HEADER}\n${U1},Ada 2,,,,,,\n${U2},Bob,,,,,,\n`],
+    ['a key twice in an upsert file', CUSTOMERS, `${CU_HEADER}\n${U2},Bob,,,,,,\n${U2},Bob again,,,,,,\n`],
+    ['a good replace', PRICE_LIST, 'sku,price,currency\nA,1.00,EUR\nB,2.00,EUR\n'],
+    ['a key twice in a replace file', PRICE_LIST, 'sku,price,currency\nA,1.00,EUR\nA,2.00,EUR\n'],
+    ['a key already in an append table', KEYED, `id,code\n${U2},x\n${U1},y\n`],
+    ['a key twice in an append file', KEYED, `id,code\n${U2},x\n${U2},y\n`],
+  ])('%s: the same outcome as the load, and nothing changed', async (_label, dataset, input) => {
+    const expected = await loadOutcome(dataset, input);
+    expect(await dryRun(dataset, input)).toEqual(expected);
+  });
+
+  it('skips and reports rows within maxRejects exactly as the load does', async () => {
+    const lenient = { ...TRANSACTIONS, maxRejects: 2 };
+    const input = `${TX_HEADER}\n${tx(U1)}\n${tx(U2, 'x')}\n${tx(U3)}\n`;
+    const expected = await loadOutcome(lenient, input);
+    expect(expected).toMatchObject({ ok: true, rowsLoaded: 2, rowsRejected: 1 });
+    expect(await dryRun(lenient, input)).toEqual(expected);
+  });
+
+  it('takes no lock on a replace table: a writer is not kept waiting by a dry run', async () => {
+    const other = await connect();
+    try {
+      await client.query('BEGIN');
+      await loadCsv(client, {
+        jobId: randomUUID(),
+        dataset: PRICE_LIST,
+        source: chunks('sku,price,currency\nZ,1.00,EUR\n'),
+        dryRun: true,
+      });
+      // Still inside the dry run's transaction: a write to the table goes through at once.
+      await other.query("SET lock_timeout = '2s'");
+      await other.query(`SELECT set_config('herald.job_id', '${U3}', false)`);
+      await other.query("INSERT INTO price_list (sku, price, currency) VALUES ('W', 1, 'EUR')");
+      await client.query('COMMIT');
+    } finally {
+      await other.query("DELETE FROM price_list WHERE sku = 'W'");
+      await other.end();
+    }
   });
 });

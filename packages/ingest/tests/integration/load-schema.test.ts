@@ -2,8 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { migrate } from '@herald/runtime/migrations';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { columnSqlType, DATASETS, JOB_ID_COLUMN } from '../../src/datasets/index.ts';
-import { MIGRATIONS } from '../../src/migrations.ts';
+import { PgDatasetCatalog } from '../../src/adapters/pg-dataset-catalog.ts';
+import { columnSqlType, declarationSql, JOB_ID_COLUMN, JOB_ID_INDEX } from '../../src/datasets/index.ts';
+import { CONTRACT_DATASETS, describeDatasetCatalogContract } from '../contracts/dataset-catalog.contract.ts';
+import { SAMPLE_DATASETS, SAMPLE_MIGRATIONS } from '../support/sample-datasets.ts';
+
+const DATASETS = SAMPLE_DATASETS;
 
 const { postgres } = inject('stack' as never) as { postgres: { connectionString: string } };
 const schema = `t_load_schema_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -12,7 +16,7 @@ let client: pg.Client;
 beforeAll(async () => {
   client = new pg.Client({ connectionString: postgres.connectionString });
   await client.connect();
-  await migrate(client, { schema, sources: [MIGRATIONS] });
+  await migrate(client, { schema, sources: SAMPLE_MIGRATIONS });
   await client.query(`SET search_path TO ${schema}`);
 });
 
@@ -66,7 +70,10 @@ describe('dataset tables after all migrations', () => {
       [schema, dataset.table],
     );
     const defs = indexes.rows.map((r) => r.def);
-    expect(defs.some((d) => d.includes(`(${JOB_ID_COLUMN})`))).toBe(true);
+    // BRIN minmax-multi (JOB_ID_INDEX): the migrated index is the one the planner generates.
+    expect(defs).toContainEqual(
+      expect.stringContaining(`${dataset.table}_job_id ON ${schema}.${dataset.table} ${JOB_ID_INDEX}`),
+    );
     if (dataset.key.length > 0) {
       expect(
         defs.some((d) => d.startsWith('CREATE UNIQUE INDEX') && d.includes(`(${dataset.key.join(', ')})`)),
@@ -104,4 +111,43 @@ describe('dataset tables after all migrations', () => {
       client.query("INSERT INTO price_list (sku, price, currency) VALUES ('A', 1, 'EUR')"),
     ).rejects.toMatchObject({ code: expect.stringMatching(/^(22P02|42704)$/) });
   });
+});
+
+describe('the recorded declarations (ingest_datasets)', () => {
+  it('hold exactly the sample declarations after the sample migrations', async () => {
+    const pool = new pg.Pool({
+      connectionString: postgres.connectionString,
+      options: `-c search_path=${schema}`,
+    });
+    try {
+      expect(await new PgDatasetCatalog({ pool }).list()).toEqual(
+        [...DATASETS].sort((a, b) => a.name.localeCompare(b.name)),
+      );
+    } finally {
+      await pool.end();
+    }
+  });
+});
+
+const contractSchema = `t_catalog_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+let contractPool: pg.Pool | undefined;
+
+describeDatasetCatalogContract('PgDatasetCatalog on PostgreSQL', async () => {
+  if (contractPool === undefined) {
+    await migrate(client, { schema: contractSchema, sources: SAMPLE_MIGRATIONS.slice(0, 1) });
+    await client.query('BEGIN');
+    await client.query(`SET LOCAL search_path TO ${contractSchema}`);
+    for (const dataset of CONTRACT_DATASETS) await client.query(declarationSql(dataset));
+    await client.query('COMMIT');
+    contractPool = new pg.Pool({
+      connectionString: postgres.connectionString,
+      options: `-c search_path=${contractSchema}`,
+    });
+  }
+  return new PgDatasetCatalog({ pool: contractPool });
+});
+
+afterAll(async () => {
+  await contractPool?.end();
+  await client.query(`DROP SCHEMA IF EXISTS ${contractSchema} CASCADE`);
 });

@@ -168,6 +168,68 @@ describe('PgJobRepository on PostgreSQL', () => {
     expect(after.rows[0]).toEqual({ n: 2 });
   });
 
+  it('cancels a running load from another session: its statement ends, the run rolls back and ends cancelled', async () => {
+    const { jobId, userId } = await claimedJob();
+    // The load writes a row, then runs a long statement, as a COPY would; the cancel comes from
+    // a connection of the pool (another backend, the same role), as the cancel handler's does.
+    let cancelled: Promise<unknown> = Promise.resolve();
+    onLoad = async (client) => {
+      await client.query('INSERT INTO contract_rows (job_id, line) VALUES ($1, 0)', [jobId]);
+      cancelled = (async () => {
+        for (;;) {
+          const { rows } = await admin.query(
+            "SELECT 1 FROM pg_stat_activity WHERE application_name = $1 AND query LIKE 'SELECT pg_sleep%'",
+            [schema],
+          );
+          if (rows.length > 0) return repo.cancel(userId, jobId);
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+      })();
+      await client.query('SELECT pg_sleep(20)');
+    };
+    const started = Date.now();
+    try {
+      await repo.runLocked(jobId, { timeoutMs: 30_000 }, async (locked) => {
+        const error = await locked.load({ dataset, source: source('h\na\n') }).catch((e: unknown) => e);
+        expect(error).toMatchObject({ retryable: true, sqlState: '57014' });
+        expect(await locked.cancelRequested()).toBe(true);
+        await locked.cancel();
+      });
+    } finally {
+      onLoad = async () => {};
+    }
+    expect(Date.now() - started).toBeLessThan(15_000);
+    expect(await cancelled).toMatchObject({ kind: 'requested', job: { state: 'processing' } });
+    expect(await repo.getForOwner(userId, jobId)).toMatchObject({
+      state: 'cancelled',
+      rowsLoaded: 0,
+      error: { code: 'JOB_CANCELLED' },
+    });
+    const { rows } = await pool.query('SELECT count(*)::int AS n FROM contract_rows WHERE job_id = $1', [
+      jobId,
+    ]);
+    expect(rows[0]).toEqual({ n: 0 });
+    // Cancelling again is harmless, and signals nothing: the run's transaction is over.
+    expect(await repo.cancel(userId, jobId)).toMatchObject({ kind: 'already-cancelled' });
+  });
+
+  it('cancels a job awaiting its upload at once, without waiting for anything', async () => {
+    const userId = `u-${randomUUID()}`;
+    const jobId = randomUUID();
+    await repo.create({
+      jobId,
+      userId,
+      dataset: 'transactions',
+      fileName: 'a.csv',
+      sizeBytes: 10,
+      objectKey: `uploads/${userId}/${jobId}.csv`,
+    });
+    const result = await repo.cancel(userId, jobId);
+    expect(result).toMatchObject({ kind: 'cancelled', job: { state: 'cancelled', seqReserved: 1 } });
+    expect(await repo.cancel('someone-else', jobId)).toEqual({ kind: 'missing' });
+    expect(await repo.cancel(userId, jobId)).toMatchObject({ kind: 'already-cancelled' });
+  });
+
   it('turns a connection cut between statements of the run into a retryable error for each step', async () => {
     // Found by the hardening suite: a cut while the worker read S3 left pg's "not queryable"
     // untranslated INSIDE the run, where the worker took it for an unexpected error and failed

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { inject } from 'vitest';
+import { CreateUploadResponseSchema, type JobView, JobViewSchema } from '@herald/protocol';
+import { expect, inject } from 'vitest';
 
 /** What this package's integration tests read from the run's local stack. */
 export interface Stack {
@@ -45,4 +46,54 @@ export function transactionsCsv(rows: number): { text: string; ids: string[] } {
     lines.push(`${id},${customer},${(i % 100_000) / 100},EUR,2026-05-01T10:00:00Z,row ${i}`);
   }
   return { text: `${lines.join('\n')}\n`, ids };
+}
+
+/** One REST call as `token`'s user; the JSON answer parsed. */
+export async function api(
+  token: string,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; body: unknown }> {
+  const res = await fetch(`${stack().apiUrl}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    ...(body !== undefined && { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await res.text();
+  return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
+}
+
+/** POST /uploads then the presigned PUT; `declared` lets a test lie about the size. */
+export async function upload(
+  token: string,
+  text: string,
+  options: { dataset?: string; fileName?: string; declared?: number; dryRun?: boolean } = {},
+): Promise<{ jobId: string; put: () => Promise<number> }> {
+  const bytes = Buffer.from(text, 'utf8');
+  const created = await api(token, 'POST', '/uploads', {
+    dataset: options.dataset ?? 'transactions',
+    fileName: options.fileName ?? 'transactions.csv',
+    sizeBytes: options.declared ?? bytes.byteLength,
+    ...(options.dryRun !== undefined && { dryRun: options.dryRun }),
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
+  const put = async () =>
+    (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
+  expect(await put()).toBe(200);
+  return { jobId, put };
+}
+
+/** Polls GET /jobs/{id} until the job is finished. */
+export async function waitForJob(token: string, jobId: string, timeoutMs = 30_000): Promise<JobView> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await api(token, 'GET', `/jobs/${jobId}`);
+    expect(res.status).toBe(200);
+    const job = JobViewSchema.parse(res.body);
+    if (job.finishedAt !== null) return job;
+    if (Date.now() > deadline) throw new Error(`job ${jobId} still ${job.state} after ${timeoutMs} ms`);
+    await sleep(100);
+  }
 }

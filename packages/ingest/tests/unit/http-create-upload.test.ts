@@ -4,11 +4,13 @@ import { DatabaseError } from '../../src/errors.ts';
 import { makeHttpCreateUploadHandler } from '../../src/handlers/http-create-upload.ts';
 import { ALICE, fakeDeps } from '../fakes/fake-deps.ts';
 
-const event = (body: unknown, sub: string | null = ALICE) => ({
+// API Gateway REST passes `cognito:groups` as a string (`[a b]`).
+const event = (body: unknown, sub: string | null = ALICE, groups = '[analysts]') => ({
   body: typeof body === 'string' ? body : JSON.stringify(body),
   requestContext: {
     requestId: 'req-1',
-    authorizer: sub === null ? null : { claims: { sub, 'cognito:username': 'alice' } },
+    authorizer:
+      sub === null ? null : { claims: { sub, 'cognito:username': 'alice', 'cognito:groups': groups } },
   },
 });
 
@@ -59,14 +61,46 @@ describe('http-create-upload handler', () => {
     expect(await f.jobs.listForOwner(ALICE, { limit: 10 })).toEqual({ jobs: [], hasMore: false });
   });
 
-  it('names the known datasets when the dataset is unknown', async () => {
-    const response = await makeHttpCreateUploadHandler(fakeDeps().provide)(
-      event({ ...valid, dataset: 'payroll' }),
-    );
-    expect(JSON.parse(response.body)).toMatchObject({
-      message: expect.stringContaining('transactions, customers'),
-      details: { datasets: ['transactions', 'customers'] },
+  it('names the datasets the caller may upload to when the dataset is unknown', async () => {
+    const unknown = (groups: string) =>
+      makeHttpCreateUploadHandler(fakeDeps().provide)(event({ ...valid, dataset: 'payroll' }, ALICE, groups));
+    expect(JSON.parse((await unknown('[analysts]')).body)).toMatchObject({
+      message: expect.stringContaining('use one of: customers, transactions.'),
+      details: { datasets: ['customers', 'transactions'] },
     });
+    expect(JSON.parse((await unknown('[admins]')).body)).toMatchObject({
+      details: { datasets: ['transactions'] },
+    });
+    expect(JSON.parse((await unknown('')).body)).toMatchObject({
+      message: expect.stringContaining('you may upload to none'),
+      details: { datasets: [] },
+    });
+  });
+
+  it.each([
+    ['an admin to customers (analysts only)', 'customers', '[admins]'],
+    ['a user in no group', 'transactions', ''],
+    ['a user in another group', 'transactions', '[auditors]'],
+  ])('refuses %s with 403 DATASET_NOT_ALLOWED and creates nothing', async (_label, dataset, groups) => {
+    const f = fakeDeps();
+    const response = await makeHttpCreateUploadHandler(f.provide)(
+      event({ ...valid, dataset }, ALICE, groups),
+    );
+    expect(response.statusCode).toBe(403);
+    expect(JSON.parse(response.body)).toMatchObject({
+      code: 'DATASET_NOT_ALLOWED',
+      message: expect.stringContaining(`"${dataset}"`),
+    });
+    expect(f.objects.presigned).toEqual([]);
+    expect(await f.jobs.listForOwner(ALICE, { limit: 10 })).toEqual({ jobs: [], hasMore: false });
+  });
+
+  it('checks the groups before the file: a refused caller learns nothing about the file rules', async () => {
+    const f = fakeDeps();
+    const response = await makeHttpCreateUploadHandler(f.provide)(
+      event({ ...valid, dataset: 'customers', fileName: 'x.exe', sizeBytes: 0 }, ALICE, '[admins]'),
+    );
+    expect(JSON.parse(response.body).code).toBe('DATASET_NOT_ALLOWED');
   });
 
   it('answers 400 BAD_REQUEST to a body that is not JSON', async () => {

@@ -43,6 +43,7 @@ describe('http-get-job handler', () => {
       fileName: 'file-0.csv',
       sizeBytes: 10,
       state: 'awaiting_upload',
+      dryRun: false,
       rowsLoaded: 0,
       rowsRejected: 0,
       error: null,

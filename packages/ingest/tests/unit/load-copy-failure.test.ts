@@ -7,7 +7,7 @@ import {
   scanFailure,
 } from '../../src/core/csv-copy-failure.ts';
 import type { LoadOutcome, RowErrorDetail } from '../../src/core/load-contract.ts';
-import { PRICE_LIST, TRANSACTIONS } from '../../src/datasets/index.ts';
+import { PRICE_LIST, TRANSACTIONS } from '../support/sample-datasets.ts';
 
 // The errors below are PostgreSQL 18's (SQLSTATE, message, DETAIL, CONTEXT) for COPY into the
 // datasets' tables, as the local stack reports them.

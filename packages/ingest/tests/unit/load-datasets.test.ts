@@ -2,17 +2,24 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
-  CUSTOMERS,
+  appliedDatasets,
+  checkDeclaredDatasets,
   columnSqlType,
-  DATASETS,
   type DatasetDefinition,
+  datasetMigrationsDir,
   datasetProblems,
   datasetSchemaSql,
-  findDataset,
-  PRICE_LIST,
-  TRANSACTIONS,
 } from '../../src/datasets/index.ts';
-import { MIGRATIONS_DIR } from '../../src/migrations.ts';
+import {
+  CUSTOMERS,
+  PRICE_LIST,
+  SAMPLE_DATASETS,
+  SAMPLE_DATASETS_FILE,
+  TRANSACTIONS,
+} from '../support/sample-datasets.ts';
+
+const DATASETS = SAMPLE_DATASETS;
+const MIGRATIONS_DIR = datasetMigrationsDir(SAMPLE_DATASETS_FILE);
 
 const shape = (d: DatasetDefinition) =>
   d.columns.map((c) => [
@@ -29,7 +36,7 @@ const normalize = (sql: string) =>
     .replace(/\s+/g, ' ')
     .trim();
 
-describe('dataset declarations', () => {
+describe('the sample dataset declarations (herald.datasets.json)', () => {
   it('declare customers exactly as issue 3 specifies', () => {
     expect([CUSTOMERS.name, CUSTOMERS.table, CUSTOMERS.mode, CUSTOMERS.key, CUSTOMERS.maxRejects]).toEqual([
       'customers',
@@ -80,12 +87,17 @@ describe('dataset declarations', () => {
     expect(new Set(DATASETS.map((d) => d.name)).size).toBe(DATASETS.length);
   });
 
-  it('are found by exact, case-sensitive name only', () => {
-    expect(findDataset('customers')).toBe(CUSTOMERS);
-    expect(findDataset('price_list')).toBe(PRICE_LIST);
-    for (const name of ['Customers', ' customers', 'customer', '__proto__', 'constructor', '']) {
-      expect(findDataset(name)).toBeUndefined();
-    }
+  it('let analysts upload to every sample, admins only to transactions', () => {
+    expect(DATASETS.map((d) => [d.name, d.uploadGroups])).toEqual([
+      ['customers', ['analysts']],
+      ['transactions', ['analysts', 'admins']],
+      ['price_list', ['analysts']],
+    ]);
+  });
+
+  it('are exactly what their committed migrations record (what synth checks)', () => {
+    expect(appliedDatasets(MIGRATIONS_DIR)).toEqual(DATASETS);
+    expect(checkDeclaredDatasets(SAMPLE_DATASETS_FILE)).toEqual(DATASETS);
   });
 });
 
@@ -130,15 +142,22 @@ function retyped(sql003: string, sql006: string): string {
   return out;
 }
 
-describe('migrations 003 and 006', () => {
-  const sql003 = readFileSync(join(MIGRATIONS_DIR, '003_datasets.sql'), 'utf8');
-  const sql006 = readFileSync(join(MIGRATIONS_DIR, '006_text_length_domains.sql'), 'utf8');
+describe("the sample datasets' hand-written migrations 001, 002 (ingest 003 and 006 before they moved) and 004", () => {
+  const sql003 = readFileSync(join(MIGRATIONS_DIR, '001_datasets.sql'), 'utf8');
+  const sql006 = readFileSync(join(MIGRATIONS_DIR, '002_text_length_domains.sql'), 'utf8');
+  const sql004 = readFileSync(join(MIGRATIONS_DIR, '004_job_id_brin.sql'), 'utf8');
   const sql = normalize(`${retyped(sql003, sql006)}\n${sql006}`);
 
   it('create every domain, table and _job_id index the declarations imply', () => {
+    // The indexes as 004 left them (BRIN), the rest as 001 and 002 did.
+    const all = `${sql} ${normalize(sql004)}`;
     for (const statement of datasetSchemaSql(DATASETS)) {
-      expect(sql).toContain(normalize(statement));
+      expect(all).toContain(normalize(statement));
     }
+    for (const dataset of DATASETS)
+      expect(normalize(sql004)).toContain(
+        `DROP INDEX ${dataset.table}_job_id; CREATE INDEX ${dataset.table}_job_id`,
+      );
   });
 
   it('leave no varchar column: varchar(n) would cut over-long values that end in spaces', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeHeader, mapHeader, normalizeHeaderName, splitCsvRecord } from '../../src/core/header.ts';
-import { TRANSACTIONS } from '../../src/datasets/index.ts';
+import { TRANSACTIONS } from '../support/sample-datasets.ts';
 
 const names = (fields: string[]) => {
   const mapping = mapHeader(fields, TRANSACTIONS);

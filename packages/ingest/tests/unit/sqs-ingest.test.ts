@@ -44,7 +44,11 @@ const csv = (rows: number, extra: string[] = []) =>
 /** The same file without its `!throw` fault, blank lines keeping it the size declared for it. */
 const withoutFault = (text: string) => text.replace('!throw\n', '\n'.repeat('!throw\n'.length));
 
-async function upload(f: F, text: string, options: { userId?: string; declared?: number } = {}) {
+async function upload(
+  f: F,
+  text: string,
+  options: { userId?: string; declared?: number; dryRun?: boolean } = {},
+) {
   const userId = options.userId ?? ALICE;
   const jobId = f.deps.newId();
   const key = `uploads/${userId}/${jobId}.csv`;
@@ -55,6 +59,7 @@ async function upload(f: F, text: string, options: { userId?: string; declared?:
     fileName: 'may.csv',
     sizeBytes: options.declared ?? new TextEncoder().encode(text).byteLength,
     objectKey: key,
+    dryRun: options.dryRun ?? false,
   });
   f.objects.upload(key, text);
   return { jobId, key };
@@ -157,6 +162,52 @@ describe('sqs-ingest handler', () => {
     const events = f.notifier.eventsOf(jobId);
     expect(events.at(-1)).toMatchObject({ type: 'job.failed', error: { code: 'INVALID_VALUE' }, rowErrors });
     expectIncreasingSeqs(events);
+  });
+
+  it('validates a dry run: job.validated with the rows that would load, nothing loaded, job validated', async () => {
+    const f = fakeDeps();
+    const { jobId, key } = await upload(f, csv(7), { dryRun: true });
+    expect(await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key) }))).toEqual({
+      batchItemFailures: [],
+    });
+    expect(f.jobs.loadedRows(jobId)).toBe(0);
+    expect(f.jobs.peek(jobId)).toMatchObject({
+      state: 'validated',
+      dryRun: true,
+      rowsLoaded: 7,
+      error: null,
+    });
+    const events = f.notifier.eventsOf(jobId);
+    expect(events.at(-1)).toMatchObject({ type: 'job.validated', rowsLoaded: 7, rowsRejected: 0 });
+    expect(events.filter((e) => e.type === 'job.succeeded')).toEqual([]);
+    expectIncreasingSeqs(events);
+    // A duplicate delivery of a validated job changes nothing (validated is final).
+    await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key), id: 'again' }));
+    expect(f.notifier.eventsOf(jobId)).toHaveLength(events.length);
+  });
+
+  it('fails a dry run of refused data exactly as the load fails: same code, lines and report', async () => {
+    const f = fakeDeps();
+    const bad = csv(3, ['!bad', 'SECRET-ROW-9,1.00']);
+    const load = await upload(f, bad);
+    const dry = await upload(f, bad, { dryRun: true });
+    const handler = makeSqsIngestHandler(f.provide);
+    await handler(sqs({ body: notification(f, load.key, dry.key) }));
+    const pick = (jobId: string) => {
+      const { state, error, rowErrors, rowsRejected } = f.jobs.peek(jobId) ?? {};
+      return { state, error, rowErrors, rowsRejected };
+    };
+    expect(pick(dry.jobId)).toEqual(pick(load.jobId));
+    expect(pick(dry.jobId).state).toBe('failed');
+    const report = (jobId: string) => {
+      const {
+        jobId: _,
+        createdAt: __,
+        ...rest
+      } = JSON.parse(f.objects.text(`reports/${ALICE}/${jobId}.json`) as string);
+      return rest;
+    };
+    expect(report(dry.jobId)).toEqual(report(load.jobId));
   });
 
   it('refuses an object larger than declared without reading it', async () => {

@@ -1,4 +1,6 @@
 import { FakeClock } from '../../../runtime/tests/support/fake-clock.ts';
+import { staticDatasetCatalog } from '../../src/datasets/catalog.ts';
+import { CONTRACT_DATASETS, describeDatasetCatalogContract } from '../contracts/dataset-catalog.contract.ts';
 import { describeJobStoreContract } from '../contracts/job-store.contract.ts';
 import { describeObjectStoreContract } from '../contracts/object-store.contract.ts';
 import { InMemoryJobStore } from '../fakes/in-memory-job-store.ts';
@@ -14,3 +16,5 @@ describeObjectStoreContract('InMemoryObjectStore', async () => {
   const store = new InMemoryObjectStore();
   return { store, upload: async (key, body) => store.upload(key, body) };
 });
+
+describeDatasetCatalogContract('staticDatasetCatalog', async () => staticDatasetCatalog(CONTRACT_DATASETS));

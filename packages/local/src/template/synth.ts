@@ -73,7 +73,9 @@ function synthPackages(repoRoot: string): string[] {
  * const key = synthInputHash(REPO_ROOT, { env: 'dev' });
  */
 export function synthInputHash(repoRoot: string, context: Readonly<Record<string, unknown>>): string {
-  const files: string[] = [join(repoRoot, 'pnpm-lock.yaml')];
+  // The adopter's dataset declarations and their migrations: synth checks them, the migrator carries them.
+  const files: string[] = [join(repoRoot, 'pnpm-lock.yaml'), join(repoRoot, 'herald.datasets.json')];
+  walk(join(repoRoot, 'datasets'), files);
   for (const dir of synthPackages(repoRoot)) {
     for (const sub of INPUT_DIRS) walk(join(dir, sub), files);
     for (const file of INPUT_FILES) if (existsSync(join(dir, file))) files.push(join(dir, file));

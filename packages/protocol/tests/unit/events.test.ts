@@ -45,6 +45,16 @@ const valid: Record<HeraldEvent['type'], HeraldEvent> = {
       { line: 7, reason: 'too few' },
     ],
   },
+  'job.validated': {
+    type: 'job.validated',
+    seq: 3,
+    at,
+    jobId,
+    rowsLoaded: 20,
+    rowsRejected: 1,
+    durationMs: 700,
+  },
+  'job.cancelled': { type: 'job.cancelled', seq: 4, at, jobId, error: errorEnvelope('JOB_CANCELLED') },
   'file.ready': {
     type: 'file.ready',
     seq: 0,
@@ -105,6 +115,8 @@ describe('isTerminalEvent', () => {
     ['job.progress', false],
     ['job.succeeded', true],
     ['job.failed', true],
+    ['job.validated', true],
+    ['job.cancelled', true],
     ['file.ready', true],
   ] as const)('says %s is terminal: %s', (type, terminal) => {
     expect(isTerminalEvent(valid[type])).toBe(terminal);

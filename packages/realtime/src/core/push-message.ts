@@ -24,6 +24,19 @@ export function pushMessageFor(event: TerminalEvent): PushMessage {
         data: { ...base, jobId: event.jobId },
       };
     }
+    case 'job.validated':
+      return {
+        notification: {
+          title: 'File checked',
+          body: `${count(event.rowsLoaded)} ${event.rowsLoaded === 1 ? 'row' : 'rows'} would load; nothing was loaded.`,
+        },
+        data: { ...base, jobId: event.jobId },
+      };
+    case 'job.cancelled':
+      return {
+        notification: { title: 'Import cancelled', body: truncate(event.error.message, 200) },
+        data: { ...base, jobId: event.jobId, code: event.error.code },
+      };
     case 'job.failed':
       return {
         notification: { title: 'Import failed', body: truncate(event.error.message, 200) },

@@ -1,4 +1,4 @@
-import type { JobEvent } from '@herald/protocol';
+import { isTerminalEvent, type JobEvent } from '@herald/protocol';
 
 /** Most log items one `resume` reads; the `resumed` frame's `lastSeq` tells the client where it stopped. */
 export const REPLAY_READ_LIMIT = 1000;
@@ -20,7 +20,7 @@ export function planReplay(events: readonly JobEvent[]): JobEvent[] {
   let lastTerminal = -1;
   events.forEach((event, index) => {
     if (event.type === 'job.progress') lastProgress = index;
-    else if (event.type === 'job.succeeded' || event.type === 'job.failed') lastTerminal = index;
+    else if (isTerminalEvent(event)) lastTerminal = index;
   });
   return events.filter((event, index) => {
     if (event.type !== 'job.progress') return true;

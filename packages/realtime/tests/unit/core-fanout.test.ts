@@ -1,4 +1,4 @@
-import type { HeraldEvent, JobEvent } from '@herald/protocol';
+import { errorEnvelope, type HeraldEvent, type JobEvent } from '@herald/protocol';
 import { describe, expect, it, vi } from 'vitest';
 import { mapWithConcurrency } from '../../src/core/concurrency.ts';
 import { ConnectionCache } from '../../src/core/connection-cache.ts';
@@ -101,6 +101,25 @@ describe('planReplay', () => {
     expect(planReplay([a.queued, p(1), p(2), done])).toEqual([a.queued, done]);
     expect(planReplay([a.queued, p(1), p(2)])).toEqual([a.queued, p(2)]);
     expect(planReplay([p(5)])).toEqual([p(5)]);
+    // A dry run's and a cancelled job's terminal events end it the same way.
+    const validated: JobEvent = {
+      type: 'job.validated',
+      seq: 3,
+      at: a.queued.at,
+      jobId: JOB_A,
+      rowsLoaded: 2,
+      rowsRejected: 0,
+      durationMs: 1,
+    };
+    const cancelled: JobEvent = {
+      type: 'job.cancelled',
+      seq: 3,
+      at: a.queued.at,
+      jobId: JOB_A,
+      error: errorEnvelope('JOB_CANCELLED'),
+    };
+    expect(planReplay([a.queued, p(1), validated])).toEqual([a.queued, validated]);
+    expect(planReplay([a.queued, p(1), cancelled])).toEqual([a.queued, cancelled]);
     expect(planReplay([])).toEqual([]);
   });
 });
@@ -124,6 +143,39 @@ describe('pushMessageFor', () => {
     expect(file.notification).toEqual({ title: 'File ready', body: 'report.pdf is ready to download.' });
     expect(JSON.stringify(file)).not.toContain('X-Amz-Signature');
     for (const value of Object.values(file.data)) expect(typeof value).toBe('string');
+  });
+
+  it('says a dry run loaded nothing, and a cancelled job neither', () => {
+    const at = a.queued.at;
+    expect(
+      pushMessageFor({
+        type: 'job.validated',
+        seq: 7,
+        at,
+        jobId: JOB_A,
+        rowsLoaded: 1204,
+        rowsRejected: 0,
+        durationMs: 5,
+      }),
+    ).toEqual({
+      notification: { title: 'File checked', body: '1,204 rows would load; nothing was loaded.' },
+      data: { type: 'job.validated', seq: '7', at, jobId: JOB_A },
+    });
+    expect(
+      pushMessageFor({
+        type: 'job.cancelled',
+        seq: 8,
+        at,
+        jobId: JOB_A,
+        error: errorEnvelope('JOB_CANCELLED'),
+      }),
+    ).toEqual({
+      notification: {
+        title: 'Import cancelled',
+        body: 'The job was cancelled by its owner; nothing was loaded.',
+      },
+      data: { type: 'job.cancelled', seq: '8', at, jobId: JOB_A, code: 'JOB_CANCELLED' },
+    });
   });
 
   it('covers every terminal event type', () => {

@@ -10,6 +10,8 @@ const STATE_LABELS: Record<JobView['state'], string> = {
   processing: 'processing',
   succeeded: 'succeeded',
   failed: 'failed',
+  validated: 'validated (dry run)',
+  cancelled: 'cancelled',
 };
 
 export interface JobHistoryProps {
@@ -53,12 +55,11 @@ export function JobHistory({ version = 0 }: JobHistoryProps): ReactNode {
     return () => controller.abort();
   }, [client, version, reloads]);
 
-  // Terminal events of any job (also ones started elsewhere) change the list.
+  // Every job event but progress (a job queued or ended, also one started elsewhere) changes the list.
   useEffect(
     () =>
       client.on('event', (event) => {
-        if (event.type === 'job.succeeded' || event.type === 'job.failed' || event.type === 'job.queued')
-          reload();
+        if (event.type !== 'job.progress' && event.type !== 'file.ready') reload();
       }),
     [client, reload],
   );

@@ -1,6 +1,6 @@
-import { type HeraldClientError, JobFailedError } from '@herald/client-sdk';
+import { type HeraldClientError, JobFailedError, type UploadHandle } from '@herald/client-sdk';
 import { useUpload } from '@herald/client-sdk/react';
-import { type FormEvent, type ReactNode, useId, useState } from 'react';
+import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { DATASETS } from '../datasets.ts';
 import { formatBytes, formatCount, formatDuration } from '../format.ts';
 import { ProgressBar } from './progress-bar.tsx';
@@ -12,6 +12,7 @@ export interface UploadPanelProps {
 }
 
 function failureTitle(error: HeraldClientError): string {
+  if (error.code === 'JOB_CANCELLED') return 'The job was cancelled.';
   if (error instanceof JobFailedError) return 'The file was refused; nothing was loaded.';
   return error.code === 'ABORTED' ? 'The upload was cancelled.' : 'The upload failed.';
 }
@@ -27,10 +28,15 @@ function failureText(error: HeraldClientError): string {
 export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
   const datasetId = useId();
   const fileId = useId();
-  const { upload, abort, progress, result, error, jobId } = useUpload();
+  const dryRunId = useId();
+  const { upload, progress, result, error, jobId } = useUpload();
   const [dataset, setDataset] = useState<string>('transactions');
   const [file, setFile] = useState<File | undefined>();
-  const [started, setStarted] = useState<{ fileName: string; dataset: string } | undefined>();
+  const [dryRun, setDryRun] = useState(false);
+  const [started, setStarted] = useState<
+    { fileName: string; dataset: string; dryRun: boolean } | undefined
+  >();
+  const handle = useRef<UploadHandle | undefined>(undefined);
 
   const finished = progress.phase === 'succeeded' || progress.phase === 'failed';
   const busy = started !== undefined && !finished;
@@ -38,10 +44,16 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!file || busy) return;
-    setStarted({ fileName: file.name, dataset });
-    const handle = upload(file, { dataset });
+    setStarted({ fileName: file.name, dataset, dryRun });
+    const started = upload(file, { dataset, dryRun });
+    handle.current = started;
     onJobsChanged?.();
-    handle.done.then(onJobsChanged, onJobsChanged);
+    started.done.then(onJobsChanged, onJobsChanged);
+  };
+
+  // Cancels the job on the server (and stops an upload still sending): nothing is loaded.
+  const cancel = () => {
+    handle.current?.cancel().catch(() => {});
   };
 
   return (
@@ -76,13 +88,26 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
           />
           {file && <span className="muted small">{formatBytes(file.size)}</span>}
         </div>
+        <div className="field">
+          <label htmlFor={dryRunId}>
+            <input
+              id={dryRunId}
+              data-testid="upload-dry-run"
+              type="checkbox"
+              checked={dryRun}
+              disabled={busy}
+              onChange={(e) => setDryRun(e.target.checked)}
+            />{' '}
+            Dry run: check the whole file, load nothing
+          </label>
+        </div>
         <div className="actions">
           <button type="submit" data-testid="upload-submit" disabled={!file || busy}>
-            Upload
+            {dryRun ? 'Check' : 'Upload'}
           </button>
           {busy && (
-            <button type="button" className="secondary" onClick={abort}>
-              Cancel
+            <button type="button" className="secondary" data-testid="upload-cancel" onClick={cancel}>
+              Cancel job
             </button>
           )}
         </div>
@@ -105,11 +130,18 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
 
       {/* One polite live region that always exists, so screen readers announce the outcome. */}
       <div aria-live="polite" aria-atomic="true" data-testid="upload-notices">
-        {started && result && (
+        {started && result && !started.dryRun && (
           <p className="notice success" data-testid="upload-notice" data-kind="success">
             <strong>Upload finished.</strong> {formatCount(result.rowsLoaded)} rows loaded into{' '}
             <code>{started.dataset}</code> in {formatDuration(result.durationMs)}
             {result.rowsRejected > 0 ? `; ${formatCount(result.rowsRejected)} rows skipped` : ''}.
+          </p>
+        )}
+        {started && result && started.dryRun && (
+          <p className="notice success" data-testid="upload-notice" data-kind="success">
+            <strong>The file checks out.</strong> {formatCount(result.rowsLoaded)} rows would load into{' '}
+            <code>{started.dataset}</code>; nothing was loaded (checked in {formatDuration(result.durationMs)}
+            ).
           </p>
         )}
         {started && error && (

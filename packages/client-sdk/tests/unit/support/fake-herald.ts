@@ -12,6 +12,12 @@ import type {
 } from '@herald/protocol';
 import { type RawData, WebSocket, WebSocketServer } from 'ws';
 
+const FINAL_STATES: ReadonlySet<JobView['state']> = new Set([
+  'succeeded',
+  'failed',
+  'validated',
+  'cancelled',
+]);
 /** One WebSocket connection the fake server accepted. */
 export interface FakeConnection {
   readonly index: number;
@@ -150,7 +156,7 @@ export class FakeHerald {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
-  /** Stores a job as GET /jobs/{id} shows it. */
+  /** Stores a job as GET /jobs/{id} shows it (a final state gets its `finishedAt`). */
   setJob(jobId: string, patch: Partial<JobView> = {}): JobView {
     const now = new Date().toISOString();
     const job: JobView = {
@@ -159,6 +165,7 @@ export class FakeHerald {
       fileName: 'rows.csv',
       sizeBytes: 10,
       state: 'processing',
+      dryRun: false,
       rowsLoaded: 0,
       rowsRejected: 0,
       error: null,
@@ -169,6 +176,8 @@ export class FakeHerald {
       ...this.jobs.get(jobId),
       ...patch,
     };
+    // As the server's job rows: finished exactly when the state is final (a CHECK there).
+    if (FINAL_STATES.has(job.state) && job.finishedAt === null) job.finishedAt = now;
     this.jobs.set(jobId, job);
     return job;
   }
@@ -340,6 +349,28 @@ export class FakeHerald {
           report: null,
         },
       };
+    }
+    const cancelMatch = /^\/jobs\/([^/]+)\/cancel$/.exec(path);
+    if (req.method === 'POST' && cancelMatch) {
+      const job = this.jobs.get(cancelMatch[1] ?? '');
+      if (!job) return { status: 404, body: envelope('NOT_FOUND', 'No such job.') };
+      if (job.state === 'cancelled') return { status: 200, body: job };
+      if (FINAL_STATES.has(job.state))
+        return { status: 409, body: envelope('JOB_ALREADY_FINISHED', 'Finished.') };
+      // As the server: a waiting job at once, a running one when its worker stopped (a test publishes that).
+      if (job.state !== 'awaiting_upload') return { status: 202, body: job };
+      const cancelled = this.setJob(job.jobId, {
+        state: 'cancelled',
+        error: envelope('JOB_CANCELLED', 'The job was cancelled by its owner; nothing was loaded.'),
+      });
+      this.publish({
+        type: 'job.cancelled',
+        seq: 1,
+        at: cancelled.updatedAt,
+        jobId: job.jobId,
+        error: cancelled.error as never,
+      });
+      return { status: 200, body: cancelled };
     }
     if (req.method === 'POST' && path === '/devices') {
       const { platform } = req.body as { platform: string };

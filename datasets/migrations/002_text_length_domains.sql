@@ -1,11 +1,14 @@
 -- Text columns with a maximum length become text domains with CHECK (char_length(VALUE) <= n)
--- instead of varchar(n) (src/datasets/ddl.ts). varchar(n) input does not refuse a value whose
+-- instead of varchar(n) (packages/ingest/src/datasets/ddl.ts). varchar(n) input does not refuse a value whose
 -- characters past n are all spaces: it silently cuts them (SQL-standard behaviour), so 'EUR '
 -- loaded as 'EUR' and a note padded past 500 characters lost its end, against the documented
 -- rule "text(n): at most n characters, else VALUE_TOO_LONG; text is kept verbatim". A domain
 -- CHECK is still a soft input error under COPY ... ON_ERROR ignore, reported with line and column.
 -- varchar -> text is binary coercible: no table rewrite; the CHECKs are validated on existing rows
 -- (which varchar(n) already kept within n characters).
+--
+-- This file was migration 006 of @herald/ingest (see 001 for why it moved).
+-- herald:moved-from ingest/006_text_length_domains
 
 CREATE DOMAIN ingest_req_text_200 AS text NOT NULL CHECK (char_length(VALUE) <= 200);
 
