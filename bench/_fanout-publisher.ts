@@ -9,8 +9,9 @@
 //     for the floor (which has no connection list of its own);
 //   {cmd:'floor', jobId, fromSeq, count} → {type:'floor', delivered: [..], cpuMicros}: the same
 //     events as SigV4-signed POSTs to those ids, nothing else (bench/_fanout-floor.ts);
-//   {cmd:'steady', userId, jobId, fromSeq, count, rate, cacheMs} → {type:'steady', sentAt: [[seq, t]]}
-//     publishing at `rate` events per second without waiting for the previous publish;
+//   {cmd:'steady', userId, jobId, fromSeq, count, rate, cacheMs} → {type:'steady', sentAt: [[seq, t]],
+//     publishMs: [..]} publishing at `rate` events per second without waiting for the previous
+//     publish; `publishMs`: how long each `publish()` took (until every post was answered);
 //   {cmd:'exit'}
 // `cpuMicros` is this process's CPU time (user + system, `process.cpuUsage`) over the command.
 // Times are `performance.timeOrigin + performance.now()`, comparable across processes.
@@ -98,6 +99,7 @@ process.on('message', async (message: Message) => {
     }
     case 'steady': {
       const sentAt: Array<[number, number]> = [];
+      const publishMs: number[] = [];
       const inFlight: Promise<unknown>[] = [];
       const start = performance.now() + 20;
       for (let i = 0; i < message.count; i++) {
@@ -105,13 +107,16 @@ process.on('message', async (message: Message) => {
         if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
         const seq = message.fromSeq + i;
         const event = progress(message.jobId, seq);
-        sentAt.push([seq, now()]);
+        const t = now();
+        sentAt.push([seq, t]);
         inFlight.push(
-          publishers.lean.publish(message.userId, event, { cacheConnectionsMs: message.cacheMs }),
+          publishers.lean
+            .publish(message.userId, event, { cacheConnectionsMs: message.cacheMs })
+            .then(() => publishMs.push(now() - t)),
         );
       }
       await Promise.all(inFlight);
-      process.send?.({ type: 'steady', sentAt });
+      process.send?.({ type: 'steady', sentAt, publishMs });
       return;
     }
     case 'exit':

@@ -218,6 +218,8 @@ interface Latency {
   max: number;
   samples: number;
   lost: number;
+  /** Herald only: how long the `publish()` calls took (publisher side of the latency). */
+  publishCall?: { p50: number; p99: number; max: number };
 }
 
 /** (b) Latency at a steady rate, to a user with L connections. */
@@ -231,6 +233,7 @@ async function latency(token: string): Promise<Record<'bare' | 'herald', Latency
     const group = `lat-${name}`;
     await clients.ask({ cmd: 'record', group }, 'recording');
     const sentAt = new Map<number, number>();
+    let publishMs: number[] = [];
     const fromSeq = name === 'bare' ? 0 : total;
     if (name === 'bare') {
       const start = performance.now() + 20;
@@ -248,6 +251,7 @@ async function latency(token: string): Promise<Record<'bare' | 'herald', Latency
         'steady',
       );
       for (const [s, t] of answer.sentAt as Array<[number, number]>) sentAt.set(s, t);
+      publishMs = answer.publishMs as number[];
     }
     await new Promise((resolve) => setTimeout(resolve, 500));
     const { samples } = (await clients.ask({ cmd: 'report', group }, 'report')) as {
@@ -260,9 +264,19 @@ async function latency(token: string): Promise<Record<'bare' | 'herald', Latency
       max: r1(Math.max(...ms)),
       samples: ms.length,
       lost: total * L - ms.length,
+      ...(publishMs.length > 0 && {
+        publishCall: {
+          p50: r1(percentile(publishMs, 50)),
+          p99: r1(percentile(publishMs, 99)),
+          max: r1(Math.max(...publishMs)),
+        },
+      }),
     };
     result[name] = l;
-    say(`latency ${name}: p50 ${l.p50} ms, p99 ${l.p99} ms (${ms.length} deliveries)`);
+    say(
+      `latency ${name}: p50 ${l.p50} ms, p99 ${l.p99} ms (${ms.length} deliveries)` +
+        (l.publishCall ? `; publish() call p50 ${l.publishCall.p50} ms, p99 ${l.publishCall.p99} ms` : ''),
+    );
   }
   return result as Record<'bare' | 'herald', Latency>;
 }
@@ -331,7 +345,7 @@ try {
     `Latency: ${RATE} events/s for ${SECONDS} s to a user with ${L} connections, publish → received`,
     ...(['bare', 'herald'] as const).map((name) => {
       const l = lat[name];
-      return `${name.padEnd(10)} p50 ${String(l.p50).padStart(6)} ms   p99 ${String(l.p99).padStart(6)} ms   max ${String(l.max).padStart(6)} ms   lost ${l.lost}`;
+      return `${name.padEnd(10)} p50 ${String(l.p50).padStart(6)} ms   p99 ${String(l.p99).padStart(6)} ms   max ${String(l.max).padStart(6)} ms   lost ${l.lost}${l.publishCall ? `   (publish() call p99 ${l.publishCall.p99} ms)` : ''}`;
     }),
     '',
     `Stack process (gateway, handlers, dynalite, s3rver): RSS ${rssIdle} MB idle → ${hold.rssMb} MB with ${fmt(hold.held)} connections`,
