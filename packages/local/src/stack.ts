@@ -294,6 +294,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       ...(options.idleTimeoutMs !== undefined && { idleTimeoutMs: options.idleTimeoutMs }),
       ...(options.maxConnectionAgeMs !== undefined && { maxConnectionAgeMs: options.maxConnectionAgeMs }),
       log: (entry) => log(JSON.stringify(entry)),
+      // One line per delivery: only when the functions' debug lines are wanted too (`--verbose`).
+      logRequests: options.logLevel === 'debug',
       iam,
     });
     stops.push(gateway.close);

@@ -89,6 +89,7 @@ export async function createLocalGateway(options: LocalGatewayOptions): Promise<
       stage: wsStage,
       maxMessageBytes,
       log,
+      logRequests: options.logRequests ?? false,
       ...(options.iam && { iam: options.iam }),
     }),
   );

@@ -93,6 +93,8 @@ export interface LocalGatewayOptions {
   readonly maxConnectionAgeMs?: number;
   /** @default no logging */
   readonly log?: GatewayLog;
+  /** Log every `@connections` call at `debug` (per delivery: verbose runs only). @default false */
+  readonly logRequests?: boolean;
   /**
    * Authorizes each `@connections` call (`execute-api:ManageConnections` for its signer).
    * @default every signed call is served

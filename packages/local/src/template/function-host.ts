@@ -98,7 +98,8 @@ interface Instance {
 export class FunctionHost {
   readonly #options: FunctionHostOptions;
   readonly #instances = new Set<Instance>();
-  readonly #waiting: Array<(instance: Instance) => void> = [];
+  /** Invocations waiting for an instance (all `maxInstances` taken), first come first served. */
+  readonly #waiting: Array<{ resolve: (instance: Instance) => void; reject: (error: Error) => void }> = [];
   #closed = false;
   #coldStarts = 0;
   #invocations = 0;
@@ -153,9 +154,15 @@ export class FunctionHost {
     }
   }
 
-  /** Stops every instance (their pending invocations fail). */
+  /**
+   * Stops every instance: their pending invocations fail, and so do the ones waiting for an
+   * instance (a burst beyond `maxInstances`, e.g. a `$disconnect` per socket when many clients
+   * drop at once), which would otherwise wait forever and hold up whoever awaits them.
+   */
   async close(): Promise<void> {
     this.#closed = true;
+    for (const waiter of this.#waiting.splice(0))
+      waiter.reject(new Error(`${this.#options.functionName}: the local stack is stopping`));
     const exits = [...this.#instances].map(
       (instance) =>
         new Promise<void>((resolve) => {
@@ -176,19 +183,20 @@ export class FunctionHost {
       }
     }
     if (this.#instances.size < (this.#options.maxInstances ?? 8)) return this.#start();
-    return new Promise<Instance>((resolve) => this.#waiting.push(resolve));
+    return new Promise<Instance>((resolve, reject) => this.#waiting.push({ resolve, reject }));
   }
 
   #release(instance: Instance): void {
     instance.busy = undefined;
+    // Empty once closed: `close` fails every waiter.
     const next = this.#waiting.shift();
     if (!this.#instances.has(instance)) {
       // It was discarded (timeout, crash): a waiter gets a fresh instance instead.
-      if (next && !this.#closed) next(this.#start());
+      if (next) next.resolve(this.#start());
       return;
     }
     // Handed straight to the next waiter, still taken; otherwise idle.
-    if (next) next(instance);
+    if (next) next.resolve(instance);
     else instance.taken = false;
   }
 

@@ -86,6 +86,16 @@ describe('FunctionHost', () => {
     expect(h.stats).toMatchObject({ coldStarts: 2, invocations: 3 });
   });
 
+  it('fails the running and the waiting invocations when it closes (none is left pending)', async () => {
+    const h = host({ maxInstances: 1 });
+    const running = h.invoke({ kind: 'sleep', ms: 1500 }).catch((e: unknown) => e);
+    const waiting = h.invoke({ kind: 'echo' }).catch((e: unknown) => e);
+    await expect.poll(() => h.stats.coldStarts).toBe(1);
+    await h.close();
+    expect(await running).toMatchObject({ message: 'fixture: the local stack stopped' });
+    expect(await waiting).toMatchObject({ message: 'fixture: the local stack is stopping' });
+  });
+
   it('kills an instance at the timeout, as Lambda discards it, and the next invocation starts a new one', async () => {
     const h = host({ timeoutSeconds: 1 });
     const warm = (await h.invoke({ kind: 'echo' })) as { pid: number };

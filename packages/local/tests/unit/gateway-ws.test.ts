@@ -372,6 +372,23 @@ describe('local gateway @connections Management API', () => {
     expect(res.headers.get('x-amzn-errortype')).toBe('ForbiddenException');
   });
 
+  it('logs a line per call only when logRequests is on (a fan-out is one call per delivery)', async () => {
+    const requestLines = () => logs.filter((entry) => entry.msg === '@connections request');
+    nextIds = [trickyId];
+    await open(await start());
+    await sdk?.send(new PostToConnectionCommand({ ConnectionId: trickyId, Data: 'quiet' }));
+    expect(requestLines()).toEqual([]);
+    sdk?.destroy();
+    await gw?.close();
+
+    nextIds = [trickyId];
+    await open(await start({ logRequests: true }));
+    await sdk?.send(new PostToConnectionCommand({ ConnectionId: trickyId, Data: 'verbose' }));
+    await expect
+      .poll(requestLines)
+      .toEqual([expect.objectContaining({ level: 'debug', method: 'POST', status: 200 })]);
+  });
+
   it('answers GetConnection with connectedAt, lastActiveAt and identity', async () => {
     nextIds = [trickyId];
     const g = await start();
