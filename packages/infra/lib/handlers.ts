@@ -130,6 +130,11 @@ export interface HandlerAccess {
   readonly secrets?: readonly SecretName[];
   /** Sends to these source-less queues (route ids in `ROUTES.queues`). */
   readonly sendToQueues?: readonly string[];
+  /**
+   * Signs download links: reads the CloudFront signing key secret when the stack has a
+   * downloads distribution (nothing without one: links are then presigned S3 GETs).
+   */
+  readonly signsDownloads?: boolean;
 }
 
 /**
@@ -169,6 +174,7 @@ function merge(...parts: HandlerAccess[]): HandlerAccess {
     manageConnections: parts.some((p) => p.manageConnections),
     secrets: [...new Set(parts.flatMap((p) => p.secrets ?? []))],
     sendToQueues: [...new Set(parts.flatMap((p) => p.sendToQueues ?? []))],
+    signsDownloads: parts.some((p) => p.signsDownloads),
   };
 }
 
@@ -240,6 +246,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
       secrets: ['srvgw'],
       buckets: [FILE_COPY],
       sendToQueues: ['FileFetchQueue'],
+      signsDownloads: true,
     },
     PUBLISHER,
   ),
@@ -251,6 +258,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
       database: true,
       secrets: ['srvgw'],
       buckets: [FILE_COPY],
+      signsDownloads: true,
     },
     PUBLISHER,
   ),
