@@ -287,6 +287,8 @@ export class HeraldStack extends Stack {
       restApi: this.restApi.api,
       webSocket: { api: this.webSocket.api, stage: this.webSocket.stage },
       database: this.database.instance,
+      webAcl: this.restApi.webAcl,
+      ...(this.downloads && { distribution: this.downloads.distribution }),
       alarmEmail: config.alarmEmail,
     });
 

@@ -150,6 +150,17 @@ describe('downloads through CloudFront', () => {
     expect((group.Properties?.KeyGroupConfig as { Items?: unknown[] } | undefined)?.Items).toHaveLength(2);
   });
 
+  it('shows the distribution’s 4xx/5xx rates and the WAF’s blocks on the dashboard', () => {
+    const body = (s: Synthesized) =>
+      JSON.stringify(only(s.json, 'AWS::CloudWatch::Dashboard')[1].Properties?.DashboardBody);
+    for (const text of [body(withCdn), body(withoutCdn)]) {
+      expect(text).toContain('\\"AWS/WAFV2\\",\\"BlockedRequests\\"');
+    }
+    expect(body(withCdn)).toContain('\\"AWS/CloudFront\\",\\"4xxErrorRate\\"');
+    expect(body(withCdn)).toContain('\\"AWS/CloudFront\\",\\"5xxErrorRate\\"');
+    expect(body(withoutCdn)).not.toContain('AWS/CloudFront');
+  });
+
   it('stays cdk-nag clean', () => {
     expect(withCdn.violations.map((v) => v.ruleName)).toEqual([]);
   });
