@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -146,6 +147,12 @@ describe('downloads through CloudFront', () => {
     const [first] = idsOf(withCdn);
     expect(idsOf(two)).toHaveLength(2);
     expect(idsOf(two)).toContain(first);
+    // docs/deploy.md finds a key's id by the SHA-256 of its PEM file, named in the comment.
+    const fingerprint = createHash('sha256').update(KEY_A).digest('hex').slice(0, 8);
+    const [, key] = only(withCdn.json, 'AWS::CloudFront::PublicKey');
+    expect((key.Properties?.PublicKeyConfig as { Comment?: string } | undefined)?.Comment).toBe(
+      `Herald download links (sha256 ${fingerprint})`,
+    );
     const [, group] = only(two.json, 'AWS::CloudFront::KeyGroup');
     expect((group.Properties?.KeyGroupConfig as { Items?: unknown[] } | undefined)?.Items).toHaveLength(2);
   });
