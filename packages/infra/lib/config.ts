@@ -94,6 +94,11 @@ export interface HeraldConfig {
     readonly throttle: ThrottleConfig;
     /** Tighter throttling of `$connect`: every attempt costs an authorizer invocation. */
     readonly connectThrottle: ThrottleConfig;
+    /**
+     * `$connect` attempts per client IP and minute, counted by the authorizer (the per-IP limit
+     * WAF cannot give a WebSocket API, ADR 004); over it, `$connect` answers 401.
+     */
+    readonly connectAttemptsPerIpPerMinute: number;
   };
   readonly auth: {
     /** `required` makes every user enrol a TOTP authenticator. */
@@ -168,6 +173,9 @@ const DEV: HeraldConfig = {
     stageName: 'v1',
     throttle: { rateLimit: 50, burstLimit: 100 },
     connectThrottle: { rateLimit: 10, burstLimit: 20 },
+    // High: the local stack runs dev, and its tests and benchmarks connect thousands of sockets
+    // from one address within a minute.
+    connectAttemptsPerIpPerMinute: 20_000,
   },
   auth: { mfa: 'optional', threatProtection: false },
   allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
@@ -204,6 +212,8 @@ const PROD: HeraldConfig = {
     throttle: { rateLimit: 500, burstLimit: 1000 },
     // Well below the account's 500 new connections/s, leaving room for other APIs.
     connectThrottle: { rateLimit: 100, burstLimit: 200 },
+    // Five a second on average per address: room for reconnect storms behind a carrier NAT.
+    connectAttemptsPerIpPerMinute: 300,
   },
   auth: { mfa: 'required', threatProtection: true },
   allowedOrigins: [],

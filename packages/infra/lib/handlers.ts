@@ -184,8 +184,14 @@ function merge(...parts: HandlerAccess[]): HandlerAccess {
  * (synth fails otherwise), so a new route cannot deploy with permissions nobody chose.
  */
 export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
-  // Realtime: WebSocket. A ticket is redeemed by a conditional delete (single use).
-  'realtime/ws-authorize': { tables: [{ table: 'Tickets', actions: ['dynamodb:DeleteItem'] }] },
+  // Realtime: WebSocket. A ticket is redeemed by a conditional delete (single use); every attempt
+  // is counted per client IP by a conditional update (ADR 004).
+  'realtime/ws-authorize': {
+    tables: [
+      { table: 'Tickets', actions: ['dynamodb:DeleteItem'] },
+      { table: 'ConnectAttempts', actions: ['dynamodb:UpdateItem'] },
+    ],
+  },
   'realtime/ws-connect': { tables: [{ table: 'Connections', actions: ['dynamodb:PutItem'] }] },
   'realtime/ws-disconnect': { tables: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }] },
   // subscribe/unsubscribe update the connection item; resume reads the event log and posts the

@@ -330,6 +330,7 @@ export class HeraldStack extends Stack {
       HERALD_JWT_AUDIENCE: this.auth.client.userPoolClientId,
       HERALD_JWKS_URI: this.auth.jwksUri,
       HERALD_CONNECTION_TTL_SECONDS: String(config.connectionTtlSeconds),
+      HERALD_CONNECT_LIMIT_PER_MINUTE: String(config.websocket.connectAttemptsPerIpPerMinute),
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
       // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
       // read per new connection; the user name is stable under single-user rotation. Through RDS
