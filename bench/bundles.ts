@@ -36,7 +36,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
-import { LOCAL_CDK_CONTEXT, REPO_ROOT } from '../packages/local/src/stack.ts';
+import { LOCAL_CDK_CONTEXT, localCdkContext, REPO_ROOT } from '../packages/local/src/stack.ts';
 import { type FunctionSpec, readStackModel } from '../packages/local/src/template/model.ts';
 import { nodeBinaryFor } from '../packages/local/src/template/runtime.ts';
 import { synthesize } from '../packages/local/src/template/synth.ts';
@@ -254,7 +254,8 @@ const kib = (bytes: number): string => fmt(bytes / 1024);
 say('synthesizing the app with bundling (cached while the sources are unchanged) ...');
 const { assemblyDir, cached, ms } = await synthesize({
   repoRoot: REPO_ROOT,
-  context: LOCAL_CDK_CONTEXT,
+  // What the local stack synthesizes (its cached assembly), downloads distribution included.
+  context: localCdkContext(),
   log: say,
 });
 say(`${cached ? 'cached assembly' : `synthesized in ${r1(ms / 1000)} s`}: ${assemblyDir}`);

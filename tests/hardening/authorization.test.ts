@@ -831,6 +831,44 @@ describe('authorization matrix: REST', () => {
     expect(leaks.slice(leaksBefore)).toEqual([]);
     figures.sectionsPassed.add('paths');
   });
+
+  it('keeps a signed download link to its path: bob cannot re-point his link, or alice’s, at her file', async () => {
+    const leaksBefore = leaks.length;
+    const linkOf = async (caller: 'otherUser' | 'rightUser', path: string) => {
+      const res = await call(tokenOf(caller), 'POST', '/files/links', { path });
+      expect(res.status, res.text).toBe(200);
+      return new URL(FileLinkSchema.parse(res.body).url);
+    };
+    const bobs = await linkOf('otherUser', 'public/readme.txt');
+    // CloudFront signed URLs: presigned S3 GETs are not checked by the local S3 at all.
+    expect(bobs.searchParams.get('Key-Pair-Id')).toBeTruthy();
+    expect((await fetch(bobs)).status).toBe(200);
+    const alices = await linkOf('rightUser', fx.alicePrivatePath);
+    const aliceKey = `/files/${fx.alicePrivatePath}`;
+    const attempts = [
+      // bob's signature on alice's cached file
+      bobs.href.replace(bobs.pathname, aliceKey),
+      // bob's signature, alice's path and file name
+      bobs.href
+        .replace(bobs.pathname, aliceKey)
+        .replace('readme.txt', encodeURIComponent(fileName(fx.alicePrivatePath))),
+      // alice's signature on her other file, which she never asked for
+      alices.href.replace(alices.pathname, `/files/${fx.aliceUntouchedPath}`),
+      // alice's link without its signature, or with a longer life
+      `${alices.origin}${alices.pathname}`,
+      alices.href.replace(/Expires=(\d+)/, (_m, t: string) => `Expires=${Number(t) + 86_400}`),
+    ];
+    for (const url of attempts) {
+      const res = await fetch(url);
+      crossUserProbes++;
+      const body = await res.text();
+      if (body.includes(fx.alicePrivateContent.trim()))
+        leak(`a re-pointed link read alice's file: ${res.status}`);
+      expect(res.status, url.replace(/Signature=[^&]+/, 'Signature=…')).toBe(403);
+    }
+    expect(leaks.slice(leaksBefore)).toEqual([]);
+    figures.sectionsPassed.add('links');
+  });
 });
 
 describe('authorization matrix: WebSocket', () => {
@@ -1123,6 +1161,7 @@ describe('authorization matrix: WebSocket', () => {
       'cursor',
       'datasets',
       'documented',
+      'links',
       'live',
       'paths',
       'rest',

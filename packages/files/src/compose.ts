@@ -12,6 +12,7 @@ import {
   SecretUnavailableError,
 } from '@herald/runtime';
 import { createS3Client } from '@herald/runtime/s3';
+import { CloudFrontDownloadLinks, parseCloudFrontSigningKey } from './adapters/cloudfront-download-links.ts';
 import { RealtimeFileNotifier } from './adapters/realtime-file-notifier.ts';
 import { S3FileStore } from './adapters/s3-file-store.ts';
 import { SqsFetchQueue } from './adapters/sqs-fetch-queue.ts';
@@ -153,9 +154,22 @@ export function buildDeliveryDeps(base: FilesDeps, config: FileDeliveryConfig): 
   const agent = config.srvgwUrl.startsWith('https:')
     ? new HttpsAgent({ keepAlive: true, maxSockets: 16 })
     : new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  const files = new S3FileStore({ client: s3, bucket: config.filesBucket });
+  const { cdn } = config;
+  const readSecret = lambdaExtensionSecrets(process.env);
   return {
     grants: base.grants,
-    files: new S3FileStore({ client: s3, bucket: config.filesBucket }),
+    files,
+    // Through CloudFront when the stack has a distribution; presigned S3 otherwise. The key is
+    // read per link through the secrets extension (cached there), so a rotation reaches warm
+    // containers within the extension's TTL.
+    links: cdn
+      ? new CloudFrontDownloadLinks({
+          baseUrl: cdn.url,
+          signingKey: () => readSecret(cdn.signingKeySecretId).then(parseCloudFrontSigningKey),
+          now: () => base.clock.now(),
+        })
+      : files,
     source: new SrvGwFileSource({
       baseUrl: config.srvgwUrl,
       credential: credentialProvider(config.srvgwCredential),

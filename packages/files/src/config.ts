@@ -100,10 +100,20 @@ export interface FileDeliveryConfig {
   readonly fetchQueueUrl: string;
   /** `HERALD_SQS_ENDPOINT`: SQS endpoint override (the local stack); unset on AWS. */
   readonly sqsEndpoint: string | undefined;
+  /**
+   * Downloads through CloudFront: `HERALD_FILES_CDN_URL` (the distribution's URL) and
+   * `HERALD_FILES_SIGNING_KEY_SECRET_ARN` (the secret holding `{keyPairId, privateKey}`), set
+   * together. Unset, links are presigned S3 GETs.
+   */
+  readonly cdn: { readonly url: string; readonly signingKeySecretId: string } | undefined;
   readonly delivery: FileDeliverySettings;
 }
 
 const MIB = 1024 * 1024;
+
+const secretArn = z.string().regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
+  error: 'must be a Secrets Manager secret ARN',
+});
 
 const DeliveryEnvSchema = z
   .object({
@@ -112,18 +122,15 @@ const DeliveryEnvSchema = z
     HERALD_S3_ENDPOINT: httpUrl.optional(),
     HERALD_SRVGW_URL: required.pipe(httpUrl),
     HERALD_SRVGW_CREDENTIAL: z.string().optional(),
-    HERALD_SRVGW_CREDENTIAL_SECRET_ARN: z
-      .string()
-      .regex(/^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/, {
-        error: 'must be a Secrets Manager secret ARN',
-      })
-      .optional(),
+    HERALD_SRVGW_CREDENTIAL_SECRET_ARN: secretArn.optional(),
     HERALD_SRVGW_CONNECT_TIMEOUT_MS: wholeNumber(100, 60_000).optional(),
     HERALD_SRVGW_IDLE_TIMEOUT_MS: wholeNumber(100, 120_000).optional(),
     HERALD_SRVGW_MAX_ATTEMPTS: wholeNumber(1, 10).optional(),
     // `queueUrlVariable('FileFetchQueue')` of the route table (a unit test keeps them equal).
     HERALD_FILE_FETCH_QUEUE_URL: required.pipe(httpUrl),
     HERALD_SQS_ENDPOINT: httpUrl.optional(),
+    HERALD_FILES_CDN_URL: httpUrl.optional(),
+    HERALD_FILES_SIGNING_KEY_SECRET_ARN: secretArn.optional(),
     HERALD_FILE_MAX_BYTES: wholeNumber(1, 5 * 1024 * 1024 * MIB).optional(),
     HERALD_FILE_CONTENT_TYPES: z
       .string()
@@ -142,6 +149,14 @@ const DeliveryEnvSchema = z
       path: ['HERALD_SRVGW_CREDENTIAL'],
       message: 'or HERALD_SRVGW_CREDENTIAL_SECRET_ARN: set exactly one of the two',
       // Checked even when other variables are invalid, so one error names them all.
+      when: () => true,
+    },
+  )
+  .refine(
+    (e) => (e.HERALD_FILES_CDN_URL === undefined) === (e.HERALD_FILES_SIGNING_KEY_SECRET_ARN === undefined),
+    {
+      path: ['HERALD_FILES_CDN_URL'],
+      message: 'and HERALD_FILES_SIGNING_KEY_SECRET_ARN: set both (downloads through CloudFront) or neither',
       when: () => true,
     },
   );
@@ -172,6 +187,13 @@ export function loadDeliveryConfig(env: Readonly<Record<string, string | undefin
     idleTimeoutMs: e.HERALD_SRVGW_IDLE_TIMEOUT_MS ?? 5000,
     fetchQueueUrl: e.HERALD_FILE_FETCH_QUEUE_URL,
     sqsEndpoint: e.HERALD_SQS_ENDPOINT,
+    cdn:
+      e.HERALD_FILES_CDN_URL !== undefined && e.HERALD_FILES_SIGNING_KEY_SECRET_ARN !== undefined
+        ? Object.freeze({
+            url: e.HERALD_FILES_CDN_URL,
+            signingKeySecretId: e.HERALD_FILES_SIGNING_KEY_SECRET_ARN,
+          })
+        : undefined,
     delivery: Object.freeze({
       maxBytes: e.HERALD_FILE_MAX_BYTES ?? 512 * MIB,
       allowedContentTypes: Object.freeze([...(e.HERALD_FILE_CONTENT_TYPES ?? DEFAULT_ALLOWED_CONTENT_TYPES)]),

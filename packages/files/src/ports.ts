@@ -93,7 +93,7 @@ export interface FileWrite {
 }
 
 /** The files bucket. */
-export interface FileStore {
+export interface FileStore extends DownloadLinks {
   /** The cached copy at `key`, or undefined. */
   head(key: string): Promise<StoredFile | undefined>;
   /**
@@ -104,11 +104,23 @@ export interface FileStore {
   write(key: string, body: AsyncIterable<Uint8Array>, file: FileWrite): Promise<void>;
   /** Deletes the object at `key` (no error when there is none). */
   remove(key: string): Promise<void>;
-  /** A presigned GET answered with `Content-Disposition: contentDisposition`. Never log it. */
-  presignDownload(
-    key: string,
-    options: { readonly expiresInSeconds: number; readonly contentDisposition: string },
-  ): Promise<string>;
+}
+
+/** How long a download link lives and what it is answered with. */
+export interface DownloadLinkOptions {
+  readonly expiresInSeconds: number;
+  /** Sent back as `Content-Disposition`; part of what is signed, so the holder cannot change it. */
+  readonly contentDisposition: string;
+}
+
+/**
+ * Signed, short-lived download links to objects of the files bucket: a presigned S3 GET
+ * ({@link FileStore}, the fallback) or a CloudFront signed URL when a distribution serves
+ * downloads.
+ */
+export interface DownloadLinks {
+  /** A signed GET of `key` answered with `Content-Disposition: contentDisposition`. Never log it. */
+  presignDownload(key: string, options: DownloadLinkOptions): Promise<string>;
 }
 
 /** The queue whose worker continues fetches that outlive the API's budget. */

@@ -1,6 +1,8 @@
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type ConfigOverrides, resolveConfig } from './config.ts';
+import { domainNames } from './constructs/domains.ts';
+import { EdgeCertificateStack } from './stacks/edge-certificate-stack.ts';
 import { HeraldStack, type HeraldStackProps } from './stacks/herald-stack.ts';
 
 /**
@@ -46,6 +48,11 @@ export function addHeraldStack(app: App, options: HeraldAppOptions = {}): Herald
     ...(context('allowedOrigins') !== undefined && { allowedOrigins: context('allowedOrigins') }),
     ...(context('srvgwUrl') !== undefined && { srvgwUrl: context('srvgwUrl') }),
     ...(context('alarmEmail') !== undefined && { alarmEmail: context('alarmEmail') }),
+    ...(context('downloadsPublicKeys') !== undefined && {
+      downloadsPublicKeys: context('downloadsPublicKeys'),
+    }),
+    ...(context('domain') !== undefined && { domain: context('domain') }),
+    ...(context('hostedZone') !== undefined && { hostedZone: context('hostedZone') }),
   };
   for (const [flag, value] of Object.entries(HERALD_FEATURE_FLAGS)) {
     if (app.node.tryGetContext(flag) === undefined) app.node.setContext(flag, value);
@@ -53,15 +60,39 @@ export function addHeraldStack(app: App, options: HeraldAppOptions = {}): Herald
   const config = resolveConfig(context('env') ?? 'dev', overrides);
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const region = process.env.CDK_DEFAULT_REGION;
+  // CloudFront takes certificates from us-east-1 only: `files.<domain>` gets one there, in a
+  // stack of its own, referenced across regions (docs/adr/008-edge.md).
+  const { domain } = config.edge;
+  if (domain && !(account && region))
+    throw new Error(
+      'a domain needs an account and a region (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION, e.g. from the CLI profile): ' +
+        'the hosted zone is looked up and the files certificate lives in us-east-1',
+    );
+  const edgeCertificates =
+    domain && config.edge.downloadsPublicKeys.length > 0 && account
+      ? new EdgeCertificateStack(app, `${config.stackName}EdgeCertificate`, {
+          env: { account, region: 'us-east-1' },
+          crossRegionReferences: true,
+          description: `Herald: the us-east-1 certificate of files.${domain.name} (${config.envName})`,
+          domainName: domainNames(domain.name).files,
+          hostedZone: domain.hostedZone,
+        })
+      : undefined;
   const stack = new HeraldStack(app, config.stackName, {
     ...options.stackProps,
+    ...(edgeCertificates && {
+      filesCertificate: edgeCertificates.certificate,
+      crossRegionReferences: true,
+    }),
     config,
     description: `Herald real-time notification backend (${config.envName})`,
     terminationProtection: config.retainData,
     ...(account && region && { env: { account, region } }),
   });
-  Tags.of(stack).add('herald:env', config.envName);
-  Tags.of(stack).add('herald:app', 'herald');
+  for (const s of edgeCertificates ? [stack, edgeCertificates] : [stack]) {
+    Tags.of(s).add('herald:env', config.envName);
+    Tags.of(s).add('herald:app', 'herald');
+  }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;
 }

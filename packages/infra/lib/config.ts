@@ -94,6 +94,11 @@ export interface HeraldConfig {
     readonly throttle: ThrottleConfig;
     /** Tighter throttling of `$connect`: every attempt costs an authorizer invocation. */
     readonly connectThrottle: ThrottleConfig;
+    /**
+     * `$connect` attempts per client IP and minute, counted by the authorizer (the per-IP limit
+     * WAF cannot give a WebSocket API, ADR 004); over it, `$connect` answers 401.
+     */
+    readonly connectAttemptsPerIpPerMinute: number;
   };
   readonly auth: {
     /** `required` makes every user enrol a TOTP authenticator. */
@@ -110,6 +115,38 @@ export interface HeraldConfig {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error';
   /** Where alarm notifications go, if anywhere (an SNS e-mail subscription). */
   readonly alarmEmail: string | undefined;
+  readonly edge: EdgeConfig;
+}
+
+/** What answers at the edge: downloads through CloudFront. */
+export interface EdgeConfig {
+  /**
+   * Public keys (PEM, RSA 2048) of the CloudFront key group that download links are signed
+   * for. Set: a distribution with Origin Access Control serves the files bucket and the link
+   * handler signs CloudFront URLs with the matching private key (from Secrets Manager). Empty:
+   * no distribution, links are presigned S3 GETs. Two keys while a key pair is rotated
+   * (docs/deploy.md). Not secrets: public keys may live in `cdk.json` or come from context.
+   */
+  readonly downloadsPublicKeys: readonly string[];
+  /**
+   * Custom domain names: `api.<name>` (REST), `ws.<name>` (WebSocket) and, with downloads,
+   * `files.<name>`, each with an ACM certificate validated through DNS. Undefined: the
+   * AWS-assigned host names (`execute-api`, `cloudfront.net`).
+   */
+  readonly domain: DomainConfig | undefined;
+}
+
+/** An environment's domain, e.g. `{ name: 'herald.example.com', hostedZone: 'example.com' }`. */
+export interface DomainConfig {
+  /** The parent of `api.`, `ws.` and `files.`. */
+  readonly name: string;
+  /**
+   * The Route 53 public hosted zone that holds `name`, looked up by its name at synth (the
+   * stack then needs an account and region): certificates are validated and aliases created
+   * in it. Undefined: DNS is managed elsewhere; CloudFormation waits on each certificate until
+   * its validation CNAME exists there, and the operator points the names at the outputs.
+   */
+  readonly hostedZone: string | undefined;
 }
 
 const DEV: HeraldConfig = {
@@ -136,6 +173,9 @@ const DEV: HeraldConfig = {
     stageName: 'v1',
     throttle: { rateLimit: 50, burstLimit: 100 },
     connectThrottle: { rateLimit: 10, burstLimit: 20 },
+    // High: the local stack runs dev, and its tests and benchmarks connect thousands of sockets
+    // from one address within a minute.
+    connectAttemptsPerIpPerMinute: 20_000,
   },
   auth: { mfa: 'optional', threatProtection: false },
   allowedOrigins: ['http://localhost:5173', 'http://127.0.0.1:5173'],
@@ -143,6 +183,7 @@ const DEV: HeraldConfig = {
   connectionTtlSeconds: 10_800,
   logLevel: 'debug',
   alarmEmail: undefined,
+  edge: { downloadsPublicKeys: [], domain: undefined },
 };
 
 const PROD: HeraldConfig = {
@@ -171,6 +212,8 @@ const PROD: HeraldConfig = {
     throttle: { rateLimit: 500, burstLimit: 1000 },
     // Well below the account's 500 new connections/s, leaving room for other APIs.
     connectThrottle: { rateLimit: 100, burstLimit: 200 },
+    // Five a second on average per address: room for reconnect storms behind a carrier NAT.
+    connectAttemptsPerIpPerMinute: 300,
   },
   auth: { mfa: 'required', threatProtection: true },
   allowedOrigins: [],
@@ -178,6 +221,7 @@ const PROD: HeraldConfig = {
   connectionTtlSeconds: 10_800,
   logLevel: 'info',
   alarmEmail: undefined,
+  edge: { downloadsPublicKeys: [], domain: undefined },
 };
 
 export const ENVIRONMENTS: Readonly<Record<EnvironmentName, HeraldConfig>> = { dev: DEV, prod: PROD };
@@ -214,6 +258,31 @@ export interface ConfigOverrides {
   readonly allowedOrigins?: string;
   readonly srvgwUrl?: string;
   readonly alarmEmail?: string;
+  /** One or more PEM public keys, concatenated (`"$(cat old.pem new.pem)"`): {@link EdgeConfig}. */
+  readonly downloadsPublicKeys?: string;
+  /** {@link DomainConfig.name}. */
+  readonly domain?: string;
+  /** {@link DomainConfig.hostedZone}; only with `domain`. */
+  readonly hostedZone?: string;
+}
+
+const DOMAIN_NAME = /^(?=.{1,240}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+
+const PUBLIC_KEY_PEM = /-----BEGIN PUBLIC KEY-----[A-Za-z0-9+/=\s]+?-----END PUBLIC KEY-----/g;
+
+/**
+ * The PEM public keys in `text`, each normalised to one trailing newline. Throws when `text`
+ * holds anything else (a private key pasted by mistake must never reach a template).
+ *
+ * @example
+ * parsePublicKeys(readFileSync('cloudfront-public.pem', 'utf8')); // ['-----BEGIN PUBLIC KEY-----\n…']
+ */
+export function parsePublicKeys(text: string): string[] {
+  const keys = [...text.matchAll(PUBLIC_KEY_PEM)].map((m) => `${m[0].trim()}\n`);
+  const rest = text.replace(PUBLIC_KEY_PEM, '').trim();
+  if (rest !== '' || keys.length === 0)
+    throw new Error('downloadsPublicKeys must be one or more PEM public keys (-----BEGIN PUBLIC KEY-----)');
+  return keys;
 }
 
 /**
@@ -253,7 +322,18 @@ export function resolveConfig(envName: string, overrides: ConfigOverrides = {}):
     allowedOrigins: origins,
     srvgwUrl,
     alarmEmail: overrides.alarmEmail ?? base.alarmEmail,
+    edge: {
+      ...base.edge,
+      ...(overrides.downloadsPublicKeys !== undefined && {
+        downloadsPublicKeys: parsePublicKeys(overrides.downloadsPublicKeys),
+      }),
+      ...(overrides.domain !== undefined && {
+        domain: { name: overrides.domain, hostedZone: overrides.hostedZone },
+      }),
+    },
   };
+  if (overrides.hostedZone !== undefined && overrides.domain === undefined)
+    throw new Error('hostedZone needs domain (-c domain=herald.example.com)');
   validateConfig(config);
   return config;
 }
@@ -266,6 +346,14 @@ export function validateConfig(config: HeraldConfig): void {
     throw new Error('storage.uploadsExpireAfterDays must be at least uploadsToGlacierAfterDays + 90');
   }
   if (connectionTtlSeconds < 7200) throw new Error('connectionTtlSeconds must be at least 7200');
+  const domain = config.edge.domain;
+  if (domain !== undefined) {
+    if (!DOMAIN_NAME.test(domain.name))
+      throw new Error(`domain: "${domain.name}" is not a lower-case DNS name`);
+    const zone = domain.hostedZone;
+    if (zone !== undefined && domain.name !== zone && !domain.name.endsWith(`.${zone}`))
+      throw new Error(`domain: "${domain.name}" is not in the hosted zone "${zone}"`);
+  }
   if (config.database.multiAz && config.network.maxAzs < 2) throw new Error('Multi-AZ needs maxAzs ≥ 2');
   if (config.database.proxy && !config.network.interfaceEndpoints.includes('secretsmanager')) {
     // RDS Proxy sits in the isolated subnets (no NAT) and reads its secret from Secrets Manager.

@@ -130,6 +130,11 @@ export interface HandlerAccess {
   readonly secrets?: readonly SecretName[];
   /** Sends to these source-less queues (route ids in `ROUTES.queues`). */
   readonly sendToQueues?: readonly string[];
+  /**
+   * Signs download links: reads the CloudFront signing key secret when the stack has a
+   * downloads distribution (nothing without one: links are then presigned S3 GETs).
+   */
+  readonly signsDownloads?: boolean;
 }
 
 /**
@@ -169,6 +174,7 @@ function merge(...parts: HandlerAccess[]): HandlerAccess {
     manageConnections: parts.some((p) => p.manageConnections),
     secrets: [...new Set(parts.flatMap((p) => p.secrets ?? []))],
     sendToQueues: [...new Set(parts.flatMap((p) => p.sendToQueues ?? []))],
+    signsDownloads: parts.some((p) => p.signsDownloads),
   };
 }
 
@@ -178,8 +184,14 @@ function merge(...parts: HandlerAccess[]): HandlerAccess {
  * (synth fails otherwise), so a new route cannot deploy with permissions nobody chose.
  */
 export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
-  // Realtime: WebSocket. A ticket is redeemed by a conditional delete (single use).
-  'realtime/ws-authorize': { tables: [{ table: 'Tickets', actions: ['dynamodb:DeleteItem'] }] },
+  // Realtime: WebSocket. A ticket is redeemed by a conditional delete (single use); every attempt
+  // is counted per client IP by a conditional update (ADR 004).
+  'realtime/ws-authorize': {
+    tables: [
+      { table: 'Tickets', actions: ['dynamodb:DeleteItem'] },
+      { table: 'ConnectAttempts', actions: ['dynamodb:UpdateItem'] },
+    ],
+  },
   'realtime/ws-connect': { tables: [{ table: 'Connections', actions: ['dynamodb:PutItem'] }] },
   'realtime/ws-disconnect': { tables: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }] },
   // subscribe/unsubscribe update the connection item; resume reads the event log and posts the
@@ -244,6 +256,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
       secrets: ['srvgw'],
       buckets: [FILE_COPY],
       sendToQueues: ['FileFetchQueue'],
+      signsDownloads: true,
     },
     PUBLISHER,
   ),
@@ -255,6 +268,7 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
       database: true,
       secrets: ['srvgw'],
       buckets: [FILE_COPY],
+      signsDownloads: true,
     },
     PUBLISHER,
   ),

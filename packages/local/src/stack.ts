@@ -6,6 +6,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { errorEnvelope } from '@herald/protocol';
 import pg from 'pg';
+import { type LocalDistribution, signedDistributions, startLocalDistribution } from './cdn/distribution.ts';
+import { localSigningKey } from './cdn/signing-key.ts';
 import { LOCK_FILE, lockDataDir } from './data-dir-lock.ts';
 import { createDemoMiddleware } from './demo.ts';
 import { dynamoClient, startDynamo } from './dynamodb.ts';
@@ -26,6 +28,7 @@ import { handleSqsRequest } from './sqs-endpoint.ts';
 import { startSampleSrvGw } from './srvgw.ts';
 import {
   constructPath,
+  distributionDomain,
   type LocalEnvironment,
   localizeValue,
   localResolver,
@@ -43,6 +46,21 @@ export const SAMPLES_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '
 
 /** The CDK environment the local stack runs (`cdk synth -c env=dev`). */
 export const LOCAL_CDK_CONTEXT = { env: 'dev' } as const;
+
+/** Where the local CloudFront key pair is kept (with the synth cache: it is part of its key). */
+const SIGNING_KEY_DIR = join(REPO_ROOT, 'node_modules', '.cache', 'herald');
+
+/**
+ * The CDK context the local stack synthesizes: {@link LOCAL_CDK_CONTEXT} plus the public half of
+ * the local CloudFront key pair (`downloadsPublicKeys`), so the template has the downloads
+ * distribution and the link handler signs CloudFront URLs, as a deployment with keys does.
+ *
+ * @example
+ * await synthesize({ repoRoot: REPO_ROOT, context: localCdkContext() });
+ */
+export function localCdkContext(): Readonly<Record<string, string>> {
+  return { ...LOCAL_CDK_CONTEXT, downloadsPublicKeys: localSigningKey(SIGNING_KEY_DIR).publicKeyPem };
+}
 
 export interface LocalStackOptions {
   /** Folder for all state (database, objects, tables, keys). Default `<repo>/.herald`. */
@@ -191,7 +209,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   try {
     const assemblyDir =
       options.assemblyDir ??
-      (await synthesize({ repoRoot: REPO_ROOT, context: LOCAL_CDK_CONTEXT, log })).assemblyDir;
+      (await synthesize({ repoRoot: REPO_ROOT, context: localCdkContext(), log })).assemblyDir;
     const stackName = `Herald${LOCAL_CDK_CONTEXT.env[0]?.toUpperCase()}${LOCAL_CDK_CONTEXT.env.slice(1)}`;
     const model = readStackModel(assemblyDir, stackName);
     const { template } = model;
@@ -301,6 +319,25 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     stops.push(gateway.close);
     const wsManagementOrigin = new URL(gateway.managementEndpoint).origin;
 
+    // CloudFront in front of the files bucket: a local distribution that checks signed URLs.
+    const signingKey = localSigningKey(SIGNING_KEY_DIR);
+    const distributions: { from: string; to: LocalDistribution; keyPairId: string | undefined }[] = [];
+    for (const spec of signedDistributions(template)) {
+      const bucket = buckets.find((b) => b.id === spec.bucketId);
+      if (!bucket) throw new Error(`distribution ${spec.id}: its origin ${spec.bucketId} is not a bucket`);
+      const cdn = await startLocalDistribution({
+        bucket: bucket.name,
+        s3Endpoint: s3.endpoint,
+        publicKeys: spec.publicKeys,
+        log,
+      });
+      stops.push(cdn.close);
+      const keyPairId = [...spec.publicKeys].find(([, pem]) => pem === signingKey.publicKeyPem)?.[0];
+      if (keyPairId === undefined)
+        log(`distribution ${spec.id}: none of its public keys is the local key; its links will be refused`);
+      distributions.push({ from: `https://${distributionDomain(spec.id)}`, to: cdn, keyPairId });
+    }
+
     const srvgwUrl = templateSrvGwUrl(model);
     const local: LocalEnvironment = {
       stackName,
@@ -319,6 +356,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
           : []),
         { from: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_local', to: idp.issuer },
         ...(srvgwUrl && srvgw.httpsUrl ? [{ from: srvgwUrl, to: srvgw.httpsUrl }] : []),
+        ...distributions.map((d) => ({ from: d.from, to: d.to.url })),
         ...origins.map(demoOrigin),
       ],
       files: { '/var/runtime/ca-cert.pem': tls.lambdaCaBundle },
@@ -384,7 +422,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         s3.registerAccessKey(credentials.accessKeyId, credentials.secretAccessKey);
         iam.registerCredentials(functionId, credentials);
       },
-      externalSecrets: { SrvGwCredential: srvgwCredential },
+      externalSecrets: {
+        SrvGwCredential: srvgwCredential,
+        // What the operator loads after deploy: the key pair id and the private key (PEM).
+        ...(distributions[0]?.keyPairId !== undefined && {
+          Downloads: JSON.stringify({
+            keyPairId: distributions[0].keyPairId,
+            privateKey: signingKey.privateKeyPem,
+          }),
+        }),
+      },
       extraEnvironment: {
         // Boundaries no local server can play and no template states: the FCM push outbox, and
         // the endpoint overrides of the handlers' configuration (path-style S3 for s3rver).

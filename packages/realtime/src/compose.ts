@@ -10,6 +10,7 @@ import { createPublisher, type Publisher } from './core/publisher.ts';
 import type {
   ConnectionPoster,
   ConnectionStore,
+  ConnectLimiter,
   DeviceStore,
   JobEventLog,
   SubscriptionStore,
@@ -48,6 +49,8 @@ export interface RealtimeDeps {
   readonly connectionTtlSeconds: number;
   /** Push devices per user (`HERALD_MAX_DEVICES_PER_USER`). */
   readonly maxDevicesPerUser: number;
+  /** Counts `$connect` attempts per client IP, when the configuration sets a limit. */
+  readonly connectLimiter?: ConnectLimiter;
 }
 
 /** Supplies the deps at invocation time (never at import: the local stack sets the env later). */

@@ -70,6 +70,11 @@ export interface RealtimeConfig extends PublisherConfig {
   readonly connectionTtlSeconds: number;
   /** `HERALD_MAX_DEVICES_PER_USER`: push devices per user (default 10). */
   readonly maxDevicesPerUser: number;
+  /**
+   * `$connect` attempts allowed per client IP and minute (`HERALD_CONNECT_LIMIT_PER_MINUTE`),
+   * counted in `HERALD_CONNECT_ATTEMPTS_TABLE`; both set, or no per-IP limit.
+   */
+  readonly connectLimit: { readonly table: string; readonly perMinute: number } | undefined;
 }
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
@@ -131,6 +136,8 @@ const FIELDS = {
   ).optional(),
   HERALD_JOB_EVENT_TTL_SECONDS: wholeNumber(600, 30 * 86_400, ' seconds').optional(),
   HERALD_MAX_DEVICES_PER_USER: wholeNumber(1, 100).optional(),
+  HERALD_CONNECT_ATTEMPTS_TABLE: z.string().min(1).optional(),
+  HERALD_CONNECT_LIMIT_PER_MINUTE: wholeNumber(1, 1_000_000).optional(),
   HERALD_PUBLISH_CONCURRENCY: wholeNumber(1, 256).optional(),
   HERALD_PUSH_OUTBOX_URL: httpUrl
     .refine((value) => LOOPBACK_HOSTS.has(new URL(value).hostname), {
@@ -247,6 +254,13 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
     }),
     connectionTtlSeconds: e.HERALD_CONNECTION_TTL_SECONDS ?? DEFAULT_CONNECTION_TTL_SECONDS,
     maxDevicesPerUser: e.HERALD_MAX_DEVICES_PER_USER ?? DEFAULT_MAX_DEVICES_PER_USER,
+    connectLimit:
+      e.HERALD_CONNECT_ATTEMPTS_TABLE !== undefined && e.HERALD_CONNECT_LIMIT_PER_MINUTE !== undefined
+        ? Object.freeze({
+            table: e.HERALD_CONNECT_ATTEMPTS_TABLE,
+            perMinute: e.HERALD_CONNECT_LIMIT_PER_MINUTE,
+          })
+        : undefined,
   });
 }
 

@@ -14,8 +14,17 @@ export class RealtimeError extends HeraldError {
   }
 }
 
-/** Why a credential was refused. Safe to log: it never contains the credential itself. */
-export type AuthenticationFailure = 'missing' | 'malformed' | 'expired' | 'invalid' | 'unsupported';
+/**
+ * Why a credential was refused (`rate-limited`: its address made too many `$connect` attempts).
+ * Safe to log: it never contains the credential itself.
+ */
+export type AuthenticationFailure =
+  | 'missing'
+  | 'malformed'
+  | 'expired'
+  | 'invalid'
+  | 'unsupported'
+  | 'rate-limited';
 
 /**
  * A credential is missing or not acceptable (bad signature, expired, wrong issuer or audience,
@@ -59,9 +68,9 @@ export class ConnectionStoreError extends RealtimeError {
 }
 
 /** Which table a {@link StoreError} is about. */
-export type StoreName = 'tickets' | 'devices' | 'jobEvents' | 'subscriptions';
+export type StoreName = 'tickets' | 'devices' | 'jobEvents' | 'subscriptions' | 'connectAttempts';
 
-/** A tickets, devices, job-event-log or subscriptions operation failed; `retryable` for throttling and server errors. */
+/** A tickets, devices, job-event-log, subscriptions or connect-attempts operation failed; `retryable` for throttling and server errors. */
 export class StoreError extends RealtimeError {
   readonly store: StoreName;
 

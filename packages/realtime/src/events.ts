@@ -18,7 +18,12 @@ export interface WsRequestContext {
 export interface WsAuthorizerEvent extends ConnectRequest {
   /** The `$connect` method ARN the returned policy must allow. */
   readonly methodArn: string;
-  readonly requestContext?: { readonly connectionId?: string; readonly requestId?: string } | null;
+  readonly requestContext?: {
+    readonly connectionId?: string;
+    readonly requestId?: string;
+    /** The client's address as API Gateway saw it (the per-IP `$connect` limit counts by it). */
+    readonly identity?: { readonly sourceIp?: string } | null;
+  } | null;
 }
 
 /** `$connect`, after the authorizer: its `context` arrives as `requestContext.authorizer`. */

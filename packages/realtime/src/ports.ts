@@ -84,6 +84,15 @@ export interface TicketStore {
   take(ticketHash: string): Promise<TicketRecord | undefined>;
 }
 
+/** Counts `$connect` attempts per client IP (the connect attempts table). */
+export interface ConnectLimiter {
+  /**
+   * Counts one attempt from `sourceIp` at `nowMs`; false when that address already made its
+   * allowance of attempts in the current minute (the attempt is then not counted).
+   */
+  admit(sourceIp: string, nowMs: number): Promise<boolean>;
+}
+
 /** One registered push device of a user. */
 export interface DeviceRecord {
   readonly userId: string;

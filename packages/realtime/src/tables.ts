@@ -87,11 +87,25 @@ export const JOB_EVENTS_TABLE: TableDefinition = {
   ttlAttribute: 'expiresAt',
 };
 
+/**
+ * `$connect` attempts per client IP and minute (`<sourceIp>#<minute>`), counted by the authorizer
+ * to refuse a flood from one address before it verifies anything (ADR 004). Items live two
+ * minutes (TTL); the window in the key, not TTL, decides what counts.
+ */
+export const CONNECT_ATTEMPTS_TABLE: TableDefinition = {
+  id: 'ConnectAttempts',
+  baseName: 'connect-attempts',
+  partitionKey: { name: 'window', type: 'S' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+};
+
 export const TABLES: readonly TableDefinition[] = [
   CONNECTIONS_TABLE,
   TICKETS_TABLE,
   DEVICES_TABLE,
   JOB_EVENTS_TABLE,
+  CONNECT_ATTEMPTS_TABLE,
 ];
 
 /** The physical name of a table under a deployment or test prefix. */

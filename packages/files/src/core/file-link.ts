@@ -17,7 +17,7 @@ import {
   UpstreamTimeoutError,
   UpstreamUnavailableError,
 } from '../errors.ts';
-import type { FetchQueue, FileNotifier, GrantRepository } from '../ports.ts';
+import type { DownloadLinks, FetchQueue, FileNotifier, GrantRepository } from '../ports.ts';
 import { contentDisposition, downloadFileName } from './file-disposition.ts';
 import { type FileFetchDeps, fetchIntoCache } from './file-fetch.ts';
 import { type FileFetchMessage, parseFileFetchMessage } from './file-fetch-message.ts';
@@ -29,6 +29,8 @@ export interface FileLinkDeps extends FileFetchDeps {
   readonly grants: GrantRepository;
   readonly fetchQueue: FetchQueue;
   readonly notifier: FileNotifier;
+  /** Signs the download links: CloudFront signed URLs, or presigned S3 GETs without a distribution. */
+  readonly links: DownloadLinks;
   /** New request ids (random UUIDs). */
   readonly newId: () => string;
 }
@@ -148,7 +150,7 @@ async function handOff(d: FileLinkDeps, message: FileFetchMessage, log: Logger):
   return { kind: 'pending', requestId: message.requestId };
 }
 
-/** Fetches into the cache, presigns a download and sends `file.ready`; the link. */
+/** Fetches into the cache, signs a download link and sends `file.ready`; the link. */
 async function deliverLink(
   d: FileLinkDeps,
   userId: string,
@@ -162,7 +164,7 @@ async function deliverLink(
   const now = d.clock.now();
   // Taken before signing, so the link never outlives the time announced.
   const expiresAt = new Date(now + d.delivery.linkTtlSeconds * 1000).toISOString();
-  const url = await d.files.presignDownload(file.key, {
+  const url = await d.links.presignDownload(file.key, {
     expiresInSeconds: d.delivery.linkTtlSeconds,
     contentDisposition: contentDisposition(fileName),
   });

@@ -41,6 +41,8 @@ export function fakeDeps(options: { delivery?: Partial<FileDeliverySettings>; no
   const deps: DeliveryDeps = {
     grants,
     files,
+    // Without a distribution the files bucket presigns its own links (the fallback).
+    links: files,
     source: srvgw,
     fetchQueue: queue,
     notifier,

@@ -8,6 +8,7 @@ import type {
   SQSEvent,
 } from 'aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CloudFrontDownloadLinks } from '../../src/adapters/cloudfront-download-links.ts';
 import { PgGrantRepository } from '../../src/adapters/pg-grant-repository.ts';
 import { RealtimeFileNotifier } from '../../src/adapters/realtime-file-notifier.ts';
 import { S3FileStore } from '../../src/adapters/s3-file-store.ts';
@@ -111,6 +112,7 @@ describe('loadDeliveryConfig', () => {
       idleTimeoutMs: 5000,
       fetchQueueUrl: FILE_ENV.HERALD_FILE_FETCH_QUEUE_URL,
       sqsEndpoint: undefined,
+      cdn: undefined,
       delivery: {
         maxBytes: 512 * 1024 * 1024,
         allowedContentTypes: DEFAULT_ALLOWED_CONTENT_TYPES,
@@ -121,6 +123,24 @@ describe('loadDeliveryConfig', () => {
       },
     });
     expect(Object.isFrozen(config.delivery)).toBe(true);
+  });
+
+  it('reads the CloudFront distribution and its signing key secret, set together or not at all', () => {
+    const cdnUrl = 'https://files.example.com';
+    const keyArn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:signing-key-AbCdEf';
+    expect(
+      loadDeliveryConfig({
+        ...FILE_ENV,
+        HERALD_FILES_CDN_URL: cdnUrl,
+        HERALD_FILES_SIGNING_KEY_SECRET_ARN: keyArn,
+      }).cdn,
+    ).toEqual({ url: cdnUrl, signingKeySecretId: keyArn });
+    expect(configError({ ...FILE_ENV, HERALD_FILES_CDN_URL: cdnUrl }).message).toContain(
+      'HERALD_FILES_SIGNING_KEY_SECRET_ARN',
+    );
+    expect(configError({ ...FILE_ENV, HERALD_FILES_SIGNING_KEY_SECRET_ARN: 'not-an-arn' }).message).toContain(
+      'HERALD_FILES_SIGNING_KEY_SECRET_ARN',
+    );
   });
 
   it('names the queue variable as the route table does', () => {
@@ -278,6 +298,8 @@ describe('compose', () => {
     expect(delivery.log).toBe(getDeps().log);
     expect(delivery.metrics).toBe(getDeps().metrics);
     expect(delivery.files).toBeInstanceOf(S3FileStore);
+    // No distribution configured: the bucket presigns its own links.
+    expect(delivery.links).toBe(delivery.files);
     expect(delivery.source).toBeInstanceOf(SrvGwFileSource);
     expect(delivery.fetchQueue).toBeInstanceOf(SqsFetchQueue);
     expect(delivery.notifier).toBeInstanceOf(RealtimeFileNotifier);
@@ -287,6 +309,21 @@ describe('compose', () => {
     expect((delivery.source as SrvGwFileSource).urlFor('reports/a b/q3#1.csv').href).toBe(
       'https://srvgw.example.com/base/files/reports/a%20b/q3%231.csv',
     );
+  });
+});
+
+describe('compose with a CloudFront distribution', () => {
+  it('signs links through CloudFront instead of presigning S3', async () => {
+    stubEnv({
+      ...DB_ENV,
+      ...FILE_ENV,
+      HERALD_FILES_CDN_URL: 'https://files.example.com',
+      HERALD_FILES_SIGNING_KEY_SECRET_ARN: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:key-AbCdEf',
+    });
+    await resetDeps();
+    const delivery = getDeliveryDeps();
+    expect(delivery.links).toBeInstanceOf(CloudFrontDownloadLinks);
+    expect(delivery.links).not.toBe(delivery.files);
   });
 });
 

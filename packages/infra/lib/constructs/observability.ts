@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import type { RestApi } from 'aws-cdk-lib/aws-apigateway';
 import type { WebSocketApi, WebSocketStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IDistribution } from 'aws-cdk-lib/aws-cloudfront';
 import {
   Alarm,
   ComparisonOperator,
@@ -18,6 +19,7 @@ import type { DatabaseInstance } from 'aws-cdk-lib/aws-rds';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import type { CfnWebACL } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 
 export interface ObservabilityProps {
@@ -32,6 +34,10 @@ export interface ObservabilityProps {
   readonly restApi: RestApi;
   readonly webSocket: { readonly api: WebSocketApi; readonly stage: WebSocketStage };
   readonly database: DatabaseInstance;
+  /** The REST API's web ACL: its blocked and allowed requests are on the dashboard. */
+  readonly webAcl: CfnWebACL;
+  /** The downloads distribution, when there is one: its 4xx/5xx rates are on the dashboard. */
+  readonly distribution?: IDistribution;
   /** Subscribe this address to alarms. @default - no subscription (subscribe after deploy) */
   readonly alarmEmail?: string;
 }
@@ -184,6 +190,37 @@ export class Observability extends Construct {
         [...props.deadLetterQueues.values()].map((q) => q.metricApproximateNumberOfMessagesVisible()),
       ),
     );
+    // The edge: WAF's verdicts (metrics per web ACL name, `Rule=ALL`) and CloudFront's error
+    // rates, which CloudWatch keeps in us-east-1 under `Region=Global` whatever the stack's region.
+    // https://docs.aws.amazon.com/waf/latest/developerguide/waf-metrics.html
+    // https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/programming-cloudwatch-metrics.html
+    const waf = (metricName: string) =>
+      new Metric({
+        namespace: 'AWS/WAFV2',
+        metricName,
+        // A web ACL's Ref is `name|id|scope`.
+        dimensionsMap: {
+          WebACL: Fn.select(0, Fn.split('|', props.webAcl.ref)),
+          Region: Stack.of(this).region,
+          Rule: 'ALL',
+        },
+        statistic: 'Sum',
+        period: FIVE_MINUTES,
+      });
+    const edge = [graph('WAF blocked / allowed (REST)', [waf('BlockedRequests'), waf('AllowedRequests')])];
+    if (props.distribution) {
+      const cdn = (metricName: string) =>
+        new Metric({
+          namespace: 'AWS/CloudFront',
+          metricName,
+          dimensionsMap: { DistributionId: props.distribution?.distributionId ?? '', Region: 'Global' },
+          region: 'us-east-1',
+          statistic: 'Average',
+          period: FIVE_MINUTES,
+        });
+      edge.push(graph('Downloads 4xx / 5xx %', [cdn('4xxErrorRate'), cdn('5xxErrorRate')]));
+    }
+    this.dashboard.addWidgets(...edge);
     this.dashboard.addWidgets(
       graph('PostgreSQL CPU %', [props.database.metricCPUUtilization()]),
       graph('PostgreSQL connections', [props.database.metricDatabaseConnections()]),

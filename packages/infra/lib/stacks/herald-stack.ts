@@ -3,11 +3,13 @@ import { checkDeclaredDatasets, DATASETS_FILE } from '@herald/ingest/datasets';
 import { type HandlerRef, queueUrlVariable, ROUTES, type RouteTable } from '@herald/protocol';
 import { TABLES, type TableDefinition } from '@herald/realtime/tables';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { ICertificate } from 'aws-cdk-lib/aws-certificatemanager';
 import { SubnetType } from 'aws-cdk-lib/aws-ec2';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Alias } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { HostedZone, type IHostedZone } from 'aws-cdk-lib/aws-route53';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -15,6 +17,8 @@ import type { HeraldConfig } from '../config.ts';
 import { Auth } from '../constructs/auth.ts';
 import { Buckets } from '../constructs/buckets.ts';
 import { Database } from '../constructs/database.ts';
+import { Domains, domainNames } from '../constructs/domains.ts';
+import { Downloads } from '../constructs/downloads.ts';
 import { HeraldFunction } from '../constructs/herald-function.ts';
 import { Migrations } from '../constructs/migrations.ts';
 import { Network } from '../constructs/network.ts';
@@ -50,6 +54,11 @@ export interface HeraldStackProps extends StackProps {
    * @default - `herald.datasets.json` at the root of this repository
    */
   readonly datasetsFile?: string;
+  /**
+   * The us-east-1 certificate of `files.<domain>` ({@link EdgeCertificateStack}), when the
+   * configuration has a domain and downloads. @default none
+   */
+  readonly filesCertificate?: ICertificate;
 }
 
 /** Closest CloudWatch Logs retention at or above `days`. */
@@ -86,6 +95,10 @@ export class HeraldStack extends Stack {
   readonly secrets: Readonly<Record<SecretName, Secret>>;
   readonly migrations: Migrations;
   readonly observability: Observability;
+  /** CloudFront in front of the files bucket, when the configuration has signing keys. */
+  readonly downloads: Downloads | undefined;
+  /** Custom domain names of the APIs, when the configuration has a domain. */
+  readonly domains: Domains | undefined;
   /** Every handler's function, by handler key (`realtime/ws-connect`). */
   readonly functions = new Map<string, HeraldFunction>();
   /** The queue workers of `ROUTES.queues`, by route id. */
@@ -147,6 +160,28 @@ export class HeraldStack extends Stack {
       uploadsExpireAfterDays: config.storage.uploadsExpireAfterDays,
       filesExpireAfterDays: config.storage.filesExpireAfterDays,
     });
+    const { domain } = config.edge;
+    const zone: IHostedZone | undefined =
+      domain?.hostedZone === undefined
+        ? undefined
+        : HostedZone.fromLookup(this, 'Zone', { domainName: domain.hostedZone });
+    if (domain && config.edge.downloadsPublicKeys.length > 0 && !props.filesCertificate)
+      throw new Error(
+        'a domain with downloads needs the us-east-1 certificate of files.<domain> (filesCertificate)',
+      );
+    this.downloads =
+      config.edge.downloadsPublicKeys.length > 0
+        ? new Downloads(this, 'Downloads', {
+            bucket: this.buckets.files,
+            publicKeys: config.edge.downloadsPublicKeys,
+            allowedOrigins: config.allowedOrigins,
+            removalPolicy,
+            ...(domain &&
+              props.filesCertificate && {
+                domain: { name: domainNames(domain.name).files, certificate: props.filesCertificate },
+              }),
+          })
+        : undefined;
     this.auth = new Auth(this, 'Auth', {
       mfa: config.auth.mfa,
       threatProtection: config.auth.threatProtection,
@@ -199,6 +234,17 @@ export class HeraldStack extends Stack {
       removalPolicy,
     });
     this.webSocket.addRoutes(routes.ws, functionFor);
+    this.domains =
+      domain &&
+      new Domains(this, 'Domains', {
+        name: domain.name,
+        zone,
+        restApi: this.restApi.api,
+        webSocket: { api: this.webSocket.api, stage: this.webSocket.stage },
+        restStageName: config.api.stageName,
+        webSocketStageName: config.websocket.stageName,
+        ...(this.downloads && { distribution: this.downloads.distribution }),
+      });
     // A stage with logging fails to create before the account's CloudWatch Logs role is set, and
     // CDK orders only REST stages after AWS::ApiGateway::Account (the REST API creates it).
     const account = this.restApi.api.node.tryFindChild('Account');
@@ -252,6 +298,8 @@ export class HeraldStack extends Stack {
       restApi: this.restApi.api,
       webSocket: { api: this.webSocket.api, stage: this.webSocket.stage },
       database: this.database.instance,
+      webAcl: this.restApi.webAcl,
+      ...(this.downloads && { distribution: this.downloads.distribution }),
       alarmEmail: config.alarmEmail,
     });
 
@@ -293,6 +341,7 @@ export class HeraldStack extends Stack {
       HERALD_JWT_AUDIENCE: this.auth.client.userPoolClientId,
       HERALD_JWKS_URI: this.auth.jwksUri,
       HERALD_CONNECTION_TTL_SECONDS: String(config.connectionTtlSeconds),
+      HERALD_CONNECT_LIMIT_PER_MINUTE: String(config.websocket.connectAttemptsPerIpPerMinute),
       HERALD_FCM_SECRET_ID: this.secrets.fcm.secretArn,
       // No password in the URL: it is rotated in Secrets Manager (HERALD_DATABASE_SECRET_ID) and
       // read per new connection; the user name is stable under single-user rotation. Through RDS
@@ -304,6 +353,11 @@ export class HeraldStack extends Stack {
       HERALD_DATABASE_POOL_MAX: '2',
       HERALD_SRVGW_URL: config.srvgwUrl,
       HERALD_SRVGW_CREDENTIAL_SECRET_ARN: this.secrets.srvgw.secretArn,
+      // Download links through CloudFront (signed URLs); without a distribution, presigned S3.
+      ...(this.downloads && {
+        HERALD_FILES_CDN_URL: this.downloads.url,
+        HERALD_FILES_SIGNING_KEY_SECRET_ARN: this.downloads.signingKey.secretArn,
+      }),
       // Source-less queues: handlers send to them by URL.
       ...Object.fromEntries(
         routes.queues
@@ -344,7 +398,11 @@ export class HeraldStack extends Stack {
         vpcSubnets: { subnetType: SubnetType.PRIVATE_WITH_EGRESS },
         securityGroups: [this.network.databaseClients],
       }),
-      secretsExtension: Boolean(access.database || (access.secrets && access.secrets.length > 0)),
+      secretsExtension: Boolean(
+        access.database ||
+          (access.secrets && access.secrets.length > 0) ||
+          (access.signsDownloads && this.downloads),
+      ),
     });
     this.functions.set(key, fn);
     this.grant(fn, access);
@@ -407,6 +465,7 @@ export class HeraldStack extends Stack {
       );
     }
     for (const name of access.secrets ?? []) this.secrets[name].grantRead(role);
+    if (access.signsDownloads && this.downloads) this.downloads.signingKey.grantRead(role);
     for (const id of access.sendToQueues ?? []) {
       const worker = this.queueWorkers.get(id);
       if (!worker)
@@ -440,14 +499,22 @@ export class HeraldStack extends Stack {
   private outputs(): void {
     const out = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    out('RestApiUrl', this.restApi.url, 'REST API base URL (the SDK baseUrl)');
-    out('WebSocketUrl', this.webSocket.url, 'WebSocket URL (the SDK wsUrl)');
+    out('RestApiUrl', this.domains?.restUrl ?? this.restApi.url, 'REST API base URL (the SDK baseUrl)');
+    out('WebSocketUrl', this.domains?.webSocketUrl ?? this.webSocket.url, 'WebSocket URL (the SDK wsUrl)');
     out('UserPoolId', this.auth.userPool.userPoolId, 'Cognito user pool');
     out('UserPoolClientId', this.auth.client.userPoolClientId, 'Cognito app client (public, SRP)');
     out('FcmSecretArn', this.secrets.fcm.secretArn, 'Load the Firebase service account JSON here');
     out('SrvGwSecretArn', this.secrets.srvgw.secretArn, 'Load the SRV-GW credential here');
     out('UploadsBucketName', this.buckets.uploads.bucketName, 'CSV uploads');
     out('AlarmTopicArn', this.observability.alarmTopic.topicArn, 'Subscribe on-call here');
+    if (this.downloads) {
+      out('DownloadsUrl', this.downloads.url, 'Download links start here (CloudFront)');
+      out(
+        'DownloadsSigningKeySecretArn',
+        this.downloads.signingKey.secretArn,
+        'Load {"keyPairId", "privateKey"} of the CloudFront key pair here',
+      );
+    }
     out('DashboardName', this.observability.dashboard.dashboardName, 'CloudWatch dashboard');
   }
 }

@@ -772,7 +772,10 @@ describe('least-privilege IAM', () => {
       (action) => `sqs:${action} queue:${queue}`,
     );
   const expected: Record<string, string[]> = {
-    'realtime/ws-authorize': ['dynamodb:DeleteItem table:Tickets'],
+    'realtime/ws-authorize': [
+      'dynamodb:DeleteItem table:Tickets',
+      'dynamodb:UpdateItem table:ConnectAttempts',
+    ],
     'realtime/ws-connect': ['dynamodb:PutItem table:Connections'],
     'realtime/ws-disconnect': ['dynamodb:DeleteItem table:Connections'],
     'realtime/ws-default': [

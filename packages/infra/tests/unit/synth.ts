@@ -46,6 +46,14 @@ export function synthesize(envName: 'dev' | 'prod', context: Record<string, stri
   return { app, stack, template, json: template.toJSON() as CfnTemplate, violations };
 }
 
+/** A function's `Environment.Variables`, by the function's logical id. */
+export function variablesOf(json: CfnTemplate, functionId: string): Record<string, unknown> {
+  const environment = json.Resources[functionId]?.Properties?.Environment as
+    | { Variables?: Record<string, unknown> }
+    | undefined;
+  return environment?.Variables ?? {};
+}
+
 /** Resources of one type, by logical id. */
 export function resourcesOf(json: CfnTemplate, type: string): [string, CfnResourceJson][] {
   return Object.entries(json.Resources).filter(([, r]) => r.Type === type);

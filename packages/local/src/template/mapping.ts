@@ -28,6 +28,8 @@ import type { CfnResource, CfnTemplate } from './model.ts';
  * | IAM role `Ref` / `Arn`                     | `<stack>-<logical id>` (64 at most) / its ARN            |
  * | KMS key `Ref` / `Arn`                      | the logical id / `arn:aws:kms:…:key/<logical id>`        |
  * | Log group `Ref` / `Arn`                    | its `LogGroupName`, else `<stack>-<construct path>` / its ARN (`…:*`) |
+ * | CloudFront distribution `DomainName`       | `<logical id>.cloudfront.net`; its `https://` URL → the local distribution |
+ * | CloudFront public key `Ref`                | the logical id (the `Key-Pair-Id` of signed URLs)        |
  *
  * Addresses (`aliases`) are rewritten in resolved values, as DNS would resolve them: the
  * `execute-api` host of the WebSocket API → the local `@connections` endpoint, Cognito's issuer
@@ -150,12 +152,22 @@ const BY_TYPE: Readonly<Record<string, TypeMapping>> = {
     },
   },
   'AWS::KMS::Key': { ref: (id) => id, attrs: { Arn: (id) => arn('kms', `key/${id}`) } },
+  'AWS::CloudFront::Distribution': {
+    ref: (id) => id,
+    attrs: { DomainName: (id) => distributionDomain(id) },
+  },
+  'AWS::CloudFront::PublicKey': { ref: (id) => id },
   // A log group's `Arn` attribute ends in `:*` (it covers the group's streams).
   'AWS::Logs::LogGroup': {
     ref: (id, r, l) => physicalName.logGroup(id, r, l.stackName),
     attrs: { Arn: (id, r, l) => arn('logs', `log-group:${physicalName.logGroup(id, r, l.stackName)}:*`) },
   },
 };
+
+/** The host name a distribution gets locally (CloudFront's are `d111111abcdef8.cloudfront.net`). */
+export function distributionDomain(distributionId: string): string {
+  return `${distributionId.toLowerCase()}.cloudfront.net`;
+}
 
 /** The name Lambda gives a function without `FunctionName`: `<stack>-<logical id>`, at most 64 characters. */
 export function functionName(stackName: string, functionId: string): string {

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoConnectLimiter } from '../adapters/dynamo-connect-limiter.ts';
 import { DynamoConnectionStore } from '../adapters/dynamo-connection-store.ts';
 import { DynamoDeviceStore } from '../adapters/dynamo-device-store.ts';
 import { DynamoJobEventLog } from '../adapters/dynamo-job-event-log.ts';
@@ -13,7 +14,7 @@ import { getConfig } from './base.ts';
 /** The DynamoDB tables the handlers read and write. */
 export type StoreDeps = Pick<
   RealtimeDeps,
-  'connections' | 'subscriptions' | 'tickets' | 'devices' | 'eventLog'
+  'connections' | 'subscriptions' | 'tickets' | 'devices' | 'eventLog' | 'connectLimiter'
 >;
 
 /**
@@ -56,6 +57,13 @@ export function buildStoreDeps(config: RealtimeConfig, documents: DynamoDBDocume
     ...publisherStores(config, documents),
     subscriptions: new DynamoSubscriptionStore({ client: documents, tableName: config.connectionsTable }),
     tickets: new DynamoTicketStore({ client: documents, tableName: config.ticketsTable }),
+    ...(config.connectLimit && {
+      connectLimiter: new DynamoConnectLimiter({
+        client: documents,
+        tableName: config.connectLimit.table,
+        perMinute: config.connectLimit.perMinute,
+      }),
+    }),
   };
 }
 

@@ -1,10 +1,18 @@
 import { afterAll } from 'vitest';
+import { DynamoConnectLimiter } from '../../src/adapters/dynamo-connect-limiter.ts';
 import { DynamoConnectionStore } from '../../src/adapters/dynamo-connection-store.ts';
 import { DynamoDeviceStore } from '../../src/adapters/dynamo-device-store.ts';
 import { DynamoJobEventLog } from '../../src/adapters/dynamo-job-event-log.ts';
 import { DynamoSubscriptionStore } from '../../src/adapters/dynamo-subscription-store.ts';
 import { DynamoTicketStore } from '../../src/adapters/dynamo-ticket-store.ts';
-import { CONNECTIONS_TABLE, DEVICES_TABLE, JOB_EVENTS_TABLE, TICKETS_TABLE } from '../../src/tables.ts';
+import {
+  CONNECT_ATTEMPTS_TABLE,
+  CONNECTIONS_TABLE,
+  DEVICES_TABLE,
+  JOB_EVENTS_TABLE,
+  TICKETS_TABLE,
+} from '../../src/tables.ts';
+import { describeConnectLimiterContract } from '../contracts/connect-limiter.contract.ts';
 import { describeDeviceStoreContract } from '../contracts/device-store.contract.ts';
 import { describeJobEventLogContract } from '../contracts/job-event-log.contract.ts';
 import { describeSubscriptionStoreContract } from '../contracts/subscription-store.contract.ts';
@@ -31,4 +39,11 @@ describeDeviceStoreContract('DynamoDeviceStore on dynalite', async () => {
 });
 describeJobEventLogContract('DynamoJobEventLog on dynalite', async () => {
   return new DynamoJobEventLog({ client, tableName: await db.freshTable(JOB_EVENTS_TABLE) });
+});
+describeConnectLimiterContract('DynamoConnectLimiter on dynalite', async (perMinute) => {
+  return new DynamoConnectLimiter({
+    client,
+    tableName: await db.freshTable(CONNECT_ATTEMPTS_TABLE),
+    perMinute,
+  });
 });

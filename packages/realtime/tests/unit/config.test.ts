@@ -49,6 +49,23 @@ describe('loadConfig', () => {
     ).toEqual(['https://app.example.com']);
   });
 
+  it('reads the per-IP $connect limit only with both its table and its rate', () => {
+    expect(loadConfig(VALID).connectLimit).toBeUndefined();
+    expect(
+      loadConfig({ ...VALID, HERALD_CONNECT_ATTEMPTS_TABLE: 'herald-connect-attempts' }).connectLimit,
+    ).toBe(undefined);
+    expect(
+      loadConfig({
+        ...VALID,
+        HERALD_CONNECT_ATTEMPTS_TABLE: 'herald-connect-attempts',
+        HERALD_CONNECT_LIMIT_PER_MINUTE: '120',
+      }).connectLimit,
+    ).toEqual({ table: 'herald-connect-attempts', perMinute: 120 });
+    expect(() => loadConfig({ ...VALID, HERALD_CONNECT_LIMIT_PER_MINUTE: '0' })).toThrow(
+      /HERALD_CONNECT_LIMIT_PER_MINUTE/,
+    );
+  });
+
   it('reads the local stack’s endpoint overrides and loopback JWKS', () => {
     const config = loadConfig({
       ...VALID,

@@ -11,7 +11,13 @@ import {
 
 describe('table definitions', () => {
   it('lists every realtime table once, each with a TTL attribute', () => {
-    expect(TABLES.map((t) => t.id)).toEqual(['Connections', 'Tickets', 'Devices', 'JobEvents']);
+    expect(TABLES.map((t) => t.id)).toEqual([
+      'Connections',
+      'Tickets',
+      'Devices',
+      'JobEvents',
+      'ConnectAttempts',
+    ]);
     for (const def of TABLES) expect(def.ttlAttribute).toBe('expiresAt');
     expect(new Set(TABLES.map((t) => tableName(t, 'p-'))).size).toBe(TABLES.length);
   });

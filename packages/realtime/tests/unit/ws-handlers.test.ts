@@ -12,6 +12,7 @@ import { makeWsDefaultHandler } from '../../src/handlers/ws-default.ts';
 import { DISCONNECT_DELETE_BACKOFF, makeWsDisconnectHandler } from '../../src/handlers/ws-disconnect.ts';
 import type { ConnectionRecord } from '../../src/ports.ts';
 import { countingBytes, fakeDeps } from '../fakes/fake-deps.ts';
+import { InMemoryConnectLimiter } from '../fakes/in-memory-connect-limiter.ts';
 import { events, JOB_A } from '../helpers/events.ts';
 
 const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ1LTEifQ.c2lnbmF0dXJl';
@@ -45,6 +46,34 @@ describe('ws-authorize handler', () => {
     });
     expect(f.tokens.verified).toEqual([JWT]);
     expect(f.logs.text).not.toContain(JWT);
+  });
+
+  it('refuses an address over its $connect attempts per minute before verifying or consuming anything', async () => {
+    const f = fakeDeps();
+    f.tokens.accept(JWT, ada);
+    const limiter = new InMemoryConnectLimiter(2);
+    const handler = makeWsAuthorizeHandler(() => ({ ...f.provide(), connectLimiter: limiter }));
+    const from = (
+      sourceIp: string,
+      headers: Record<string, string>,
+      query: Record<string, string> | null = null,
+    ) => {
+      const event = authorizerEvent(headers, query);
+      return { ...event, requestContext: { ...event.requestContext, identity: { sourceIp } } };
+    };
+    const jwt = { 'Sec-WebSocket-Protocol': `herald.v1, ${JWT}` };
+    await handler(from('203.0.113.7', jwt));
+    await handler(from('203.0.113.7', jwt));
+    await expect(handler(from('203.0.113.7', jwt))).rejects.toThrow(/^Unauthorized$/);
+    expect(f.tokens.verified).toEqual([JWT, JWT]);
+    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'warn', reason: 'rate-limited' });
+    // A ticket offered from the refused address stays valid for a later attempt.
+    const { ticket, record } = issueTicket({ identity: ada, now: f.clock.now(), randomBytes: countingBytes });
+    await f.tickets.put(record);
+    await expect(handler(from('203.0.113.7', {}, { ticket }))).rejects.toThrow(/^Unauthorized$/);
+    expect(await f.tickets.take(record.ticketHash)).toEqual(record);
+    // Another address has its own allowance.
+    await expect(handler(from('198.51.100.9', jwt))).resolves.toMatchObject({ principalId: 'u-1' });
   });
 
   it('throws Unauthorized when no credential is offered, without calling the verifier', async () => {
