@@ -11,20 +11,15 @@
 //           median time and buffers, and each index's size.
 
 import { randomUUID } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { createReadStream, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SAMPLE_MIGRATIONS, TRANSACTIONS } from '../packages/ingest/tests/support/sample-datasets.ts';
-import { startPostgres } from '../packages/local/src/postgres.ts';
-import { migrate } from '../packages/runtime/src/migrations.ts';
+import { TRANSACTIONS } from '../packages/ingest/tests/support/sample-datasets.ts';
 import { generateTransactionsCsv } from './_csv-gen.ts';
+import { withBenchDatabase, writeBenchResult } from './_pg-bench.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values: options } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
@@ -53,13 +48,7 @@ type Kind = keyof typeof INDEXES;
 const KINDS = Object.keys(INDEXES) as Kind[];
 
 async function main(): Promise<void> {
-  const tmp = mkdtempSync(join(tmpdir(), 'herald-bench-job-index-'));
-  const postgres = await startPostgres({ dataDir: join(tmp, 'pg') });
-  const db = new pg.Client({ connectionString: postgres.connectionString });
-  try {
-    await db.connect();
-    await migrate(db, { schema: 'bench', sources: SAMPLE_MIGRATIONS });
-    await db.query('SET search_path TO bench');
+  await withBenchDatabase('job-index', async (db, tmp) => {
     // Herald's table (domains, defaults) without its own index; each contender adds its own.
     for (const kind of KINDS) {
       await db.query(`CREATE TABLE tx_${kind} (LIKE transactions INCLUDING DEFAULTS INCLUDING CONSTRAINTS)`);
@@ -160,27 +149,14 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    writeFileSync(
-      join(here, 'results', 'job-index.json'),
-      `${JSON.stringify(
-        {
-          measuredAt: new Date().toISOString(),
-          machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-          rows: ROWS,
-          bytes: statSync(file).size,
-          rounds: ROUNDS,
-          jobs: JOBS,
-          contenders: report,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } finally {
-    await db.end().catch(() => {});
-    await postgres.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+    writeBenchResult('job-index', {
+      rows: ROWS,
+      bytes: statSync(file).size,
+      rounds: ROUNDS,
+      jobs: JOBS,
+      contenders: report,
+    });
+  });
 }
 
 await main();

@@ -19,28 +19,16 @@
 //                constant `_job_id` default, COPY without / with FREEZE
 
 import { randomUUID } from 'node:crypto';
-import {
-  createReadStream,
-  createWriteStream,
-  mkdtempSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import { SAMPLE_MIGRATIONS, TRANSACTIONS } from '../packages/ingest/tests/support/sample-datasets.ts';
-import { startPostgres } from '../packages/local/src/postgres.ts';
-import { migrate } from '../packages/runtime/src/migrations.ts';
+import { TRANSACTIONS } from '../packages/ingest/tests/support/sample-datasets.ts';
 import { generateTransactionsCsv } from './_csv-gen.ts';
+import { withBenchDatabase, writeBenchResult } from './_pg-bench.ts';
 
-const here = dirname(fileURLToPath(import.meta.url));
 const { values: options } = parseArgs({
   options: { rows: { type: 'string', default: '1000000' }, rounds: { type: 'string', default: '5' } },
 });
@@ -64,13 +52,7 @@ const JOB_DEFAULT = "DEFAULT current_setting('herald.job_id')::uuid";
 const BRIN = 'USING brin (_job_id uuid_minmax_multi_ops)';
 
 async function main(): Promise<void> {
-  const tmp = mkdtempSync(join(tmpdir(), 'herald-bench-table-rules-'));
-  const postgres = await startPostgres({ dataDir: join(tmp, 'pg') });
-  const db = new pg.Client({ connectionString: postgres.connectionString });
-  try {
-    await db.connect();
-    await migrate(db, { schema: 'bench', sources: SAMPLE_MIGRATIONS });
-    await db.query('SET search_path TO bench');
+  await withBenchDatabase('table-rules', async (db, tmp) => {
     const { rows: pidRows } = await db.query('SELECT pg_backend_pid() AS pid');
     const backend = Number((pidRows[0] as { pid: number }).pid);
     const cols = TRANSACTIONS.columns;
@@ -280,28 +262,15 @@ async function main(): Promise<void> {
       '',
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
-    writeFileSync(
-      join(here, 'results', 'table-rules.json'),
-      `${JSON.stringify(
-        {
-          measuredAt: new Date().toISOString(),
-          machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
-          rows: ROWS,
-          bytes,
-          rounds: ROUNDS,
-          appendJobIdNodeCpuMs: Math.round((transformCpu.user + transformCpu.system) / 1000),
-          contenders: report,
-          runs: results,
-        },
-        null,
-        2,
-      )}\n`,
-    );
-  } finally {
-    await db.end().catch(() => {});
-    await postgres.stop();
-    rmSync(tmp, { recursive: true, force: true });
-  }
+    writeBenchResult('table-rules', {
+      rows: ROWS,
+      bytes,
+      rounds: ROUNDS,
+      appendJobIdNodeCpuMs: Math.round((transformCpu.user + transformCpu.system) / 1000),
+      contenders: report,
+      runs: results,
+    });
+  });
 }
 
 await main();
