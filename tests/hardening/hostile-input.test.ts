@@ -3,7 +3,6 @@ import { type DatasetDefinition, datasetCatalog, type LoadOutcome } from '@heral
 import { MIGRATIONS } from '@herald/ingest/migrations';
 import { DEV_USERS } from '@herald/local';
 import {
-  CreateUploadResponseSchema,
   ERROR_CODES,
   type ErrorCode,
   isErrorEnvelope,
@@ -11,6 +10,7 @@ import {
   type JobView,
   JobViewSchema,
   RejectReportSchema,
+  SinglePutUploadResponseSchema,
 } from '@herald/protocol';
 import { migrate } from '@herald/runtime/migrations';
 import fc from 'fast-check';
@@ -628,7 +628,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
     }),
   );
   expect(created.status, `${c.name}: ${created.text}`).toBe(201);
-  const { jobId, upload } = CreateUploadResponseSchema.parse(created.body);
+  const { jobId, upload } = SinglePutUploadResponseSchema.parse(created.body);
   const put = await fetch(upload.url, {
     method: 'PUT',
     headers: upload.headers,

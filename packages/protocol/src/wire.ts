@@ -23,7 +23,7 @@ export type {
   RowError,
   TerminalEvent,
 } from './events.ts';
-export { LIMITS } from './limits.ts';
+export { LIMITS, MULTIPART_LIMITS } from './limits.ts';
 export type {
   CreateTicketResponse,
   DevicePlatform,
@@ -51,6 +51,7 @@ export type {
   ReportRowError,
 } from './rest.ts';
 export {
+  BASE_REST_ENDPOINTS,
   type HttpMethod,
   matchPath,
   type PathParamName,
@@ -59,7 +60,18 @@ export {
   type RestEndpoint,
   type RestRouteName,
   restPath,
+  UPLOAD_PART_ENDPOINTS,
 } from './rest-endpoints.ts';
+export type {
+  CompletedUpload,
+  CompleteUploadRequest,
+  MultipartUpload,
+  PresignedPart,
+  PresignedParts,
+  PresignPartsRequest,
+  UploadedPart,
+  UploadStatus,
+} from './rest-multipart.ts';
 export type { RestRequest, RestResponse, RestResponseBody } from './rest-routes.ts';
 export { isTerminalEvent } from './terminal.ts';
 export type {

@@ -9,7 +9,19 @@ import { createUpload } from '../core/create-upload.ts';
  * `awaiting_upload` and a presigned PUT of exactly `sizeBytes` bytes of `text/csv`.
  */
 export function makeHttpCreateUploadHandler(
-  deps: DepsProvider<'cors' | 'jobs' | 'objects' | 'datasets' | 'clock' | 'newId' | 'log' | 'metrics'>,
+  deps: DepsProvider<
+    | 'cors'
+    | 'jobs'
+    | 'objects'
+    | 'datasets'
+    | 'clock'
+    | 'newId'
+    | 'log'
+    | 'metrics'
+    | 'multipart'
+    | 'uploads'
+    | 'multipartThresholdBytes'
+  >,
 ) {
   return httpRoute(
     deps,

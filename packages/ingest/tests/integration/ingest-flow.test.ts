@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateUploadResponseSchema,
   JobErrorsSchema,
   JobListSchema,
   type JobView,
   JobViewSchema,
+  SinglePutUploadResponseSchema,
 } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -70,7 +70,7 @@ async function upload(
     sizeBytes: options.declared ?? bytes.byteLength,
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
+  const { jobId, upload: presigned } = SinglePutUploadResponseSchema.parse(created.body);
   const put = async () =>
     (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
   expect(await put()).toBe(200);
@@ -245,7 +245,7 @@ describe('CSV ingest through the local stack', () => {
         fileName: `c${i}.csv`,
         sizeBytes: 10,
       });
-      ids.push(CreateUploadResponseSchema.parse(res.body).jobId);
+      ids.push(SinglePutUploadResponseSchema.parse(res.body).jobId);
     }
     const first = JobListSchema.parse((await api(bob, 'GET', '/jobs?limit=2')).body);
     expect(first.jobs.map((j) => j.jobId)).toEqual([ids[2], ids[1]]);
