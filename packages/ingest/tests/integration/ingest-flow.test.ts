@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
+  CreateUploadResponseSchema,
   JobErrorsSchema,
   JobListSchema,
   type JobView,
@@ -9,7 +10,19 @@ import {
 } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEV_USERS, HEADER, issueToken, sleep, stack, transactionsCsv } from './support.ts';
+import {
+  completeParts,
+  DEV_USERS,
+  HEADER,
+  issueToken,
+  putParts,
+  sleep,
+  stack,
+  transactionsCsv,
+  type UserCall,
+} from './support.ts';
+
+const partNumbers = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
 
 // Workflow 1 end to end through the local stack: the REST gateway and the S3 → queue → worker
 // path run the same handlers as Lambda. Rows are told apart by `_job_id`, so other test files
@@ -70,9 +83,19 @@ async function upload(
     sizeBytes: options.declared ?? bytes.byteLength,
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
-  const { jobId, upload: presigned } = SinglePutUploadResponseSchema.parse(created.body);
+  const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
+  // A file of 16 MiB or more is uploaded in parts.
+  const call: UserCall = (method, path, body) => api(token, method, path, body);
   const put = async () =>
-    (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
+    presigned.method === 'PUT'
+      ? (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status
+      : (
+          await completeParts(
+            call,
+            jobId,
+            await putParts(call, jobId, bytes, presigned.partSize, partNumbers(presigned.partCount)),
+          )
+        ).status;
   expect(await put()).toBe(200);
   return { jobId, put };
 }

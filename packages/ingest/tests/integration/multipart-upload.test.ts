@@ -10,7 +10,7 @@ import {
 } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HEADER, issueToken, sleep, stack } from './support.ts';
+import { completeParts, HEADER, issueToken, putParts as sendParts, sleep, stack } from './support.ts';
 
 // Multipart uploads end to end through the local stack: the REST routes run as their own
 // functions under the template's IAM policies, S3 is s3rver behind the local multipart front.
@@ -72,28 +72,10 @@ async function start(data: Buffer, declared = data.byteLength) {
 const partBytes = (data: Buffer, partSize: number, n: number) =>
   data.subarray((n - 1) * partSize, n * partSize);
 
-/** Presigns and PUTs the parts named, four at a time; the ETags by part number. */
-async function putParts(jobId: string, data: Buffer, partSize: number, numbers: readonly number[]) {
-  const etags = new Map<number, string>();
-  const queue = [...numbers];
-  const worker = async () => {
-    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
-      const presigned = await api('POST', `/uploads/${jobId}/parts`, { partNumbers: [n] });
-      expect(presigned.status, JSON.stringify(presigned.body)).toBe(200);
-      const [part] = PresignedPartsSchema.parse(presigned.body).parts;
-      const res = await fetch(part?.url ?? '', { method: 'PUT', body: partBytes(data, partSize, n) });
-      expect(res.status).toBe(200);
-      etags.set(n, res.headers.get('etag') ?? '');
-    }
-  };
-  await Promise.all([worker(), worker(), worker(), worker()]);
-  return etags;
-}
+const putParts = (jobId: string, data: Buffer, partSize: number, numbers: readonly number[]) =>
+  sendParts(api, jobId, data, partSize, numbers);
 
-const complete = (jobId: string, etags: ReadonlyMap<number, string>) =>
-  api('POST', `/uploads/${jobId}/complete`, {
-    parts: [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag })),
-  });
+const complete = (jobId: string, etags: ReadonlyMap<number, string>) => completeParts(api, jobId, etags);
 
 async function waitForJob(jobId: string, timeoutMs = 30_000): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;

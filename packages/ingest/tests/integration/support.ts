@@ -46,3 +46,46 @@ export function transactionsCsv(rows: number): { text: string; ids: string[] } {
   }
   return { text: `${lines.join('\n')}\n`, ids };
 }
+
+/** A REST call as one user: `(method, path, body)` → status and parsed body. */
+export type UserCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * PUTs parts of a multipart upload (each presigned through `POST /uploads/{jobId}/parts`), four
+ * at a time; the ETags by part number.
+ */
+export async function putParts(
+  call: UserCall,
+  jobId: string,
+  data: Buffer,
+  partSize: number,
+  numbers: readonly number[],
+): Promise<Map<number, string>> {
+  const etags = new Map<number, string>();
+  const queue = [...numbers];
+  const worker = async () => {
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+      const presigned = await call('POST', `/uploads/${jobId}/parts`, { partNumbers: [n] });
+      if (presigned.status !== 200) throw new Error(`presign ${n}: ${presigned.status}`);
+      const [part] = (presigned.body as { parts: { url: string }[] }).parts;
+      const res = await fetch(part?.url ?? '', {
+        method: 'PUT',
+        body: data.subarray((n - 1) * partSize, n * partSize),
+      });
+      if (res.status !== 200) throw new Error(`part ${n}: ${res.status}`);
+      etags.set(n, res.headers.get('etag') ?? '');
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return etags;
+}
+
+/** `POST /uploads/{jobId}/complete` with these parts, ascending. */
+export const completeParts = (call: UserCall, jobId: string, etags: ReadonlyMap<number, string>) =>
+  call('POST', `/uploads/${jobId}/complete`, {
+    parts: [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag })),
+  });
