@@ -77,6 +77,20 @@ export interface MultipartOptions {
   readonly single?: Uploader;
   /** Called once a multipart upload starts, with its {@link resumeTokenOf | resume token}. */
   readonly onResumeToken?: (token: string, jobId: string) => void;
+  /** Called as parts start and land: how many are in flight, landed (held included), in all. */
+  readonly onParts?: (parts: PartCounts) => void;
+}
+
+/**
+ * Where a multipart upload's parts stand (e.g. for a "parts in flight" display).
+ *
+ * @example
+ * const line = `parts ${p.done}/${p.total}, ${p.inFlight} in flight`;
+ */
+export interface PartCounts {
+  readonly inFlight: number;
+  readonly done: number;
+  readonly total: number;
 }
 
 /** The multipart upload's shape a resume needs, as a resume token holds it. */
@@ -299,10 +313,15 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
   };
 
   const queue = [...missing];
+  let inFlight = 0;
+  const counts = () => options.onParts?.({ inFlight, done: run.held.size, total: run.partCount });
   const worker = async () => {
     for (let n = queue.shift(); n !== undefined && !stop.signal.aborted; n = queue.shift()) {
-      const etag = await putPart(n);
+      inFlight++;
+      counts();
+      const etag = await putPart(n).finally(() => inFlight--);
       run.held.set(n, etag);
+      counts();
       const [start, end] = rangeOf(run.sizeBytes, run.partSize, n);
       sent += end - start;
       run.onProgress(sent);
