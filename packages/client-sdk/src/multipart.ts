@@ -343,13 +343,24 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
     stop.abort();
   }
   if (run.signal.aborted) throw abortedError(run.signal.reason);
-  await run.api.completeUpload({
-    params: { jobId: run.jobId },
-    body: {
-      parts: [...run.held].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag })),
-    },
-    signal: run.signal,
-  });
+  const parts = [...run.held].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
+  // A completion can outlive the API's timeout after S3 assembled the object (S3 may take long
+  // for a large one): retried, the route answers 200 once the job moved on. In between S3 no
+  // longer knows the upload (UPLOAD_EXPIRED), so that answer is retried too after a lost one.
+  let lost = false;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await run.api.completeUpload({ params: { jobId: run.jobId }, body: { parts }, signal: run.signal });
+      return;
+    } catch (err) {
+      if (run.signal.aborted) throw abortedError(err);
+      const again =
+        err instanceof HeraldClientError && (err.retryable || (lost && err.code === 'UPLOAD_EXPIRED'));
+      if (!again || attempt >= retries) throw err;
+      lost = true;
+      await sleep(backoffDelay(attempt, minDelay, maxDelay), run.signal);
+    }
+  }
 }
 
 /** The reader of a body, or the refusal when it cannot be split into parts. */

@@ -204,6 +204,8 @@ describe('multipart uploads in the SDK', () => {
     const upload = client.upload(blob, { dataset: 'transactions', fileName: 'big.csv' });
     await expect(upload.done).rejects.toMatchObject({ code: 'NETWORK_ERROR' });
     const token = resumeTokenOf(upload) ?? '';
+    // Calls the failed upload still had in flight land first.
+    await new Promise((resolve) => setTimeout(resolve, 100));
     const partRoutes = () => fake.requests.filter((r) => r.path.startsWith('/uploads/')).length;
     const before = partRoutes();
     puts = [];
@@ -221,6 +223,23 @@ describe('multipart uploads in the SDK', () => {
     });
     expect(partRoutes()).toBe(before);
     expect(puts).toEqual([]);
+  });
+
+  it('retries a completion whose answer was lost (a 500 after S3 assembled the object)', async () => {
+    let lost = 1;
+    const routes = fake.hook;
+    fake.hook = (req) => {
+      if (req.path.endsWith('/complete') && lost-- > 0) {
+        routes?.(req); // S3 completes…
+        return { status: 500, body: { code: 'INTERNAL', message: 'Internal server error' } }; // …the answer is lost
+      }
+      return routes?.(req);
+    };
+    const { client } = harness(fake, { uploader: multipartUploader(quick) });
+    const upload = client.upload(file(17 * MIB), { dataset: 'transactions', fileName: 'big.csv' });
+    await expect(upload.done).resolves.toMatchObject({ rowsLoaded: 3000 });
+    // The job's events may settle the upload first; the retry follows all the same.
+    await expect.poll(() => fake.requests.filter((r) => r.path.endsWith('/complete')).length).toBe(2);
   });
 
   it('sends a Node stream in parts too, reading one part at a time', async () => {

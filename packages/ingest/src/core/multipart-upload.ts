@@ -24,6 +24,8 @@ export const PART_URL_TTL_SECONDS = 10 * 60;
 export const FIRST_PARTS_PRESIGNED = 8;
 
 const MIB = 1024 * 1024;
+/** States a job reaches only after its upload was completed (or sent whole). */
+const COMPLETED_STATES: readonly string[] = ['queued', 'processing', 'succeeded'];
 
 /**
  * The part size and count of a file: {@link DEFAULT_PART_BYTES}, or the smallest whole number of
@@ -182,7 +184,8 @@ export async function uploadStatus(
 
 /**
  * `POST /uploads/{jobId}/complete`: assembles the parts. The object's S3 event then queues the
- * job, and the worker refuses (and deletes) an object of any size but the declared one.
+ * job, and the worker refuses (and deletes) an object of any size but the declared one. Answers
+ * 200 again for a job already queued, processing or succeeded (a retried completion).
  *
  * @example
  * const result = await completeUpload(deps, userId, jobId, { parts: [{ partNumber: 1, etag }] });
@@ -193,6 +196,10 @@ export async function completeUpload(
   jobId: string,
   request: CompleteUploadRequest,
 ): Promise<Result<CompletedUpload>> {
+  // A completion whose answer was lost (the call outlived its timeout after S3 assembled the
+  // object) is retried by the client: once the worker has the job, that retry succeeds too.
+  const found = isJobId(jobId) ? await deps.uploads.findForOwner(userId, jobId) : undefined;
+  if (found !== undefined && COMPLETED_STATES.includes(found.state)) return ok({ jobId });
   const open = await openUpload(deps, userId, jobId);
   if (!open.ok) return open;
   const upload = open.value;

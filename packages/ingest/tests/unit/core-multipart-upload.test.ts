@@ -117,10 +117,22 @@ describe('multipart uploads (core)', () => {
     });
     expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
     expect(f.multipart.objects.get(`uploads/${ALICE}/${jobId}.csv`)?.byteLength).toBe(20 * MIB);
-    // Gone from S3 now: listing it again is UPLOAD_EXPIRED.
+    // Gone from S3 now: listing it again is UPLOAD_EXPIRED, and so is a retried completion
+    // until the worker has the job; then the retry is answered 200 again.
     expect(await uploadStatus(f.deps, ALICE, jobId)).toMatchObject({
       ok: false,
       error: { code: 'UPLOAD_EXPIRED' },
+    });
+    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toMatchObject({
+      ok: false,
+      error: { code: 'UPLOAD_EXPIRED' },
+    });
+    const job = f.jobs.peek(jobId);
+    await f.jobs.claim({ jobId, userId: ALICE, objectKey: job?.objectKey ?? '', seqBlock: 1 });
+    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
+    expect(await completeUpload(f.deps, BOB, jobId, { parts })).toMatchObject({
+      ok: false,
+      error: { code: 'NOT_FOUND' },
     });
   });
 
