@@ -1,7 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import {
   CreateTicketResponseSchema,
-  CreateUploadResponseSchema,
   ERROR_CODES,
   type ErrorCode,
   ErrorEnvelopeSchema,
@@ -11,10 +10,12 @@ import {
   JobErrorsSchema,
   JobListSchema,
   JobViewSchema,
+  MultipartUploadSchema,
   type RestRoute,
   type RestRouteName,
   ROUTES,
   restErrorCodes,
+  SinglePutUploadResponseSchema,
 } from '@herald/protocol';
 import { issueTicket } from '@herald/realtime';
 import pg from 'pg';
@@ -136,7 +137,7 @@ async function createUpload(
     sizeBytes: bytes.byteLength,
   });
   expect(created.status, created.text).toBe(201);
-  const { jobId, upload } = CreateUploadResponseSchema.parse(created.body);
+  const { jobId, upload } = SinglePutUploadResponseSchema.parse(created.body);
   return {
     jobId,
     put: async () => {
@@ -240,6 +241,67 @@ const subOfKind = (kind: TokenKind): string | undefined =>
 const tokenOf = (kind: TokenKind) => fx.tokens.token[kind];
 const unique = (label: string) => `authz-${label}-${randomBytes(4).toString('hex')}`;
 
+/** Alice's fresh multipart upload (17 MiB declared: three parts), for a cell to act on. */
+async function aliceMultipartUpload(): Promise<{ jobId: string; firstPartUrl: string; partSize: number }> {
+  const created = await call(fx.tokens.token.rightUser, 'POST', '/uploads', {
+    dataset: 'transactions',
+    fileName: `${unique('multipart')}.csv`,
+    sizeBytes: 17 * 1024 * 1024,
+  });
+  expect(created.status, created.text).toBe(201);
+  const body = created.body as { jobId: string; upload: unknown };
+  const upload = MultipartUploadSchema.parse(body.upload);
+  return { jobId: body.jobId, firstPartUrl: upload.parts[0]?.url ?? '', partSize: upload.partSize };
+}
+
+/** Alice's view of her upload: the job's state and whether S3 still holds the upload. */
+async function aliceUploadState(jobId: string): Promise<string> {
+  const alice = fx.tokens.token.rightUser;
+  const job = JobViewSchema.parse((await call(alice, 'GET', `/jobs/${jobId}`)).body);
+  const upload = await call(alice, 'GET', `/uploads/${jobId}`);
+  return `${job.state}${job.error ? `:${job.error.code}` : ''}/${upload.status}`;
+}
+
+/** A multipart route's cell: 200/204 for alice, 404 for anyone else, her upload untouched by them. */
+function multipartCell(
+  success: number,
+  path: (jobId: string) => string,
+  options: {
+    body?: (kind: TokenKind, jobId: string, etag: string) => unknown;
+    afterSuccess: string;
+    uploadPart?: true;
+  },
+): RouteExpectation {
+  return {
+    answers: {
+      otherUser: { status: 404, code: 'NOT_FOUND' },
+      rightUser: { status: success },
+      admin: { status: 404, code: 'NOT_FOUND' },
+    },
+    request: async (kind) => {
+      const { jobId, firstPartUrl, partSize } = await aliceMultipartUpload();
+      let etag = '"00000000000000000000000000000000"';
+      if (options.uploadPart && kind === 'rightUser') {
+        const put = await fetch(firstPartUrl, { method: 'PUT', body: new Uint8Array(partSize) });
+        expect(put.status).toBe(200);
+        etag = put.headers.get('etag') ?? '';
+      }
+      return {
+        path: path(jobId),
+        ...(options.body && { body: options.body(kind, jobId, etag) }),
+        verify: async (_res, ok) => {
+          if (isCaller(kind) && kind !== 'rightUser') crossUserProbes++;
+          const state = await aliceUploadState(jobId);
+          const expected = ok ? options.afterSuccess : 'awaiting_upload/200';
+          return state === expected || (ok && options.afterSuccess === '*')
+            ? []
+            : [`alice's upload is ${state}`];
+        },
+      };
+    },
+  };
+}
+
 const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
   whoami: {
     answers: { otherUser: { status: 200 }, rightUser: { status: 200 }, admin: { status: 200 } },
@@ -272,6 +334,21 @@ const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
       };
     },
   },
+  presignUploadParts: multipartCell(200, (jobId) => `/uploads/${jobId}/parts`, {
+    body: () => ({ partNumbers: [2, 3] }),
+    afterSuccess: 'awaiting_upload/200',
+  }),
+  getUpload: multipartCell(200, (jobId) => `/uploads/${jobId}`, { afterSuccess: 'awaiting_upload/200' }),
+  // Completed with its first part only: the object is smaller than declared, so the job goes on
+  // to fail (OBJECT_SMALLER_THAN_DECLARED); what matters here is who may complete it.
+  completeUpload: multipartCell(200, (jobId) => `/uploads/${jobId}/complete`, {
+    body: (_kind, _jobId, etag) => ({ parts: [{ partNumber: 1, etag }] }),
+    afterSuccess: '*',
+    uploadPart: true,
+  }),
+  abortUpload: multipartCell(204, (jobId) => `/uploads/${jobId}`, {
+    afterSuccess: 'failed:UPLOAD_ABORTED/409',
+  }),
   listJobs: {
     answers: { otherUser: { status: 200 }, rightUser: { status: 200 }, admin: { status: 200 } },
     request: async (kind) => ({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, mkdtempSync, openAsBlob, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +9,7 @@ import { CreateUploadResponseSchema, type JobView, JobViewSchema } from '@herald
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateTransactionsCsv } from '../../bench/_csv-gen.ts';
+import { completeParts, putParts } from '../../packages/ingest/tests/integration/support.ts';
 import { sampleDataset } from '../../packages/ingest/tests/support/sample-datasets.ts';
 import { realtimeFixture } from '../../packages/local/tests/integration/realtime-helpers.ts';
 import { issueToken, stack } from '../../packages/local/tests/support.ts';
@@ -41,11 +42,21 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
   return { status: res.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-/** POST /uploads, then the file streamed to the presigned PUT (a 112 MB body is never held whole). */
+/**
+ * POST /uploads, then the file streamed to the presigned PUT, or (at or above the multipart
+ * threshold, as ≈ 112 MB is) in parts read from disk one by one: the body is never held whole.
+ */
 async function upload(file: string, size: number): Promise<string> {
   const created = await api('POST', '/uploads', { dataset: name, fileName: 'big.csv', sizeBytes: size });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
+  if (presigned.method === 'MULTIPART') {
+    const numbers = Array.from({ length: presigned.partCount }, (_, i) => i + 1);
+    const etags = await putParts(api, jobId, await openAsBlob(file), presigned.partSize, numbers);
+    const completed = await completeParts(api, jobId, etags);
+    expect(completed.status, JSON.stringify(completed.body)).toBe(200);
+    return jobId;
+  }
   await new Promise<void>((resolve, reject) => {
     const req = request(
       presigned.url,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import type { DatasetDefinition, LoadOutcome } from '@herald/ingest';
 import { DEV_USERS } from '@herald/local';
 import {
-  CreateUploadResponseSchema,
   ERROR_CODES,
   type ErrorCode,
   isErrorEnvelope,
@@ -10,6 +9,7 @@ import {
   type JobView,
   JobViewSchema,
   RejectReportSchema,
+  SinglePutUploadResponseSchema,
 } from '@herald/protocol';
 import { migrate } from '@herald/runtime/migrations';
 import fc from 'fast-check';
@@ -657,7 +657,7 @@ async function runHttpCase(c: HttpCase): Promise<string> {
     }),
   );
   expect(created.status, `${c.name}: ${created.text}`).toBe(201);
-  const { jobId, upload } = CreateUploadResponseSchema.parse(created.body);
+  const { jobId, upload } = SinglePutUploadResponseSchema.parse(created.body);
   const put = await fetch(upload.url, {
     method: 'PUT',
     headers: upload.headers,

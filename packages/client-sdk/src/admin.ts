@@ -1,3 +1,4 @@
+import { BASE_REST_ENDPOINTS } from '@herald/protocol/wire';
 import type { HeraldClient } from './client.ts';
 import { type AdminRouteName, type AnswerChecksOf, type RestApi, restApiOf } from './rest.ts';
 
@@ -25,5 +26,5 @@ const GRANT_CHECKS: AnswerChecksOf<AdminRouteName> = {
  * await admin.deleteGrant({ params: { id: body.grants[0].id } });
  */
 export function adminApi(client: HeraldClient): RestApi<AdminRouteName> {
-  return restApiOf(client, GRANT_CHECKS);
+  return restApiOf(client, GRANT_CHECKS, BASE_REST_ENDPOINTS);
 }

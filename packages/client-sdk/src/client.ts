@@ -30,8 +30,8 @@ import {
   bodySize,
   createXhrUploader,
   isUploadBody,
+  type MultipartUploader,
   type UploadBody,
-  type Uploader,
 } from './upload.ts';
 
 // The client: options live in `options.ts`, the typed REST layer in `rest.ts`, following jobs
@@ -141,7 +141,7 @@ export class HeraldClient {
   declare readonly rest: RestApi;
   readonly #options: ResolvedOptions;
   readonly #emitter = new Emitter<HeraldClientEvents>();
-  readonly #uploader: Uploader;
+  readonly #uploader: MultipartUploader;
   readonly #connection: Connection | undefined;
   readonly #tracker: EventTracker;
   readonly #follower: JobFollower;
@@ -153,11 +153,13 @@ export class HeraldClient {
     this.#options = resolveOptions(options);
     const fetchImpl: FetchLike = options.fetch ?? ((input, init) => fetch(input, init));
     this.rest = coreRestApi(this, createRequester(this.#options, fetchImpl));
-    this.#uploader =
-      options.uploader ??
+    // One uploader gets both kinds of upload (a second option would not fit the core's size
+    // budget): a plain `Uploader` only PUTs, and fails a multipart upload as UPLOAD_FAILED; in
+    // browsers pass `multipartUploader()` of `@herald/client-sdk/multipart`.
+    this.#uploader = (options.uploader ??
       (typeof XMLHttpRequest === 'function'
         ? createXhrUploader(XMLHttpRequest)
-        : createFetchUploader(fetchImpl));
+        : createFetchUploader(fetchImpl))) as MultipartUploader;
     this.#tracker = new EventTracker(
       {
         send: (action) => this.#connection?.send(action) ?? false,
@@ -437,24 +439,20 @@ export class HeraldClient {
     controller: AbortController,
   ): Promise<void> {
     const { signal } = controller;
-    const created = await this.createUpload(request, { signal });
+    const { sizeBytes } = request;
+    const { jobId, upload } = await this.createUpload(request, { signal });
     if (watch.settled) return;
-    watch.setJobId(created.jobId);
+    watch.setJobId(jobId);
     // Follow before sending the bytes: the job's first events may beat the upload's last progress.
-    this.#follower.attach(watch, created.jobId);
-    watch.uploadProgress(0, request.sizeBytes);
+    this.#follower.attach(watch, jobId);
+    const onProgress = (sent: number) => watch.uploadProgress(sent, sizeBytes);
+    onProgress(0);
     // The bytes start the job: wait (bounded) until its events reach us live, or its progress
     // may be published before the socket opened or the server stored its subscription.
     await this.#live(watch);
-    await this.#uploader({
-      method: 'PUT',
-      url: created.upload.url,
-      headers: created.upload.headers,
-      body,
-      sizeBytes: request.sizeBytes,
-      signal,
-      onProgress: (sent) => watch.uploadProgress(sent, request.sizeBytes),
-    });
+    // A PUT's uploader ignores `client` and `jobId`; a multipart one needs them.
+    const sent = { body, sizeBytes, signal, onProgress, client: this, jobId, ...upload };
+    await this.#uploader(sent);
     watch.uploaded();
   }
 

@@ -1,12 +1,13 @@
 import { HeraldClientError } from './errors.ts';
 import type { FetchLike } from './http.ts';
+import { uploadInParts } from './multipart.ts';
 import {
   abortedError,
   failedUpload,
   isWebStream,
+  type MultipartUploader,
   type NodeReadableLike,
   type UploadBody,
-  type Uploader,
   unreachable,
 } from './upload.ts';
 
@@ -49,7 +50,8 @@ async function* chunksOf(body: UploadBody): AsyncGenerator<Uint8Array> {
 }
 
 /**
- * An {@link Uploader} on `fetch` with a streamed, counted request body: progress is the bytes
+ * An uploader on `fetch` with a streamed, counted request body (and, for a file at or above the
+ * server's multipart threshold, `uploadInParts` of the `/multipart` entry): progress is the bytes
  * handed to the HTTP stack. Sends `content-length` so S3 accepts it. For runtimes whose `fetch`
  * takes an async iterable as the body (Node's undici); a browser's `fetch` would send the text
  * `[object AsyncGenerator]` instead, so in browser builds this is a stand-in that refuses, and
@@ -58,8 +60,12 @@ async function* chunksOf(body: UploadBody): AsyncGenerator<Uint8Array> {
  * @example
  * createHeraldClient({ apiUrl, wsUrl, getToken, WebSocket, uploader: createFetchUploader(fetch) });
  */
-export function createFetchUploader(fetchImpl: FetchLike = (input, init) => fetch(input, init)): Uploader {
+export function createFetchUploader(
+  fetchImpl: FetchLike = (input, init) => fetch(input, init),
+): MultipartUploader {
   return async (request) => {
+    // Outside browsers size does not matter: a multipart answer is sent in parts here.
+    if (request.method === 'MULTIPART') return uploadInParts(request, { fetch: fetchImpl });
     let sent = 0;
     const counted = (async function* () {
       for await (const chunk of chunksOf(request.body)) {

@@ -73,12 +73,15 @@ export type {
   CallOptions,
   CoreRouteName,
   DeviceRouteName,
+  MultipartRouteName,
   RestApi,
   RestCall,
 } from './rest.ts';
 export type { SubscriptionTarget } from './tracker.ts';
 export {
   createXhrUploader,
+  type MultipartRequest,
+  type MultipartUploader,
   type NodeReadableLike,
   type UploadBody,
   type Uploader,

@@ -2,7 +2,7 @@ import { LIMITS } from '@herald/protocol/wire';
 import { invalidArgument as invalid } from './errors.ts';
 import type { WebSocketConstructor } from './frames.ts';
 import type { FetchLike, TokenProvider } from './http.ts';
-import type { Uploader } from './upload.ts';
+import type { MultipartUploader, Uploader } from './upload.ts';
 
 // The client's options: what a caller may set, the defaults, and the checks that refuse a
 // setting API Gateway's limits would defeat.
@@ -30,8 +30,14 @@ export interface HeraldClientOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** `fetch`; default `globalThis.fetch`. */
   readonly fetch?: FetchLike;
-  /** Sends upload bytes; default XMLHttpRequest in browsers (real progress), streamed fetch elsewhere. */
-  readonly uploader?: Uploader;
+  /**
+   * Sends upload bytes; default XMLHttpRequest in browsers (real progress), streamed fetch
+   * elsewhere, which in Node also uploads files at or above the server's multipart threshold
+   * (16 MiB by default) in parts. In browsers pass `multipartUploader()` of
+   * `@herald/client-sdk/multipart` for those (kept out of the core entry for its size); a plain
+   * {@link Uploader} fails them as `UPLOAD_FAILED`.
+   */
+  readonly uploader?: Uploader | MultipartUploader;
   /**
    * How the WebSocket authenticates: `'ticket'` (default) gets a one-time ticket from
    * `POST /realtime/tickets` for every connect, so no long-lived token lands in URLs or logs;

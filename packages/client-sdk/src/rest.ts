@@ -1,10 +1,12 @@
 import {
-  REST_ENDPOINTS,
+  BASE_REST_ENDPOINTS,
+  type RestEndpoint,
   type RestRequest,
   type RestResponse,
   type RestResponseBody,
   type RestRouteName,
   restPath,
+  type UPLOAD_PART_ENDPOINTS,
 } from '@herald/protocol/wire';
 import { invalidArgument } from './errors.ts';
 import { expectShape, malformed, type Requester, type Shape } from './http.ts';
@@ -33,13 +35,21 @@ export type AdminRouteName = 'listGrants' | 'createGrant' | 'deleteGrant';
 export type DeviceRouteName = 'registerDevice' | 'deleteDevice';
 
 /**
- * The routes of the core `client.rest`: every route but the admin and device ones, so a route the
- * protocol adds lands here (and needs its checks) unless it is placed in a subpath entry.
+ * The multipart-upload routes (presign parts, list, complete, abort): `@herald/client-sdk/multipart`.
+ *
+ * @example
+ * const name: MultipartRouteName = 'getUpload';
+ */
+export type MultipartRouteName = keyof typeof UPLOAD_PART_ENDPOINTS;
+
+/**
+ * The routes of the core `client.rest`: every route but the admin, device and multipart ones, so
+ * a route the protocol adds lands here (and needs its checks) unless it is placed in a subpath entry.
  *
  * @example
  * const name: CoreRouteName = 'getJob';
  */
-export type CoreRouteName = Exclude<RestRouteName, AdminRouteName | DeviceRouteName>;
+export type CoreRouteName = Exclude<RestRouteName, AdminRouteName | DeviceRouteName | MultipartRouteName>;
 
 /**
  * Options of a single REST call.
@@ -112,7 +122,7 @@ export type AnswerChecksOf<Names extends RestRouteName> = { readonly [Name in Na
 
 const CORE_CHECKS: AnswerChecksOf<CoreRouteName> = {
   whoami: { 200: { userId: 'string', username: 'string', groups: 'object' } },
-  createUpload: { 201: { jobId: 'string', upload: { url: 'string', headers: 'object' } } },
+  createUpload: { 201: { jobId: 'string', upload: { method: 'string' } } },
   listJobs: { 200: { jobs: 'object' } },
   getJob: { 200: { jobId: 'string', state: 'string' } },
   getJobErrors: { 200: { jobId: 'string', rowErrors: 'object' } },
@@ -131,19 +141,24 @@ interface AnyCall extends CallOptions {
   readonly body?: unknown;
 }
 
+/** Where routes live, by name: `BASE_REST_ENDPOINTS` or a subpath entry's own group. */
+type Endpoints = Readonly<Partial<Record<RestRouteName, RestEndpoint>>>;
+
 /**
- * The typed calls of the routes `checks` lists, over a {@link Requester}.
+ * The typed calls of the routes `checks` lists, over a {@link Requester}; `endpoints` says where
+ * they live (a group of `@herald/protocol/wire`, so the core bundle carries only its own).
  *
  * @example
- * const rest = createRestApi(createRequester(options, fetch), { whoami: { 200: { userId: 'string' } } });
+ * const rest = createRestApi(createRequester(options, fetch), { whoami: { 200: { userId: 'string' } } }, BASE_REST_ENDPOINTS);
  * const { body: user } = await rest.whoami();
  */
 export function createRestApi<Names extends RestRouteName>(
   request: Requester,
   checks: AnswerChecksOf<Names>,
+  endpoints: Endpoints,
 ): RestApi<Names> {
   const call = async (name: Names, { params = {}, query, body, signal }: AnyCall = {}) => {
-    const { method, path: template } = REST_ENDPOINTS[name];
+    const { method, path: template } = endpoints[name] as RestEndpoint;
     let path: string;
     try {
       path = restPath<string>(template, params);
@@ -178,7 +193,7 @@ const requesters = new WeakMap<object, Requester>();
  */
 export function coreRestApi(client: object, request: Requester): RestApi {
   requesters.set(client, request);
-  return createRestApi(request, CORE_CHECKS);
+  return createRestApi(request, CORE_CHECKS, BASE_REST_ENDPOINTS);
 }
 
 /**
@@ -191,8 +206,9 @@ export function coreRestApi(client: object, request: Requester): RestApi {
 export function restApiOf<Names extends RestRouteName>(
   client: object,
   checks: AnswerChecksOf<Names>,
+  endpoints: Endpoints,
 ): RestApi<Names> {
   const request = requesters.get(client);
   if (!request) throw invalidArgument('Pass a client made by createHeraldClient.');
-  return createRestApi(request, checks);
+  return createRestApi(request, checks, endpoints);
 }

@@ -1,3 +1,4 @@
+import type { MultipartUpload } from '@herald/protocol/wire';
 import { isNodeReadable, streamFileName } from '#node-only';
 import { onAbort } from './abort.ts';
 import { HeraldClientError } from './errors.ts';
@@ -51,6 +52,35 @@ export interface UploadRequest {
  * const client = createHeraldClient({ apiUrl, wsUrl, getToken, uploader: createXhrUploader(XMLHttpRequest) });
  */
 export type Uploader = (request: UploadRequest) => Promise<void>;
+
+/**
+ * A file at or above the server's multipart threshold, as the SDK hands it to a
+ * {@link MultipartUploader}: the job's multipart upload (its first parts presigned) and the file.
+ *
+ * @example
+ * const request: MultipartRequest = { ...upload, client, jobId, body, sizeBytes, signal, onProgress };
+ */
+export interface MultipartRequest extends MultipartUpload {
+  /** The client whose token and settings the part routes are called with. */
+  readonly client: object;
+  readonly jobId: string;
+  readonly body: UploadBody;
+  readonly sizeBytes: number;
+  readonly signal: AbortSignal;
+  /** Called as parts land, with the bytes of all parts landed so far. */
+  onProgress(bytesSent: number): void;
+}
+
+/**
+ * An uploader that also sends files in parts: `multipartUploader()` of
+ * `@herald/client-sdk/multipart` (kept out of the core entry, which has a size budget). It gets
+ * a single PUT ({@link UploadRequest}) or a multipart upload ({@link MultipartRequest}).
+ *
+ * @example
+ * import { multipartUploader } from '@herald/client-sdk/multipart';
+ * const client = createHeraldClient({ apiUrl, wsUrl, getToken, uploader: multipartUploader() });
+ */
+export type MultipartUploader = (request: UploadRequest | MultipartRequest) => Promise<void>;
 
 export function isWebStream(body: unknown): body is ReadableStream<Uint8Array> {
   return typeof ReadableStream !== 'undefined' && body instanceof ReadableStream;

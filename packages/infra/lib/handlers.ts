@@ -82,6 +82,7 @@ export interface BucketGrant {
     | 's3:PutObject'
     | 's3:DeleteObject'
     | 's3:AbortMultipartUpload'
+    | 's3:ListMultipartUploadParts'
   )[];
   /**
    * Adds `s3:ListBucket` on the bucket, for a handler that tells a missing key from a refusal: S3
@@ -220,9 +221,28 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
   'realtime/sns-notify': PUBLISHER,
   // Ingest: REST. The presigned URLs carry the signing role's permission, so the role that signs
   // an upload may put exactly there, and the one that signs a report link may read exactly there.
+  // PutObject also authorizes CreateMultipartUpload, UploadPart (the presigned parts) and
+  // CompleteMultipartUpload; ListParts and AbortMultipartUpload have actions of their own
+  // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/mpuoverview.html#mpuAndPermissions).
   'ingest/http-create-upload': {
     database: true,
     buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:PutObject'] }],
+  },
+  'ingest/http-presign-upload-parts': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:PutObject'] }],
+  },
+  'ingest/http-get-upload': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:ListMultipartUploadParts'] }],
+  },
+  'ingest/http-complete-upload': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:PutObject'] }],
+  },
+  'ingest/http-abort-upload': {
+    database: true,
+    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:AbortMultipartUpload'] }],
   },
   'ingest/http-list-jobs': { database: true },
   'ingest/http-get-job': { database: true },

@@ -3,7 +3,15 @@ import { RealtimeNotifier } from './adapters/realtime-notifier.ts';
 import { type BaseDeps, buildBaseDeps, getBaseDeps, resetBaseDeps } from './compose/base.ts';
 import type { IngestConfig } from './config.ts';
 import type { ProgressThrottleOptions } from './core/progress-throttle.ts';
-import type { DatasetCatalog, JobRepository, JobWorkStore, Notifier, ObjectStore } from './ports.ts';
+import type {
+  DatasetCatalog,
+  JobRepository,
+  JobWorkStore,
+  MultipartStore,
+  MultipartUploadRepository,
+  Notifier,
+  ObjectStore,
+} from './ports.ts';
 
 // The composition is split by weight: `compose/base.ts` builds the pool, the S3 client and the
 // adapters every handler uses; this module adds the notifier, whose realtime publisher brings
@@ -19,6 +27,12 @@ export interface IngestDeps {
   readonly jobs: JobRepository;
   readonly work: JobWorkStore;
   readonly objects: ObjectStore;
+  /** The uploads bucket's multipart API. */
+  readonly multipart: MultipartStore;
+  /** Which S3 multipart upload belongs to a job. */
+  readonly uploads: MultipartUploadRepository;
+  /** Files of at least this many bytes are uploaded in parts (`HERALD_MULTIPART_THRESHOLD_BYTES`). */
+  readonly multipartThresholdBytes: number;
   readonly notifier: Notifier;
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;

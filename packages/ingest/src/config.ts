@@ -1,3 +1,4 @@
+import { MULTIPART_LIMITS } from '@herald/protocol';
 import {
   allowedOrigins,
   httpUrl,
@@ -9,6 +10,7 @@ import {
   wholeNumber,
 } from '@herald/runtime';
 import * as z from 'zod';
+import { DEFAULT_MULTIPART_THRESHOLD_BYTES } from './core/multipart-upload.ts';
 
 /** The ingest package's validated configuration. Frozen; built once per container by `compose.ts`. */
 export interface IngestConfig {
@@ -33,6 +35,11 @@ export interface IngestConfig {
     /** `HERALD_PROGRESS_PERCENT_STEP`: a `job.progress` event at each step of this many percent (default 5; 0: time only). */
     readonly percentStep: number;
   };
+  /**
+   * `HERALD_MULTIPART_THRESHOLD_BYTES`: files of at least this size are uploaded in parts
+   * (default 16 MiB; 5 MiB to 5 GiB, S3's part size bounds).
+   */
+  readonly multipartThresholdBytes: number;
   /** `HERALD_LOG_LEVEL`: the lowest level written (default `info`). */
   readonly logLevel: LogLevel;
   /** `HERALD_ALLOWED_ORIGINS`: browser origins the REST handlers answer with CORS headers (default none). */
@@ -48,6 +55,10 @@ const EnvSchema = z.object({
   HERALD_S3_ENDPOINT: httpUrl.optional(),
   HERALD_PROGRESS_INTERVAL_MS: wholeNumber(0, 60_000).optional(),
   HERALD_PROGRESS_PERCENT_STEP: wholeNumber(0, 100).optional(),
+  HERALD_MULTIPART_THRESHOLD_BYTES: wholeNumber(
+    MULTIPART_LIMITS.minPartBytes,
+    MULTIPART_LIMITS.maxPartBytes,
+  ).optional(),
   HERALD_LOG_LEVEL: logLevel.optional(),
   HERALD_ALLOWED_ORIGINS: allowedOrigins.optional(),
 });
@@ -73,6 +84,7 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
       minIntervalMs: e.HERALD_PROGRESS_INTERVAL_MS ?? 250,
       percentStep: e.HERALD_PROGRESS_PERCENT_STEP ?? 5,
     }),
+    multipartThresholdBytes: e.HERALD_MULTIPART_THRESHOLD_BYTES ?? DEFAULT_MULTIPART_THRESHOLD_BYTES,
     logLevel: e.HERALD_LOG_LEVEL ?? 'info',
     allowedOrigins: e.HERALD_ALLOWED_ORIGINS ?? [],
   });

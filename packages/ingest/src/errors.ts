@@ -77,3 +77,25 @@ export class DatasetDeclarationError extends IngestError {
     this.problems = problems;
   }
 }
+
+/**
+ * S3 refused a multipart call because of the upload itself: it no longer exists (`NoSuchUpload`:
+ * aborted, completed, or expired by the lifecycle rule), a listed part is missing or has another
+ * ETag (`InvalidPart`, `InvalidPartOrder`), or a part but the last is under 5 MiB
+ * (`EntityTooSmall`). Never retryable: the same call gets the same answer.
+ */
+export class MultipartRefusedError extends IngestError {
+  readonly code: 'UPLOAD_EXPIRED' | 'INVALID_PART' | 'PART_TOO_SMALL';
+  readonly key: string;
+
+  constructor(
+    code: MultipartRefusedError['code'],
+    message: string,
+    options: { key: string; cause?: unknown },
+  ) {
+    super(message, { cause: options.cause, retryable: false });
+    this.name = 'MultipartRefusedError';
+    this.code = code;
+    this.key = options.key;
+  }
+}

@@ -235,3 +235,65 @@ export interface DatasetCatalog {
   /** Every declared dataset, by name. */
   list(): Promise<readonly DatasetDefinition[]>;
 }
+
+/** A job's multipart upload, as the `/uploads/{jobId}` routes need it. */
+export interface MultipartUploadRecord {
+  readonly jobId: string;
+  readonly userId: string;
+  readonly objectKey: string;
+  /** The size declared at `POST /uploads`. */
+  readonly sizeBytes: number;
+  readonly state: JobState;
+  readonly uploadId: string;
+  /** Bytes per part (the last one shorter), fixed when the upload started. */
+  readonly partSize: number;
+}
+
+/** Where a job's multipart upload id is kept (the jobs database). */
+export interface MultipartUploadRepository {
+  /** Records the multipart upload S3 started for a job just created. */
+  attach(jobId: string, upload: { readonly uploadId: string; readonly partSize: number }): Promise<void>;
+  /** The job's multipart upload if the job exists, belongs to `userId` and was uploaded in parts. */
+  findForOwner(userId: string, jobId: string): Promise<MultipartUploadRecord | undefined>;
+  /**
+   * Fails the owner's job with `error` while it still awaits its upload (`awaiting_upload →
+   * failed`); false when it was not awaiting it (already uploaded, finished, or not theirs).
+   */
+  abandon(userId: string, jobId: string, error: ErrorEnvelope): Promise<boolean>;
+}
+
+/** A part S3 holds. */
+export interface StoredPart {
+  readonly partNumber: number;
+  /** As S3 answers it: the quoted MD5 of the part. */
+  readonly etag: string;
+  readonly sizeBytes: number;
+}
+
+/**
+ * The uploads bucket's multipart API. Refusals S3 states about the upload itself are thrown as
+ * `MultipartRefusedError` (`UPLOAD_EXPIRED`, `INVALID_PART`, `PART_TOO_SMALL`); anything else as
+ * `ObjectStoreError`.
+ */
+export interface MultipartStore {
+  /** `CreateMultipartUpload`: the upload id. */
+  create(key: string, contentType: string): Promise<string>;
+  /** A presigned `UploadPart` accepting exactly `contentLength` bytes. Never log it. */
+  presignPart(request: {
+    readonly key: string;
+    readonly uploadId: string;
+    readonly partNumber: number;
+    readonly contentLength: number;
+    readonly expiresInSeconds: number;
+  }): Promise<string>;
+  /** `ListParts`, every page: the parts S3 holds, by part number. */
+  listParts(key: string, uploadId: string): Promise<readonly StoredPart[]>;
+  /** `CompleteMultipartUpload` of these parts (ascending). */
+  complete(
+    key: string,
+    uploadId: string,
+    parts: readonly { readonly partNumber: number; readonly etag: string }[],
+  ): Promise<void>;
+  /** `AbortMultipartUpload`; an upload that no longer exists is no error. */
+  abort(key: string, uploadId: string): Promise<void>;
+}

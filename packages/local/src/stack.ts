@@ -220,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
       name: physicalName.bucket(b.id, template.Resources[b.id] as CfnResource, stackName),
       key: (constructPath(template.Resources[b.id] as CfnResource)?.at(-1) ?? b.id).toLowerCase(),
       cors: b.cors,
+      abortIncompleteUploadsAfterDays: b.abortIncompleteUploadsAfterDays,
     }));
 
     // The control server answers at a known origin before anything else starts: its URL is in
@@ -248,6 +249,9 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
         dataDir: join(dataDir, 's3'),
         buckets: buckets.map((b) => ({
           name: b.name,
+          ...(b.abortIncompleteUploadsAfterDays !== undefined && {
+            abortIncompleteUploadsAfterDays: b.abortIncompleteUploadsAfterDays,
+          }),
           cors: b.cors.map((rule) => ({
             ...rule,
             allowedOrigins: rule.allowedOrigins.map((o) => (o === '*' ? o : localUrl)),

@@ -49,6 +49,17 @@ export const ERROR_CODES = {
     message: 'The uploaded file is smaller than the size declared for it.',
   },
   EMPTY_FILE: { status: 400, message: 'The file is empty.' },
+  // Multipart uploads (POST /uploads above the multipart threshold).
+  UPLOAD_ABORTED: { status: 409, message: 'The upload was aborted by its owner.' },
+  UPLOAD_EXPIRED: {
+    status: 410,
+    message: 'The multipart upload no longer exists (aborted, completed or expired after a day).',
+  },
+  INVALID_PART: {
+    status: 400,
+    message: 'A listed part was not uploaded, or its ETag does not match the uploaded part.',
+  },
+  PART_TOO_SMALL: { status: 400, message: 'A part other than the last is smaller than 5 MiB.' },
   NOT_UTF8: { status: 400, message: 'The file is not UTF-8 text.' },
   HEADER_MISMATCH: { status: 400, message: 'The header row does not match the dataset’s columns.' },
   UNCLOSED_QUOTE: { status: 400, message: 'A quoted field is never closed.' },

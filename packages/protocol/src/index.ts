@@ -10,6 +10,7 @@ export * from './limits.ts';
 export * from './realtime-rest.ts';
 export * from './rest.ts';
 export * from './rest-endpoints.ts';
+export * from './rest-multipart.ts';
 export * from './rest-routes.ts';
 export * from './routes.ts';
 export * from './terminal.ts';

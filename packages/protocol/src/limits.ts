@@ -22,3 +22,21 @@ export const LIMITS = {
    */
   integrationTimeoutMs: 29_000,
 } as const;
+
+/**
+ * S3 multipart upload rules (https://docs.aws.amazon.com/AmazonS3/latest/userguide/qfacts.html)
+ * and Herald's own bounds on presigning parts, shared by the server and the client SDK.
+ *
+ * @example
+ * const parts = Math.ceil(sizeBytes / partSize); // never more than MULTIPART_LIMITS.maxParts
+ */
+export const MULTIPART_LIMITS = {
+  /** S3: at most 10,000 parts per upload; this decides the part size of a large file. */
+  maxParts: 10_000,
+  /** S3: every part but the last must have at least 5 MiB (`EntityTooSmall` otherwise). Literals: a bundler drops an unused object of literals. */
+  minPartBytes: 5_242_880,
+  /** S3: at most 5 GiB per part (and per single PUT). */
+  maxPartBytes: 5_368_709_120,
+  /** Herald: most part URLs one `POST /uploads` or `POST /uploads/{jobId}/parts` presigns. */
+  maxPartsPerPresign: 100,
+} as const;

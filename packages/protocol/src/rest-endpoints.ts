@@ -24,13 +24,12 @@ export interface RestEndpoint {
 }
 
 /**
- * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
- * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
+ * Every REST route but the multipart-upload ones ({@link UPLOAD_PART_ENDPOINTS}), by name.
  *
  * @example
- * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ * const { method, path } = BASE_REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
  */
-export const REST_ENDPOINTS = {
+export const BASE_REST_ENDPOINTS = {
   whoami: { method: 'GET', path: '/me' },
   // Workflow 1: CSV ingest.
   createUpload: { method: 'POST', path: '/uploads' },
@@ -48,6 +47,33 @@ export const REST_ENDPOINTS = {
   registerDevice: { method: 'POST', path: '/devices' },
   deleteDevice: { method: 'DELETE', path: '/devices/{token}' },
 } as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
+ * The routes that continue a multipart upload `POST /uploads` started: presign more parts, list
+ * the parts S3 holds (to resume), complete, abort. A group of their own so that a client bundle
+ * which never uploads in parts does not carry them (esbuild keeps a whole object it references):
+ * the client SDK's core entry has a size budget, and these live in its `/multipart` entry.
+ *
+ * @example
+ * const { method, path } = UPLOAD_PART_ENDPOINTS.getUpload; // 'GET', '/uploads/{jobId}'
+ */
+export const UPLOAD_PART_ENDPOINTS = {
+  presignUploadParts: { method: 'POST', path: '/uploads/{jobId}/parts' },
+  getUpload: { method: 'GET', path: '/uploads/{jobId}' },
+  completeUpload: { method: 'POST', path: '/uploads/{jobId}/complete' },
+  abortUpload: { method: 'DELETE', path: '/uploads/{jobId}' },
+} as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
+ * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
+ * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
+ *
+ * @example
+ * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ */
+// A pure call, so a bundle that uses only one group drops this union (a spread is kept).
+export const REST_ENDPOINTS: typeof BASE_REST_ENDPOINTS & typeof UPLOAD_PART_ENDPOINTS =
+  /* @__PURE__ */ Object.assign({}, BASE_REST_ENDPOINTS, UPLOAD_PART_ENDPOINTS);
 
 /**
  * The stable name of a REST route.

@@ -37,6 +37,13 @@ import {
   REST_ENDPOINTS,
   type RestRouteName,
 } from './rest-endpoints.ts';
+import {
+  CompletedUploadSchema,
+  CompleteUploadRequestSchema,
+  PresignedPartsSchema,
+  PresignPartsRequestSchema,
+  UploadStatusSchema,
+} from './rest-multipart.ts';
 
 // One contract per REST route, ts-rest style: where it lives (method and path, from
 // `REST_ENDPOINTS`), who may call it and which handler serves it, what it reads and what it
@@ -213,7 +220,8 @@ export const REST_ROUTES = withEndpoints({
     tag: 'jobs',
     summary: 'Create an upload',
     description:
-      'Creates an ingest job `awaiting_upload` and a presigned PUT that accepts exactly `sizeBytes` bytes. ' +
+      'Creates an ingest job `awaiting_upload` and a presigned PUT that accepts exactly `sizeBytes` bytes ' +
+      '(at or above the multipart threshold, 16 MiB by default: a multipart upload with its first parts presigned). ' +
       'Progress follows as `job.*` events on the WebSocket. Only members of the dataset’s `uploadGroups` ' +
       '(herald.datasets.json) may upload to it: anyone else gets 403 `DATASET_NOT_ALLOWED` and no job.',
     request: { body: CreateUploadRequestSchema },
@@ -227,6 +235,65 @@ export const REST_ROUTES = withEndpoints({
       'FILE_TOO_LARGE',
       'UPSTREAM_UNAVAILABLE',
     ],
+  },
+  presignUploadParts: {
+    auth: 'cognito',
+    handler: ingest('http-presign-upload-parts'),
+    tag: 'jobs',
+    summary: 'Presign parts of a multipart upload',
+    description:
+      'Short-lived PUT URLs for the parts named (at most 100 per call). Another user’s job answers 404; ' +
+      'a job that is not a multipart upload still awaiting its parts answers 409.',
+    request: { params: { jobId: z.uuid() }, body: PresignPartsRequestSchema },
+    responses: { 200: json('The presigned parts.', PresignedPartsSchema) },
+    errors: [...BODY_ERRORS, 'NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'],
+  },
+  getUpload: {
+    auth: 'cognito',
+    handler: ingest('http-get-upload'),
+    tag: 'jobs',
+    summary: 'List the parts of a multipart upload',
+    description:
+      'The parts S3 already holds (S3 `ListParts`), so a client that lost its connection or its page uploads ' +
+      'only the others. 410 when the upload no longer exists.',
+    request: { params: { jobId: z.uuid() } },
+    responses: { 200: json('The upload and the parts S3 holds.', UploadStatusSchema) },
+    errors: ['NOT_FOUND', 'CONFLICT', 'UPLOAD_EXPIRED', 'UPSTREAM_UNAVAILABLE'],
+  },
+  completeUpload: {
+    auth: 'cognito',
+    handler: ingest('http-complete-upload'),
+    tag: 'jobs',
+    summary: 'Complete a multipart upload',
+    description:
+      'Assembles the parts (every part, ascending, with the ETag its PUT answered). The object must then be ' +
+      'exactly the declared size, or the job fails with `OBJECT_SMALLER_THAN_DECLARED` / ' +
+      '`OBJECT_LARGER_THAN_DECLARED` and the object is deleted.',
+    request: { params: { jobId: z.uuid() }, body: CompleteUploadRequestSchema },
+    responses: {
+      200: json('The object is assembled; the job follows as `job.*` events.', CompletedUploadSchema),
+    },
+    errors: [
+      ...BODY_ERRORS,
+      'NOT_FOUND',
+      'CONFLICT',
+      'INVALID_PART',
+      'PART_TOO_SMALL',
+      'UPLOAD_EXPIRED',
+      'UPSTREAM_UNAVAILABLE',
+    ],
+  },
+  abortUpload: {
+    auth: 'cognito',
+    handler: ingest('http-abort-upload'),
+    tag: 'jobs',
+    summary: 'Abort a multipart upload',
+    description:
+      'Discards the parts S3 holds; the job ends `failed` with `UPLOAD_ABORTED`. Only while the job awaits ' +
+      'its upload (409 afterwards).',
+    request: { params: { jobId: z.uuid() } },
+    responses: { 204: noContent('The upload is aborted and its job failed with `UPLOAD_ABORTED`.') },
+    errors: ['NOT_FOUND', 'CONFLICT', 'UPSTREAM_UNAVAILABLE'],
   },
   listJobs: {
     auth: 'cognito',

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ErrorEnvelopeSchema } from './errors.ts';
 import { MAX_ROW_ERRORS, RowErrorSchema } from './events.ts';
+import { MultipartUploadSchema } from './rest-multipart.ts';
 
 // REST bodies of workflows 1 (CSV ingest) and 2 (file delivery). Requests are strict (a misspelt field is refused, not
 // ignored); responses are strict so the server cannot leak a stray field by accident.
@@ -67,9 +68,15 @@ export const PresignedUploadSchema = z
 export const CreateUploadResponseSchema = z
   .strictObject({
     jobId,
-    upload: PresignedUploadSchema,
+    /** A single PUT, or (at or above the server's multipart threshold) a multipart upload. */
+    upload: z.discriminatedUnion('method', [PresignedUploadSchema, MultipartUploadSchema]),
   })
   .meta({ description: '`201` answer to `POST /uploads`.' });
+
+/** `201` answer to `POST /uploads` for a file below the multipart threshold: one presigned PUT. */
+export const SinglePutUploadResponseSchema = CreateUploadResponseSchema.extend({
+  upload: PresignedUploadSchema,
+});
 
 /**
  * Where a job is. `awaiting_upload` → `processing` → `succeeded` | `failed` (a dry run:

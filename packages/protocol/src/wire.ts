@@ -25,7 +25,7 @@ export type {
   RowError,
   TerminalEvent,
 } from './events.ts';
-export { LIMITS } from './limits.ts';
+export { LIMITS, MULTIPART_LIMITS } from './limits.ts';
 export type {
   CreateTicketResponse,
   DevicePlatform,
@@ -53,6 +53,7 @@ export type {
   ReportRowError,
 } from './rest.ts';
 export {
+  BASE_REST_ENDPOINTS,
   type HttpMethod,
   matchPath,
   type PathParamName,
@@ -61,7 +62,18 @@ export {
   type RestEndpoint,
   type RestRouteName,
   restPath,
+  UPLOAD_PART_ENDPOINTS,
 } from './rest-endpoints.ts';
+export type {
+  CompletedUpload,
+  CompleteUploadRequest,
+  MultipartUpload,
+  PresignedPart,
+  PresignedParts,
+  PresignPartsRequest,
+  UploadedPart,
+  UploadStatus,
+} from './rest-multipart.ts';
 export type { RestRequest, RestResponse, RestResponseBody } from './rest-routes.ts';
 export { isTerminalEvent } from './terminal.ts';
 export type {

@@ -1,4 +1,5 @@
 import { createHeraldClient, type HeraldClient } from '@herald/client-sdk';
+import { multipartUploader } from '@herald/client-sdk/multipart';
 import { HeraldProvider } from '@herald/client-sdk/react';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
 import { ConnectionBadge } from './components/connection-badge.tsx';
@@ -52,6 +53,8 @@ export function App(): ReactNode {
         apiUrl: info.apiUrl,
         wsUrl: info.wsUrl,
         getToken: devTokenProvider(info.identity, user.username, token),
+        // Files of 16 MiB or more are uploaded in parts (the SDK's core leaves that out).
+        uploader: multipartUploader(),
       });
       setSession({ username: user.username, groups: user.groups, client });
     },

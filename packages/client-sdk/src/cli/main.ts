@@ -1,11 +1,12 @@
-import { createReadStream } from 'node:fs';
+import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createHeraldClient, type HeraldClient } from '../client.ts';
 import { HeraldClientError, JobFailedError } from '../errors.ts';
-import type { JobProgress, JobResult, UploadHandle } from '../job-handle.ts';
+import type { JobHandle, JobProgress, JobResult, UploadHandle } from '../job-handle.ts';
+import { multipartUploader, type PartCounts, resumeUpload } from '../multipart.ts';
 import type { HeraldClientOptions } from '../options.ts';
 import {
   formatBytes,
@@ -15,6 +16,7 @@ import {
   formatRowErrors,
   progressLine,
 } from './format.ts';
+import { forgetResumeToken, loadResumeToken, saveResumeToken } from './resume.ts';
 
 /**
  * Where the CLI reads and writes; `process` by default, fakes in tests.
@@ -64,6 +66,7 @@ Options:
   --ws-url <url>         WebSocket API URL   (env HERALD_WS_URL)
   --token <jwt>          Cognito ID token    (env HERALD_TOKEN)
   --timeout <seconds>    give up waiting after this long (upload, link)
+  --resume               continue an interrupted upload of the file from the parts already sent (upload)
   --help, -h             show this help
 
 Exit codes: 0 ok, 1 failed, 2 usage or configuration error, 130 interrupted.
@@ -91,7 +94,7 @@ function option(ctx: Context, name: string): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
-function makeClient(ctx: Context): HeraldClient {
+function makeClient(ctx: Context, extra: Partial<HeraldClientOptions> = {}): HeraldClient {
   const { env } = ctx.io;
   const apiUrl = option(ctx, 'api-url') ?? env.HERALD_API_URL;
   const wsUrl = option(ctx, 'ws-url') ?? env.HERALD_WS_URL;
@@ -108,6 +111,7 @@ function makeClient(ctx: Context): HeraldClient {
       wsUrl: wsUrl as string,
       getToken: () => token,
       WebSocket,
+      ...extra,
       ...ctx.io.clientOptions,
     });
   } catch (err) {
@@ -156,6 +160,45 @@ function guard<T>(
   });
 }
 
+/**
+ * `herald upload <file> --resume`: sends the parts of the file's interrupted upload that S3 does
+ * not hold yet, says where it resumed, and answers the job id to follow.
+ */
+async function resumeFile(
+  ctx: Context,
+  client: HeraldClient,
+  file: string,
+  body: Blob,
+  limit: number | undefined,
+  onParts: (counts: PartCounts) => void,
+  showProgress: (p: JobProgress) => void,
+): Promise<string> {
+  const saved = await loadResumeToken(ctx.io.env, file);
+  if (!saved) throw new UsageError(`there is no interrupted upload of ${file} to resume.`);
+  const stop = new AbortController();
+  let first = true;
+  const resumed = await guard(
+    ctx,
+    client,
+    resumeUpload(client, saved.token, body, {
+      signal: stop.signal,
+      onParts,
+      onProgress: (bytesSent, bytesTotal) => {
+        const percent = (bytesSent / bytesTotal) * 100;
+        if (first && !ctx.json)
+          ctx.io.stderr.write(
+            `Resumed at ${percent.toFixed(1)} % (${formatBytes(bytesSent)} already uploaded)\n`,
+          );
+        first = false;
+        showProgress({ phase: 'uploading', percent, bytesSent, bytesTotal });
+      },
+    }),
+    limit,
+    () => stop.abort(),
+  );
+  return resumed.jobId;
+}
+
 async function upload(ctx: Context): Promise<number> {
   const [file, ...extra] = ctx.positionals;
   if (!file || extra.length > 0)
@@ -172,32 +215,58 @@ async function upload(ctx: Context): Promise<number> {
     throw new UsageError(`cannot read ${file}: ${(err as Error).message}`);
   }
   const limit = timeoutMs(ctx);
-  const client = makeClient(ctx);
   const { io } = ctx;
+  // A file of 16 MiB or more goes up in parts; its resume token is kept for `--resume`.
+  let parts: PartCounts | undefined;
+  let resumable = false;
+  const onParts = (counts: PartCounts) => {
+    parts = counts;
+  };
+  const client = makeClient(ctx, {
+    uploader: multipartUploader({
+      onParts,
+      onResumeToken: (token, jobId) => {
+        resumable = true;
+        saveResumeToken(io.env, file, token, jobId).catch(() => {});
+      },
+    }),
+  });
   const live = io.stderr.isTTY === true;
   let lastPhase = '';
-  let handle: UploadHandle | undefined;
+  let handle: UploadHandle | JobHandle | undefined;
   const showProgress = (p: JobProgress) => {
-    if (live) io.stderr.write(`\r\x1b[2K${progressLine(p, io.stderr.columns ?? 80)}`);
+    const inParts =
+      p.phase === 'uploading' && parts
+        ? `  parts ${parts.done}/${parts.total}, ${parts.inFlight} in flight`
+        : '';
+    if (live) io.stderr.write(`\r\x1b[2K${progressLine(p, io.stderr.columns ?? 80)}${inParts}`);
     else if (!ctx.json && p.phase !== lastPhase && p.phase !== 'pending') io.stderr.write(`${p.phase}…\n`);
     lastPhase = p.phase;
   };
   try {
     const dryRun = ctx.values['dry-run'] === true;
-    handle = client.upload(createReadStream(file), {
-      dataset,
-      fileName: option(ctx, 'file-name') ?? basename(file),
-      sizeBytes: size,
-      dryRun,
-    });
+    // A Blob over the file: parts are read slice by slice, never the whole file.
+    const body = await openAsBlob(file);
+    handle =
+      ctx.values.resume === true
+        ? client.follow(await resumeFile(ctx, client, file, body, limit, onParts, showProgress))
+        : client.upload(body, {
+            dataset,
+            fileName: option(ctx, 'file-name') ?? basename(file),
+            sizeBytes: size,
+            dryRun,
+          });
     handle.on('progress', showProgress);
     const watched = handle;
     let result: JobResult;
     try {
-      result = await guard(ctx, client, handle.done, limit, () => watched.abort());
+      result = await guard(ctx, client, watched.done, limit, () =>
+        'abort' in watched ? (watched as UploadHandle).abort() : watched.close(),
+      );
     } finally {
       if (live) io.stderr.write('\n');
     }
+    await forgetResumeToken(io.env, file);
     if (ctx.json)
       printJson(io, { ok: true, ...result, dryRun, dataset, fileName: basename(file), sizeBytes: size });
     else {
@@ -210,9 +279,22 @@ async function upload(ctx: Context): Promise<number> {
     }
     return EXIT.OK;
   } catch (err) {
+    // Stopped while parts were going up: the parts S3 holds are kept for `--resume`.
+    if (
+      err instanceof HeraldClientError &&
+      resumable &&
+      lastPhase === 'uploading' &&
+      err.code !== 'INVALID_ARGUMENT' &&
+      !ctx.json
+    ) {
+      io.stderr.write(
+        `herald: continue this upload with: herald upload ${file} --dataset ${dataset} --resume\n`,
+      );
+    }
     if (err instanceof HeraldClientError && err.code === 'ABORTED' && io.signal?.aborted && handle?.jobId)
       return await interrupted(ctx, client, handle.jobId);
     if (!(err instanceof JobFailedError)) throw err;
+    await forgetResumeToken(io.env, file);
     if (ctx.json) {
       printJson(io, {
         ok: false,
@@ -333,6 +415,7 @@ export async function main(
         limit: { type: 'string' },
         cursor: { type: 'string' },
         timeout: { type: 'string' },
+        resume: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
       },
     });

@@ -12,8 +12,10 @@ import type {
   DevicePlatform,
   DeviceRouteName,
   HeraldClient,
+  MultipartRouteName,
   RestRouteName,
 } from '../../src/index.ts';
+import type { multipartApi } from '../../src/multipart.ts';
 
 type Contracts = (typeof ROUTES)['http'];
 type Responses<Name extends RestRouteName> = Contracts[Name]['responses'];
@@ -36,14 +38,20 @@ type RequestBody<Name extends RestRouteName> = Accepted<
 >;
 
 /** Every route's typed call: the core ones on `client.rest`, the others in the subpath entries. */
-type AllRoutes = HeraldClient['rest'] & ReturnType<typeof adminApi> & ReturnType<typeof deviceApi>;
+type AllRoutes = HeraldClient['rest'] &
+  ReturnType<typeof adminApi> &
+  ReturnType<typeof deviceApi> &
+  ReturnType<typeof multipartApi>;
 
 describe('the SDK’s REST types, against the route contracts', () => {
-  it('places every route once: in client.rest, adminApi or deviceApi', () => {
-    expectTypeOf<CoreRouteName | AdminRouteName | DeviceRouteName>().toEqualTypeOf<RestRouteName>();
+  it('places every route once: in client.rest, adminApi, deviceApi or multipartApi', () => {
+    expectTypeOf<
+      CoreRouteName | AdminRouteName | DeviceRouteName | MultipartRouteName
+    >().toEqualTypeOf<RestRouteName>();
     expectTypeOf<keyof HeraldClient['rest']>().toEqualTypeOf<CoreRouteName>();
     expectTypeOf<keyof ReturnType<typeof adminApi>>().toEqualTypeOf<AdminRouteName>();
     expectTypeOf<keyof ReturnType<typeof deviceApi>>().toEqualTypeOf<DeviceRouteName>();
+    expectTypeOf<keyof ReturnType<typeof multipartApi>>().toEqualTypeOf<MultipartRouteName>();
   });
 
   it('answers every route with the bodies its response schemas parse to, by status', () => {

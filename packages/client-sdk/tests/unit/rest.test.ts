@@ -219,7 +219,7 @@ describe('HeraldClient.rest', () => {
     fake.hook = () => ({ status: 201, body: { jobId: 'j-1', upload: { headers: {} } } });
     await expect(
       client.createUpload({ dataset: 'transactions', fileName: 'a.csv', sizeBytes: 3 }),
-    ).rejects.toMatchObject({ code: 'INVALID_RESPONSE', message: /field `url`/ });
+    ).rejects.toMatchObject({ code: 'INVALID_RESPONSE', message: /field `method`/ });
   });
 });
 

@@ -802,6 +802,22 @@ describe('least-privilege IAM', () => {
       'kms:Decrypt key:buckets',
       's3:PutObject bucket:uploads/uploads/*',
     ].filter((g, i, all) => all.indexOf(g) === i),
+    // Presigns parts, completes: PutObject (its KMS grants as any writer).
+    'ingest/http-presign-upload-parts': [
+      ...database,
+      'kms:Decrypt key:buckets',
+      'kms:GenerateDataKey key:buckets',
+      's3:PutObject bucket:uploads/uploads/*',
+    ],
+    'ingest/http-complete-upload': [
+      ...database,
+      'kms:Decrypt key:buckets',
+      'kms:GenerateDataKey key:buckets',
+      's3:PutObject bucket:uploads/uploads/*',
+    ],
+    // ListParts and AbortMultipartUpload read no object data: no KMS key.
+    'ingest/http-get-upload': [...database, 's3:ListMultipartUploadParts bucket:uploads/uploads/*'],
+    'ingest/http-abort-upload': [...database, 's3:AbortMultipartUpload bucket:uploads/uploads/*'],
     'ingest/http-list-jobs': database,
     'ingest/http-get-job': database,
     'ingest/http-get-job-errors': [

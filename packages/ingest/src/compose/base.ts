@@ -8,6 +8,8 @@ import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
 import { loadCsv } from '../adapters/pg-csv-loader.ts';
 import { PgDatasetCatalog } from '../adapters/pg-dataset-catalog.ts';
 import { PgJobRepository } from '../adapters/pg-job-repository.ts';
+import { PgMultipartUploadRepository } from '../adapters/pg-multipart-upload-repository.ts';
+import { S3MultipartStore } from '../adapters/s3-multipart-store.ts';
 import { S3ObjectStore } from '../adapters/s3-object-store.ts';
 import type { IngestDeps } from '../compose.ts';
 import { type IngestConfig, loadConfig } from '../config.ts';
@@ -54,6 +56,9 @@ export function buildBaseDeps(config: IngestConfig): BaseDeps {
     jobs,
     work: jobs,
     objects: new S3ObjectStore({ client: s3, bucket: config.uploadsBucket }),
+    multipart: new S3MultipartStore({ client: s3, bucket: config.uploadsBucket }),
+    uploads: new PgMultipartUploadRepository({ pool }),
+    multipartThresholdBytes: config.multipartThresholdBytes,
     // What the dataset migrations recorded: the declaration always matches its table.
     datasets: new PgDatasetCatalog({ pool }),
     clock: systemClock,

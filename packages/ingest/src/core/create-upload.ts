@@ -1,9 +1,16 @@
-import type { CreateUploadRequest, CreateUploadResponse } from '@herald/protocol';
+import { type CreateUploadRequest, type CreateUploadResponse, MULTIPART_LIMITS } from '@herald/protocol';
 import type { Clock, Identity } from '@herald/runtime';
 import { ok, type Result, refuse } from '@herald/runtime';
 import { mayUpload } from '../datasets/catalog.ts';
-import type { DatasetCatalog, JobRepository, ObjectStore } from '../ports.ts';
+import type {
+  DatasetCatalog,
+  JobRepository,
+  MultipartStore,
+  MultipartUploadRepository,
+  ObjectStore,
+} from '../ports.ts';
 import { fileNameProblem } from './file-name.ts';
+import { startMultipartUpload } from './multipart-upload.ts';
 import { uploadObjectKey } from './upload-key.ts';
 
 /** Lifetime of a presigned upload: minutes, not hours (it dies with the signing role's credentials anyway). */
@@ -17,6 +24,10 @@ export interface CreateUploadDeps {
   readonly datasets: DatasetCatalog;
   readonly clock: Clock;
   readonly newId: () => string;
+  readonly multipart: MultipartStore;
+  readonly uploads: MultipartUploadRepository;
+  /** Files of at least this many bytes are uploaded in parts (`HERALD_MULTIPART_THRESHOLD_BYTES`). */
+  readonly multipartThresholdBytes: number;
 }
 
 // Client input ends up in a message: quoted, escaped and short.
@@ -24,7 +35,9 @@ const shown = (value: string): string => JSON.stringify([...value].slice(0, 64).
 
 /**
  * `POST /uploads`: checks the request against the dataset, creates the job (`awaiting_upload`)
- * and presigns a PUT of exactly `sizeBytes` bytes of `text/csv` to `uploads/{userId}/{jobId}.csv`.
+ * and presigns a PUT of exactly `sizeBytes` bytes of `text/csv` to `uploads/{userId}/{jobId}.csv`
+ * (at or above the multipart threshold: starts a multipart upload there and presigns its first
+ * parts, see `multipart-upload.ts`).
  * Checks run in a fixed order, so a request with several problems always gets the same code:
  * dataset → the caller's groups → file name → empty → size. Nothing is created on a refusal.
  *
@@ -67,6 +80,26 @@ export async function createUpload(
 
   const jobId = deps.newId();
   const objectKey = uploadObjectKey(userId, jobId);
+  const job = {
+    jobId,
+    userId,
+    dataset: dataset.name,
+    fileName: request.fileName,
+    sizeBytes: request.sizeBytes,
+    objectKey,
+    dryRun: request.dryRun ?? false,
+  };
+  // A single PUT is capped at 5 GiB by S3, whatever the threshold says.
+  if (request.sizeBytes >= Math.min(deps.multipartThresholdBytes, MULTIPART_LIMITS.maxPartBytes)) {
+    const upload = await startMultipartUpload(deps, {
+      key: objectKey,
+      sizeBytes: request.sizeBytes,
+      contentType: UPLOAD_CONTENT_TYPE,
+    });
+    await deps.jobs.create(job);
+    await deps.uploads.attach(jobId, upload);
+    return ok({ jobId, upload });
+  }
   const expiresAt = new Date(deps.clock.now() + UPLOAD_URL_TTL_SECONDS * 1000);
   // Presign first: it is local work, so a failure leaves no orphaned job behind.
   const url = await deps.objects.presign({
@@ -76,15 +109,7 @@ export async function createUpload(
     contentType: UPLOAD_CONTENT_TYPE,
     expiresInSeconds: UPLOAD_URL_TTL_SECONDS,
   });
-  await deps.jobs.create({
-    jobId,
-    userId,
-    dataset: dataset.name,
-    fileName: request.fileName,
-    sizeBytes: request.sizeBytes,
-    objectKey,
-    dryRun: request.dryRun ?? false,
-  });
+  await deps.jobs.create(job);
   return ok({
     jobId,
     upload: {

@@ -11,6 +11,14 @@ export const REPORT_URL_TTL_SECONDS = 5 * 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
+ * Whether a path parameter can be a job id (a UUID); any other answers 404 like a missing job.
+ *
+ * @example
+ * if (!isJobId(path.jobId)) return refuse('NOT_FOUND');
+ */
+export const isJobId = (value: string): boolean => UUID.test(value);
+
+/**
  * A job as the REST API shows it.
  *
  * @example

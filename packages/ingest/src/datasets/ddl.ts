@@ -19,6 +19,15 @@ import type { ColumnDefinition, DatasetDefinition } from './types.ts';
  * SQL identifiers come only from these declarations and are checked by {@link datasetProblems}.
  */
 
+/**
+ * The largest file a dataset may accept: 100 GiB, uploaded in at most 10,000 parts of 11 MiB
+ * (`core/multipart-upload.ts`); the worker streams it with bounded memory at any size.
+ *
+ * @example
+ * if (dataset.maxFileBytes > MAX_DATASET_FILE_BYTES) throw new Error('too large');
+ */
+export const MAX_DATASET_FILE_BYTES = 100 * 1024 ** 3;
+
 /** The column every dataset table carries: the job that loaded (or last upserted) the row. */
 export const JOB_ID_COLUMN = '_job_id';
 
@@ -209,5 +218,7 @@ export function datasetProblems(dataset: DatasetDefinition): string[] {
     problems.push(`${where}: maxRejects must be a whole number ≥ 0`);
   if (!(Number.isSafeInteger(dataset.maxFileBytes) && dataset.maxFileBytes > 0))
     problems.push(`${where}: maxFileBytes must be a positive whole number`);
+  else if (dataset.maxFileBytes > MAX_DATASET_FILE_BYTES)
+    problems.push(`${where}: maxFileBytes may be at most 100 GiB (${MAX_DATASET_FILE_BYTES})`);
   return problems;
 }

@@ -10,7 +10,19 @@ import { createUpload } from '../core/create-upload.ts';
  * one of the dataset's `uploadGroups` (403 `DATASET_NOT_ALLOWED` otherwise).
  */
 export function makeHttpCreateUploadHandler(
-  deps: DepsProvider<'cors' | 'jobs' | 'objects' | 'datasets' | 'clock' | 'newId' | 'log' | 'metrics'>,
+  deps: DepsProvider<
+    | 'cors'
+    | 'jobs'
+    | 'objects'
+    | 'datasets'
+    | 'clock'
+    | 'newId'
+    | 'log'
+    | 'metrics'
+    | 'multipart'
+    | 'uploads'
+    | 'multipartThresholdBytes'
+  >,
 ) {
   return httpRoute(
     deps,

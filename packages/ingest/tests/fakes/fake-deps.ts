@@ -6,6 +6,7 @@ import { staticDatasetCatalog } from '../../src/datasets/catalog.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
+import { InMemoryMultipartStore, InMemoryMultipartUploads } from './in-memory-multipart.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
 
@@ -47,12 +48,18 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
   const jobs = new InMemoryJobStore(clock);
   const objects = new InMemoryObjectStore();
   const notifier = new RecordingNotifier();
+  const multipart = new InMemoryMultipartStore();
+  const uploads = new InMemoryMultipartUploads(jobs);
   const logs = new RecordingLogger();
   let ids = 0;
   const deps: IngestDeps = {
     jobs,
     work: jobs,
     objects,
+    multipart,
+    uploads,
+    // The test datasets accept kilobytes; multipart tests pass their own threshold.
+    multipartThresholdBytes: 16 * 1024 * 1024,
     notifier,
     datasets: testCatalog,
     clock,
@@ -65,5 +72,5 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     maxReceives: 3,
     workerTimeoutMs: 900_000,
   };
-  return { deps, provide: () => deps, clock, jobs, objects, notifier, logs };
+  return { deps, provide: () => deps, clock, jobs, objects, multipart, uploads, notifier, logs };
 }

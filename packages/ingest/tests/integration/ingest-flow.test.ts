@@ -5,6 +5,7 @@ import {
   JobErrorsSchema,
   JobListSchema,
   RejectReportSchema,
+  SinglePutUploadResponseSchema,
 } from '@herald/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -250,7 +251,7 @@ describe('CSV ingest through the local stack', () => {
         fileName: `c${i}.csv`,
         sizeBytes: 10,
       });
-      ids.push(CreateUploadResponseSchema.parse(res.body).jobId);
+      ids.push(SinglePutUploadResponseSchema.parse(res.body).jobId);
     }
     const first = JobListSchema.parse((await api(bob, 'GET', '/jobs?limit=2')).body);
     expect(first.jobs.map((j) => j.jobId)).toEqual([ids[2], ids[1]]);

@@ -79,8 +79,19 @@ export async function upload(
   });
   expect(created.status, JSON.stringify(created.body)).toBe(201);
   const { jobId, upload: presigned } = CreateUploadResponseSchema.parse(created.body);
+  // A file of 16 MiB or more is uploaded in parts.
+  const call: UserCall = (method, path, body) => api(token, method, path, body);
+  const partNumbers = (count: number) => Array.from({ length: count }, (_, i) => i + 1);
   const put = async () =>
-    (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status;
+    presigned.method === 'PUT'
+      ? (await fetch(presigned.url, { method: 'PUT', headers: presigned.headers, body: bytes })).status
+      : (
+          await completeParts(
+            call,
+            jobId,
+            await putParts(call, jobId, bytes, presigned.partSize, partNumbers(presigned.partCount)),
+          )
+        ).status;
   expect(await put()).toBe(200);
   return { jobId, put };
 }
@@ -97,3 +108,46 @@ export async function waitForJob(token: string, jobId: string, timeoutMs = 30_00
     await sleep(100);
   }
 }
+
+/** A REST call as one user: `(method, path, body)` → status and parsed body. */
+export type UserCall = (
+  method: string,
+  path: string,
+  body?: unknown,
+) => Promise<{ status: number; body: unknown }>;
+
+/**
+ * PUTs parts of a multipart upload (each presigned through `POST /uploads/{jobId}/parts`), four
+ * at a time; the ETags by part number. A Blob (`fs.openAsBlob`) is read part by part from disk.
+ */
+export async function putParts(
+  call: UserCall,
+  jobId: string,
+  data: Buffer | Blob,
+  partSize: number,
+  numbers: readonly number[],
+): Promise<Map<number, string>> {
+  const etags = new Map<number, string>();
+  const queue = [...numbers];
+  const worker = async () => {
+    for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+      const presigned = await call('POST', `/uploads/${jobId}/parts`, { partNumbers: [n] });
+      if (presigned.status !== 200) throw new Error(`presign ${n}: ${presigned.status}`);
+      const [part] = (presigned.body as { parts: { url: string }[] }).parts;
+      const res = await fetch(part?.url ?? '', {
+        method: 'PUT',
+        body: data.slice((n - 1) * partSize, n * partSize),
+      });
+      if (res.status !== 200) throw new Error(`part ${n}: ${res.status}`);
+      etags.set(n, res.headers.get('etag') ?? '');
+    }
+  };
+  await Promise.all([worker(), worker(), worker(), worker()]);
+  return etags;
+}
+
+/** `POST /uploads/{jobId}/complete` with these parts, ascending. */
+export const completeParts = (call: UserCall, jobId: string, etags: ReadonlyMap<number, string>) =>
+  call('POST', `/uploads/${jobId}/complete`, {
+    parts: [...etags].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag })),
+  });

@@ -18,10 +18,20 @@ describe('loadConfig', () => {
       uploadsBucket: 'herald-uploads',
       s3Endpoint: undefined,
       progress: { minIntervalMs: 250, percentStep: 5 },
+      multipartThresholdBytes: 16 * 1024 * 1024,
       logLevel: 'info',
       allowedOrigins: [],
     });
     expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  it('reads the multipart threshold, within S3 part sizes (5 MiB to 5 GiB)', () => {
+    expect(loadConfig({ ...ENV, HERALD_MULTIPART_THRESHOLD_BYTES: '6291456' }).multipartThresholdBytes).toBe(
+      6_291_456,
+    );
+    expect(() => loadConfig({ ...ENV, HERALD_MULTIPART_THRESHOLD_BYTES: '1048576' })).toThrow(
+      /HERALD_MULTIPART_THRESHOLD_BYTES/,
+    );
   });
 
   it('reads the optional variables', () => {

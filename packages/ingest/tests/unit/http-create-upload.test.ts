@@ -1,4 +1,4 @@
-import { CreateUploadResponseSchema } from '@herald/protocol';
+import { SinglePutUploadResponseSchema } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
 import { DatabaseError } from '../../src/errors.ts';
 import { makeHttpCreateUploadHandler } from '../../src/handlers/http-create-upload.ts';
@@ -21,7 +21,7 @@ describe('http-create-upload handler', () => {
     const f = fakeDeps();
     const response = await makeHttpCreateUploadHandler(f.provide)(event(valid));
     expect(response.statusCode).toBe(201);
-    const body = CreateUploadResponseSchema.parse(JSON.parse(response.body));
+    const body = SinglePutUploadResponseSchema.parse(JSON.parse(response.body));
     const key = `uploads/${ALICE}/${body.jobId}.csv`;
     expect(body.upload).toEqual({
       method: 'PUT',

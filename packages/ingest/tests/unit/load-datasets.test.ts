@@ -115,6 +115,9 @@ describe('datasetProblems', () => {
     expect(bad({ key: ['nope'] })).toEqual(['dataset "x": key nope is not a declared column']);
     expect(bad({ maxRejects: -1 })).toHaveLength(1);
     expect(bad({ maxFileBytes: 0 })).toHaveLength(1);
+    // Up to 100 GiB: S3's 10,000 parts of 11 MiB.
+    expect(bad({ maxFileBytes: 100 * 1024 ** 3 })).toEqual([]);
+    expect(bad({ maxFileBytes: 100 * 1024 ** 3 + 1 })).toEqual([expect.stringContaining('at most 100 GiB')]);
     expect(
       bad({ columns: [{ name: 'n', type: { kind: 'numeric', precision: 2, scale: 3 }, required: false }] }),
     ).toHaveLength(1);

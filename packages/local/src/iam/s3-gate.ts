@@ -5,11 +5,12 @@ import type { IamCheck } from './authority.ts';
 import { signedCaller } from './caller.ts';
 
 /** s3rver's error model: thrown from a middleware, s3rver renders it as S3's XML error. */
-interface S3ErrorClass {
+export interface S3ErrorClass {
   new (code: string, message: string, detail?: Record<string, string>): Error & { code: string };
 }
 const require = createRequire(import.meta.url);
-const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;
+/** s3rver's S3 error (`new S3Error('NoSuchUpload', message, detail)`), for the local S3's middlewares. */
+export const S3Error = require('s3rver/lib/models/error.js') as S3ErrorClass;
 
 /**
  * s3rver middleware that authorizes each S3 call as IAM does: the signer (Authorization header

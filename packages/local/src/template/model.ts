@@ -78,6 +78,12 @@ export interface CorsRuleSpec {
 export interface BucketSpec {
   readonly id: string;
   readonly cors: readonly CorsRuleSpec[];
+  /**
+   * Days after which an incomplete multipart upload is aborted: the smallest
+   * `AbortIncompleteMultipartUpload.DaysAfterInitiation` of the bucket's enabled lifecycle rules
+   * without a filter; undefined when no rule says.
+   */
+  readonly abortIncompleteUploadsAfterDays: number | undefined;
   readonly notifications: readonly BucketNotificationSpec[];
 }
 
@@ -301,7 +307,26 @@ export function modelOf(
         exposedHeaders: list(c.ExposedHeaders).map(str),
         maxAgeSeconds: num(c.MaxAge),
       }));
-      return [id, { id, cors, notifications: notificationsOf.get(id) ?? [] }];
+      const lifecycle = list(
+        (props(r).LifecycleConfiguration as { Rules?: unknown[] } | undefined)?.Rules,
+      ) as Record<string, unknown>[];
+      const abortDays = lifecycle
+        .filter((rule) => rule.Status === 'Enabled' && rule.Prefix === undefined && rule.Filter === undefined)
+        .map((rule) =>
+          num(
+            (rule.AbortIncompleteMultipartUpload as { DaysAfterInitiation?: unknown })?.DaysAfterInitiation,
+          ),
+        )
+        .filter((days): days is number => days !== undefined);
+      return [
+        id,
+        {
+          id,
+          cors,
+          abortIncompleteUploadsAfterDays: abortDays.length > 0 ? Math.min(...abortDays) : undefined,
+          notifications: notificationsOf.get(id) ?? [],
+        },
+      ];
     }),
   );
 

@@ -42,6 +42,10 @@ declare module 's3rver' {
     readonly querystring: string;
     readonly headers: Record<string, string | string[] | undefined>;
     status: number;
+    /** The response body: a plain object is rendered as XML (its one key the root element). */
+    body: unknown;
+    /** The request stream; s3rver's controllers read request bodies from it. */
+    req: import('node:http').IncomingMessage;
   }
   type S3rverMiddleware = (ctx: S3rverContext, next: () => Promise<void>) => Promise<void>;
   class S3rver extends EventEmitter {

@@ -17,7 +17,7 @@ import {
 } from '@aws-sdk/client-apigatewaymanagementapi';
 import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateUploadResponseSchema } from '@herald/protocol';
+import { SinglePutUploadResponseSchema } from '@herald/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { DEV_USERS, type LocalStack, startLocalStack } from '../../src/index.ts';
@@ -142,7 +142,7 @@ describe('IAM from the template: a role without its s3:GetObject on uploads/* (i
       body: JSON.stringify({ dataset: 'transactions', fileName: 't.csv', sizeBytes: Buffer.byteLength(csv) }),
     });
     expect(created.status).toBe(201);
-    const { jobId, upload } = CreateUploadResponseSchema.parse(await created.json());
+    const { jobId, upload } = SinglePutUploadResponseSchema.parse(await created.json());
     // The upload itself is allowed: http-create-upload's role may put under uploads/.
     expect((await fetch(upload.url, { method: 'PUT', headers: upload.headers, body: csv })).status).toBe(200);
 

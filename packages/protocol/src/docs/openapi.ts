@@ -26,6 +26,16 @@ import {
   RejectReportSchema,
   ReportLinkSchema,
 } from '../rest.ts';
+import {
+  CompletedUploadSchema,
+  CompleteUploadRequestSchema,
+  MultipartUploadSchema,
+  PresignedPartSchema,
+  PresignedPartsSchema,
+  PresignPartsRequestSchema,
+  UploadedPartSchema,
+  UploadStatusSchema,
+} from '../rest-multipart.ts';
 import { type RestRoute, restErrorCodes, UNSPECIFIED_BODY } from '../rest-routes.ts';
 import { ROUTES } from '../routes.ts';
 import {
@@ -48,7 +58,15 @@ const REST_COMPONENTS: Readonly<Record<string, ZodType>> = {
   ErrorEnvelope: ErrorEnvelopeSchema,
   CreateUploadRequest: CreateUploadRequestSchema,
   PresignedUpload: PresignedUploadSchema,
+  PresignedPart: PresignedPartSchema,
+  MultipartUpload: MultipartUploadSchema,
   CreateUploadResponse: CreateUploadResponseSchema,
+  PresignPartsRequest: PresignPartsRequestSchema,
+  PresignedParts: PresignedPartsSchema,
+  UploadedPart: UploadedPartSchema,
+  UploadStatus: UploadStatusSchema,
+  CompleteUploadRequest: CompleteUploadRequestSchema,
+  CompletedUpload: CompletedUploadSchema,
   JobState: JobStateSchema,
   CurrentUser: CurrentUserSchema,
   JobView: JobViewSchema,
