@@ -11,10 +11,12 @@ import {
   JobErrorsSchema,
   JobListSchema,
   JobViewSchema,
+  PublishTopicEventResponseSchema,
   type RestRoute,
   type RestRouteName,
   ROUTES,
   restErrorCodes,
+  TopicGrantListSchema,
 } from '@herald/protocol';
 import { issueTicket } from '@herald/realtime';
 import pg from 'pg';
@@ -195,6 +197,13 @@ async function srvgw(method: string, path: string, body?: string): Promise<Respo
 async function srvgwRequests(marker: string): Promise<number> {
   const res = await srvgw('GET', `/requests?contains=${encodeURIComponent(marker)}`);
   return ((await res.json()) as { count: number }).count;
+}
+
+/** The groups a shared topic is granted to (stored grants), as the admin API lists them. */
+async function topicGrantGroups(topic: string): Promise<string[]> {
+  const res = await call(fx.tokens.token.admin, 'GET', `/admin/topics/${topic}/grants`);
+  expect(res.status, res.text).toBe(200);
+  return TopicGrantListSchema.parse(res.body).grants.map((g) => g.group);
 }
 
 const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
@@ -415,6 +424,84 @@ const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
           const exists = (await grantPrefixes()).includes(pathPrefix);
           if (exists) cleanups.push(() => call(fx.tokens.token.admin, 'DELETE', `/admin/grants/${id}`));
           return exists === !ok ? [] : [`grant ${exists ? 'survived' : 'revoked'}`];
+        },
+      };
+    },
+  },
+  listTopicGrants: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 200 },
+    },
+    request: async () => ({ path: '/admin/topics/announcements/grants' }),
+  },
+  createTopicGrant: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 201 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-grant-${kind}`);
+      return {
+        path: `/admin/topics/${topic}/grants`,
+        body: { group: 'analysts' },
+        verify: async (_res, ok) => {
+          const exists = (await topicGrantGroups(topic)).includes('analysts');
+          if (exists)
+            cleanups.push(() =>
+              call(fx.tokens.token.admin, 'DELETE', `/admin/topics/${topic}/grants/analysts`),
+            );
+          return exists === ok ? [] : [`topic grant ${exists ? 'created' : 'missing'}`];
+        },
+      };
+    },
+  },
+  deleteTopicGrant: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 204 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-revoke-${kind}`);
+      const created = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/grants`, {
+        group: 'analysts',
+      });
+      expect(created.status, created.text).toBe(201);
+      return {
+        path: `/admin/topics/${topic}/grants/analysts`,
+        verify: async (_res, ok) => {
+          const exists = (await topicGrantGroups(topic)).includes('analysts');
+          if (exists)
+            cleanups.push(() =>
+              call(fx.tokens.token.admin, 'DELETE', `/admin/topics/${topic}/grants/analysts`),
+            );
+          return exists === !ok ? [] : [`topic grant ${exists ? 'survived' : 'revoked'}`];
+        },
+      };
+    },
+  },
+  publishTopicEvent: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 202 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-publish-${kind}`);
+      return {
+        path: `/admin/topics/${topic}/events`,
+        body: { title: 'authz', body: `from ${kind}` },
+        verify: async (_res, ok) => {
+          // A refused publish must not even take a seq: the admin's next one is then the first.
+          const next = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/events`, {
+            title: 'authz',
+            body: 'admin',
+          });
+          const { seq } = PublishTopicEventResponseSchema.parse(next.body);
+          return seq === (ok ? 2 : 1) ? [] : [`the admin's publish got seq ${seq}`];
         },
       };
     },

@@ -13,5 +13,7 @@ export * from './rest-endpoints.ts';
 export * from './rest-routes.ts';
 export * from './routes.ts';
 export * from './terminal.ts';
+export * from './topic-names.ts';
+export * from './topics.ts';
 export * from './ws.ts';
 export * from './ws-connection.ts';

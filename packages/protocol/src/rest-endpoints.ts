@@ -24,13 +24,14 @@ export interface RestEndpoint {
 }
 
 /**
- * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
- * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
+ * The routes an app calls, and the file-grant and device routes: every route but the topic
+ * admin ones ({@link TOPIC_ADMIN_ENDPOINTS}). A group of {@link REST_ENDPOINTS}, so the client
+ * SDK's core bundle carries only the endpoints its `client.rest` can call.
  *
  * @example
- * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ * const { method, path } = APP_REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
  */
-export const REST_ENDPOINTS = {
+export const APP_REST_ENDPOINTS = {
   whoami: { method: 'GET', path: '/me' },
   // Workflow 1: CSV ingest.
   createUpload: { method: 'POST', path: '/uploads' },
@@ -47,6 +48,35 @@ export const REST_ENDPOINTS = {
   registerDevice: { method: 'POST', path: '/devices' },
   deleteDevice: { method: 'DELETE', path: '/devices/{token}' },
 } as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
+ * Shared topics: grants managed and events published by admins (subscribing is a WebSocket
+ * action). A group of {@link REST_ENDPOINTS}, used by the SDK's `/admin` entry only.
+ *
+ * @example
+ * const { method, path } = TOPIC_ADMIN_ENDPOINTS.publishTopicEvent; // 'POST', '/admin/topics/{topic}/events'
+ */
+export const TOPIC_ADMIN_ENDPOINTS = {
+  listTopicGrants: { method: 'GET', path: '/admin/topics/{topic}/grants' },
+  createTopicGrant: { method: 'POST', path: '/admin/topics/{topic}/grants' },
+  deleteTopicGrant: { method: 'DELETE', path: '/admin/topics/{topic}/grants/{group}' },
+  publishTopicEvent: { method: 'POST', path: '/admin/topics/{topic}/events' },
+} as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
+ * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
+ * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
+ *
+ * @example
+ * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ */
+export const REST_ENDPOINTS = /* @__PURE__ */ joinGroups(APP_REST_ENDPOINTS, TOPIC_ADMIN_ENDPOINTS);
+
+// A call marked pure, unlike an object spread, is dropped by bundlers when its result is unused:
+// a bundle that imports one group does not carry the others.
+function joinGroups<A extends object, B extends object>(a: A, b: B): A & B {
+  return { ...a, ...b };
+}
 
 /**
  * The stable name of a REST route.

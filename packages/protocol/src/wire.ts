@@ -51,6 +51,7 @@ export type {
   ReportRowError,
 } from './rest.ts';
 export {
+  APP_REST_ENDPOINTS,
   type HttpMethod,
   matchPath,
   type PathParamName,
@@ -59,9 +60,27 @@ export {
   type RestEndpoint,
   type RestRouteName,
   restPath,
+  TOPIC_ADMIN_ENDPOINTS,
 } from './rest-endpoints.ts';
 export type { RestRequest, RestResponse, RestResponseBody } from './rest-routes.ts';
 export { isTerminalEvent } from './terminal.ts';
+export {
+  ANNOUNCEMENTS_TOPIC,
+  GROUP_TOPIC_PREFIX,
+  isPerUserView,
+  isSharedTopicName,
+  PER_USER_VIEWS,
+  type PerUserView,
+} from './topic-names.ts';
+export type {
+  CreateTopicGrantRequest,
+  PublishTopicEventRequest,
+  PublishTopicEventResponse,
+  TopicEvent,
+  TopicGrant,
+  TopicGrantList,
+  TopicMessage,
+} from './topics.ts';
 export type {
   ClientAction,
   ClientActionName,
@@ -74,6 +93,7 @@ export type {
   ServerFrame,
   SubscribeAction,
   SubscribedFrame,
+  TopicEventFrame,
   UnsubscribeAction,
 } from './ws.ts';
 export {

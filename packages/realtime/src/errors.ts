@@ -59,7 +59,15 @@ export class ConnectionStoreError extends RealtimeError {
 }
 
 /** Which table a {@link StoreError} is about. */
-export type StoreName = 'tickets' | 'devices' | 'jobEvents' | 'subscriptions';
+export type StoreName =
+  | 'tickets'
+  | 'devices'
+  | 'jobEvents'
+  | 'subscriptions'
+  | 'topicGrants'
+  | 'topicSubscriptions'
+  | 'topicEvents'
+  | 'fanoutQueue';
 
 /** A tickets, devices, job-event-log or subscriptions operation failed; `retryable` for throttling and server errors. */
 export class StoreError extends RealtimeError {

@@ -1,6 +1,7 @@
 import { type BackoffPolicy, delay, isRetryable, withRetries } from '@herald/runtime';
 import { getBaseDeps } from '../compose/base.ts';
 import { getStoreDeps } from '../compose/stores.ts';
+import { getTopicStoreDeps } from '../compose/topics.ts';
 import type { DepsProvider } from '../compose.ts';
 import type { WsMessageEvent, WsResponse } from '../events.ts';
 
@@ -26,25 +27,27 @@ export interface WsDisconnectOptions {
 }
 
 /**
- * Builds the `$disconnect` handler: deletes the connection item, retrying a retryable failure a
- * few times. AWS calls `$disconnect` only best-effort, so a failure that persists is logged, not
- * thrown: TTL and the publisher's 410 handling are the real cleanup. Deleting twice is harmless.
+ * Builds the `$disconnect` handler: deletes the connection's shared-topic subscriptions (found on
+ * the `byConnection` GSI) and then its item, retrying a retryable failure a few times. AWS calls
+ * `$disconnect` only best-effort, so a failure that persists is logged, not thrown: TTL and the
+ * publisher's and fan-out's 410 handling are the real cleanup. Deleting twice is harmless.
  */
 export function makeWsDisconnectHandler(
-  deps: DepsProvider<'connections' | 'log'>,
+  deps: DepsProvider<'connections' | 'topicSubscriptions' | 'log'>,
   options: WsDisconnectOptions = {},
 ) {
   const { backoff = DISCONNECT_DELETE_BACKOFF, sleep = delay, random = Math.random } = options;
   return async (event: WsMessageEvent): Promise<WsResponse> => {
-    const { connections, log } = deps();
+    const { connections, topicSubscriptions, log } = deps();
     const { connectionId, requestId } = event.requestContext;
     const logger = log.child({ requestId, connectionId });
     let attempts = 0;
     try {
       await withRetries(
-        () => {
+        async () => {
           attempts++;
-          return connections.delete(connectionId);
+          await topicSubscriptions.removeConnection(connectionId);
+          await connections.delete(connectionId);
         },
         { policy: backoff, sleep, random, retryable: isRetryable },
       );
@@ -56,4 +59,8 @@ export function makeWsDisconnectHandler(
   };
 }
 
-export const handler = makeWsDisconnectHandler(() => ({ ...getBaseDeps(), ...getStoreDeps() }));
+export const handler = makeWsDisconnectHandler(() => ({
+  ...getBaseDeps(),
+  ...getStoreDeps(),
+  ...getTopicStoreDeps(),
+}));

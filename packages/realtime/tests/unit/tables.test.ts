@@ -10,9 +10,19 @@ import {
 } from '../../src/tables.ts';
 
 describe('table definitions', () => {
-  it('lists every realtime table once, each with a TTL attribute', () => {
-    expect(TABLES.map((t) => t.id)).toEqual(['Connections', 'Tickets', 'Devices', 'JobEvents']);
-    for (const def of TABLES) expect(def.ttlAttribute).toBe('expiresAt');
+  it('lists every realtime table once, each with a TTL attribute but the permanent topic grants', () => {
+    expect(TABLES.map((t) => t.id)).toEqual([
+      'Connections',
+      'Tickets',
+      'Devices',
+      'JobEvents',
+      'TopicGrants',
+      'TopicSubscriptions',
+      'TopicEvents',
+    ]);
+    for (const def of TABLES) {
+      expect(def.ttlAttribute, def.id).toBe(def.id === 'TopicGrants' ? undefined : 'expiresAt');
+    }
     expect(new Set(TABLES.map((t) => tableName(t, 'p-'))).size).toBe(TABLES.length);
   });
 
