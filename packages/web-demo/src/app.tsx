@@ -1,6 +1,8 @@
 import { createHeraldClient, type HeraldClient } from '@herald/client-sdk';
 import { HeraldProvider } from '@herald/client-sdk/react';
+import { openTopics, type Topics } from '@herald/client-sdk/topics';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { Announcements } from './components/announcements.tsx';
 import { ConnectionBadge } from './components/connection-badge.tsx';
 import { FileRequest } from './components/file-request.tsx';
 import { JobHistory } from './components/job-history.tsx';
@@ -12,6 +14,8 @@ interface Session {
   readonly username: string;
   readonly groups: readonly string[];
   readonly client: HeraldClient;
+  /** Shared topics (announcements) on their own socket of the same user. */
+  readonly topics: Topics;
 }
 
 type InfoState =
@@ -38,7 +42,10 @@ export function App(): ReactNode {
   // The app owns the client: close its WebSocket when the session ends or the page goes away.
   useEffect(() => {
     if (!session) return;
-    const close = () => session.client.close();
+    const close = () => {
+      session.topics.close();
+      session.client.close();
+    };
     window.addEventListener('pagehide', close);
     return () => {
       window.removeEventListener('pagehide', close);
@@ -53,7 +60,8 @@ export function App(): ReactNode {
         wsUrl: info.wsUrl,
         getToken: devTokenProvider(info.identity, user.username, token),
       });
-      setSession({ username: user.username, groups: user.groups, client });
+      const topics = openTopics(client, { wsUrl: info.wsUrl });
+      setSession({ username: user.username, groups: user.groups, client, topics });
     },
     [],
   );
@@ -89,7 +97,7 @@ export function App(): ReactNode {
             onSignedIn={(user, token) => signIn(infoState.info, user, token)}
           />
         )}
-        {session && <Dashboard />}
+        {session && <Dashboard topics={session.topics} isAdmin={session.groups.includes('admins')} />}
       </main>
     </div>
   );
@@ -97,7 +105,7 @@ export function App(): ReactNode {
   return session ? <HeraldProvider client={session.client}>{page}</HeraldProvider> : page;
 }
 
-function Dashboard(): ReactNode {
+function Dashboard({ topics, isAdmin }: { topics: Topics; isAdmin: boolean }): ReactNode {
   // Bumped when an upload starts or ends, so the history shows the new job at once.
   const [jobsVersion, setJobsVersion] = useState(0);
   const jobsChanged = useCallback(() => setJobsVersion((v) => v + 1), []);
@@ -106,6 +114,7 @@ function Dashboard(): ReactNode {
       <UploadPanel onJobsChanged={jobsChanged} />
       <FileRequest />
       <JobHistory version={jobsVersion} />
+      <Announcements topics={topics} isAdmin={isAdmin} />
     </div>
   );
 }
