@@ -14,6 +14,9 @@
 //   (b) latency: E events/s for S seconds to a user with L connections, publish call → frame
 //       received in the client process, p50 / p99, bare vs herald;
 //   (c) connections held: the stack process's RSS with H gateway connections open (default N).
+//   (d) topic fan-out: one event to a shared topic with T subscribed connections (default 10,000;
+//       `--topic-subscribers 0` skips it), with 1 and with 2 fan-out worker processes
+//       (bench/_topic-fanout.ts).
 // Results: bench/results/realtime.json; with --json the last stdout line is the summary.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -26,6 +29,7 @@ import { startLocalStack } from '../packages/local/src/index.ts';
 import { forkChild } from './_child.ts';
 import { progress } from './_fanout-events.ts';
 import { fmt, mb, median, now, percentile, r1, r3 } from './_stats.ts';
+import { runTopicFanout } from './_topic-fanout.ts';
 import { type Socket, WebSocketServer } from './_ws.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -39,6 +43,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'latency-clients': { type: 'string', default: '2' },
     hold: { type: 'string' },
+    'topic-subscribers': { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -49,6 +54,7 @@ const RATE = Number(options.rate);
 const SECONDS = Number(options.seconds);
 const L = Number(options['latency-clients']);
 const HOLD = Number(options.hold ?? N);
+const TOPIC_SUBSCRIBERS = Number(options['topic-subscribers']);
 
 const say = (line: string) => process.stderr.write(`[bench realtime] ${line}\n`);
 const rssMb = () => mb(process.memoryUsage().rss);
@@ -205,6 +211,20 @@ try {
   const rssHeld = rssMb();
   say(`stack process holding ${fmt(held)} gateway connections: RSS ${rssHeld} MB (idle ${rssIdle} MB)`);
 
+  // (d) Topic fan-out with 1 and 2 worker processes.
+  const topic =
+    TOPIC_SUBSCRIBERS > 0
+      ? await runTopicFanout({
+          stack,
+          clients,
+          token: bobToken,
+          userId: bobSub,
+          subscribers: TOPIC_SUBSCRIBERS,
+          rounds: ROUNDS,
+          say,
+        })
+      : undefined;
+
   const ratio = heraldRate / bareRate;
   const summary = {
     clients: N,
@@ -215,6 +235,10 @@ try {
     p99Ms: latency.herald?.p99 ?? null,
     connectionsHeld: held,
     gatewayRssMb: rssHeld,
+    topicSubscribers: topic?.subscribers ?? null,
+    topicOneWorkerMs: topic?.oneWorkerMs ?? null,
+    topicTwoWorkersMs: topic?.twoWorkersMs ?? null,
+    topicScaling: topic?.scaling ?? null,
   };
   const lines = [
     '',
@@ -233,6 +257,13 @@ try {
     '',
     `Stack process (gateway, handlers, dynalite, s3rver): RSS ${rssIdle} MB idle → ${rssHeld} MB with ${fmt(held)} connections`,
     '',
+    ...(topic
+      ? [
+          `Topic fan-out: ${fmt(topic.subscribers)} subscribers, ${topic.shards} shards, publish → last delivery (median of ${topic.rounds})`,
+          `1 worker ${fmt(topic.oneWorkerMs)} ms   2 workers ${fmt(topic.twoWorkersMs)} ms   scaling ${topic.scaling}× (target 1.6×)`,
+          '',
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -257,6 +288,7 @@ try {
         ),
         latency: { rate: RATE, seconds: SECONDS, connections: L, ...latency },
         rss: { idleMb: rssIdle, heldMb: rssHeld, connectionsHeld: held },
+        topicFanout: topic ?? null,
       },
       null,
       2,
