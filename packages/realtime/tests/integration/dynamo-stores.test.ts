@@ -4,11 +4,23 @@ import { DynamoDeviceStore } from '../../src/adapters/dynamo-device-store.ts';
 import { DynamoJobEventLog } from '../../src/adapters/dynamo-job-event-log.ts';
 import { DynamoSubscriptionStore } from '../../src/adapters/dynamo-subscription-store.ts';
 import { DynamoTicketStore } from '../../src/adapters/dynamo-ticket-store.ts';
-import { CONNECTIONS_TABLE, DEVICES_TABLE, JOB_EVENTS_TABLE, TICKETS_TABLE } from '../../src/tables.ts';
+import { DynamoTopicEventLog } from '../../src/adapters/dynamo-topic-event-log.ts';
+import { DynamoTopicGrantStore } from '../../src/adapters/dynamo-topic-grant-store.ts';
+import { DynamoTopicSubscriptionStore } from '../../src/adapters/dynamo-topic-subscription-store.ts';
+import {
+  CONNECTIONS_TABLE,
+  DEVICES_TABLE,
+  JOB_EVENTS_TABLE,
+  TICKETS_TABLE,
+  TOPIC_EVENTS_TABLE,
+  TOPIC_GRANTS_TABLE,
+  TOPIC_SUBSCRIPTIONS_TABLE,
+} from '../../src/tables.ts';
 import { describeDeviceStoreContract } from '../contracts/device-store.contract.ts';
 import { describeJobEventLogContract } from '../contracts/job-event-log.contract.ts';
 import { describeSubscriptionStoreContract } from '../contracts/subscription-store.contract.ts';
 import { describeTicketStoreContract } from '../contracts/ticket-store.contract.ts';
+import { describeTopicStoresContract } from '../contracts/topic-stores.contract.ts';
 import { dynalite } from '../helpers/dynalite.ts';
 
 const db = dynalite();
@@ -32,3 +44,11 @@ describeDeviceStoreContract('DynamoDeviceStore on dynalite', async () => {
 describeJobEventLogContract('DynamoJobEventLog on dynalite', async () => {
   return new DynamoJobEventLog({ client, tableName: await db.freshTable(JOB_EVENTS_TABLE) });
 });
+describeTopicStoresContract('Dynamo topic stores on dynalite', async () => ({
+  grants: new DynamoTopicGrantStore({ client, tableName: await db.freshTable(TOPIC_GRANTS_TABLE) }),
+  subscriptions: new DynamoTopicSubscriptionStore({
+    client,
+    tableName: await db.freshTable(TOPIC_SUBSCRIPTIONS_TABLE),
+  }),
+  events: new DynamoTopicEventLog({ client, tableName: await db.freshTable(TOPIC_EVENTS_TABLE) }),
+}));
