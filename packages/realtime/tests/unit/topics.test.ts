@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TOPIC_GRANTS, isTopicGranted } from '../../src/core/topic-grants.ts';
 import { cutShards } from '../../src/core/topic-shards.ts';
+import { StoreError } from '../../src/errors.ts';
 import { makeHttpCreateTopicGrantHandler } from '../../src/handlers/http-create-topic-grant.ts';
 import { makeHttpDeleteTopicGrantHandler } from '../../src/handlers/http-delete-topic-grant.ts';
 import { makeHttpListTopicGrantsHandler } from '../../src/handlers/http-list-topic-grants.ts';
@@ -193,6 +194,26 @@ describe('subscribe / unsubscribe / resume on shared topics ($default)', () => {
     await makeWsDisconnectHandler(f.provide)({ requestContext: { connectionId: 'c1=', requestId: 'r' } });
     expect(f.topicSubscriptions.topicsOf('c1=')).toEqual([]);
     expect(await f.topicSubscriptions.listConnections('announcements', f.clock.now())).toEqual([]);
+  });
+});
+
+describe('$disconnect with topic subscriptions', () => {
+  it('deletes the connection item even when the topic cleanup keeps failing, and logs it', async () => {
+    const f = fakeDeps();
+    await connect(f, 'c1=', 'alice');
+    const failing = {
+      ...f.topicSubscriptions,
+      removeConnection: async () => {
+        throw new StoreError('topicSubscriptions', 'down', { retryable: true });
+      },
+    } as unknown as typeof f.topicSubscriptions;
+    await makeWsDisconnectHandler(() => ({ ...f.deps, topicSubscriptions: failing }), {
+      sleep: async () => {},
+    })({
+      requestContext: { connectionId: 'c1=', requestId: 'r' },
+    });
+    expect(await f.connections.listByUser('alice', f.clock.now())).toEqual([]);
+    expect(f.logs.entries.at(-1)).toMatchObject({ level: 'warn', connectionId: 'c1=' });
   });
 });
 
