@@ -87,6 +87,8 @@ export class SeqCursor {
 
 interface Subscriber {
   readonly topic: string;
+  /** The frame id of its subscribe and resume (a topic name may be longer than an id may be). */
+  readonly id: string;
   readonly cursor: SeqCursor;
   readonly queue: TopicEvent[];
   wake: (() => void) | undefined;
@@ -115,14 +117,15 @@ export function openTopics(client: Pick<HeraldClient, 'createTicket'>, options: 
   let socket: WebSocketLike | undefined;
   let connecting = false;
   let stopped = false;
+  let subscriptions = 0;
 
   const send = (action: ClientAction) => {
     if (socket?.readyState === OPEN) socket.send(JSON.stringify(action));
   };
-  // The frame id names the topic, so a refusal finds its subscriptions.
+  // The frame id names the subscription, so a refusal finds it.
   const join = (s: Subscriber) => {
-    send({ action: 'subscribe', id: `topic:${s.topic}`, topic: s.topic });
-    send({ action: 'resume', id: `topic:${s.topic}`, topic: s.topic, afterSeq: s.cursor.lastSeq });
+    send({ action: 'subscribe', id: s.id, topic: s.topic });
+    send({ action: 'resume', id: s.id, topic: s.topic, afterSeq: s.cursor.lastSeq });
   };
   const onFrame = (data: unknown) => {
     let frame: ServerFrame;
@@ -131,9 +134,9 @@ export function openTopics(client: Pick<HeraldClient, 'createTicket'>, options: 
     } catch {
       return;
     }
-    if (frame.type === 'error' && frame.id?.startsWith('topic:')) {
+    if (frame.type === 'error' && frame.id !== undefined) {
       for (const s of subscribers) {
-        if (`topic:${s.topic}` !== frame.id) continue;
+        if (s.id !== frame.id) continue;
         s.error = HeraldClientError.fromEnvelope(frame.error);
         end(s);
       }
@@ -181,6 +184,7 @@ export function openTopics(client: Pick<HeraldClient, 'createTicket'>, options: 
     subscribe(topic, subscribeOptions = {}) {
       const s: Subscriber = {
         topic,
+        id: `topic-${++subscriptions}`,
         cursor: new SeqCursor(subscribeOptions.afterSeq ?? 0),
         queue: [],
         wake: undefined,

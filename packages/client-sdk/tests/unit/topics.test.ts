@@ -85,8 +85,8 @@ describe('openTopics', () => {
     const socket = FakeSocket.all[0] as FakeSocket;
     expect(socket.url).toMatch(/^ws:\/\/h\/prod\?ticket=t\d+$/);
     expect(socket.sent).toEqual([
-      { action: 'subscribe', id: 'topic:announcements', topic: 'announcements' },
-      { action: 'resume', id: 'topic:announcements', topic: 'announcements', afterSeq: 0 },
+      { action: 'subscribe', id: 'topic-1', topic: 'announcements' },
+      { action: 'resume', id: 'topic-1', topic: 'announcements', afterSeq: 0 },
     ]);
     for (const seq of [1, 2, 2, 1, 3]) socket.push({ type: 'topic', event: event('announcements', seq) });
     socket.push({ type: 'topic', event: event('other', 9) });
@@ -112,7 +112,7 @@ describe('openTopics', () => {
     expect(second.url).not.toBe(first.url);
     expect(second.sent).toContainEqual({
       action: 'resume',
-      id: 'topic:announcements',
+      id: 'topic-1',
       topic: 'announcements',
       afterSeq: 4,
     });
@@ -132,7 +132,7 @@ describe('openTopics', () => {
     const socket = FakeSocket.all[0] as FakeSocket;
     socket.push({
       type: 'error',
-      id: 'topic:group:ops',
+      id: 'topic-1',
       error: { code: 'FORBIDDEN', message: 'You are not granted the topic group:ops.' },
     });
     await expect(secret.next()).rejects.toMatchObject({ code: 'FORBIDDEN' });

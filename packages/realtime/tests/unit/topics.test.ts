@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { wantsEvent } from '../../src/core/subscriptions.ts';
 import { DEFAULT_TOPIC_GRANTS, isTopicGranted } from '../../src/core/topic-grants.ts';
 import { cutShards } from '../../src/core/topic-shards.ts';
 import { StoreError } from '../../src/errors.ts';
@@ -11,6 +12,7 @@ import { makeSqsTopicFanoutHandler } from '../../src/handlers/sqs-topic-fanout.t
 import { makeWsDefaultHandler } from '../../src/handlers/ws-default.ts';
 import { makeWsDisconnectHandler } from '../../src/handlers/ws-disconnect.ts';
 import { fakeDeps } from '../fakes/fake-deps.ts';
+import { events, JOB_A } from '../helpers/events.ts';
 
 type Fake = ReturnType<typeof fakeDeps>;
 
@@ -79,6 +81,15 @@ describe('topic grants', () => {
     expect(isTopicGranted('ops.deploys', ['dev'], [{ topic: 'ops.deploys', group: 'ops' }])).toBe(false);
     expect(isTopicGranted('ops.deploys', [], [{ topic: 'ops.deploys', group: '*' }])).toBe(true);
     expect(isTopicGranted('other', ['ops'], [{ topic: 'ops.deploys', group: 'ops' }])).toBe(false);
+  });
+});
+
+describe('wantsEvent with shared topics', () => {
+  it('lets shared-topic subscriptions leave the user’s own events alone; views still narrow', () => {
+    const progress = events(JOB_A).progress;
+    expect(wantsEvent(['shared:announcements'], progress)).toBe(true);
+    expect(wantsEvent(['shared:announcements', 'topic:files'], progress)).toBe(false);
+    expect(wantsEvent(['shared:announcements', `job:${JOB_A}`], progress)).toBe(true);
   });
 });
 
