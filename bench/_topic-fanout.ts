@@ -34,6 +34,15 @@ export interface TopicFanoutResult {
   /** oneWorkerMs / twoWorkersMs (target ≥ 1.6). */
   readonly scaling: number;
   readonly perRound: { readonly oneWorkerMs: number[]; readonly twoWorkersMs: number[] };
+  /**
+   * CPU time per round (median, ms) of the stack process (the local gateway with its
+   * `@connections` endpoint, dynalite) and of the worker processes together: what bounds the
+   * scaling on this machine's cores.
+   */
+  readonly cpuMs: {
+    readonly oneWorker: { readonly gateway: number; readonly workers: number };
+    readonly twoWorkers: { readonly gateway: number; readonly workers: number };
+  };
 }
 
 /** How part (d) reaches the run's stack and clients process. */
@@ -112,7 +121,12 @@ async function run(o: TopicFanoutOptions): Promise<TopicFanoutResult> {
     o.say(`topic: ${ids.length} connections subscribed to ${topic}`);
 
     let shardCount = 0;
-    const round = async (workerCount: number): Promise<number> => {
+    const cpu = {
+      1: { gateway: [] as number[], workers: [] as number[] },
+      2: { gateway: [] as number[], workers: [] as number[] },
+    };
+    const round = async (workerCount: 1 | 2, record = true): Promise<number> => {
+      const gatewayCpu = process.cpuUsage();
       const shards: FanoutShard[] = [];
       await o.clients.ask({ cmd: 'count', group: 'topic', target: ids.length }, 'counting');
       const done = o.clients.reply((m) => m.type === 'counted' && m.group === 'topic');
@@ -140,10 +154,15 @@ async function run(o: TopicFanoutOptions): Promise<TopicFanoutResult> {
       const failures = results.reduce((n, r) => n + Number(r.failures), 0);
       if (failures > 0) throw new Error(`topic: ${failures} shards failed`);
       const { lastAt } = (await done) as { lastAt: number };
+      const used = process.cpuUsage(gatewayCpu);
+      if (record) {
+        cpu[workerCount].gateway.push(Math.round((used.user + used.system) / 1000));
+        cpu[workerCount].workers.push(Math.round(results.reduce((n, r) => n + Number(r.cpuMs), 0)));
+      }
       return lastAt - t0;
     };
 
-    await round(2); // warm-up: SDK clients and sockets are built at first use, as in a cold Lambda
+    await round(2, false); // warm-up: SDK clients and sockets are built at first use, as in a cold Lambda
     const perRound = { oneWorkerMs: [] as number[], twoWorkersMs: [] as number[] };
     for (let r = 1; r <= o.rounds; r++) {
       for (const count of [1, 2] as const) {
@@ -164,6 +183,10 @@ async function run(o: TopicFanoutOptions): Promise<TopicFanoutResult> {
       twoWorkersMs,
       scaling: r3(oneWorkerMs / twoWorkersMs),
       perRound,
+      cpuMs: {
+        oneWorker: { gateway: median(cpu[1].gateway), workers: median(cpu[1].workers) },
+        twoWorkers: { gateway: median(cpu[2].gateway), workers: median(cpu[2].workers) },
+      },
     };
   } finally {
     await Promise.all(workers.map((w) => w.exit()));

@@ -261,6 +261,7 @@ try {
       ? [
           `Topic fan-out: ${fmt(topic.subscribers)} subscribers, ${topic.shards} shards, publish → last delivery (median of ${topic.rounds})`,
           `1 worker ${fmt(topic.oneWorkerMs)} ms   2 workers ${fmt(topic.twoWorkersMs)} ms   scaling ${topic.scaling}× (target 1.6×)`,
+          `CPU per round: stack process (gateway, dynalite) ${fmt(topic.cpuMs.oneWorker.gateway)} / ${fmt(topic.cpuMs.twoWorkers.gateway)} ms, workers ${fmt(topic.cpuMs.oneWorker.workers)} / ${fmt(topic.cpuMs.twoWorkers.workers)} ms (1 / 2 workers)`,
           '',
         ]
       : []),
