@@ -21,6 +21,9 @@
 //   (b) latency: E events/s for S seconds to a user with L connections, publish call → frame
 //       received in the client process, p50 / p99, bare vs herald;
 //   (c) connections held: the stack process's RSS with H gateway connections open (default N).
+//   (d) topic fan-out: one event to a shared topic with T subscribed connections (default 10,000;
+//       `--topic-subscribers 0` skips it), with 1 and with 2 fan-out worker processes
+//       (bench/_topic-fanout.ts).
 // Results: bench/results/realtime.json; with --json the last stdout line is the summary.
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ import { startLocalStack } from '../packages/local/src/index.ts';
 import { forkChild } from './_child.ts';
 import { progress } from './_fanout-events.ts';
 import { fmt, mb, median, now, percentile, r1, r3 } from './_stats.ts';
+import { runTopicFanout } from './_topic-fanout.ts';
 import { type Socket, WebSocketServer } from './_ws.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -46,6 +50,7 @@ const { values: options } = parseArgs({
     seconds: { type: 'string', default: '5' },
     'latency-clients': { type: 'string', default: '2' },
     hold: { type: 'string' },
+    'topic-subscribers': { type: 'string', default: '10000' },
     json: { type: 'boolean', default: false },
   },
 });
@@ -56,6 +61,7 @@ const RATE = Number(options.rate);
 const SECONDS = Number(options.seconds);
 const L = Number(options['latency-clients']);
 const HOLD = Number(options.hold ?? N);
+const TOPIC_SUBSCRIBERS = Number(options['topic-subscribers']);
 
 const say = (line: string) => process.stderr.write(`[bench realtime] ${line}\n`);
 const rssMb = () => mb(process.memoryUsage().rss);
@@ -306,6 +312,20 @@ try {
     `stack process holding ${fmt(hold.held)} gateway connections: RSS ${hold.rssMb} MB (idle ${rssIdle} MB)`,
   );
 
+  // (d) Topic fan-out with 1 and 2 worker processes.
+  const topic =
+    TOPIC_SUBSCRIBERS > 0
+      ? await runTopicFanout({
+          stack,
+          clients,
+          token: bobToken,
+          userId: bobSub,
+          subscribers: TOPIC_SUBSCRIBERS,
+          rounds: ROUNDS,
+          say,
+        })
+      : undefined;
+
   const rate = (c: Contender) => median(contenders[c].perSec);
   const publisherCpu = (c: Contender) => r1(median(contenders[c].publisherCpuUs));
   const stackCpu = (c: Contender) => r1(median(contenders[c].stackCpuUs));
@@ -324,6 +344,10 @@ try {
     p99Ms: lat.herald.p99,
     connectionsHeld: hold.held,
     gatewayRssMb: hold.rssMb,
+    topicSubscribers: topic?.subscribers ?? null,
+    topicOneWorkerMs: topic?.oneWorkerMs ?? null,
+    topicTwoWorkersMs: topic?.twoWorkersMs ?? null,
+    topicScaling: topic?.scaling ?? null,
   };
   const lines = [
     '',
@@ -350,6 +374,14 @@ try {
     '',
     `Stack process (gateway, handlers, dynalite, s3rver): RSS ${rssIdle} MB idle → ${hold.rssMb} MB with ${fmt(hold.held)} connections`,
     '',
+    ...(topic
+      ? [
+          `Topic fan-out: ${fmt(topic.subscribers)} subscribers, ${topic.shards} shards, publish → last delivery (median of ${topic.rounds})`,
+          `1 worker ${fmt(topic.oneWorkerMs)} ms   2 workers ${fmt(topic.twoWorkersMs)} ms   scaling ${topic.scaling}× (target 1.6×)`,
+          `CPU per round: stack process (gateway, dynalite) ${fmt(topic.cpuMs.oneWorker.gateway)} / ${fmt(topic.cpuMs.twoWorkers.gateway)} ms, workers ${fmt(topic.cpuMs.oneWorker.workers)} / ${fmt(topic.cpuMs.twoWorkers.workers)} ms (1 / 2 workers)`,
+          '',
+        ]
+      : []),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 
@@ -381,6 +413,7 @@ try {
         ),
         latency: { rate: RATE, seconds: SECONDS, connections: L, ...lat },
         rss: { idleMb: rssIdle, heldMb: hold.rssMb, connectionsHeld: hold.held },
+        topicFanout: topic ?? null,
       },
       null,
       2,

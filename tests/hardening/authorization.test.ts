@@ -11,11 +11,13 @@ import {
   JobListSchema,
   JobViewSchema,
   MultipartUploadSchema,
+  PublishTopicEventResponseSchema,
   type RestRoute,
   type RestRouteName,
   ROUTES,
   restErrorCodes,
   SinglePutUploadResponseSchema,
+  TopicGrantListSchema,
 } from '@herald/protocol';
 import { issueTicket } from '@herald/realtime';
 import pg from 'pg';
@@ -197,6 +199,13 @@ async function srvgw(method: string, path: string, body?: string): Promise<Respo
 async function srvgwRequests(marker: string): Promise<number> {
   const res = await srvgw('GET', `/requests?contains=${encodeURIComponent(marker)}`);
   return ((await res.json()) as { count: number }).count;
+}
+
+/** The groups a shared topic is granted to (stored grants), as the admin API lists them. */
+async function topicGrantGroups(topic: string): Promise<string[]> {
+  const res = await call(fx.tokens.token.admin, 'GET', `/admin/topics/${topic}/grants`);
+  expect(res.status, res.text).toBe(200);
+  return TopicGrantListSchema.parse(res.body).grants.map((g) => g.group);
 }
 
 const fileName = (path: string) => path.slice(path.lastIndexOf('/') + 1);
@@ -520,6 +529,84 @@ const TABLE: Readonly<Record<RestRouteName, RouteExpectation>> = {
           const exists = (await grantPrefixes()).includes(pathPrefix);
           if (exists) cleanups.push(() => call(fx.tokens.token.admin, 'DELETE', `/admin/grants/${id}`));
           return exists === !ok ? [] : [`grant ${exists ? 'survived' : 'revoked'}`];
+        },
+      };
+    },
+  },
+  listTopicGrants: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 200 },
+    },
+    request: async () => ({ path: '/admin/topics/announcements/grants' }),
+  },
+  createTopicGrant: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 201 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-grant-${kind}`);
+      return {
+        path: `/admin/topics/${topic}/grants`,
+        body: { group: 'analysts' },
+        verify: async (_res, ok) => {
+          const exists = (await topicGrantGroups(topic)).includes('analysts');
+          if (exists)
+            cleanups.push(() =>
+              call(fx.tokens.token.admin, 'DELETE', `/admin/topics/${topic}/grants/analysts`),
+            );
+          return exists === ok ? [] : [`topic grant ${exists ? 'created' : 'missing'}`];
+        },
+      };
+    },
+  },
+  deleteTopicGrant: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 204 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-revoke-${kind}`);
+      const created = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/grants`, {
+        group: 'analysts',
+      });
+      expect(created.status, created.text).toBe(201);
+      return {
+        path: `/admin/topics/${topic}/grants/analysts`,
+        verify: async (_res, ok) => {
+          const exists = (await topicGrantGroups(topic)).includes('analysts');
+          if (exists)
+            cleanups.push(() =>
+              call(fx.tokens.token.admin, 'DELETE', `/admin/topics/${topic}/grants/analysts`),
+            );
+          return exists === !ok ? [] : [`topic grant ${exists ? 'survived' : 'revoked'}`];
+        },
+      };
+    },
+  },
+  publishTopicEvent: {
+    answers: {
+      otherUser: { status: 403, code: 'FORBIDDEN' },
+      rightUser: { status: 403, code: 'FORBIDDEN' },
+      admin: { status: 202 },
+    },
+    request: async (kind) => {
+      const topic = unique(`topic-publish-${kind}`);
+      return {
+        path: `/admin/topics/${topic}/events`,
+        body: { title: 'authz', body: `from ${kind}` },
+        verify: async (_res, ok) => {
+          // A refused publish must not even take a seq: the admin's next one is then the first.
+          const next = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/events`, {
+            title: 'authz',
+            body: 'admin',
+          });
+          const { seq } = PublishTopicEventResponseSchema.parse(next.body);
+          return seq === (ok ? 2 : 1) ? [] : [`the admin's publish got seq ${seq}`];
         },
       };
     },
@@ -1230,6 +1317,117 @@ describe('authorization matrix: WebSocket', () => {
     figures.sectionsPassed.add('live');
   });
 
+  it('grants shared topics only as the grants say: subscribe, resume, unsubscribe and delivery per caller', async () => {
+    const leaksBefore = leaks.length;
+    // Who may have each topic: the shipped default, the group rule, a stored grant, no grant.
+    const granted = unique('topic-granted');
+    const ungranted = unique('topic-ungranted');
+    const created = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${granted}/grants`, {
+      group: 'analysts',
+    });
+    expect(created.status, created.text).toBe(201);
+    cleanups.push(() => call(fx.tokens.token.admin, 'DELETE', `/admin/topics/${granted}/grants/analysts`));
+    const allowed: Readonly<Record<string, readonly Caller[]>> = {
+      announcements: ['otherUser', 'rightUser', 'admin'],
+      'group:analysts': ['otherUser', 'rightUser'],
+      'group:admins': ['admin'],
+      [granted]: ['otherUser', 'rightUser'],
+      [ungranted]: [],
+    };
+    const mismatches: string[] = [];
+    const sockets: Partial<Record<Caller, Client>> = {};
+    for (const kind of CALLERS) sockets[kind] = await connectWithJwt(kind);
+    const socketOf = (kind: Caller) => sockets[kind] as Client;
+
+    // An event published before anyone subscribed: only a granted resume may replay it.
+    for (const topic of Object.keys(allowed)) {
+      const res = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/events`, {
+        title: 'before',
+        body: topic,
+      });
+      expect(res.status, res.text).toBe(202);
+    }
+    for (const [topic, callers] of Object.entries(allowed)) {
+      for (const kind of CALLERS) {
+        const client = socketOf(kind);
+        const ok = callers.includes(kind);
+        figures.wsActionCells += 3;
+        const sub = await replyTo(client, { action: 'subscribe', id: `t-sub-${kind}-${topic}`, topic });
+        const wantSub = ok ? 'subscribed' : 'error FORBIDDEN';
+        const gotSub =
+          sub.type === 'error' ? `error ${(sub.error as { code: string }).code}` : String(sub.type);
+        if (gotSub !== wantSub) mismatches.push(`subscribe ${topic} × ${kind}: ${JSON.stringify(sub)}`);
+        const from = client.frames.length;
+        const resumed = await replyTo(client, {
+          action: 'resume',
+          id: `t-resume-${kind}-${topic}`,
+          topic,
+          afterSeq: -1,
+        });
+        const replayed = client.frames.slice(from).filter((f) => f.type === 'topic');
+        if (ok && (resumed.type !== 'resumed' || replayed.length === 0)) {
+          mismatches.push(`resume ${topic} × ${kind}: ${JSON.stringify(resumed)}`);
+        }
+        if (!ok) {
+          if (resumed.type !== 'error' || (resumed.error as { code: string }).code !== 'FORBIDDEN') {
+            mismatches.push(`resume ${topic} × ${kind}: ${JSON.stringify(resumed)}`);
+          }
+          crossUserProbes++;
+          if (replayed.length > 0) leak(`resume replayed ${topic} to ${kind}`);
+        }
+      }
+    }
+    // Live: each caller receives exactly the topics it is granted (and subscribed to).
+    for (const topic of Object.keys(allowed)) {
+      const res = await call(fx.tokens.token.admin, 'POST', `/admin/topics/${topic}/events`, {
+        title: 'live',
+        body: topic,
+      });
+      expect(res.status, res.text).toBe(202);
+    }
+    const liveTopics = (kind: Caller) =>
+      socketOf(kind)
+        .frames.filter((f) => f.type === 'topic' && (f.event as { title: string }).title === 'live')
+        .map((f) => (f.event as { topic: string }).topic);
+    for (const kind of CALLERS) {
+      const expected = Object.keys(allowed).filter((topic) => allowed[topic]?.includes(kind));
+      const deadline = Date.now() + 15_000;
+      while (liveTopics(kind).length < expected.length && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await socketOf(kind).barrier();
+      const got = liveTopics(kind);
+      crossUserProbes++;
+      for (const topic of got) if (!expected.includes(topic)) leak(`${kind} received ${topic}`);
+      if ([...got].sort().join() !== [...expected].sort().join()) {
+        mismatches.push(`live × ${kind}: got ${got.join(',')}, expected ${expected.join(',')}`);
+      }
+    }
+    // unsubscribe: silent, and no later event of the topic arrives.
+    for (const kind of CALLERS) {
+      figures.wsActionCells++;
+      socketOf(kind).send({ action: 'unsubscribe', topic: 'announcements' });
+      await socketOf(kind).barrier();
+    }
+    const after = await call(fx.tokens.token.admin, 'POST', '/admin/topics/announcements/events', {
+      title: 'after-unsubscribe',
+      body: '',
+    });
+    expect(after.status, after.text).toBe(202);
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+    for (const kind of CALLERS) {
+      const late = socketOf(kind).frames.filter(
+        (f) => f.type === 'topic' && (f.event as { title: string }).title === 'after-unsubscribe',
+      );
+      if (late.length > 0) mismatches.push(`${kind} received announcements after unsubscribing`);
+      const errors = socketOf(kind).frames.filter((f) => f.type === 'error' && f.id === undefined);
+      if (errors.length > 0) mismatches.push(`${kind}: unsubscribe answered ${JSON.stringify(errors)}`);
+      socketOf(kind).close();
+    }
+    expect({ mismatches, leaks: leaks.slice(leaksBefore) }).toEqual({ mismatches: [], leaks: [] });
+    figures.sectionsPassed.add('topics');
+  });
+
   it('records the figures', () => {
     // A failed section records nothing (report.ts): the figures are what was verified.
     expect([...figures.sectionsPassed].sort()).toEqual([
@@ -1243,6 +1441,7 @@ describe('authorization matrix: WebSocket', () => {
       'paths',
       'rest',
       'table',
+      'topics',
     ]);
     const restCells = figures.restCells;
     recordFigures('authorization', {

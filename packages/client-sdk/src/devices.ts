@@ -1,5 +1,4 @@
-import type { DevicePlatform, RegisterDeviceResponse } from '@herald/protocol/wire';
-import { BASE_REST_ENDPOINTS } from '@herald/protocol/wire';
+import { APP_REST_ENDPOINTS, type DevicePlatform, type RegisterDeviceResponse } from '@herald/protocol/wire';
 import type { HeraldClient } from './client.ts';
 import { invalidArgument } from './errors.ts';
 import {
@@ -31,7 +30,7 @@ const DEVICE_CHECKS: AnswerChecksOf<DeviceRouteName> = {
  * const { status } = await deviceApi(client).registerDevice({ body: { token, platform: 'web' } });
  */
 export function deviceApi(client: HeraldClient): RestApi<DeviceRouteName> {
-  return restApiOf(client, DEVICE_CHECKS, BASE_REST_ENDPOINTS);
+  return restApiOf(client, DEVICE_CHECKS, APP_REST_ENDPOINTS);
 }
 
 /**

@@ -81,7 +81,8 @@ export function parseServerFrame(data: unknown): ServerFrame | undefined {
         ? (frame as unknown as ServerFrame)
         : undefined;
     case 'subscribed':
-      // Only job acknowledgements exist so far; one of a topic (no `jobId`) is dropped for now.
+      // The core tracks job acknowledgements only; one of a topic (a per-user view; shared topics
+      // live in the `/topics` entry, on their own socket) is dropped.
       return typeof frame.jobId === 'string' ? (frame as unknown as ServerFrame) : undefined;
     default:
       return undefined;

@@ -1,5 +1,5 @@
 import {
-  BASE_REST_ENDPOINTS,
+  APP_REST_ENDPOINTS,
   type RestEndpoint,
   type RestRequest,
   type RestResponse,
@@ -19,12 +19,20 @@ import { expectShape, malformed, type Requester, type Shape } from './http.ts';
 // them do not carry them.
 
 /**
- * The grant-management routes (admins only): `@herald/client-sdk/admin`.
+ * The admin routes (file grants, topic grants, topic publishing; admins only):
+ * `@herald/client-sdk/admin`.
  *
  * @example
  * const name: AdminRouteName = 'listGrants';
  */
-export type AdminRouteName = 'listGrants' | 'createGrant' | 'deleteGrant';
+export type AdminRouteName =
+  | 'listGrants'
+  | 'createGrant'
+  | 'deleteGrant'
+  | 'listTopicGrants'
+  | 'createTopicGrant'
+  | 'deleteTopicGrant'
+  | 'publishTopicEvent';
 
 /**
  * The push-device routes: `@herald/client-sdk/devices`.
@@ -134,6 +142,15 @@ const CORE_CHECKS: AnswerChecksOf<CoreRouteName> = {
   createTicket: { 201: { ticket: 'string', expiresAt: 'string' } },
 };
 
+/**
+ * Where the routes of an API live: a group of `REST_ENDPOINTS` holding at least those routes.
+ * Passed in rather than imported, so the core bundle holds only the group its routes are in.
+ *
+ * @example
+ * const endpoints: RouteEndpoints<'getJob'> = APP_REST_ENDPOINTS;
+ */
+export type RouteEndpoints<Names extends RestRouteName> = { readonly [Name in Names]: RestEndpoint };
+
 /** A call as the layer handles it, whatever the route. */
 interface AnyCall extends CallOptions {
   readonly params?: Readonly<Record<string, string>>;
@@ -141,24 +158,21 @@ interface AnyCall extends CallOptions {
   readonly body?: unknown;
 }
 
-/** Where routes live, by name: `BASE_REST_ENDPOINTS` or a subpath entry's own group. */
-type Endpoints = Readonly<Partial<Record<RestRouteName, RestEndpoint>>>;
-
 /**
  * The typed calls of the routes `checks` lists, over a {@link Requester}; `endpoints` says where
  * they live (a group of `@herald/protocol/wire`, so the core bundle carries only its own).
  *
  * @example
- * const rest = createRestApi(createRequester(options, fetch), { whoami: { 200: { userId: 'string' } } }, BASE_REST_ENDPOINTS);
+ * const rest = createRestApi(requester, { whoami: { 200: { userId: 'string' } } }, APP_REST_ENDPOINTS);
  * const { body: user } = await rest.whoami();
  */
 export function createRestApi<Names extends RestRouteName>(
   request: Requester,
   checks: AnswerChecksOf<Names>,
-  endpoints: Endpoints,
+  endpoints: RouteEndpoints<Names>,
 ): RestApi<Names> {
   const call = async (name: Names, { params = {}, query, body, signal }: AnyCall = {}) => {
-    const { method, path: template } = endpoints[name] as RestEndpoint;
+    const { method, path: template } = endpoints[name];
     let path: string;
     try {
       path = restPath<string>(template, params);
@@ -193,7 +207,7 @@ const requesters = new WeakMap<object, Requester>();
  */
 export function coreRestApi(client: object, request: Requester): RestApi {
   requesters.set(client, request);
-  return createRestApi(request, CORE_CHECKS, BASE_REST_ENDPOINTS);
+  return createRestApi(request, CORE_CHECKS, APP_REST_ENDPOINTS);
 }
 
 /**
@@ -201,12 +215,12 @@ export function coreRestApi(client: object, request: Requester): RestApi {
  * entries build their APIs from. A client not made by `createHeraldClient` is `INVALID_ARGUMENT`.
  *
  * @example
- * const admin = restApiOf(client, GRANT_CHECKS);
+ * const admin = restApiOf(client, GRANT_CHECKS, REST_ENDPOINTS);
  */
 export function restApiOf<Names extends RestRouteName>(
   client: object,
   checks: AnswerChecksOf<Names>,
-  endpoints: Endpoints,
+  endpoints: RouteEndpoints<Names>,
 ): RestApi<Names> {
   const request = requesters.get(client);
   if (!request) throw invalidArgument('Pass a client made by createHeraldClient.');

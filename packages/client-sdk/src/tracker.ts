@@ -173,6 +173,8 @@ export class EventTracker {
         return;
       }
       case 'resumed': {
+        // A topic's `resumed` belongs to its topic subscription, not to a job window.
+        if (frame.jobId === undefined) return;
         const window = this.#windows.get(frame.jobId);
         if (window && (frame.id === undefined || frame.id === window.id))
           this.#flush(frame.jobId, true, frame.lastSeq);

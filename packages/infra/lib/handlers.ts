@@ -155,6 +155,19 @@ const PUBLISHER: HandlerAccess = {
 };
 
 /**
+ * A topic publish (`publishToTopic` in `@herald/realtime`): takes the topic's next `seq` (UpdateItem
+ * ADD on the counter item), appends the event to the topic log, Queries the topic's subscribers
+ * (the base table's partition, never a Scan) and sends the shards to the fan-out queue.
+ */
+const TOPIC_PUBLISHER: HandlerAccess = {
+  tables: [
+    { table: 'TopicEvents', actions: ['dynamodb:UpdateItem', 'dynamodb:PutItem'] },
+    { table: 'TopicSubscriptions', actions: ['dynamodb:Query'] },
+  ],
+  sendToQueues: ['TopicFanoutQueue'],
+};
+
+/**
  * A fetch streams the SRV-GW file into `files/<path>` (a multipart upload, aborted on failure),
  * checks what was stored (HeadObject) and deletes a copy that broke the size or type rules.
  */
@@ -194,13 +207,23 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     ],
   },
   'realtime/ws-connect': { tables: [{ table: 'Connections', actions: ['dynamodb:PutItem'] }] },
-  'realtime/ws-disconnect': { tables: [{ table: 'Connections', actions: ['dynamodb:DeleteItem'] }] },
-  // subscribe/unsubscribe update the connection item; resume reads the event log and posts the
-  // replay through @connections so it arrives in order.
+  // The connection's shared-topic subscriptions (found on the byConnection GSI), then its item.
+  'realtime/ws-disconnect': {
+    tables: [
+      { table: 'Connections', actions: ['dynamodb:DeleteItem'] },
+      { table: 'TopicSubscriptions', actions: ['dynamodb:DeleteItem'], indexes: ['byConnection'] },
+    ],
+  },
+  // subscribe/unsubscribe update the connection item (and, for a shared topic, read its grants
+  // and write the topic subscriptions table); resume reads the job or topic event log (and the
+  // topic's counter) and posts the replay through @connections so it arrives in order.
   'realtime/ws-default': {
     tables: [
       { table: 'Connections', actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'] },
       { table: 'JobEvents', actions: ['dynamodb:Query'] },
+      { table: 'TopicGrants', actions: ['dynamodb:Query'] },
+      { table: 'TopicSubscriptions', actions: ['dynamodb:PutItem', 'dynamodb:DeleteItem'] },
+      { table: 'TopicEvents', actions: ['dynamodb:GetItem', 'dynamodb:Query'] },
     ],
     manageConnections: true,
   },
@@ -218,7 +241,23 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     ],
   },
   'realtime/http-delete-device': { tables: [{ table: 'Devices', actions: ['dynamodb:DeleteItem'] }] },
-  'realtime/sns-notify': PUBLISHER,
+  // A notification to a user (the publisher) or to a shared topic (the topic publisher).
+  'realtime/sns-notify': merge(PUBLISHER, TOPIC_PUBLISHER),
+  // Shared topics: grants (admins), publishing (admins) and the fan-out worker, which posts one
+  // shard and removes connections that answered 410 from both tables.
+  'realtime/http-list-topic-grants': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:Query'] }] },
+  'realtime/http-create-topic-grant': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:PutItem'] }] },
+  'realtime/http-delete-topic-grant': {
+    tables: [{ table: 'TopicGrants', actions: ['dynamodb:DeleteItem'] }],
+  },
+  'realtime/http-publish-topic-event': TOPIC_PUBLISHER,
+  'realtime/sqs-topic-fanout': {
+    tables: [
+      { table: 'Connections', actions: ['dynamodb:DeleteItem'] },
+      { table: 'TopicSubscriptions', actions: ['dynamodb:DeleteItem'], indexes: ['byConnection'] },
+    ],
+    manageConnections: true,
+  },
   // Ingest: REST. The presigned URLs carry the signing role's permission, so the role that signs
   // an upload may put exactly there, and the one that signs a report link may read exactly there.
   // PutObject also authorizes CreateMultipartUpload, UploadPart (the presigned parts) and

@@ -14,5 +14,7 @@ export * from './rest-multipart.ts';
 export * from './rest-routes.ts';
 export * from './routes.ts';
 export * from './terminal.ts';
+export * from './topic-names.ts';
+export * from './topics.ts';
 export * from './ws.ts';
 export * from './ws-connection.ts';

@@ -24,12 +24,15 @@ export interface RestEndpoint {
 }
 
 /**
- * Every REST route but the multipart-upload ones ({@link UPLOAD_PART_ENDPOINTS}), by name.
+ * The routes an app calls, and the file-grant and device routes: every route but the
+ * multipart-upload ones ({@link UPLOAD_PART_ENDPOINTS}) and the topic admin ones
+ * ({@link TOPIC_ADMIN_ENDPOINTS}). A group of {@link REST_ENDPOINTS}, so the client SDK's core
+ * bundle carries only the endpoints its `client.rest` can call.
  *
  * @example
- * const { method, path } = BASE_REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
+ * const { method, path } = APP_REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
  */
-export const BASE_REST_ENDPOINTS = {
+export const APP_REST_ENDPOINTS = {
   whoami: { method: 'GET', path: '/me' },
   // Workflow 1: CSV ingest.
   createUpload: { method: 'POST', path: '/uploads' },
@@ -65,15 +68,35 @@ export const UPLOAD_PART_ENDPOINTS = {
 } as const satisfies Readonly<Record<string, RestEndpoint>>;
 
 /**
+ * Shared topics: grants managed and events published by admins (subscribing is a WebSocket
+ * action). A group of {@link REST_ENDPOINTS}, used by the SDK's `/admin` entry only.
+ *
+ * @example
+ * const { method, path } = TOPIC_ADMIN_ENDPOINTS.publishTopicEvent; // 'POST', '/admin/topics/{topic}/events'
+ */
+export const TOPIC_ADMIN_ENDPOINTS = {
+  listTopicGrants: { method: 'GET', path: '/admin/topics/{topic}/grants' },
+  createTopicGrant: { method: 'POST', path: '/admin/topics/{topic}/grants' },
+  deleteTopicGrant: { method: 'DELETE', path: '/admin/topics/{topic}/grants/{group}' },
+  publishTopicEvent: { method: 'POST', path: '/admin/topics/{topic}/events' },
+} as const satisfies Readonly<Record<string, RestEndpoint>>;
+
+/**
  * Every REST route by its stable name (the OpenAPI `operationId`). Renaming one is a breaking
  * change for SDK callers (`client.rest.<name>`); the order is the order of the docs.
  *
  * @example
  * const { method, path } = REST_ENDPOINTS.getJob; // 'GET', '/jobs/{id}'
  */
-// A pure call, so a bundle that uses only one group drops this union (a spread is kept).
-export const REST_ENDPOINTS: typeof BASE_REST_ENDPOINTS & typeof UPLOAD_PART_ENDPOINTS =
-  /* @__PURE__ */ Object.assign({}, BASE_REST_ENDPOINTS, UPLOAD_PART_ENDPOINTS);
+// A pure call, so a bundle that uses only some groups drops this union (a spread is kept).
+export const REST_ENDPOINTS: typeof APP_REST_ENDPOINTS &
+  typeof UPLOAD_PART_ENDPOINTS &
+  typeof TOPIC_ADMIN_ENDPOINTS = /* @__PURE__ */ Object.assign(
+  {},
+  APP_REST_ENDPOINTS,
+  UPLOAD_PART_ENDPOINTS,
+  TOPIC_ADMIN_ENDPOINTS,
+);
 
 /**
  * The stable name of a REST route.

@@ -44,6 +44,14 @@ import {
   PresignPartsRequestSchema,
   UploadStatusSchema,
 } from './rest-multipart.ts';
+import {
+  CreateTopicGrantRequestSchema,
+  PublishTopicEventRequestSchema,
+  PublishTopicEventResponseSchema,
+  SharedTopicSchema,
+  TopicGrantListSchema,
+  TopicGrantSchema,
+} from './topics.ts';
 
 // One contract per REST route, ts-rest style: where it lives (method and path, from
 // `REST_ENDPOINTS`), who may call it and which handler serves it, what it reads and what it
@@ -433,6 +441,51 @@ export const REST_ROUTES = withEndpoints({
     request: { params: { token: DeviceTokenSchema } },
     responses: { 204: noContent('The device is removed.') },
     errors: ['VALIDATION_FAILED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],
+  },
+  listTopicGrants: {
+    auth: 'cognito',
+    handler: realtime('http-list-topic-grants'),
+    tag: 'admin',
+    summary: 'List a topic’s grants',
+    description:
+      'Admins only. The stored grants of one shared topic; the shipped defaults (`announcements` to ' +
+      'everyone, `group:<name>` to members of `<name>`) are not listed.',
+    request: { params: { topic: SharedTopicSchema } },
+    responses: { 200: json('The topic’s grants, by group.', TopicGrantListSchema) },
+    errors: ['FORBIDDEN', 'VALIDATION_FAILED', 'UPSTREAM_UNAVAILABLE'],
+  },
+  createTopicGrant: {
+    auth: 'cognito',
+    handler: realtime('http-create-topic-grant'),
+    tag: 'admin',
+    summary: 'Grant a group a shared topic',
+    description:
+      'Admins only. Members of `group` may subscribe to the topic; `group` `*` means every signed-in user.',
+    request: { params: { topic: SharedTopicSchema }, body: CreateTopicGrantRequestSchema },
+    responses: { 201: json('The grant.', TopicGrantSchema) },
+    errors: ['FORBIDDEN', ...BODY_ERRORS, 'CONFLICT', 'UPSTREAM_UNAVAILABLE'],
+  },
+  deleteTopicGrant: {
+    auth: 'cognito',
+    handler: realtime('http-delete-topic-grant'),
+    tag: 'admin',
+    summary: 'Revoke a topic grant',
+    description: 'Admins only. Connections already subscribed keep the topic until they disconnect.',
+    request: { params: { topic: SharedTopicSchema, group: z.string().min(1).max(128) } },
+    responses: { 204: noContent('The grant is gone.') },
+    errors: ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],
+  },
+  publishTopicEvent: {
+    auth: 'cognito',
+    handler: realtime('http-publish-topic-event'),
+    tag: 'admin',
+    summary: 'Publish an event to a shared topic',
+    description:
+      'Admins only. The event gets the topic’s next `seq`, is kept in the short-lived topic log for ' +
+      '`resume`, and fans out to every subscribed connection in shards handled by parallel workers.',
+    request: { params: { topic: SharedTopicSchema }, body: PublishTopicEventRequestSchema },
+    responses: { 202: json('The event is logged and its fan-out queued.', PublishTopicEventResponseSchema) },
+    errors: ['FORBIDDEN', ...BODY_ERRORS, 'UPSTREAM_UNAVAILABLE'],
   },
 });
 

@@ -106,6 +106,16 @@ export const ROUTES: RouteTable & { readonly http: typeof REST_ROUTES } = {
       maxReceiveCount: 3,
       timeoutSeconds: 300,
     },
+    {
+      // One shard of a topic fan-out (at most HERALD_TOPIC_SHARD_SIZE connections) per
+      // invocation, so shards post in parallel workers. A shard is redelivered whole when a
+      // worker dies or posts keep failing; clients drop the repeats by seq.
+      id: 'TopicFanoutQueue',
+      handler: realtime('sqs-topic-fanout'),
+      batchSize: 1,
+      maxReceiveCount: 5,
+      timeoutSeconds: 60,
+    },
   ],
   topics: [{ id: 'NotifyTopic', handler: realtime('sns-notify') }],
   ws: {

@@ -53,7 +53,7 @@ export type {
   ReportRowError,
 } from './rest.ts';
 export {
-  BASE_REST_ENDPOINTS,
+  APP_REST_ENDPOINTS,
   type HttpMethod,
   matchPath,
   type PathParamName,
@@ -62,6 +62,7 @@ export {
   type RestEndpoint,
   type RestRouteName,
   restPath,
+  TOPIC_ADMIN_ENDPOINTS,
   UPLOAD_PART_ENDPOINTS,
 } from './rest-endpoints.ts';
 export type {
@@ -76,6 +77,23 @@ export type {
 } from './rest-multipart.ts';
 export type { RestRequest, RestResponse, RestResponseBody } from './rest-routes.ts';
 export { isTerminalEvent } from './terminal.ts';
+export {
+  ANNOUNCEMENTS_TOPIC,
+  GROUP_TOPIC_PREFIX,
+  isPerUserView,
+  isSharedTopicName,
+  PER_USER_VIEWS,
+  type PerUserView,
+} from './topic-names.ts';
+export type {
+  CreateTopicGrantRequest,
+  PublishTopicEventRequest,
+  PublishTopicEventResponse,
+  TopicEvent,
+  TopicGrant,
+  TopicGrantList,
+  TopicMessage,
+} from './topics.ts';
 export type {
   ClientAction,
   ClientActionName,
@@ -88,6 +106,7 @@ export type {
   ServerFrame,
   SubscribeAction,
   SubscribedFrame,
+  TopicEventFrame,
   UnsubscribeAction,
 } from './ws.ts';
 export {

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { type ErrorEnvelope, ErrorEnvelopeSchema, errorEnvelope } from './errors.ts';
 import { HeraldEventSchema } from './events.ts';
 import { LIMITS } from './limits.ts';
+import { TopicEventSchema } from './topics.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Client → server
@@ -44,15 +45,28 @@ export const UnsubscribeActionSchema = target('unsubscribe').meta({
   description: 'The `unsubscribe` action: exactly one of `jobId` or `topic`.',
 });
 
-/** `resume`: replay a job's events with `seq > afterSeq`, then continue live; answered with `resumed`. */
+// A frame that names a job OR a topic. Where the frame has other required fields (`resume`'s
+// `afterSeq`, the frames' `lastSeq`), one object per action or `type` with a refinement keeps
+// zod's issue paths precise (a union reports only "no option matched") and lets the
+// discriminated union and the AsyncAPI builder read each option's shape.
+const oneTarget = (frame: { jobId?: string | undefined; topic?: string | undefined }) =>
+  (frame.jobId === undefined) !== (frame.topic === undefined);
+const ONE_TARGET = { message: 'Give exactly one of jobId or topic.' };
+
+/**
+ * `resume`: replay a job's (or shared topic's) events with `seq > afterSeq`, then continue live;
+ * answered with `resumed`. Exactly one of `jobId` or `topic`.
+ */
 export const ResumeActionSchema = z
   .strictObject({
     action: z.literal('resume'),
     id: frameId,
-    jobId,
+    jobId: jobId.optional(),
+    topic: topic.optional(),
     afterSeq: seqCursor,
   })
-  .meta({ description: 'The `resume` action.' });
+  .refine(oneTarget, ONE_TARGET)
+  .meta({ description: 'The `resume` action: exactly one of `jobId` or `topic`, and `afterSeq`.' });
 
 /** Schemas by action name: the dispatch table {@link parseClientFrame} uses. */
 export const CLIENT_ACTION_SCHEMAS = {
@@ -102,25 +116,44 @@ export const ErrorFrameSchema = z
     error: ErrorEnvelopeSchema,
   })
   .meta({ description: 'The `error` frame.' });
-/** `resumed`: replay for a job is caught up to `lastSeq` (-1: the job has no events yet); live events follow. */
+/**
+ * `resumed`: replay for a job (or shared topic) is caught up to `lastSeq` (-1: no events yet);
+ * live events follow. Names exactly one of `jobId` or `topic`, as the `resume` it answers.
+ */
 export const ResumedFrameSchema = z
   .strictObject({
     type: z.literal('resumed'),
     id: frameId,
-    jobId,
+    jobId: jobId.optional(),
+    topic: topic.optional(),
     lastSeq: seqCursor,
   })
-  .meta({ description: 'The `resumed` frame.' });
+  .refine(oneTarget, ONE_TARGET)
+  .meta({ description: 'The `resumed` frame: exactly one of `jobId` or `topic`.' });
 
 /**
- * `subscribed`: the job subscription is stored, so every event of the job published from now on
- * reaches this connection; answers each successful `subscribe {jobId}`, a repeated one too. The
- * frame names what was subscribed: a topic subscription, once it is acknowledged, gets the same
- * frame type with `topic` in place of `jobId`, so a client tells them apart by the key it holds.
+ * `subscribed`: the subscription is stored, so every event of the job (or topic) published from
+ * now on reaches this connection; answers each successful `subscribe`, a repeated one too. The
+ * frame names what was subscribed, `jobId` or `topic` (a per-user view or a shared topic), so a
+ * client tells acknowledgements apart by the key it holds.
  */
 export const SubscribedFrameSchema = z
-  .strictObject({ type: z.literal('subscribed'), id: frameId, jobId })
-  .meta({ description: 'The `subscribed` frame.' });
+  .strictObject({
+    type: z.literal('subscribed'),
+    id: frameId,
+    jobId: jobId.optional(),
+    topic: topic.optional(),
+  })
+  .refine(oneTarget, ONE_TARGET)
+  .meta({ description: 'The `subscribed` frame: exactly one of `jobId` or `topic`.' });
+
+/**
+ * `topic`: one event of a shared topic the connection subscribed to. A fan-out shard may be
+ * delivered twice (SQS at-least-once), so clients drop an event whose `seq` they already hold.
+ */
+export const TopicEventFrameSchema = z
+  .strictObject({ type: z.literal('topic'), event: TopicEventSchema })
+  .meta({ description: 'The `topic` frame: one event of a shared topic.' });
 
 /** Every frame the server may send, discriminated on `type`. */
 export const ServerFrameSchema = z
@@ -130,6 +163,7 @@ export const ServerFrameSchema = z
     ErrorFrameSchema,
     ResumedFrameSchema,
     SubscribedFrameSchema,
+    TopicEventFrameSchema,
   ])
   .meta({ description: 'Every message the server may send, by `type`.' });
 
@@ -138,6 +172,7 @@ export type PongFrame = z.infer<typeof PongFrameSchema>;
 export type ErrorFrame = z.infer<typeof ErrorFrameSchema>;
 export type ResumedFrame = z.infer<typeof ResumedFrameSchema>;
 export type SubscribedFrame = z.infer<typeof SubscribedFrameSchema>;
+export type TopicEventFrame = z.infer<typeof TopicEventFrameSchema>;
 /** Any frame the server may send. */
 export type ServerFrame = z.infer<typeof ServerFrameSchema>;
 

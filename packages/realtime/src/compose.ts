@@ -5,17 +5,28 @@ import { buildPoster, getPosterDeps, resetPosterDeps } from './compose/poster.ts
 import { buildPublisherDeps, getPublishingDeps, resetPublishers } from './compose/publisher.ts';
 import { buildStoreDeps, documentClient, getStoreDeps, resetStoreDeps } from './compose/stores.ts';
 import { getTokenDeps, resetTokenDeps } from './compose/tokens.ts';
-import type { RealtimeConfig } from './config.ts';
+import {
+  buildTopicPublishDeps,
+  buildTopicStoreDeps,
+  getTopicPublishDeps,
+  getTopicStoreDeps,
+  resetTopicDeps,
+} from './compose/topics.ts';
+import type { RealtimeConfig, TopicPublishConfig } from './config.ts';
 import { createPublisher, type Publisher } from './core/publisher.ts';
 import type {
   ConnectionPoster,
   ConnectionStore,
   ConnectLimiter,
   DeviceStore,
+  FanoutQueue,
   JobEventLog,
   SubscriptionStore,
   TicketStore,
   TokenVerifier,
+  TopicEventLog,
+  TopicGrantStore,
+  TopicSubscriptionStore,
 } from './ports.ts';
 
 // The composition is split by what the clients weigh: each handler's entry file imports only the
@@ -51,6 +62,18 @@ export interface RealtimeDeps {
   readonly maxDevicesPerUser: number;
   /** Counts `$connect` attempts per client IP, when the configuration sets a limit. */
   readonly connectLimiter?: ConnectLimiter;
+  /** PostToConnection calls in flight per publish or fan-out shard (`HERALD_PUBLISH_CONCURRENCY`). */
+  readonly publishConcurrency: number;
+  /** Shared topics' grants, subscriptions (by topic) and short-lived event log with its `seq` counter. */
+  readonly topicGrants: TopicGrantStore;
+  readonly topicSubscriptions: TopicSubscriptionStore;
+  readonly topicEvents: TopicEventLog;
+  /** Where a topic publish queues its shards for the fan-out workers. */
+  readonly fanout: FanoutQueue;
+  /** Most connection ids per fan-out shard (`HERALD_TOPIC_SHARD_SIZE`). */
+  readonly topicShardSize: number;
+  /** How long the topic log keeps an event (`HERALD_TOPIC_EVENT_TTL_SECONDS`). */
+  readonly topicEventTtlSeconds: number;
 }
 
 /** Supplies the deps at invocation time (never at import: the local stack sets the env later). */
@@ -61,9 +84,9 @@ export type DepsProvider<K extends keyof RealtimeDeps = keyof RealtimeDeps> = ()
  * metrics and poster.
  *
  * @example
- * const deps = buildDeps(loadConfig(process.env));
+ * const deps = buildDeps({ ...loadConfig(process.env), ...loadTopicPublishConfig(process.env) });
  */
-export function buildDeps(config: RealtimeConfig): RealtimeDeps {
+export function buildDeps(config: RealtimeConfig & TopicPublishConfig): RealtimeDeps {
   const base = buildBaseDeps(config);
   const documents = documentClient(config);
   const poster = buildPoster(config);
@@ -71,6 +94,8 @@ export function buildDeps(config: RealtimeConfig): RealtimeDeps {
   return {
     ...base,
     ...buildStoreDeps(config, documents),
+    ...buildTopicStoreDeps(config, documents),
+    ...buildTopicPublishDeps(config, config.region),
     poster,
     publisher: createPublisher(buildPublisherDeps(config, { documents, log, metrics, poster })),
     tokens: new JwtTokenVerifier(config.jwt),
@@ -90,6 +115,8 @@ export const getDeps: DepsProvider = () => {
     ...getTokenDeps(),
     ...getPosterDeps(),
     ...getPublishingDeps(),
+    ...getTopicStoreDeps(),
+    ...getTopicPublishDeps(),
   };
   return deps;
 };
@@ -105,6 +132,7 @@ export function resetDeps(): void {
   resetTokenDeps();
   resetPosterDeps();
   resetPublishers();
+  resetTopicDeps();
 }
 
 export { buildPublisherDeps, getPublisher, type PublisherHost } from './compose/publisher.ts';

@@ -11,6 +11,8 @@ import * as z from 'zod';
 import { DEFAULT_CONNECTION_TTL_SECONDS, MIN_CONNECTION_TTL_SECONDS } from './core/connection.ts';
 import { DEFAULT_MAX_DEVICES_PER_USER } from './core/devices.ts';
 import { DEFAULT_JOB_EVENT_TTL_SECONDS, DEFAULT_PUBLISH_CONCURRENCY } from './core/publisher.ts';
+import { DEFAULT_TOPIC_EVENT_TTL_SECONDS } from './core/topic-publish.ts';
+import { DEFAULT_TOPIC_SHARD_SIZE } from './core/topic-shards.ts';
 
 /** A Firebase service account, as far as firebase-admin's `cert()` needs it. */
 export interface FcmServiceAccount {
@@ -273,4 +275,80 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): R
  */
 export function loadPublisherConfig(env: Readonly<Record<string, string | undefined>>): PublisherConfig {
   return Object.freeze(publisherConfig(parse(env, PUBLISHER_FIELDS)));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shared topics: their own variables and loaders, so a handler that never touches topics (and
+// the publisher in other packages' Lambdas) neither needs nor validates them.
+
+/** The topic tables (`ws-default`, `ws-disconnect`, the topic handlers). Frozen. */
+export interface TopicTablesConfig {
+  /** `HERALD_TOPIC_GRANTS_TABLE`. */
+  readonly topicGrantsTable: string;
+  /** `HERALD_TOPIC_SUBSCRIPTIONS_TABLE`. */
+  readonly topicSubscriptionsTable: string;
+  /** `HERALD_TOPIC_EVENTS_TABLE`. */
+  readonly topicEventsTable: string;
+}
+
+/** What publishing to a topic adds: the fan-out queue, the shard size and the log's TTL. Frozen. */
+export interface TopicPublishConfig extends TopicTablesConfig {
+  /** `HERALD_TOPIC_FANOUT_QUEUE_URL`: the queue of fan-out shards. */
+  readonly fanoutQueueUrl: string;
+  /** `HERALD_SQS_ENDPOINT`: SQS endpoint override (the local stack); unset on AWS. */
+  readonly sqsEndpoint: string | undefined;
+  /** `HERALD_TOPIC_SHARD_SIZE`: most connection ids per fan-out shard (default 500). */
+  readonly topicShardSize: number;
+  /** `HERALD_TOPIC_EVENT_TTL_SECONDS`: how long the topic log keeps an event (default an hour). */
+  readonly topicEventTtlSeconds: number;
+}
+
+const TOPIC_TABLE_FIELDS = {
+  HERALD_TOPIC_GRANTS_TABLE: required,
+  HERALD_TOPIC_SUBSCRIPTIONS_TABLE: required,
+  HERALD_TOPIC_EVENTS_TABLE: required,
+};
+
+/**
+ * Reads the topic tables' names.
+ *
+ * @example
+ * const { topicSubscriptionsTable } = loadTopicTablesConfig(process.env);
+ */
+export function loadTopicTablesConfig(env: Readonly<Record<string, string | undefined>>): TopicTablesConfig {
+  const e = parseEnv(z.object(TOPIC_TABLE_FIELDS), env, '@herald/realtime');
+  return Object.freeze({
+    topicGrantsTable: e.HERALD_TOPIC_GRANTS_TABLE,
+    topicSubscriptionsTable: e.HERALD_TOPIC_SUBSCRIPTIONS_TABLE,
+    topicEventsTable: e.HERALD_TOPIC_EVENTS_TABLE,
+  });
+}
+
+/**
+ * Reads what topic publishing needs (`sns-notify`, `POST /admin/topics/{topic}/events`).
+ *
+ * @example
+ * const { fanoutQueueUrl, topicShardSize } = loadTopicPublishConfig(process.env);
+ */
+export function loadTopicPublishConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): TopicPublishConfig {
+  const e = parseEnv(
+    z.object({
+      ...TOPIC_TABLE_FIELDS,
+      HERALD_TOPIC_FANOUT_QUEUE_URL: required.pipe(httpUrl),
+      HERALD_SQS_ENDPOINT: httpUrl.optional(),
+      HERALD_TOPIC_SHARD_SIZE: wholeNumber(1, 2000).optional(),
+      HERALD_TOPIC_EVENT_TTL_SECONDS: wholeNumber(60, 86_400, ' seconds').optional(),
+    }),
+    env,
+    '@herald/realtime',
+  );
+  return Object.freeze({
+    ...loadTopicTablesConfig(env),
+    fanoutQueueUrl: e.HERALD_TOPIC_FANOUT_QUEUE_URL,
+    sqsEndpoint: e.HERALD_SQS_ENDPOINT,
+    topicShardSize: e.HERALD_TOPIC_SHARD_SIZE ?? DEFAULT_TOPIC_SHARD_SIZE,
+    topicEventTtlSeconds: e.HERALD_TOPIC_EVENT_TTL_SECONDS ?? DEFAULT_TOPIC_EVENT_TTL_SECONDS,
+  });
 }

@@ -68,7 +68,16 @@ export class ConnectionStoreError extends RealtimeError {
 }
 
 /** Which table a {@link StoreError} is about. */
-export type StoreName = 'tickets' | 'devices' | 'jobEvents' | 'subscriptions' | 'connectAttempts';
+export type StoreName =
+  | 'tickets'
+  | 'devices'
+  | 'jobEvents'
+  | 'subscriptions'
+  | 'topicGrants'
+  | 'topicSubscriptions'
+  | 'topicEvents'
+  | 'fanoutQueue'
+  | 'connectAttempts';
 
 /** A tickets, devices, job-event-log, subscriptions or connect-attempts operation failed; `retryable` for throttling and server errors. */
 export class StoreError extends RealtimeError {

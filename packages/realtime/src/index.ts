@@ -16,6 +16,15 @@ export {
   type DynamoSubscriptionStoreOptions,
 } from './adapters/dynamo-subscription-store.ts';
 export { DynamoTicketStore, type DynamoTicketStoreOptions } from './adapters/dynamo-ticket-store.ts';
+export { DynamoTopicEventLog, type DynamoTopicEventLogOptions } from './adapters/dynamo-topic-event-log.ts';
+export {
+  DynamoTopicGrantStore,
+  type DynamoTopicGrantStoreOptions,
+} from './adapters/dynamo-topic-grant-store.ts';
+export {
+  DynamoTopicSubscriptionStore,
+  type DynamoTopicSubscriptionStoreOptions,
+} from './adapters/dynamo-topic-subscription-store.ts';
 export {
   FcmPushSender,
   type FcmPushSenderOptions,
@@ -36,6 +45,9 @@ export {
   SigV4ConnectionPoster,
   type SigV4ConnectionPosterOptions,
 } from './adapters/sigv4-connection-poster.ts';
+export { SqsFanoutQueue, type SqsFanoutQueueOptions } from './adapters/sqs-fanout-queue.ts';
+export { documentClient } from './compose/stores.ts';
+export { buildTopicPublishDeps, buildTopicStoreDeps } from './compose/topics.ts';
 export {
   buildDeps,
   buildPublisherDeps,
@@ -51,9 +63,13 @@ export {
   isAllowedJwksUri,
   loadConfig,
   loadPublisherConfig,
+  loadTopicPublishConfig,
+  loadTopicTablesConfig,
   type PublisherConfig,
   type PushConfig,
   type RealtimeConfig,
+  type TopicPublishConfig,
+  type TopicTablesConfig,
 } from './config.ts';
 export { type AuthorizerPolicy, allowConnect } from './core/authorizer-policy.ts';
 export {
@@ -94,6 +110,20 @@ export {
   wantsEvent,
 } from './core/subscriptions.ts';
 export { hashTicket, type IssuedTicket, issueTicket, redeemTicket, TICKET_BYTES } from './core/tickets.ts';
+export { deliverShard, type FanoutDeps, FanoutShardSchema, type ShardOutcome } from './core/topic-fanout.ts';
+export {
+  ADMIN_GROUP as TOPIC_ADMIN_GROUP,
+  DEFAULT_TOPIC_GRANTS,
+  EVERYONE,
+  isTopicAdmin,
+  isTopicGranted,
+} from './core/topic-grants.ts';
+export {
+  DEFAULT_TOPIC_EVENT_TTL_SECONDS,
+  publishToTopic,
+  type TopicPublishDeps,
+} from './core/topic-publish.ts';
+export { cutShards, DEFAULT_TOPIC_SHARD_SIZE } from './core/topic-shards.ts';
 export {
   AuthenticationError,
   type AuthenticationFailure,
@@ -114,6 +144,8 @@ export type {
   ConnectionStore,
   DeviceRecord,
   DeviceStore,
+  FanoutQueue,
+  FanoutShard,
   JobEventLog,
   JobLogHead,
   LoggedJobEvent,
@@ -125,5 +157,9 @@ export type {
   TicketRecord,
   TicketStore,
   TokenVerifier,
+  TopicEventLog,
+  TopicGrantRecord,
+  TopicGrantStore,
+  TopicSubscriptionStore,
 } from './ports.ts';
 export * from './tables.ts';

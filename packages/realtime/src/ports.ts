@@ -1,4 +1,4 @@
-import type { JobEvent } from '@herald/protocol';
+import type { JobEvent, TopicEvent } from '@herald/protocol';
 import type { Identity } from '@herald/runtime';
 
 /**
@@ -181,4 +181,65 @@ export interface PushSender {
    * @throws PushError when the provider could not be asked at all (`retryable` when transient).
    */
   send(userId: string, tokens: readonly string[], message: PushMessage): Promise<PushOutcome>;
+}
+
+/** One stored topic grant: members of `group` (`*`: everyone) may subscribe to `topic`. */
+export interface TopicGrantRecord {
+  readonly topic: string;
+  readonly group: string;
+  readonly createdBy: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+}
+
+/** The topic grants table (admins manage it; shipped defaults live in `core/topic-grants.ts`). */
+export interface TopicGrantStore {
+  /** The topic's stored grants, by group. */
+  list(topic: string): Promise<TopicGrantRecord[]>;
+  /** Stores a grant; `'exists'` (nothing changed) when the topic is already granted to the group. */
+  create(grant: TopicGrantRecord): Promise<'created' | 'exists'>;
+  /** Deletes a grant; `false` when there was none. */
+  delete(topic: string, group: string): Promise<boolean>;
+}
+
+/**
+ * The topic subscriptions table: one item per (shared topic, connection), read by topic for the
+ * fan-out (a Query, never a Scan) and by connection (GSI) for cleanup.
+ */
+export interface TopicSubscriptionStore {
+  /** Records the connection as a subscriber of the topic; idempotent. */
+  add(topic: string, connectionId: string, userId: string, expiresAt: number): Promise<void>;
+  /** Removes one subscription; removing an absent one succeeds. */
+  remove(topic: string, connectionId: string): Promise<void>;
+  /** Removes every topic subscription of a connection (disconnect, gone); answers how many. */
+  removeConnection(connectionId: string): Promise<number>;
+  /** The ids of the topic's subscribed connections not expired at `now` (epoch milliseconds). */
+  listConnections(topic: string, now: number): Promise<string[]>;
+}
+
+/** A topic event as the log holds it. */
+export type LoggedTopicEvent = TopicEvent;
+
+/** The short-lived topic event log: the per-topic `seq` counter and recent events for `resume`. */
+export interface TopicEventLog {
+  /** The topic's next `seq` (1, 2, …): an atomic increment, never repeated for a topic. */
+  nextSeq(topic: string): Promise<number>;
+  /** Appends an event (its `seq` from {@link TopicEventLog.nextSeq}); idempotent per (topic, seq). */
+  append(event: TopicEvent, expiresAt: number): Promise<void>;
+  /** The topic's last `seq` handed out; 0 when none ever was. */
+  lastSeq(topic: string): Promise<number>;
+  /** Live events with `seq > afterSeq`, in `seq` order, at most `limit`. */
+  readAfter(topic: string, afterSeq: number, now: number, limit: number): Promise<LoggedTopicEvent[]>;
+}
+
+/** One shard of a topic fan-out: one event for at most N connections, handled by one worker. */
+export interface FanoutShard {
+  readonly event: TopicEvent;
+  readonly connectionIds: readonly string[];
+}
+
+/** The fan-out queue (SQS `TopicFanoutQueue`; the local queue locally). */
+export interface FanoutQueue {
+  /** Queues every shard (in batches); throws when any could not be queued. */
+  send(shards: readonly FanoutShard[]): Promise<void>;
 }

@@ -100,12 +100,62 @@ export const CONNECT_ATTEMPTS_TABLE: TableDefinition = {
   ttlAttribute: 'expiresAt',
 };
 
+/**
+ * Topic grants: one item per (shared topic, group), read per topic when a connection subscribes.
+ * Shipped defaults are code, not items (`core/topic-grants.ts`).
+ */
+export const TOPIC_GRANTS_TABLE: TableDefinition = {
+  id: 'TopicGrants',
+  baseName: 'topic-grants',
+  partitionKey: { name: 'topic', type: 'S' },
+  sortKey: { name: 'group', type: 'S' },
+  globalSecondaryIndexes: [],
+};
+
+/**
+ * Topic subscriptions: one item per (shared topic, connection). The fan-out Queries a topic's
+ * partition (never a Scan); `byConnection` finds a connection's topics when it disconnects or
+ * turns out gone. Items expire with their connection (TTL).
+ */
+export const TOPIC_SUBSCRIPTIONS_TABLE: TableDefinition = {
+  id: 'TopicSubscriptions',
+  baseName: 'topic-subscriptions',
+  partitionKey: { name: 'topic', type: 'S' },
+  sortKey: { name: 'connectionId', type: 'S' },
+  globalSecondaryIndexes: [
+    {
+      indexName: 'byConnection',
+      partitionKey: { name: 'connectionId', type: 'S' },
+      sortKey: { name: 'topic', type: 'S' },
+    },
+  ],
+  ttlAttribute: 'expiresAt',
+};
+
+/**
+ * The topic event log: a topic's events by `seq`, kept briefly (TTL, an hour by default) for
+ * `resume`, and its `seq` counter: the item at `seq` -1, incremented atomically (UpdateItem ADD)
+ * and never expiring, so a topic's `seq` is never handed out twice. Replays read `seq > afterSeq`
+ * with `afterSeq` ≥ -1, so they never see the counter.
+ */
+export const TOPIC_EVENTS_TABLE: TableDefinition = {
+  id: 'TopicEvents',
+  baseName: 'topic-events',
+  partitionKey: { name: 'topic', type: 'S' },
+  sortKey: { name: 'seq', type: 'N' },
+  globalSecondaryIndexes: [],
+  ttlAttribute: 'expiresAt',
+};
+
 export const TABLES: readonly TableDefinition[] = [
   CONNECTIONS_TABLE,
   TICKETS_TABLE,
   DEVICES_TABLE,
   JOB_EVENTS_TABLE,
   CONNECT_ATTEMPTS_TABLE,
+  TOPIC_GRANTS_TABLE,
+  TOPIC_SUBSCRIPTIONS_TABLE,
+  TOPIC_EVENTS_TABLE,
 ];
 
 /** The physical name of a table under a deployment or test prefix. */

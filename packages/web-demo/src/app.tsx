@@ -1,7 +1,9 @@
 import { createHeraldClient, type HeraldClient } from '@herald/client-sdk';
 import { multipartUploader } from '@herald/client-sdk/multipart';
 import { HeraldProvider } from '@herald/client-sdk/react';
+import { openTopics, type Topics } from '@herald/client-sdk/topics';
 import { type ReactNode, useCallback, useEffect, useState } from 'react';
+import { Announcements } from './components/announcements.tsx';
 import { ConnectionBadge } from './components/connection-badge.tsx';
 import { FileRequest } from './components/file-request.tsx';
 import { JobHistory } from './components/job-history.tsx';
@@ -13,6 +15,8 @@ interface Session {
   readonly username: string;
   readonly groups: readonly string[];
   readonly client: HeraldClient;
+  /** Shared topics (announcements) on their own socket of the same user. */
+  readonly topics: Topics;
 }
 
 type InfoState =
@@ -39,7 +43,10 @@ export function App(): ReactNode {
   // The app owns the client: close its WebSocket when the session ends or the page goes away.
   useEffect(() => {
     if (!session) return;
-    const close = () => session.client.close();
+    const close = () => {
+      session.topics.close();
+      session.client.close();
+    };
     window.addEventListener('pagehide', close);
     return () => {
       window.removeEventListener('pagehide', close);
@@ -56,7 +63,8 @@ export function App(): ReactNode {
         // Files of 16 MiB or more are uploaded in parts (the SDK's core leaves that out).
         uploader: multipartUploader(),
       });
-      setSession({ username: user.username, groups: user.groups, client });
+      const topics = openTopics(client, { wsUrl: info.wsUrl });
+      setSession({ username: user.username, groups: user.groups, client, topics });
     },
     [],
   );
@@ -92,7 +100,7 @@ export function App(): ReactNode {
             onSignedIn={(user, token) => signIn(infoState.info, user, token)}
           />
         )}
-        {session && <Dashboard />}
+        {session && <Dashboard topics={session.topics} isAdmin={session.groups.includes('admins')} />}
       </main>
     </div>
   );
@@ -100,7 +108,7 @@ export function App(): ReactNode {
   return session ? <HeraldProvider client={session.client}>{page}</HeraldProvider> : page;
 }
 
-function Dashboard(): ReactNode {
+function Dashboard({ topics, isAdmin }: { topics: Topics; isAdmin: boolean }): ReactNode {
   // Bumped when an upload starts or ends, so the history shows the new job at once.
   const [jobsVersion, setJobsVersion] = useState(0);
   const jobsChanged = useCallback(() => setJobsVersion((v) => v + 1), []);
@@ -109,6 +117,7 @@ function Dashboard(): ReactNode {
       <UploadPanel onJobsChanged={jobsChanged} />
       <FileRequest />
       <JobHistory version={jobsVersion} />
+      <Announcements topics={topics} isAdmin={isAdmin} />
     </div>
   );
 }

@@ -9,3 +9,4 @@ export {
   type UploadStore,
   uploadStore,
 } from './stores.ts';
+export { type UseTopicResult, useTopic } from './use-topic.ts';

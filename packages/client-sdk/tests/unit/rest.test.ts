@@ -158,7 +158,15 @@ describe('HeraldClient.rest', () => {
       'listJobs',
       'whoami',
     ]);
-    expect(Object.keys(adminApi(client)).sort()).toEqual(['createGrant', 'deleteGrant', 'listGrants']);
+    expect(Object.keys(adminApi(client)).sort()).toEqual([
+      'createGrant',
+      'createTopicGrant',
+      'deleteGrant',
+      'deleteTopicGrant',
+      'listGrants',
+      'listTopicGrants',
+      'publishTopicEvent',
+    ]);
     expect(Object.keys(deviceApi(client)).sort()).toEqual(['deleteDevice', 'registerDevice']);
   });
 

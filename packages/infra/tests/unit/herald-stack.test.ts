@@ -626,6 +626,7 @@ describe('compute', () => {
       new Set([
         'realtime/ws-default',
         'realtime/sns-notify',
+        'realtime/sqs-topic-fanout',
         'ingest/sqs-ingest',
         'ingest/http-cancel-job',
         'files/http-create-file-link',
@@ -767,6 +768,13 @@ describe('least-privilege IAM', () => {
     'kms:Decrypt key:buckets',
     'kms:GenerateDataKey key:buckets',
   ];
+  // Shared topics: the seq counter and log, the subscribers' Query, the fan-out queue.
+  const topicPublisher = [
+    'dynamodb:UpdateItem table:TopicEvents',
+    'dynamodb:PutItem table:TopicEvents',
+    'dynamodb:Query table:TopicSubscriptions',
+    'sqs:SendMessage queue:TopicFanoutQueue',
+  ];
   const consumer = (queue: string) =>
     ['ChangeMessageVisibility', 'DeleteMessage', 'GetQueueAttributes', 'GetQueueUrl', 'ReceiveMessage'].map(
       (action) => `sqs:${action} queue:${queue}`,
@@ -777,11 +785,20 @@ describe('least-privilege IAM', () => {
       'dynamodb:UpdateItem table:ConnectAttempts',
     ],
     'realtime/ws-connect': ['dynamodb:PutItem table:Connections'],
-    'realtime/ws-disconnect': ['dynamodb:DeleteItem table:Connections'],
+    'realtime/ws-disconnect': [
+      'dynamodb:DeleteItem table:Connections',
+      'dynamodb:DeleteItem table:TopicSubscriptions',
+      'dynamodb:Query table:TopicSubscriptions/index/byConnection',
+    ],
     'realtime/ws-default': [
       'dynamodb:GetItem table:Connections',
       'dynamodb:UpdateItem table:Connections',
       'dynamodb:Query table:JobEvents',
+      'dynamodb:Query table:TopicGrants',
+      'dynamodb:PutItem table:TopicSubscriptions',
+      'dynamodb:DeleteItem table:TopicSubscriptions',
+      'dynamodb:GetItem table:TopicEvents',
+      'dynamodb:Query table:TopicEvents',
       `execute-api:ManageConnections ${api}`,
     ],
     'realtime/http-whoami': [],
@@ -794,7 +811,18 @@ describe('least-privilege IAM', () => {
       'dynamodb:Query table:Devices/index/byToken',
     ],
     'realtime/http-delete-device': ['dynamodb:DeleteItem table:Devices'],
-    'realtime/sns-notify': [...publisher, ...onFailure],
+    'realtime/sns-notify': [...publisher, ...topicPublisher, ...onFailure],
+    'realtime/http-list-topic-grants': ['dynamodb:Query table:TopicGrants'],
+    'realtime/http-create-topic-grant': ['dynamodb:PutItem table:TopicGrants'],
+    'realtime/http-delete-topic-grant': ['dynamodb:DeleteItem table:TopicGrants'],
+    'realtime/http-publish-topic-event': topicPublisher,
+    'realtime/sqs-topic-fanout': [
+      'dynamodb:DeleteItem table:Connections',
+      'dynamodb:DeleteItem table:TopicSubscriptions',
+      'dynamodb:Query table:TopicSubscriptions/index/byConnection',
+      `execute-api:ManageConnections ${api}`,
+      ...consumer('TopicFanoutQueue'),
+    ],
     'ingest/http-create-upload': [
       ...database,
       'kms:Decrypt key:buckets',

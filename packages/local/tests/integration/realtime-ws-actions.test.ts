@@ -95,16 +95,25 @@ describe('$default actions through the local gateway', () => {
     await watching.waitFor((f) => f.type === 'event' && (f.event as { seq: number }).seq === 20);
   });
 
-  it('accepts the known topics and refuses unknown ones', async () => {
+  it('acknowledges the per-user views, refuses a shared topic without a grant and an invalid topic name', async () => {
     const client = await connect(newUserId());
     client.send({ action: 'subscribe', id: 't1', topic: 'files' });
     client.send({ action: 'subscribe', id: 't2', topic: 'datasets:sales' });
+    client.send({ action: 'subscribe', id: 't3', topic: 'datasets/sales' });
     expect(await client.waitFor((f) => f.id === 't2')).toMatchObject({
+      type: 'error',
+      error: { code: 'FORBIDDEN' },
+    });
+    expect(await client.waitFor((f) => f.id === 't3')).toMatchObject({
       type: 'error',
       error: { code: 'NOT_FOUND' },
     });
+    expect(await client.waitFor((f) => f.id === 't1')).toEqual({
+      type: 'subscribed',
+      id: 't1',
+      topic: 'files',
+    });
     await expect.poll(() => subscriptionsOf(client)).toEqual(['topic:files']);
-    expect(client.frames.filter((f) => f.id === 't1')).toEqual([]);
   });
 
   it('answers malformed frames with their code and stays up; an oversize frame closes with 1009', async () => {

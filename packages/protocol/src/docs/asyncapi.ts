@@ -11,6 +11,7 @@ import {
 } from '../events.ts';
 import { LIMITS } from '../limits.ts';
 import { TICKET_TTL_SECONDS, TicketSchema } from '../realtime-rest.ts';
+import { TopicEventSchema } from '../topics.ts';
 import {
   CLIENT_ACTION_SCHEMAS,
   type ClientActionName,
@@ -25,6 +26,7 @@ import {
   ServerFrameSchema,
   SubscribeActionSchema,
   SubscribedFrameSchema,
+  TopicEventFrameSchema,
   UnsubscribeActionSchema,
 } from '../ws.ts';
 import { HERALD_SUBPROTOCOL } from '../ws-connection.ts';
@@ -58,6 +60,8 @@ const WS_COMPONENTS: Readonly<Record<string, ZodType>> = {
   ErrorFrame: ErrorFrameSchema,
   ResumedFrame: ResumedFrameSchema,
   SubscribedFrame: SubscribedFrameSchema,
+  TopicEvent: TopicEventSchema,
+  TopicEventFrame: TopicEventFrameSchema,
   ServerFrame: ServerFrameSchema,
 };
 
@@ -71,16 +75,17 @@ const CLIENT_ACTION_DOCS: Readonly<
   },
   subscribe: {
     summary:
-      'Receive the events of a job or topic the user owns. A job subscription is answered with ' +
-      '`subscribed` once it is stored (again for a repeated one); a topic subscription is silent. ' +
-      '`error` `NOT_FOUND` for another user’s job or an unknown topic, `CONFLICT` past the per-connection cap.',
+      'Receive the events of a job the user owns, a per-user view (`jobs`, `files`) or a shared topic ' +
+      '(any other name: `announcements`, `group:<name>`; needs a topic grant). Answered with `subscribed` ' +
+      'once it is stored (again for a repeated one). `error` `NOT_FOUND` for another user’s job or an ' +
+      'invalid topic name, `FORBIDDEN` for a shared topic without a grant, `CONFLICT` past the per-connection cap.',
     reply: 'subscribed',
   },
   unsubscribe: { summary: 'Stop receiving a job’s or topic’s events. No reply.' },
   resume: {
     summary:
-      'Replay a job’s events with `seq > afterSeq` (`-1`: from the first), as `event` frames in order, ' +
-      'then `resumed`; live events follow.',
+      'Replay a job’s events (or a granted shared topic’s, from its short-lived log) with `seq > afterSeq` ' +
+      '(`-1`: from the first), as `event` (or `topic`) frames in order, then `resumed`; live events follow.',
     reply: 'resumed',
   },
 };
@@ -89,9 +94,13 @@ const SERVER_FRAME_DOCS: Readonly<Record<ServerFrame['type'], string>> = {
   event: 'One Herald event.',
   pong: 'The answer to `ping`; `id` echoes the ping’s id.',
   error: 'A client message was refused; `id` echoes its id when it could be read.',
-  resumed: 'Replay of a job is caught up to `lastSeq` (`-1`: the job has no events yet); live events follow.',
+  resumed:
+    'Replay of a job or topic is caught up to `lastSeq` (`-1` for a job, `0` for a topic: no events yet); live events follow.',
   subscribed:
-    'The job subscription is stored: every event of the job published from now on reaches this connection.',
+    'The subscription is stored: every event of the job or topic published from now on reaches this connection.',
+  topic:
+    'One event of a subscribed shared topic. `seq` increases per topic; a fan-out shard may arrive twice, ' +
+    'so drop an event whose `seq` was already seen.',
 };
 
 const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);

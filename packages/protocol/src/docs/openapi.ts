@@ -39,6 +39,13 @@ import {
 import { type RestRoute, restErrorCodes, UNSPECIFIED_BODY } from '../rest-routes.ts';
 import { ROUTES } from '../routes.ts';
 import {
+  CreateTopicGrantRequestSchema,
+  PublishTopicEventRequestSchema,
+  PublishTopicEventResponseSchema,
+  TopicGrantListSchema,
+  TopicGrantSchema,
+} from '../topics.ts';
+import {
   API_VERSION,
   type ComponentSet,
   componentSet,
@@ -85,13 +92,18 @@ const REST_COMPONENTS: Readonly<Record<string, ZodType>> = {
   DevicePlatform: DevicePlatformSchema,
   RegisterDeviceRequest: RegisterDeviceRequestSchema,
   RegisterDeviceResponse: RegisterDeviceResponseSchema,
+  TopicGrant: TopicGrantSchema,
+  TopicGrantList: TopicGrantListSchema,
+  CreateTopicGrantRequest: CreateTopicGrantRequestSchema,
+  PublishTopicEventRequest: PublishTopicEventRequestSchema,
+  PublishTopicEventResponse: PublishTopicEventResponseSchema,
 };
 
 const TAGS: Readonly<Record<string, string>> = {
   account: 'The signed-in user.',
   jobs: 'Workflow 1: CSV uploads and ingest jobs.',
   files: 'Workflow 2: file delivery.',
-  admin: 'File grants (members of the admin group only).',
+  admin: 'File grants, topic grants and topic publishing (members of the admin group only).',
   realtime: 'Credentials for the WebSocket API.',
   devices: 'Push devices (FCM).',
 };

@@ -11,7 +11,14 @@ import { loadConfig, type PublisherConfig, type RealtimeConfig } from '../config
  */
 export type BaseDeps = Pick<
   RealtimeDeps,
-  'clock' | 'log' | 'cors' | 'metrics' | 'randomBytes' | 'connectionTtlSeconds' | 'maxDevicesPerUser'
+  | 'clock'
+  | 'log'
+  | 'cors'
+  | 'metrics'
+  | 'randomBytes'
+  | 'connectionTtlSeconds'
+  | 'maxDevicesPerUser'
+  | 'publishConcurrency'
 >;
 
 const SERVICE = 'herald-realtime';
@@ -52,6 +59,7 @@ export function buildBaseDeps(config: RealtimeConfig): BaseDeps {
     randomBytes: (size) => randomBytes(size),
     connectionTtlSeconds: config.connectionTtlSeconds,
     maxDevicesPerUser: config.maxDevicesPerUser,
+    publishConcurrency: config.publishConcurrency,
   };
 }
 

@@ -1,48 +1,42 @@
 import {
   type ClientAction,
-  type ErrorEnvelope,
   encodeServerFrame,
   errorEnvelope,
+  isPerUserView,
   parseClientFrame,
   type ResumeAction,
   type ServerFrame,
   type SubscribeAction,
 } from '@herald/protocol';
 import { isRetryable } from '@herald/runtime';
-import { ConnectionGoneError } from '../errors.ts';
-import type { ConnectionPoster, JobEventLog, SubscriptionStore } from '../ports.ts';
+import type { JobEventLog } from '../ports.ts';
+import { errorFrame, postInOrder, withId } from './frame-replies.ts';
 import { planReplay, REPLAY_READ_LIMIT } from './replay.ts';
 import {
-  isKnownTopic,
   MAX_SUBSCRIPTIONS_PER_CONNECTION,
   type SubscriptionTarget,
   subscriptionKey,
-  TOPICS,
 } from './subscriptions.ts';
+import { resumeTopic, subscribeToTopic, type TopicFramePorts, unsubscribeFromTopic } from './topic-frames.ts';
 
 /** Who sent a client frame. */
 export interface ClientContext {
   readonly connectionId: string;
   /** From the `$connect` authorizer's context, which API Gateway attaches to every message. */
   readonly userId: string;
+  /** The caller's Cognito groups, from the same context: topic grants name groups. */
+  readonly groups: readonly string[];
   /** Epoch milliseconds. */
   readonly now: number;
 }
 
-/** What answering client frames needs. */
-export interface ClientFramePorts {
-  readonly subscriptions: SubscriptionStore;
+/**
+ * What answering client frames needs: the job event log and, for shared topics, the topic
+ * tables. Replayed events go to the sender through `@connections` (`poster`), in order, then
+ * `resumed`.
+ */
+export interface ClientFramePorts extends TopicFramePorts {
   readonly eventLog: JobEventLog;
-  /** Replayed events go to the sender through `@connections`, in order, then `resumed`. */
-  readonly poster: ConnectionPoster;
-}
-
-function errorFrame(error: ErrorEnvelope, id: string | undefined): ServerFrame {
-  return id === undefined ? { type: 'error', error } : { type: 'error', id, error };
-}
-
-function withId<T extends object>(frame: T, id: string | undefined): T & { id?: string } {
-  return id === undefined ? frame : { ...frame, id };
 }
 
 /** Ownership of a job as far as realtime can tell: from the job event log (ADR 003). */
@@ -66,11 +60,10 @@ async function subscribe(
   ctx: ClientContext,
   ports: ClientFramePorts,
 ): Promise<ServerFrame | undefined> {
-  const target: SubscriptionTarget = 'jobId' in action ? { jobId: action.jobId } : { topic: action.topic };
-  if ('topic' in target && !isKnownTopic(target.topic)) {
-    const known = Object.keys(TOPICS).join(', ');
-    return errorFrame(errorEnvelope('NOT_FOUND', `Unknown topic; known topics: ${known}.`), action.id);
+  if ('topic' in action && !isPerUserView(action.topic)) {
+    return subscribeToTopic(action.topic, action.id, ctx, ports);
   }
+  const target: SubscriptionTarget = 'jobId' in action ? { jobId: action.jobId } : { topic: action.topic };
   if ('jobId' in target) {
     // A job the log does not know yet (no event published so far) is accepted: a client
     // subscribes right after creating it. Delivery is keyed by user, so this cannot leak.
@@ -100,10 +93,8 @@ async function subscribe(
   }
   // Acknowledged only now that the table holds it, so a client that waits for the frame before
   // starting the job's work misses none of its events. `add` is idempotent: a repeated subscribe
-  // is acknowledged again. Topic subscriptions stay silent until topics are acknowledged too.
-  return 'jobId' in target
-    ? withId({ type: 'subscribed' as const, jobId: target.jobId }, action.id)
-    : undefined;
+  // is acknowledged again. A per-user view gets the same frame, naming the view.
+  return withId({ type: 'subscribed' as const, ...target }, action.id);
 }
 
 async function resume(
@@ -111,12 +102,15 @@ async function resume(
   ctx: ClientContext,
   ports: ClientFramePorts,
 ): Promise<ServerFrame | undefined> {
-  const { owner, lastSeq: headSeq } = await jobOwnership(ports.eventLog, action.jobId, ctx.userId, ctx.now);
-  if (owner === 'other') return errorFrame(notYourJob(action.jobId), action.id);
+  const { jobId } = action;
+  // The schema gives exactly one of jobId or topic.
+  if (jobId === undefined) return resumeTopic(action.topic ?? '', action.afterSeq, action.id, ctx, ports);
+  const { owner, lastSeq: headSeq } = await jobOwnership(ports.eventLog, jobId, ctx.userId, ctx.now);
+  if (owner === 'other') return errorFrame(notYourJob(jobId), action.id);
   const logged =
     owner === 'unknown'
       ? []
-      : await ports.eventLog.readAfter(action.jobId, action.afterSeq, ctx.now, REPLAY_READ_LIMIT);
+      : await ports.eventLog.readAfter(jobId, action.afterSeq, ctx.now, REPLAY_READ_LIMIT);
   // Defence in depth: never replay an item that is not the caller's.
   const events = logged.filter((item) => item.userId === ctx.userId).map((item) => item.event);
   const lastRead = events.at(-1)?.seq ?? -1;
@@ -124,15 +118,9 @@ async function resume(
   const lastSeq = logged.length >= REPLAY_READ_LIMIT ? lastRead : Math.max(headSeq, lastRead);
   const frames = [
     ...planReplay(events).map((event) => encodeServerFrame({ type: 'event', event })),
-    encodeServerFrame(withId({ type: 'resumed' as const, jobId: action.jobId, lastSeq }, action.id)),
+    encodeServerFrame(withId({ type: 'resumed' as const, jobId: jobId, lastSeq }, action.id)),
   ];
-  try {
-    // One at a time: PostToConnection order is delivery order only if each call completes first.
-    for (const frame of frames) await ports.poster.post(ctx.connectionId, frame);
-  } catch (error) {
-    if (error instanceof ConnectionGoneError) return undefined;
-    throw error;
-  }
+  await postInOrder(ports.poster, ctx.connectionId, frames);
   return undefined;
 }
 
@@ -147,6 +135,10 @@ async function dispatch(
     case 'subscribe':
       return subscribe(action, ctx, ports);
     case 'unsubscribe': {
+      if ('topic' in action && !isPerUserView(action.topic)) {
+        await unsubscribeFromTopic(action.topic, ctx, ports);
+        return undefined;
+      }
       const target = 'jobId' in action ? { jobId: action.jobId } : { topic: action.topic };
       await ports.subscriptions.remove(ctx.connectionId, ctx.userId, subscriptionKey(target));
       return undefined;
@@ -169,12 +161,13 @@ export interface ClientFrameOutcome {
 /**
  * Answers one client frame on the `$default` route:
  * - `ping` → `pong` (id echoed, server time);
- * - `subscribe` → `subscribed` (id echoed) once a job subscription is stored, also when it
- *   already was; nothing for a topic; `error` `NOT_FOUND` for another user's job or an unknown
- *   topic, `CONFLICT` past the cap;
+ * - `subscribe` → `subscribed` (id echoed, naming the job or topic) once the subscription is
+ *   stored, also when it already was; `error` `NOT_FOUND` for another user's job or an invalid
+ *   topic name, `FORBIDDEN` for a shared topic without a grant, `CONFLICT` past the cap;
  * - `unsubscribe` → nothing;
- * - `resume` → the missed events and then `resumed`, all posted to the sender in order
- *   (nothing is returned); `error` `NOT_FOUND` for another user's job;
+ * - `resume` → the missed events (of a job, or of a granted shared topic) and then `resumed`,
+ *   all posted to the sender in order (nothing is returned); `error` `NOT_FOUND` for another
+ *   user's job, `FORBIDDEN` for a topic without a grant;
  * - an unparseable frame → `error` with the protocol's code (`MALFORMED_FRAME`, ...);
  * - a failure of a table or `@connections` → `error` `UPSTREAM_UNAVAILABLE` (retryable) or
  *   `INTERNAL`, with the failure handed back for the log. Never throws.

@@ -1,4 +1,4 @@
-import type { HeraldEvent } from '@herald/protocol';
+import { type HeraldEvent, isSharedTopicName } from '@herald/protocol';
 
 /**
  * Subscriptions narrow what ONE connection receives of its user's events. Delivery is always
@@ -9,8 +9,12 @@ import type { HeraldEvent } from '@herald/protocol';
  * - a connection with subscriptions receives the events that match one of them:
  *   `job:<jobId>` that job's events, `topic:jobs` every job event, `topic:files` `file.ready`.
  *
- * Topics are per-user views of the user's own events, so every topic in {@link TOPICS} is the
- * user's own; a name outside it is refused.
+ * The topics in {@link TOPICS} are per-user views of the user's own events. Every other valid
+ * name is a SHARED topic (`announcements`, `group:<name>`; the naming rule is in
+ * `@herald/protocol`'s `topic-names.ts`): its subscription is recorded on the connection as
+ * `shared:<topic>` (for the per-connection cap and ownership check) and in the topic
+ * subscriptions table (for the fan-out). A shared subscription never narrows what the
+ * connection receives of its user's own events: those are a different stream.
  */
 export const TOPICS = {
   jobs: 'every job event of the user',
@@ -36,9 +40,16 @@ export function isKnownTopic(topic: string): topic is TopicName {
  * @example
  * subscriptionKey({ jobId: '3f1c…' }); // 'job:3f1c…'
  * subscriptionKey({ topic: 'files' }); // 'topic:files'
+ * subscriptionKey({ topic: 'announcements' }); // 'shared:announcements'
  */
 export function subscriptionKey(target: SubscriptionTarget): string {
-  return 'jobId' in target ? `job:${target.jobId}` : `topic:${target.topic}`;
+  if ('jobId' in target) return `job:${target.jobId}`;
+  return isSharedTopicName(target.topic) ? `shared:${target.topic}` : `topic:${target.topic}`;
+}
+
+/** Whether a stored subscription is one of a shared topic (it filters no user event). */
+function isSharedKey(subscription: string): boolean {
+  return subscription.startsWith('shared:');
 }
 
 /**
@@ -47,9 +58,10 @@ export function subscriptionKey(target: SubscriptionTarget): string {
  * @example
  * wantsEvent(undefined, event);           // true: no subscriptions, everything of its user
  * wantsEvent(['topic:files'], progress);  // false
+ * wantsEvent(['shared:announcements'], progress); // true: shared topics do not narrow
  */
 export function wantsEvent(subscriptions: readonly string[] | undefined, event: HeraldEvent): boolean {
-  if (subscriptions === undefined || subscriptions.length === 0) return true;
+  if (subscriptions === undefined || subscriptions.every(isSharedKey)) return true;
   if (event.type === 'file.ready') return subscriptions.includes('topic:files');
   return subscriptions.includes('topic:jobs') || subscriptions.includes(`job:${event.jobId}`);
 }

@@ -8,6 +8,12 @@ import { InMemoryConnectionStore } from './in-memory-connection-store.ts';
 import { InMemoryDeviceStore } from './in-memory-device-store.ts';
 import { InMemoryJobEventLog } from './in-memory-job-event-log.ts';
 import { InMemoryTicketStore } from './in-memory-ticket-store.ts';
+import {
+  InMemoryTopicEventLog,
+  InMemoryTopicGrantStore,
+  InMemoryTopicSubscriptionStore,
+  RecordingFanoutQueue,
+} from './in-memory-topic-stores.ts';
 import { RecordingLogger } from './recording-logger.ts';
 import { RecordingPushSender } from './recording-push-sender.ts';
 
@@ -28,6 +34,10 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z', options: { metrics?: 
   const tokens = new FakeTokenVerifier();
   const clock = new FakeClock(now);
   const logs = new RecordingLogger();
+  const topicGrants = new InMemoryTopicGrantStore();
+  const topicSubscriptions = new InMemoryTopicSubscriptionStore();
+  const topicEvents = new InMemoryTopicEventLog();
+  const fanout = new RecordingFanoutQueue();
   const publisher = createPublisher({
     connections,
     poster,
@@ -55,6 +65,13 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z', options: { metrics?: 
     randomBytes: countingBytes,
     connectionTtlSeconds: 10_800,
     maxDevicesPerUser: 3,
+    publishConcurrency: 8,
+    topicGrants,
+    topicSubscriptions,
+    topicEvents,
+    fanout,
+    topicShardSize: 500,
+    topicEventTtlSeconds: 3600,
   };
   return {
     deps,
@@ -68,5 +85,9 @@ export function fakeDeps(now = '2025-06-01T12:00:00.000Z', options: { metrics?: 
     tokens,
     clock,
     logs,
+    topicGrants,
+    topicSubscriptions,
+    topicEvents,
+    fanout,
   };
 }

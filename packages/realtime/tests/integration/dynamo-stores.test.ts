@@ -5,18 +5,25 @@ import { DynamoDeviceStore } from '../../src/adapters/dynamo-device-store.ts';
 import { DynamoJobEventLog } from '../../src/adapters/dynamo-job-event-log.ts';
 import { DynamoSubscriptionStore } from '../../src/adapters/dynamo-subscription-store.ts';
 import { DynamoTicketStore } from '../../src/adapters/dynamo-ticket-store.ts';
+import { DynamoTopicEventLog } from '../../src/adapters/dynamo-topic-event-log.ts';
+import { DynamoTopicGrantStore } from '../../src/adapters/dynamo-topic-grant-store.ts';
+import { DynamoTopicSubscriptionStore } from '../../src/adapters/dynamo-topic-subscription-store.ts';
 import {
   CONNECT_ATTEMPTS_TABLE,
   CONNECTIONS_TABLE,
   DEVICES_TABLE,
   JOB_EVENTS_TABLE,
   TICKETS_TABLE,
+  TOPIC_EVENTS_TABLE,
+  TOPIC_GRANTS_TABLE,
+  TOPIC_SUBSCRIPTIONS_TABLE,
 } from '../../src/tables.ts';
 import { describeConnectLimiterContract } from '../contracts/connect-limiter.contract.ts';
 import { describeDeviceStoreContract } from '../contracts/device-store.contract.ts';
 import { describeJobEventLogContract } from '../contracts/job-event-log.contract.ts';
 import { describeSubscriptionStoreContract } from '../contracts/subscription-store.contract.ts';
 import { describeTicketStoreContract } from '../contracts/ticket-store.contract.ts';
+import { describeTopicStoresContract } from '../contracts/topic-stores.contract.ts';
 import { dynalite } from '../helpers/dynalite.ts';
 
 const db = dynalite();
@@ -47,3 +54,11 @@ describeConnectLimiterContract('DynamoConnectLimiter on dynalite', async (perMin
     perMinute,
   });
 });
+describeTopicStoresContract('Dynamo topic stores on dynalite', async () => ({
+  grants: new DynamoTopicGrantStore({ client, tableName: await db.freshTable(TOPIC_GRANTS_TABLE) }),
+  subscriptions: new DynamoTopicSubscriptionStore({
+    client,
+    tableName: await db.freshTable(TOPIC_SUBSCRIPTIONS_TABLE),
+  }),
+  events: new DynamoTopicEventLog({ client, tableName: await db.freshTable(TOPIC_EVENTS_TABLE) }),
+}));

@@ -37,6 +37,10 @@ const ENV = {
   HERALD_JWT_ISSUER: 'http://127.0.0.1:2',
   HERALD_JWT_AUDIENCE: 'client',
   HERALD_JWKS_URI: 'http://127.0.0.1:2/.well-known/jwks.json',
+  HERALD_TOPIC_GRANTS_TABLE: 'test-topic-grants',
+  HERALD_TOPIC_SUBSCRIPTIONS_TABLE: 'test-topic-subscriptions',
+  HERALD_TOPIC_EVENTS_TABLE: 'test-topic-events',
+  HERALD_TOPIC_FANOUT_QUEUE_URL: 'http://127.0.0.1:5/000000000000/fanout',
 };
 
 function clearEnv(): void {

@@ -5,11 +5,24 @@ import { StoreError } from '../../src/errors.ts';
 import { FakeConnectionPoster } from '../fakes/fake-connection-poster.ts';
 import { InMemoryConnectionStore } from '../fakes/in-memory-connection-store.ts';
 import { InMemoryJobEventLog } from '../fakes/in-memory-job-event-log.ts';
+import {
+  InMemoryTopicEventLog,
+  InMemoryTopicGrantStore,
+  InMemoryTopicSubscriptionStore,
+} from '../fakes/in-memory-topic-stores.ts';
 import { events, JOB_A, JOB_B } from '../helpers/events.ts';
 
 const now = Date.parse('2025-06-01T12:00:00.000Z');
 const live = now / 1000 + 3600;
-const ctx: ClientContext = { connectionId: 'me=', userId: 'alice', now };
+const ctx: ClientContext = { connectionId: 'me=', userId: 'alice', groups: [], now };
+
+/** The topic ports, empty: no stored grants, subscriptions or topic events. */
+const topicPorts = () => ({
+  topicGrants: new InMemoryTopicGrantStore(),
+  topicSubscriptions: new InMemoryTopicSubscriptionStore(),
+  topicEvents: new InMemoryTopicEventLog(),
+  connectionTtlSeconds: 10_800,
+});
 
 async function setup() {
   const connections = new InMemoryConnectionStore();
@@ -17,7 +30,7 @@ async function setup() {
   const poster = new FakeConnectionPoster();
   await connections.put({ connectionId: 'me=', userId: 'alice', connectedAt: now, expiresAt: live });
   const respond = (raw: string | Uint8Array) =>
-    respondToClientFrame(raw, ctx, { subscriptions: connections, eventLog, poster });
+    respondToClientFrame(raw, ctx, { subscriptions: connections, eventLog, poster, ...topicPorts() });
   const subscriptionsOfMe = async () =>
     (await connections.listByUser('alice', now)).find((c) => c.connectionId === 'me=')?.subscriptions ?? [];
   const frames = () => poster.delivered('me=').map((f) => JSON.parse(f) as Record<string, unknown>);
@@ -80,6 +93,7 @@ describe('respondToClientFrame: subscribe / unsubscribe', () => {
       subscriptions: slow,
       eventLog: s.eventLog,
       poster: s.poster,
+      ...topicPorts(),
     });
     expect(outcome.reply).toEqual({ type: 'subscribed', jobId: JOB_A });
     expect(stored).toEqual([`job:${JOB_A}`]);
@@ -113,17 +127,25 @@ describe('respondToClientFrame: subscribe / unsubscribe', () => {
     expect(s.frames()).toEqual([]);
   });
 
-  it('subscribes to the known topics and refuses others', async () => {
+  it('subscribes to the per-user views with a subscribed ack naming the view, and refuses ungranted or invalid topics', async () => {
     const s = await setup();
-    expect((await s.respond('{"action":"subscribe","topic":"files"}')).reply).toBeUndefined();
-    expect((await s.respond('{"action":"subscribe","topic":"jobs"}')).reply).toBeUndefined();
+    expect((await s.respond('{"action":"subscribe","topic":"files"}')).reply).toEqual({
+      type: 'subscribed',
+      topic: 'files',
+    });
+    expect((await s.respond('{"action":"subscribe","id":"j","topic":"jobs"}')).reply).toEqual({
+      type: 'subscribed',
+      id: 'j',
+      topic: 'jobs',
+    });
     expect((await s.respond('{"action":"subscribe","id":"t","topic":"datasets:sales"}')).reply).toMatchObject(
-      {
-        type: 'error',
-        id: 't',
-        error: { code: 'NOT_FOUND', message: 'Unknown topic; known topics: jobs, files.' },
-      },
+      { type: 'error', id: 't', error: { code: 'FORBIDDEN' } },
     );
+    expect((await s.respond('{"action":"subscribe","id":"u","topic":"a/b"}')).reply).toMatchObject({
+      type: 'error',
+      id: 'u',
+      error: { code: 'NOT_FOUND' },
+    });
     expect(await s.subscriptionsOfMe()).toEqual(['topic:files', 'topic:jobs']);
   });
 

@@ -10,15 +10,20 @@ import {
 } from '../../src/tables.ts';
 
 describe('table definitions', () => {
-  it('lists every realtime table once, each with a TTL attribute', () => {
+  it('lists every realtime table once, each with a TTL attribute but the permanent topic grants', () => {
     expect(TABLES.map((t) => t.id)).toEqual([
       'Connections',
       'Tickets',
       'Devices',
       'JobEvents',
       'ConnectAttempts',
+      'TopicGrants',
+      'TopicSubscriptions',
+      'TopicEvents',
     ]);
-    for (const def of TABLES) expect(def.ttlAttribute).toBe('expiresAt');
+    for (const def of TABLES) {
+      expect(def.ttlAttribute, def.id).toBe(def.id === 'TopicGrants' ? undefined : 'expiresAt');
+    }
     expect(new Set(TABLES.map((t) => tableName(t, 'p-'))).size).toBe(TABLES.length);
   });
 

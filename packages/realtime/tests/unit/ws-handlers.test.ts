@@ -252,6 +252,7 @@ describe('ws-disconnect handler', () => {
     let calls = 0;
     const failing = (error: Error) => () => ({
       log: f.provide().log,
+      topicSubscriptions: f.topicSubscriptions,
       connections: {
         put: (connection: ConnectionRecord) => f.connections.put(connection),
         listByUser: (userId: string, now: number) => f.connections.listByUser(userId, now),
@@ -332,7 +333,7 @@ describe('ws-default handler', () => {
     });
   });
 
-  it('subscribes the sender’s own connection, answering with no body', async () => {
+  it('subscribes the sender’s own connection to a per-user view, answering with a subscribed frame naming it', async () => {
     const f = fakeDeps();
     const now = f.clock.now();
     await f.connections.put({
@@ -342,7 +343,10 @@ describe('ws-default handler', () => {
       expiresAt: now / 1000 + 60,
     });
     const response = await makeWsDefaultHandler(f.provide)(message('{"action":"subscribe","topic":"files"}'));
-    expect(response).toEqual({ statusCode: 200 });
+    expect(response).toEqual({
+      statusCode: 200,
+      body: JSON.stringify({ type: 'subscribed', topic: 'files' }),
+    });
     expect((await f.connections.listByUser('u-1', now))[0]?.subscriptions).toEqual(['topic:files']);
   });
 

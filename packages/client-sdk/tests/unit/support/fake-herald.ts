@@ -243,11 +243,12 @@ export class FakeHerald {
       if (reply === 'ack') this.acknowledge(connection, frame.jobId, frame.id);
       else this.send(connection, { type: 'error', id: frame.id, error: reply });
     }
-    if (frame.action === 'resume' && this.answerResume) {
-      const events = (this.log.get(frame.jobId) ?? []).filter((e) => e.seq > frame.afterSeq);
+    if (frame.action === 'resume' && frame.jobId !== undefined && this.answerResume) {
+      const { jobId } = frame;
+      const events = (this.log.get(jobId) ?? []).filter((e) => e.seq > frame.afterSeq);
       for (const event of events) this.send(connection, { type: 'event', event });
-      const lastSeq = this.log.get(frame.jobId)?.at(-1)?.seq ?? -1;
-      this.send(connection, { type: 'resumed', id: frame.id, jobId: frame.jobId, lastSeq });
+      const lastSeq = this.log.get(jobId)?.at(-1)?.seq ?? -1;
+      this.send(connection, { type: 'resumed', id: frame.id, jobId, lastSeq });
     }
   }
 
