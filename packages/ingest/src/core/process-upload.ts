@@ -1,6 +1,6 @@
 import { type ErrorEnvelope, errorEnvelope } from '@herald/protocol';
 import type { Clock, Logger, Metrics } from '@herald/runtime';
-import { errorFields, isRetryable } from '@herald/runtime';
+import { delay, errorFields, isRetryable, type RetryOptions, withRetries } from '@herald/runtime';
 import { DeadlineExceededError, JobLockedError } from '../errors.ts';
 import type { DatasetCatalog, JobFailure, JobWorkStore, LockedJob, Notifier, ObjectStore } from '../ports.ts';
 import {
@@ -465,6 +465,13 @@ async function afterFault(
  * After the terminal event of a finished job: records the notification, or asks for the
  * message again so the next delivery sends it (on the last delivery there is none: logged).
  */
+const NOTIFIED_RETRY: RetryOptions = {
+  policy: { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200 },
+  random: Math.random,
+  sleep: delay,
+  retryable: isRetryable,
+};
+
 async function announced(
   deps: IngestWorkerDeps,
   key: UploadKey,
@@ -479,7 +486,9 @@ async function announced(
     return outcome;
   }
   try {
-    await deps.work.markNotified(key.jobId);
+    // Once more on a dropped connection: the pool hands out a fresh one, and a job left
+    // "never told" would have its event sent again by any later duplicate delivery.
+    await withRetries(() => deps.work.markNotified(key.jobId), NOTIFIED_RETRY);
   } catch (error) {
     // The event went out; a later duplicate delivery would only send the same seq again.
     log.log('warn', 'notification not recorded', { error: errorFields(error) });

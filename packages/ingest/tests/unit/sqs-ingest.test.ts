@@ -5,6 +5,7 @@ import { DatabaseError } from '../../src/errors.ts';
 import { makeSqsIngestHandler } from '../../src/handlers/sqs-ingest.ts';
 import { ALICE, BOB, fakeDeps } from '../fakes/fake-deps.ts';
 import { lineLoader } from '../fakes/in-memory-job-store.ts';
+import { FakeConnectionError } from '../fakes/line-loader.ts';
 
 type F = ReturnType<typeof fakeDeps>;
 
@@ -225,6 +226,23 @@ describe('sqs-ingest handler', () => {
     expect(f.jobs.peek(jobId)?.error?.message).toMatch(/more than the 20 declared/);
     expect(f.notifier.eventsOf(jobId).at(-1)).toMatchObject({ type: 'job.failed' });
     expect(f.objects.objects.has(key)).toBe(false);
+  });
+
+  it('records that the owner was told even when the connection drops right after the commit', async () => {
+    // The exactly-once hardening run cut the worker's connection (pg_terminate_backend) just as it
+    // recorded notified_at: the event had gone out, but the job stayed "never told".
+    const f = fakeDeps();
+    const { jobId, key } = await upload(f, csv(2));
+    const markNotified = f.jobs.markNotified.bind(f.jobs);
+    let cuts = 1;
+    f.jobs.markNotified = async (id) => {
+      if (cuts-- > 0) throw new FakeConnectionError();
+      return markNotified(id);
+    };
+    const result = await makeSqsIngestHandler(f.provide)(sqs({ body: notification(f, key) }));
+    expect(result.batchItemFailures).toEqual([]);
+    expect(f.jobs.peek(jobId)).toMatchObject({ state: 'succeeded', notifiedAt: expect.any(Date) });
+    expect(f.notifier.eventsOf(jobId).filter((e) => e.type === 'job.succeeded')).toHaveLength(1);
   });
 
   it('refuses an object smaller than declared without reading it, and deletes it', async () => {
