@@ -1,4 +1,5 @@
 import { describePgError } from '@herald/runtime/pg';
+import type pg from 'pg';
 import { DatabaseError } from '../errors.ts';
 
 /**
@@ -14,4 +15,23 @@ export function toDatabaseError(error: unknown, what: string): Error {
     return error;
   const { message, ...fields } = describePgError(error, what);
   return new DatabaseError(message, { cause: error, ...fields });
+}
+
+/**
+ * One statement on a pooled connection, its failure translated by {@link toDatabaseError}.
+ *
+ * @example
+ * const { rows } = await queryTranslated(pool, 'reading a job', 'SELECT 1 FROM ingest_jobs WHERE job_id = $1', [id]);
+ */
+export async function queryTranslated<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  what: string,
+  text: string,
+  values: unknown[],
+): Promise<pg.QueryResult<R>> {
+  try {
+    return await pool.query<R>(text, values);
+  } catch (error) {
+    throw toDatabaseError(error, what);
+  }
 }

@@ -20,7 +20,7 @@ import type {
   LockedRunOptions,
   NewJob,
 } from '../ports.ts';
-import { toDatabaseError } from './pg-errors.ts';
+import { queryTranslated, toDatabaseError } from './pg-errors.ts';
 
 /** The CSV load engine: loads a stream into the dataset's table inside the caller's open transaction. */
 export type CsvLoader = (client: pg.ClientBase, request: CsvLoadRequest) => Promise<LoadOutcome>;
@@ -319,16 +319,12 @@ export class PgJobRepository implements JobRepository, JobWorkStore {
     return (rowCount ?? 0) > 0;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     what: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw toDatabaseError(error, what);
-    }
+    return queryTranslated<R>(this.#pool, what, text, values);
   }
 
   /**

@@ -1,7 +1,7 @@
 import type { ErrorEnvelope, JobState } from '@herald/protocol';
 import type pg from 'pg';
 import type { MultipartUploadRecord, MultipartUploadRepository } from '../ports.ts';
-import { toDatabaseError } from './pg-errors.ts';
+import { queryTranslated } from './pg-errors.ts';
 
 interface UploadRow {
   job_id: string;
@@ -72,15 +72,11 @@ export class PgMultipartUploadRepository implements MultipartUploadRepository {
     return (rowCount ?? 0) > 0;
   }
 
-  async #query<R extends pg.QueryResultRow>(
+  #query<R extends pg.QueryResultRow>(
     what: string,
     text: string,
     values: unknown[],
   ): Promise<pg.QueryResult<R>> {
-    try {
-      return await this.#pool.query<R>(text, values);
-    } catch (error) {
-      throw toDatabaseError(error, what);
-    }
+    return queryTranslated<R>(this.#pool, what, text, values);
   }
 }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import {
-  CreateUploadResponseSchema,
   JobErrorsSchema,
   JobListSchema,
   RejectReportSchema,
