@@ -65,7 +65,7 @@ export function App(): ReactNode {
         wsUrl: info.wsUrl,
         getToken: devTokenProvider(info.identity, user.username, token),
         // Files of 16 MiB or more are uploaded in parts (the SDK's core leaves that out).
-        uploader: networkDrop.wrap(multipartUploader()),
+        uploader: networkDrop.wrap(multipartUploader({ fetch: networkDrop.fetch })),
       });
       const topics = openTopics(client, { wsUrl: info.wsUrl });
       setSession({ username: user.username, groups: user.groups, client, topics, networkDrop });

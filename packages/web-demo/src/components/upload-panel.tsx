@@ -22,6 +22,8 @@ export interface UploadPanelProps {
 
 /** Where the resume token of an interrupted upload is kept, so a reload can resume it too. */
 const RESUME_KEY = 'herald-demo.resume';
+/** The dev "slow network": a part of 8 MiB takes about 2 s (each part request on its own). */
+const SLOW_BYTES_PER_SECOND = 4 * 1024 * 1024;
 
 /** An upload in parts resumed after a drop: its bytes, then its job through `useJob`. */
 interface Resumed {
@@ -56,11 +58,13 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
   const fileId = useId();
   const dryRunId = useId();
   const dropId = useId();
+  const slowId = useId();
   const client = useHeraldClient();
   const uploadSlot = useUpload();
   const [resumed, setResumed] = useState<Resumed | undefined>();
   const followed = useJob(resumed?.uploaded ? resumed.jobId : undefined);
   const [drop, setDrop] = useState(false);
+  const [slow, setSlow] = useState(false);
   const [droppedAt, setDroppedAt] = useState<number | undefined>();
   const [pendingToken, setPendingToken] = useState(() => localStorage.getItem(RESUME_KEY) ?? undefined);
   // After a resume the bar shows the resumed bytes, then the job as followed again.
@@ -98,7 +102,8 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
     // The first progress counts the bytes of the parts storage already held: where it resumed.
     const onProgress = (sent: number, total: number) =>
       setResumed((r) => r && { ...r, sent, total, resumedAt: r.resumedAt ?? percentOf(sent, total) });
-    resumeUpload(client, token, body, { onProgress }).then(
+    const fetch = networkDrop?.fetch;
+    resumeUpload(client, token, body, fetch ? { onProgress, fetch } : { onProgress }).then(
       ({ jobId, resumedAtBytes, sizeBytes }) => {
         localStorage.removeItem(RESUME_KEY);
         setResumed({
@@ -126,6 +131,7 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
     setDroppedAt(undefined);
     if (drop) networkDrop?.arm(0.5);
     else networkDrop?.disarm();
+    networkDrop?.throttle(slow ? SLOW_BYTES_PER_SECOND : undefined);
     const started = upload(file, { dataset, dryRun });
     handle.current = started;
     onJobsChanged?.();
@@ -210,6 +216,17 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
                 onChange={(e) => setDrop(e.target.checked)}
               />{' '}
               Dev: simulate a network drop at ~50 % (files in parts, 16 MiB or more), then resume
+            </label>
+            <label htmlFor={slowId}>
+              <input
+                id={slowId}
+                data-testid="upload-slow"
+                type="checkbox"
+                checked={slow}
+                disabled={busy}
+                onChange={(e) => setSlow(e.target.checked)}
+              />{' '}
+              Dev: slow network (each part request at ~4 MiB/s)
             </label>
           </div>
         )}

@@ -1,5 +1,5 @@
 import type { MultipartRequest, MultipartUploader } from '@herald/client-sdk/multipart';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createNetworkDrop, SimulatedNetworkDrop } from '../../src/network-drop.ts';
 
 const MIB = 1024 * 1024;
@@ -62,5 +62,52 @@ describe('createNetworkDrop', () => {
     };
     await drop.wrap(inner)({ ...request([]), method: 'PUT' } as never);
     expect(seen).toEqual(['PUT']);
+  });
+});
+
+describe('createNetworkDrop().fetch', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+    vi.unstubAllGlobals();
+  });
+
+  it('holds a throttled PUT as long as its bytes take at the rate, and sends the rest at once', async () => {
+    vi.useFakeTimers();
+    const sent: string[] = [];
+    vi.stubGlobal('fetch', async (input: string) => {
+      sent.push(input);
+      return new Response(null, { status: 200 });
+    });
+    const drop = createNetworkDrop();
+    drop.throttle(1000);
+    const put = drop.fetch('https://s3/part-1', { method: 'PUT', body: new Blob([new Uint8Array(500)]) });
+    await drop.fetch('https://api/uploads', { method: 'POST', body: '{}' });
+    expect(sent).toEqual(['https://api/uploads']);
+    await vi.advanceTimersByTimeAsync(499);
+    expect(sent).toEqual(['https://api/uploads']);
+    await vi.advanceTimersByTimeAsync(1);
+    await put;
+    expect(sent).toEqual(['https://api/uploads', 'https://s3/part-1']);
+  });
+
+  it('gives up a held PUT when its request is aborted, without sending it', async () => {
+    vi.useFakeTimers();
+    const sent: string[] = [];
+    vi.stubGlobal('fetch', async (input: string) => {
+      sent.push(input);
+      return new Response(null, { status: 200 });
+    });
+    const drop = createNetworkDrop();
+    drop.throttle(1000);
+    const abort = new AbortController();
+    const put = drop.fetch('https://s3/part-1', {
+      method: 'PUT',
+      body: new Blob([new Uint8Array(500)]),
+      signal: abort.signal,
+    });
+    abort.abort(new Error('cut'));
+    await expect(put).rejects.toThrow('cut');
+    await vi.advanceTimersByTimeAsync(1000);
+    expect(sent).toEqual([]);
   });
 });
