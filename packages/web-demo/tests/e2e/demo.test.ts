@@ -293,6 +293,54 @@ describe('web demo (Chromium)', () => {
     await page.close();
   }, 120_000);
 
+  it('resumes after a page reload from the token it kept, once the same file is picked again', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    const csv = transactionsCsv(GOOD_ROWS);
+    await chooseCsv(page, 'transactions', 'transactions-reloaded.csv', csv);
+    // Slow parts (~2 s each): the reload lands while the page's own resume is still sending.
+    await page.getByTestId('upload-slow').check();
+    await page.getByTestId('upload-drop').check();
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
+    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
+    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+
+    await page.reload();
+    const user = page.getByTestId('sign-in-user');
+    await user.locator('option[value="alice"]').waitFor({ state: 'attached' });
+    await user.selectOption('alice');
+    await page.getByTestId('sign-in-submit').click();
+    const resume = page.getByTestId('upload-resume');
+    await resume.waitFor();
+    expect(await resume.isDisabled(), 'no file picked yet').toBe(true);
+    await page.getByTestId('upload-dataset').selectOption('transactions');
+    await page.getByTestId('upload-file').setInputFiles(join(filesDir, 'transactions-reloaded.csv'));
+    await resume.click();
+
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 90_000 });
+    expect(await notice.getAttribute('data-kind'), (await notice.textContent()) ?? '').toBe('success');
+    expect(await page.getByTestId('upload-job-id').textContent()).toBe(jobId);
+    const resumedAt = Number(await page.getByTestId('upload-resumed').getAttribute('data-percent'));
+    expect(resumedAt).toBeGreaterThanOrEqual(50);
+    expect(resumedAt, 'the parts still waiting when the page reloaded were sent after it').toBeLessThan(100);
+    expect(await page.evaluate(() => localStorage.getItem('herald-demo.resume'))).toBeNull();
+
+    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
+        [jobId],
+      );
+      expect(rows[0]?.n).toBe(GOOD_ROWS);
+    } finally {
+      await db.end();
+    }
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
   // Fails until file delivery (`POST /files/links`) exists on the server.
   it('requests a file by path and downloads it through the link it shows', async () => {
     const { page, pageErrors } = await openSignedIn('alice');
