@@ -116,8 +116,8 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
         onJobsChanged?.();
       },
       (err: HeraldClientError) => {
-        // Another file (or none held any more): keep the token for the right file.
-        if (err.code === 'INVALID_ARGUMENT') setPendingToken(token);
+        // The token stays (in localStorage too): the right file, or a better network, can try again.
+        setPendingToken(token);
         setResumed((r) => r && { ...r, error: err });
       },
     );
