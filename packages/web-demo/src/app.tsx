@@ -10,6 +10,7 @@ import { JobHistory } from './components/job-history.tsx';
 import { SignIn } from './components/sign-in.tsx';
 import { UploadPanel } from './components/upload-panel.tsx';
 import { type DevToken, devTokenProvider, type LocalInfo, loadLocalInfo } from './local-stack.ts';
+import { createNetworkDrop, type NetworkDrop } from './network-drop.ts';
 
 interface Session {
   readonly username: string;
@@ -17,6 +18,8 @@ interface Session {
   readonly client: HeraldClient;
   /** Shared topics (announcements) on their own socket of the same user. */
   readonly topics: Topics;
+  /** The dev control that cuts an upload in parts at ~50 % to show it resume. */
+  readonly networkDrop: NetworkDrop;
 }
 
 type InfoState =
@@ -56,15 +59,16 @@ export function App(): ReactNode {
 
   const signIn = useCallback(
     (info: LocalInfo, user: { username: string; groups: readonly string[] }, token: DevToken) => {
+      const networkDrop = createNetworkDrop();
       const client = createHeraldClient({
         apiUrl: info.apiUrl,
         wsUrl: info.wsUrl,
         getToken: devTokenProvider(info.identity, user.username, token),
         // Files of 16 MiB or more are uploaded in parts (the SDK's core leaves that out).
-        uploader: multipartUploader(),
+        uploader: networkDrop.wrap(multipartUploader({ fetch: networkDrop.fetch })),
       });
       const topics = openTopics(client, { wsUrl: info.wsUrl });
-      setSession({ username: user.username, groups: user.groups, client, topics });
+      setSession({ username: user.username, groups: user.groups, client, topics, networkDrop });
     },
     [],
   );
@@ -100,7 +104,13 @@ export function App(): ReactNode {
             onSignedIn={(user, token) => signIn(infoState.info, user, token)}
           />
         )}
-        {session && <Dashboard topics={session.topics} isAdmin={session.groups.includes('admins')} />}
+        {session && (
+          <Dashboard
+            topics={session.topics}
+            isAdmin={session.groups.includes('admins')}
+            networkDrop={session.networkDrop}
+          />
+        )}
       </main>
     </div>
   );
@@ -108,13 +118,21 @@ export function App(): ReactNode {
   return session ? <HeraldProvider client={session.client}>{page}</HeraldProvider> : page;
 }
 
-function Dashboard({ topics, isAdmin }: { topics: Topics; isAdmin: boolean }): ReactNode {
+function Dashboard({
+  topics,
+  isAdmin,
+  networkDrop,
+}: {
+  topics: Topics;
+  isAdmin: boolean;
+  networkDrop: NetworkDrop;
+}): ReactNode {
   // Bumped when an upload starts or ends, so the history shows the new job at once.
   const [jobsVersion, setJobsVersion] = useState(0);
   const jobsChanged = useCallback(() => setJobsVersion((v) => v + 1), []);
   return (
     <div className="dashboard">
-      <UploadPanel onJobsChanged={jobsChanged} />
+      <UploadPanel onJobsChanged={jobsChanged} networkDrop={networkDrop} />
       <FileRequest />
       <JobHistory version={jobsVersion} />
       <Announcements topics={topics} isAdmin={isAdmin} />

@@ -1,15 +1,43 @@
-import { type HeraldClientError, JobFailedError, type UploadHandle } from '@herald/client-sdk';
-import { useUpload } from '@herald/client-sdk/react';
+import {
+  type HeraldClientError,
+  JobFailedError,
+  type JobProgress,
+  type UploadHandle,
+} from '@herald/client-sdk';
+import { resumeTokenOf, resumeUpload } from '@herald/client-sdk/multipart';
+import { useHeraldClient, useJob, useUpload } from '@herald/client-sdk/react';
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { DATASETS } from '../datasets.ts';
 import { formatBytes, formatCount, formatDuration } from '../format.ts';
+import { type NetworkDrop, SimulatedNetworkDrop } from '../network-drop.ts';
 import { ProgressBar } from './progress-bar.tsx';
 import { RowErrorsTable } from './row-errors-table.tsx';
 
 export interface UploadPanelProps {
   /** Called when an upload creates a job and when it ends, so the job list can refresh. */
   readonly onJobsChanged?: () => void;
+  /** The session uploader's simulated network drop (dev); without it the control is hidden. */
+  readonly networkDrop?: NetworkDrop;
 }
+
+/** Where the resume token of an interrupted upload is kept, so a reload can resume it too. */
+const RESUME_KEY = 'herald-demo.resume';
+/** The dev "slow network": a part of 8 MiB takes about 2 s (each part request on its own). */
+const SLOW_BYTES_PER_SECOND = 4 * 1024 * 1024;
+
+/** An upload in parts resumed after a drop: its bytes, then its job through `useJob`. */
+interface Resumed {
+  /** Known once the resume finished sending (a token's job id stays inside the SDK). */
+  readonly jobId: string;
+  /** Percent of the bytes storage held when the upload resumed. */
+  readonly resumedAt?: number;
+  readonly sent: number;
+  readonly total: number;
+  readonly uploaded: boolean;
+  readonly error?: HeraldClientError;
+}
+
+const percentOf = (sent: number, total: number) => (total > 0 ? Math.floor((sent / total) * 1000) / 10 : 0);
 
 function failureTitle(error: HeraldClientError): string {
   if (error.code === 'JOB_CANCELLED') return 'The job was cancelled.';
@@ -25,11 +53,37 @@ function failureText(error: HeraldClientError): string {
 }
 
 /** Choose a dataset and a CSV, upload it, follow it live, and see how it ended. */
-export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
+export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): ReactNode {
   const datasetId = useId();
   const fileId = useId();
   const dryRunId = useId();
-  const { upload, progress, result, error, jobId } = useUpload();
+  const dropId = useId();
+  const slowId = useId();
+  const client = useHeraldClient();
+  const uploadSlot = useUpload();
+  const [resumed, setResumed] = useState<Resumed | undefined>();
+  const followed = useJob(resumed?.uploaded ? resumed.jobId : undefined);
+  const [drop, setDrop] = useState(false);
+  const [slow, setSlow] = useState(false);
+  const [droppedAt, setDroppedAt] = useState<number | undefined>();
+  const [pendingToken, setPendingToken] = useState(() => localStorage.getItem(RESUME_KEY) ?? undefined);
+  // After a resume the bar shows the resumed bytes, then the job as followed again.
+  const resumedProgress: JobProgress | undefined = resumed?.error
+    ? { phase: 'failed', percent: percentOf(resumed.sent, resumed.total), error: resumed.error }
+    : resumed && !resumed.uploaded
+      ? {
+          phase: 'uploading',
+          percent: percentOf(resumed.sent, resumed.total),
+          bytesSent: resumed.sent,
+          bytesTotal: resumed.total,
+        }
+      : undefined;
+  const shown = resumed ? followed : uploadSlot;
+  const progress = resumedProgress ?? shown.progress;
+  const { result } = shown;
+  const error = resumed?.error ?? shown.error;
+  const jobId = resumed?.jobId || uploadSlot.jobId;
+  const { upload } = uploadSlot;
   const [dataset, setDataset] = useState<string>('transactions');
   const [file, setFile] = useState<File | undefined>();
   const [dryRun, setDryRun] = useState(false);
@@ -41,14 +95,63 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
   const finished = progress.phase === 'succeeded' || progress.phase === 'failed';
   const busy = started !== undefined && !finished;
 
+  /** Sends the parts storage does not hold yet, then follows the job to its end. */
+  const resume = (token: string, body: File) => {
+    setPendingToken(undefined);
+    setResumed({ jobId: '', sent: 0, total: body.size, uploaded: false });
+    // The first progress counts the bytes of the parts storage already held: where it resumed.
+    const onProgress = (sent: number, total: number) =>
+      setResumed((r) => r && { ...r, sent, total, resumedAt: r.resumedAt ?? percentOf(sent, total) });
+    const fetch = networkDrop?.fetch;
+    resumeUpload(client, token, body, fetch ? { onProgress, fetch } : { onProgress }).then(
+      ({ jobId, resumedAtBytes, sizeBytes }) => {
+        localStorage.removeItem(RESUME_KEY);
+        setResumed({
+          jobId,
+          resumedAt: percentOf(resumedAtBytes, sizeBytes),
+          sent: sizeBytes,
+          total: sizeBytes,
+          uploaded: true,
+        });
+        onJobsChanged?.();
+      },
+      (err: HeraldClientError) => {
+        // The token stays (in localStorage too): the right file, or a better network, can try again.
+        setPendingToken(token);
+        setResumed((r) => r && { ...r, error: err });
+      },
+    );
+  };
+
   const submit = (event: FormEvent) => {
     event.preventDefault();
     if (!file || busy) return;
     setStarted({ fileName: file.name, dataset, dryRun });
+    setResumed(undefined);
+    setDroppedAt(undefined);
+    if (drop) networkDrop?.arm(0.5);
+    else networkDrop?.disarm();
+    networkDrop?.throttle(slow ? SLOW_BYTES_PER_SECOND : undefined);
     const started = upload(file, { dataset, dryRun });
     handle.current = started;
     onJobsChanged?.();
-    started.done.then(onJobsChanged, onJobsChanged);
+    started.done.then(onJobsChanged, (err: HeraldClientError) => {
+      onJobsChanged?.();
+      const token = resumeTokenOf(started);
+      if (!(err.cause instanceof SimulatedNetworkDrop) || !token || !started.jobId) return;
+      // The token survives a reload: picking the same file again resumes from here.
+      localStorage.setItem(RESUME_KEY, token);
+      setDroppedAt(err.cause.percent);
+      resume(token, file);
+    });
+  };
+
+  /** After a reload: the same file, picked again, continues the interrupted upload. */
+  const resumeStored = () => {
+    if (!file || !pendingToken) return;
+    setStarted({ fileName: file.name, dataset, dryRun: false });
+    setDroppedAt(undefined);
+    resume(pendingToken, file);
   };
 
   // Cancels the job on the server (and stops an upload still sending): nothing is loaded.
@@ -101,10 +204,48 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
             Dry run: check the whole file, load nothing
           </label>
         </div>
+        {networkDrop && (
+          <div className="field">
+            <label htmlFor={dropId}>
+              <input
+                id={dropId}
+                data-testid="upload-drop"
+                type="checkbox"
+                checked={drop}
+                disabled={busy}
+                onChange={(e) => setDrop(e.target.checked)}
+              />{' '}
+              Dev: simulate a network drop at ~50 % (files in parts, 16 MiB or more), then resume
+            </label>
+            <label htmlFor={slowId}>
+              <input
+                id={slowId}
+                data-testid="upload-slow"
+                type="checkbox"
+                checked={slow}
+                disabled={busy}
+                onChange={(e) => setSlow(e.target.checked)}
+              />{' '}
+              Dev: slow network (each part request at ~4 MiB/s)
+            </label>
+          </div>
+        )}
         <div className="actions">
           <button type="submit" data-testid="upload-submit" disabled={!file || busy}>
             {dryRun ? 'Check' : 'Upload'}
           </button>
+          {pendingToken && !busy && (
+            <button
+              type="button"
+              className="secondary"
+              data-testid="upload-resume"
+              disabled={!file}
+              onClick={resumeStored}
+              title="Pick the same file again to continue the interrupted upload"
+            >
+              Resume interrupted upload
+            </button>
+          )}
           {busy && (
             <button type="button" className="secondary" data-testid="upload-cancel" onClick={cancel}>
               Cancel job
@@ -124,6 +265,12 @@ export function UploadPanel({ onJobsChanged }: UploadPanelProps): ReactNode {
               </>
             )}
           </p>
+          {resumed?.resumedAt !== undefined && (
+            <p className="muted small" data-testid="upload-resumed" data-percent={resumed.resumedAt}>
+              {droppedAt !== undefined ? `Network dropped at ${droppedAt} %; ` : ''}resumed at{' '}
+              {resumed.resumedAt} %.
+            </p>
+          )}
           <ProgressBar progress={progress} />
         </div>
       )}

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import pg from 'pg';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
@@ -14,6 +15,7 @@ const stack = inject('stack' as never) as {
   apiUrl: string;
   wsUrl: string;
   identity: { issuer: string };
+  postgres: { connectionString: string };
 };
 
 const RESULTS_DIR = fileURLToPath(new URL('../../test-results/', import.meta.url));
@@ -227,6 +229,117 @@ describe('web demo (Chromium)', () => {
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 60_000);
+
+  it('resumes an upload in parts cut at ~50 % by the page and loads every row exactly once', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    // Part PUTs carry `partNumber` in their presigned URL; count how each one ended.
+    const landed: string[] = [];
+    const cut: string[] = [];
+    const partOf = (url: string) => new URL(url).searchParams.get('partNumber');
+    page.on('requestfinished', (r) => {
+      const n = r.method() === 'PUT' ? partOf(r.url()) : null;
+      if (n) landed.push(n);
+    });
+    page.on('requestfailed', (r) => {
+      const n = r.method() === 'PUT' ? partOf(r.url()) : null;
+      if (n) cut.push(n);
+    });
+    const csv = transactionsCsv(GOOD_ROWS);
+    // The stack sends files of 16 MiB or more in parts.
+    expect(csv.length).toBeGreaterThanOrEqual(16 * 1024 * 1024);
+    await chooseCsv(page, 'transactions', 'transactions-resumed.csv', csv);
+    await page.getByTestId('upload-drop').check();
+    await page.getByTestId('upload-submit').click();
+
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 90_000 });
+    expect(await notice.getAttribute('data-kind'), (await notice.textContent()) ?? '').toBe('success');
+    expect(await notice.textContent()).toContain(`${GOOD_ROWS.toLocaleString('en-US')} rows loaded`);
+    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('succeeded');
+
+    // The page cut the part requests in flight once half the bytes had landed, then resumed
+    // from the parts storage held: at 50 % or more, never from zero, no part sent twice.
+    const resumed = page.getByTestId('upload-resumed');
+    expect(await resumed.count(), 'the page showed where the upload resumed').toBe(1);
+    expect(await resumed.textContent()).toMatch(/^Network dropped at \d+ %; resumed at [\d.]+ %\.$/);
+    const resumedAt = Number(await resumed.getAttribute('data-percent'));
+    expect(resumedAt).toBeGreaterThanOrEqual(50);
+    expect(resumedAt).toBeLessThan(100);
+    expect(cut.length).toBeGreaterThan(0);
+    expect(new Set(landed).size).toBe(landed.length);
+
+    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
+    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
+        [jobId],
+      );
+      expect(rows[0]?.n).toBe(GOOD_ROWS);
+    } finally {
+      await db.end();
+    }
+    await page
+      .locator(`[data-testid="job-row"][data-job-id="${jobId}"][data-state="succeeded"]`)
+      .waitFor({ timeout: 10_000 });
+
+    await page.screenshot({
+      path: join(RESULTS_DIR, 'upload-resumed.png'),
+      fullPage: true,
+      animations: 'disabled',
+    });
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 120_000);
+
+  it('resumes after a page reload from the token it kept, once the same file is picked again', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    const csv = transactionsCsv(GOOD_ROWS);
+    await chooseCsv(page, 'transactions', 'transactions-reloaded.csv', csv);
+    // Slow parts (~2 s each): the reload lands while the page's own resume is still sending.
+    await page.getByTestId('upload-slow').check();
+    await page.getByTestId('upload-drop').check();
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
+    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
+    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+
+    await page.reload();
+    const user = page.getByTestId('sign-in-user');
+    await user.locator('option[value="alice"]').waitFor({ state: 'attached' });
+    await user.selectOption('alice');
+    await page.getByTestId('sign-in-submit').click();
+    const resume = page.getByTestId('upload-resume');
+    await resume.waitFor();
+    expect(await resume.isDisabled(), 'no file picked yet').toBe(true);
+    await page.getByTestId('upload-dataset').selectOption('transactions');
+    await page.getByTestId('upload-file').setInputFiles(join(filesDir, 'transactions-reloaded.csv'));
+    await resume.click();
+
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 90_000 });
+    expect(await notice.getAttribute('data-kind'), (await notice.textContent()) ?? '').toBe('success');
+    expect(await page.getByTestId('upload-job-id').textContent()).toBe(jobId);
+    const resumedAt = Number(await page.getByTestId('upload-resumed').getAttribute('data-percent'));
+    expect(resumedAt).toBeGreaterThanOrEqual(50);
+    expect(resumedAt, 'the parts still waiting when the page reloaded were sent after it').toBeLessThan(100);
+    expect(await page.evaluate(() => localStorage.getItem('herald-demo.resume'))).toBeNull();
+
+    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
+        [jobId],
+      );
+      expect(rows[0]?.n).toBe(GOOD_ROWS);
+    } finally {
+      await db.end();
+    }
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 150_000);
 
   // Fails until file delivery (`POST /files/links`) exists on the server.
   it('requests a file by path and downloads it through the link it shows', async () => {
