@@ -8,7 +8,7 @@ import {
   ObjectOwnership,
   StorageClass,
 } from 'aws-cdk-lib/aws-s3';
-import { Construct } from 'constructs';
+import { Construct, type IDependable } from 'constructs';
 import type { BucketName } from '../handlers.ts';
 import { acknowledge } from '../nag.ts';
 
@@ -125,9 +125,15 @@ export class Buckets extends Construct {
     // Empty the log bucket last: once the buckets it logs are gone, no new log object should
     // arrive (S3 delivers access logs best-effort, up to hours late; a straggler makes the delete
     // fail on this bucket, and a second delete finishes it).
-    this.accessLogs.node
-      .tryFindChild('AutoDeleteObjectsCustomResource')
-      ?.node.addDependency(this.uploads, this.files);
+    this.emptyLogsAfter(this.uploads, this.files);
+  }
+
+  /**
+   * Empties the access log bucket only once `writers` (anything that delivers logs into it) are
+   * deleted, so that no log object arrives after it was emptied.
+   */
+  emptyLogsAfter(...writers: IDependable[]): void {
+    this.accessLogs.node.tryFindChild('AutoDeleteObjectsCustomResource')?.node.addDependency(...writers);
   }
 
   /** A bucket by its logical name (`uploads` | `files`), as the route table names it. */

@@ -13,10 +13,10 @@ import {
   CognitoUserPoolsAuthorizer,
   Cors,
   EndpointType,
+  FirehoseLogDestination,
   type IModel,
   type JsonSchema,
   LambdaIntegration,
-  LogGroupLogDestination,
   type Method,
   MethodLoggingLevel,
   type RequestValidator,
@@ -25,12 +25,15 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { ThrottleConfig } from '../config.ts';
-import { acknowledge } from '../nag.ts';
+import { acknowledge, acknowledgeWildcards } from '../nag.ts';
 
 /** The JSON body model of a route: its schema as JSON Schema, and the protocol export it comes from. */
 export interface RequestBodyModel {
@@ -83,6 +86,11 @@ export interface HeraldRestApiProps {
   /** WAF rate rule: requests per client IP per 5 minutes. */
   readonly wafRateLimitPer5Min: number;
   readonly logRetention: RetentionDays;
+  /**
+   * The access log bucket (its lifecycle rule is the retention): the stage's access logs land
+   * under `rest-api/` through a Firehose stream.
+   */
+  readonly accessLogBucket: IBucket;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -144,11 +152,13 @@ export class HeraldRestApi extends Construct {
   readonly api: RestApi;
   readonly webAcl: CfnWebACL;
   readonly authorizer: CognitoUserPoolsAuthorizer;
+  /** The Firehose stream that carries the stage's access logs into the access log bucket. */
+  readonly accessLogStream: CfnDeliveryStream;
 
   constructor(scope: Construct, id: string, props: HeraldRestApiProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    const accessLogs = new LogGroup(this, 'AccessLogs', { retention: props.logRetention, removalPolicy });
+    this.accessLogStream = this.createAccessLogStream(props.accessLogBucket);
     this.api = new RestApi(this, 'Api', {
       description: 'Herald REST API (routes from ROUTES in @herald/protocol)',
       endpointTypes: [EndpointType.REGIONAL],
@@ -159,7 +169,7 @@ export class HeraldRestApi extends Construct {
         stageName: props.stageName,
         throttlingRateLimit: props.throttle.rateLimit,
         throttlingBurstLimit: props.throttle.burstLimit,
-        accessLogDestination: new LogGroupLogDestination(accessLogs),
+        accessLogDestination: new FirehoseLogDestination(this.accessLogStream),
         accessLogFormat: AccessLogFormat.jsonWithStandardFields(),
         loggingLevel: MethodLoggingLevel.ERROR,
         dataTraceEnabled: false,
@@ -328,5 +338,52 @@ export class HeraldRestApi extends Construct {
       redactedFields: [{ singleHeader: { Name: 'authorization' } }],
     });
     return acl;
+  }
+
+  /**
+   * A Firehose stream into the access log bucket (`rest-api/`, gzip). API Gateway delivers a
+   * stage's access logs to CloudWatch Logs or to a Firehose stream named `amazon-apigateway-*`,
+   * never to S3 directly; the stream puts them next to the buckets' and the distribution's logs.
+   */
+  private createAccessLogStream(bucket: IBucket): CfnDeliveryStream {
+    const role = new Role(this, 'AccessLogDeliveryRole', {
+      assumedBy: new ServicePrincipal('firehose.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    });
+    // The S3 permissions Firehose documents for an S3 destination, on this bucket only.
+    const write = new PolicyStatement({
+      actions: [
+        's3:AbortMultipartUpload',
+        's3:GetBucketLocation',
+        's3:GetObject',
+        's3:ListBucket',
+        's3:ListBucketMultipartUploads',
+        's3:PutObject',
+      ],
+      resources: [bucket.bucketArn, bucket.arnForObjects('rest-api/*')],
+    });
+    role.addToPolicy(write);
+    acknowledgeWildcards(
+      role,
+      write,
+      'Firehose writes objects it names itself (date-partitioned keys) under the rest-api/ prefix.',
+    );
+    const stream = new CfnDeliveryStream(this, 'AccessLogStream', {
+      deliveryStreamName: `amazon-apigateway-${this.node.addr}`,
+      deliveryStreamType: 'DirectPut',
+      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
+      s3DestinationConfiguration: {
+        bucketArn: bucket.bucketArn,
+        roleArn: role.roleArn,
+        prefix: 'rest-api/',
+        errorOutputPrefix: 'rest-api-errors/',
+        compressionFormat: 'GZIP',
+        bufferingHints: { intervalInSeconds: 300, sizeInMBs: 5 },
+      },
+    });
+    // Firehose checks its role's access when the stream is created.
+    stream.node.addDependency(role);
+    return stream;
   }
 }

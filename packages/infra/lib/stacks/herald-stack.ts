@@ -231,8 +231,10 @@ export class HeraldStack extends Stack {
       allowedOrigins: config.allowedOrigins,
       wafRateLimitPer5Min: config.api.wafRateLimitPer5Min,
       logRetention,
+      accessLogBucket: this.buckets.accessLogs,
       removalPolicy,
     });
+    this.buckets.emptyLogsAfter(this.restApi.accessLogStream);
     this.webSocket.addRoutes(routes.ws, functionFor);
     this.domains =
       domain &&

@@ -93,6 +93,8 @@ const ACCOUNT_UNIQUE = [
   'AWS::DynamoDB::Table TableName',
   'AWS::Logs::LogGroup LogGroupName',
   'AWS::CloudWatch::Dashboard DashboardName',
+  // API Gateway's access log stream, named amazon-apigateway-* as API Gateway requires.
+  'AWS::KinesisFirehose::DeliveryStream DeliveryStreamName',
   // The rotation Lambda the Serverless Application creates.
   'AWS::Serverless::Application Parameters.functionName',
 ];
@@ -165,7 +167,7 @@ describe('deleting the dev stack', () => {
   });
 
   // CloudFormation cannot delete a bucket that holds objects (or object versions, in `uploads`).
-  it('empties every bucket before deleting it, the access log bucket after the buckets it logs', () => {
+  it('empties every bucket before deleting it, the access log bucket after the buckets and the stream it logs', () => {
     const emptied = resourcesOf(dev.json, 'Custom::S3AutoDeleteObjects').map(([id, r]) => ({
       id,
       bucket: (r.Properties?.BucketName as { Ref?: string } | undefined)?.Ref,
@@ -175,7 +177,11 @@ describe('deleting the dev stack', () => {
     const accessLogs = emptied.find((e) => e.bucket === logicalId(dev.stack.buckets.accessLogs));
     const after = dependsOn(dev.json.Resources[accessLogs?.id ?? '']);
     expect(after).toEqual(
-      expect.arrayContaining([logicalId(dev.stack.buckets.uploads), logicalId(dev.stack.buckets.files)]),
+      expect.arrayContaining([
+        logicalId(dev.stack.buckets.uploads),
+        logicalId(dev.stack.buckets.files),
+        dev.stack.getLogicalId(dev.stack.restApi.accessLogStream),
+      ]),
     );
   });
 

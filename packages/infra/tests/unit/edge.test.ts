@@ -196,3 +196,22 @@ describe('downloadsPublicKeys', () => {
     expect(() => parsePublicKeys(`${KEY_A}garbage`)).toThrow(/PEM public keys/);
   });
 });
+
+describe('REST API access logs', () => {
+  it('go through a Firehose stream into the access log bucket, not into a log group', () => {
+    for (const s of [withCdn, withoutCdn]) {
+      const streamId = s.stack.getLogicalId(s.stack.restApi.accessLogStream);
+      const [, stage] = only(s.json, 'AWS::ApiGateway::Stage');
+      const setting = stage.Properties?.AccessLogSetting as { DestinationArn?: unknown };
+      expect(setting.DestinationArn).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
+
+      const [, stream] = only(s.json, 'AWS::KinesisFirehose::DeliveryStream');
+      const p = stream.Properties ?? {};
+      expect(p.DeliveryStreamName).toMatch(/^amazon-apigateway-/);
+      expect(p.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+      const s3 = p.S3DestinationConfiguration as Record<string, unknown>;
+      expect(s3.BucketARN).toEqual({ 'Fn::GetAtt': [logicalId(s.stack.buckets.accessLogs), 'Arn'] });
+      expect(s3.Prefix).toBe('rest-api/');
+    }
+  });
+});
