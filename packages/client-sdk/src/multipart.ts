@@ -5,6 +5,7 @@ import {
   type UploadStatus,
 } from '@herald/protocol/wire';
 import { createFetchUploader } from '#fetch-uploader';
+import { partRequestBody } from '#node-only';
 import { backoffDelay } from './backoff.ts';
 import type { HeraldClient } from './client.ts';
 import { HeraldClientError, invalidArgument } from './errors.ts';
@@ -237,6 +238,11 @@ const sleep = (ms: number, signal: AbortSignal) =>
 /** Uploads the parts S3 does not hold yet, with bounded concurrency and per-part retries, then completes. */
 async function sendParts(run: PartRun, options: MultipartOptions): Promise<void> {
   const fetchImpl = options.fetch ?? ((input, init) => fetch(input, init));
+  // The runtime's own fetch gets the body it sends best (Node: a stream, not a Blob read whole);
+  // a caller's fetch gets the slice or bytes themselves.
+  const bodyOf = options.fetch
+    ? (bytes: Blob | Uint8Array): RequestInit => ({ body: bytes as BodyInit })
+    : partRequestBody;
   const retries = options.retries ?? 5;
   const minDelay = options.minRetryDelayMs ?? 500;
   const maxDelay = options.maxRetryDelayMs ?? 20_000;
@@ -288,7 +294,7 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
       let failure: HeraldClientError = unreachable();
       let res: Response | undefined;
       try {
-        res = await fetchImpl(url, { method: 'PUT', body: bytes as BodyInit, signal });
+        res = await fetchImpl(url, { method: 'PUT', ...bodyOf(bytes), signal });
       } catch (err) {
         if (signal.aborted) throw abortedError(err);
         failure = unreachable(err);

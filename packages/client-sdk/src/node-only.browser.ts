@@ -35,3 +35,11 @@ export const socketErrorText: typeof NodeOnly.socketErrorText = () => undefined;
  * handshakeStatusError(undefined); // undefined
  */
 export const handshakeStatusError: typeof NodeOnly.handshakeStatusError = () => undefined;
+
+/**
+ * A browser's `fetch` sends a `Blob` without copying it (and cannot stream a body of known length).
+ *
+ * @example
+ * await fetch(url, { method: 'PUT', ...partRequestBody(file.slice(0, 8 * 1024 * 1024)) });
+ */
+export const partRequestBody: typeof NodeOnly.partRequestBody = (bytes) => ({ body: bytes as BodyInit });

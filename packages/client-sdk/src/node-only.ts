@@ -71,3 +71,23 @@ export function handshakeStatusError(text: string | undefined): HeraldClientErro
     details: { message: text },
   });
 }
+
+/**
+ * The request fields that send one part through Node's built-in `fetch` (undici). undici sends a
+ * `Blob` body by reading it WHOLE into a new buffer first (`writeBlob`: `await body.arrayBuffer()`),
+ * so 4 parts in flight of 8 MiB cost 32 MiB plus the garbage of every part sent; measured with
+ * `pnpm bench upload-memory`. A slice's stream is sent as it is read instead, with its length
+ * declared, since S3 refuses a part PUT without `content-length`. Bytes already in memory are sent
+ * as they are.
+ *
+ * @example
+ * await fetch(url, { method: 'PUT', ...partRequestBody(file.slice(0, 8 * 1024 * 1024)) });
+ */
+export function partRequestBody(bytes: Blob | Uint8Array): RequestInit {
+  if (!(bytes instanceof Blob)) return { body: bytes as BodyInit };
+  return {
+    body: bytes.stream(),
+    headers: { 'content-length': String(bytes.size) },
+    duplex: 'half',
+  } as RequestInit;
+}

@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { multipartUploader, resumeTokenOf, resumeUpload } from '../../src/multipart.ts';
 import { closeClients, harness } from './support/client.ts';
 import { events, FakeHerald, type RecordedRequest, type RestReply } from './support/fake-herald.ts';
@@ -169,6 +169,39 @@ describe('multipart uploads in the SDK', () => {
     const presigns = fake.requests.filter((r) => r.path.endsWith('/parts'));
     expect(presigns.length).toBeGreaterThan(0);
     expect(presigns.length).toBeLessThan(7);
+  });
+
+  it("with the runtime's own fetch, streams each Blob part with its length instead of handing over the Blob", async () => {
+    // Node's fetch (undici) reads a Blob body whole into a new buffer before sending it; a part's
+    // stream with its content-length is sent as it is read. A caller's fetch still gets the slice.
+    const blob = file(20 * MIB);
+    const realFetch = globalThis.fetch;
+    const seen: { isBlob: boolean; length: string | null; duplex: unknown }[] = [];
+    vi.stubGlobal('fetch', async (input: string | URL | Request, init?: RequestInit) => {
+      if (!String(input).startsWith('https://s3.fake/')) return realFetch(input, init);
+      const headers = new Headers(init?.headers);
+      seen.push({
+        isBlob: init?.body instanceof Blob,
+        length: headers.get('content-length'),
+        duplex: (init as { duplex?: unknown } | undefined)?.duplex,
+      });
+      const bytes = new Uint8Array(await new Response(init?.body).arrayBuffer());
+      return fakeS3(String(input), { signal: init?.signal ?? null, body: bytes });
+    });
+    try {
+      const { client } = harness(fake, { uploader: multipartUploader({ minRetryDelayMs: 1 }) });
+      const upload = client.upload(blob, { dataset: 'transactions', fileName: 'big.csv' });
+      await expect(upload.done).resolves.toMatchObject({ rowsLoaded: 3000 });
+      const stored = uploads.get(upload.jobId ?? '');
+      expect(stored?.completed?.equals(Buffer.from(await blob.arrayBuffer()))).toBe(true);
+    } finally {
+      vi.unstubAllGlobals();
+    }
+    expect(seen).toEqual([
+      { isBlob: false, length: String(8 * MIB), duplex: 'half' },
+      { isBlob: false, length: String(8 * MIB), duplex: 'half' },
+      { isBlob: false, length: String(4 * MIB), duplex: 'half' },
+    ]);
   });
 
   it('after a network loss, resumes from its token: only the missing parts go up, and the file loads', async () => {
