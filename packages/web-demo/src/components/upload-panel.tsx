@@ -192,42 +192,18 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
           {file && <span className="muted small">{formatBytes(file.size)}</span>}
         </div>
         <div className="field">
-          <label htmlFor={dryRunId}>
-            <input
-              id={dryRunId}
-              data-testid="upload-dry-run"
-              type="checkbox"
-              checked={dryRun}
-              disabled={busy}
-              onChange={(e) => setDryRun(e.target.checked)}
-            />{' '}
+          <Toggle id={dryRunId} testId="upload-dry-run" checked={dryRun} disabled={busy} onChange={setDryRun}>
             Dry run: check the whole file, load nothing
-          </label>
+          </Toggle>
         </div>
         {networkDrop && (
           <div className="field">
-            <label htmlFor={dropId}>
-              <input
-                id={dropId}
-                data-testid="upload-drop"
-                type="checkbox"
-                checked={drop}
-                disabled={busy}
-                onChange={(e) => setDrop(e.target.checked)}
-              />{' '}
+            <Toggle id={dropId} testId="upload-drop" checked={drop} disabled={busy} onChange={setDrop}>
               Dev: simulate a network drop at ~50 % (files in parts, 16 MiB or more), then resume
-            </label>
-            <label htmlFor={slowId}>
-              <input
-                id={slowId}
-                data-testid="upload-slow"
-                type="checkbox"
-                checked={slow}
-                disabled={busy}
-                onChange={(e) => setSlow(e.target.checked)}
-              />{' '}
+            </Toggle>
+            <Toggle id={slowId} testId="upload-slow" checked={slow} disabled={busy} onChange={setSlow}>
               Dev: slow network (each part request at ~4 MiB/s)
-            </label>
+            </Toggle>
           </div>
         )}
         <div className="actions">
@@ -302,5 +278,29 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
         <RowErrorsTable rows={error.rowErrors} />
       )}
     </section>
+  );
+}
+
+/** One labelled checkbox of the upload form. */
+function Toggle(props: {
+  readonly id: string;
+  readonly testId: string;
+  readonly checked: boolean;
+  readonly disabled: boolean;
+  readonly onChange: (checked: boolean) => void;
+  readonly children: ReactNode;
+}) {
+  return (
+    <label htmlFor={props.id}>
+      <input
+        id={props.id}
+        data-testid={props.testId}
+        type="checkbox"
+        checked={props.checked}
+        disabled={props.disabled}
+        onChange={(e) => props.onChange(e.target.checked)}
+      />{' '}
+      {props.children}
+    </label>
   );
 }
