@@ -1,6 +1,8 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type pg from 'pg';
 import { isRetryable, SecretUnavailableError } from './errors.ts';
-import type { PasswordSource } from './pg.ts';
+import type { Logger } from './log.ts';
+import { createPgPool, type PasswordSource, type PgPoolConfig } from './pg.ts';
 import { databaseSecretPassword, lambdaExtensionSecrets, type SecretReader } from './secrets.ts';
 
 /**
@@ -53,4 +55,24 @@ export function rotatedDatabasePassword(
       return fresh(id);
     },
   });
+}
+
+/**
+ * A pool on `url` whose password, when `secretId` is set, is the rotated database secret's
+ * ({@link rotatedDatabasePassword}, read per new connection, so a rotation needs no redeploy);
+ * without one the URL carries the password (the local stack's own URL).
+ *
+ * @example
+ * const pool = createRotatedPgPool({ url, secretId: config.databaseSecretId, max: 2 }, process.env, log);
+ */
+export function createRotatedPgPool(
+  config: Omit<PgPoolConfig, 'password'> & { readonly secretId?: string },
+  env: Readonly<Record<string, string | undefined>>,
+  log: Logger,
+): pg.Pool {
+  const { secretId, ...pool } = config;
+  return createPgPool(
+    { ...pool, ...(secretId !== undefined && { password: rotatedDatabasePassword(secretId, env) }) },
+    log,
+  );
 }

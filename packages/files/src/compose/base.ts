@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createJsonLogger, systemClock } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
-import { createPgPool } from '@herald/runtime/pg';
-import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
+import { createRotatedPgPool } from '@herald/runtime/secrets-manager';
 import { PgGrantRepository } from '../adapters/pg-grant-repository.ts';
 import type { DepsProvider, FilesDeps } from '../compose.ts';
 import { type FilesConfig, loadConfig } from '../config.ts';
@@ -27,14 +26,9 @@ export function buildDeps(config: FilesConfig): FilesDeps {
   // One small pool per container: every statement is a single query on the pool (grants are
   // read once per request). The rotated password is read per new connection, so a rotation
   // needs no redeploy.
-  const pool = createPgPool(
-    {
-      url: config.databaseUrl,
-      ...(config.databaseSecretId !== undefined && {
-        password: rotatedDatabasePassword(config.databaseSecretId, process.env),
-      }),
-      max: config.databasePoolMax,
-    },
+  const pool = createRotatedPgPool(
+    { url: config.databaseUrl, secretId: config.databaseSecretId, max: config.databasePoolMax },
+    process.env,
     log,
   );
   return {

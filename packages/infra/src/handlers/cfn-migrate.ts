@@ -2,8 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createJsonLogger, delay, parseEnv, required } from '@herald/runtime';
 import { loadMigrations, migrate } from '@herald/runtime/migrations';
-import { createPgPool } from '@herald/runtime/pg';
-import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
+import { createRotatedPgPool } from '@herald/runtime/secrets-manager';
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import * as z from 'zod';
 import { migrationSources, migrationsFingerprint } from '../migration-packages.ts';
@@ -32,12 +31,9 @@ const log = createJsonLogger({ service: 'herald-migrator' });
 function openPool() {
   const env = parseEnv(EnvSchema, process.env, 'migrator');
   // The instance's certificate chains to the RDS CA, trusted through NODE_EXTRA_CA_CERTS.
-  const pool = createPgPool(
-    {
-      url: env.HERALD_DATABASE_URL,
-      password: rotatedDatabasePassword(env.HERALD_DATABASE_SECRET_ID, process.env),
-      max: 1,
-    },
+  const pool = createRotatedPgPool(
+    { url: env.HERALD_DATABASE_URL, secretId: env.HERALD_DATABASE_SECRET_ID, max: 1 },
+    process.env,
     log,
   );
   // The promise form of `connect` (pg also has a callback one).

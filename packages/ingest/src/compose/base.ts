@@ -2,9 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { ROUTES } from '@herald/protocol';
 import { createJsonLogger, systemClock } from '@herald/runtime';
 import { EmfMetrics } from '@herald/runtime/metrics-emf';
-import { createPgPool } from '@herald/runtime/pg';
 import { createS3Client } from '@herald/runtime/s3';
-import { rotatedDatabasePassword } from '@herald/runtime/secrets-manager';
+import { createRotatedPgPool } from '@herald/runtime/secrets-manager';
 import { loadCsv } from '../adapters/pg-csv-loader.ts';
 import { PgDatasetCatalog } from '../adapters/pg-dataset-catalog.ts';
 import { PgJobRepository } from '../adapters/pg-job-repository.ts';
@@ -40,14 +39,9 @@ export function buildBaseDeps(config: IngestConfig): BaseDeps {
   // worker holds one connection for its run, plus one for a short claim/mark); locally all
   // handlers share this process, hence a few more. The rotated password is read per new
   // connection, so a rotation needs no redeploy.
-  const pool = createPgPool(
-    {
-      url: config.databaseUrl,
-      ...(config.databaseSecretId !== undefined && {
-        password: rotatedDatabasePassword(config.databaseSecretId, process.env),
-      }),
-      max: config.databasePoolMax,
-    },
+  const pool = createRotatedPgPool(
+    { url: config.databaseUrl, secretId: config.databaseSecretId, max: config.databasePoolMax },
+    process.env,
     log,
   );
   const s3 = createS3Client({ region: config.region, endpoint: config.s3Endpoint });
