@@ -115,22 +115,34 @@ function credentialsOf(stack: LocalStack, description: string) {
 
 const alice = DEV_USERS.find((u) => u.username === 'alice');
 
-describe('IAM from the template: a role without its s3:GetObject on uploads/* (ingest/sqs-ingest)', () => {
-  let stack: LocalStack;
+/**
+ * Starts, for the enclosing suite, a stack on the shared template with `handler`'s role stripped
+ * of `without`; hands it to `use`, and stops and removes it after the suite.
+ */
+function startWithout(
+  handler: string,
+  without: Parameters<typeof assemblyWithout>[2],
+  use: (stack: LocalStack) => void,
+): void {
+  let stack: LocalStack | undefined;
   let dirs: string[] = [];
   beforeAll(async () => {
-    const assembly = assemblyWithout(
-      sharedStack().assemblyDir,
-      'ingest/sqs-ingest',
-      grants('s3:GetObject', '/uploads/*'),
-    );
+    const assembly = assemblyWithout(sharedStack().assemblyDir, handler, without);
     const started = await startOn(assembly);
     stack = started.stack;
     dirs = [assembly, started.dataDir];
+    use(started.stack);
   });
   afterAll(async () => {
     await stack?.stop();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+}
+
+describe('IAM from the template: a role without its s3:GetObject on uploads/* (ingest/sqs-ingest)', () => {
+  let stack: LocalStack;
+  startWithout('ingest/sqs-ingest', grants('s3:GetObject', '/uploads/*'), (started) => {
+    stack = started;
   });
 
   it('refuses the worker’s read of the upload, so the job never loads', async () => {
@@ -183,20 +195,8 @@ describe('IAM from the template: a role without its s3:GetObject on uploads/* (i
 
 describe('IAM from the template: a role without execute-api:ManageConnections (realtime/sns-notify)', () => {
   let stack: LocalStack;
-  let dirs: string[] = [];
-  beforeAll(async () => {
-    const assembly = assemblyWithout(
-      sharedStack().assemblyDir,
-      'realtime/sns-notify',
-      grants('execute-api:ManageConnections'),
-    );
-    const started = await startOn(assembly);
-    stack = started.stack;
-    dirs = [assembly, started.dataDir];
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  startWithout('realtime/sns-notify', grants('execute-api:ManageConnections'), (started) => {
+    stack = started;
   });
 
   it('refuses the publisher’s PostToConnection: the connected user never gets the event', async () => {
@@ -270,20 +270,8 @@ describe('IAM from the template: a role without execute-api:ManageConnections (r
 
 describe('IAM from the template: a role without dynamodb:PutItem (realtime/ws-connect)', () => {
   let stack: LocalStack;
-  let dirs: string[] = [];
-  beforeAll(async () => {
-    const assembly = assemblyWithout(
-      sharedStack().assemblyDir,
-      'realtime/ws-connect',
-      grants('dynamodb:PutItem'),
-    );
-    const started = await startOn(assembly);
-    stack = started.stack;
-    dirs = [assembly, started.dataDir];
-  });
-  afterAll(async () => {
-    await stack?.stop();
-    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  startWithout('realtime/ws-connect', grants('dynamodb:PutItem'), (started) => {
+    stack = started;
   });
 
   it('refuses the connect handler’s write to the connections table: the handshake fails', async () => {
