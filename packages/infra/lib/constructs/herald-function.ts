@@ -29,6 +29,12 @@ export interface HeraldFunctionProps {
   readonly timeout?: Duration;
   /** @default 512 */
   readonly memorySize?: number;
+  /**
+   * Caps V8's semi-spaces (`--max-semi-space-size` in `NODE_OPTIONS`, MiB): a smaller young
+   * generation for a function whose peak memory must not depend on the data it streams.
+   * @default - V8's default (grows to 16 MiB per semi-space)
+   */
+  readonly maxSemiSpaceMiB?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: RetentionDays;
   /** What happens to the log group when the function is removed. @default RemovalPolicy.DESTROY */
@@ -96,7 +102,10 @@ export class HeraldFunction extends Construct {
       logGroup: this.logGroup,
       environment: {
         // Stack traces point at the TypeScript sources (what that costs: at `sourceMap` below).
-        NODE_OPTIONS: '--enable-source-maps',
+        NODE_OPTIONS: [
+          '--enable-source-maps',
+          ...(props.maxSemiSpaceMiB !== undefined ? [`--max-semi-space-size=${props.maxSemiSpaceMiB}`] : []),
+        ].join(' '),
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'Herald',
         // VPC functions talk to PostgreSQL over verified TLS. Since Node.js 20, Lambda trusts the

@@ -33,6 +33,7 @@ import {
   assertHandlersExist,
   HANDLER_ACCESS,
   HANDLER_BUDGETS,
+  HANDLER_SEMI_SPACE_MIB,
   type HandlerAccess,
   handlerEntry,
   handlerKey,
@@ -393,6 +394,7 @@ export class HeraldStack extends Stack {
       },
       timeout: Duration.seconds(timeoutSeconds),
       memorySize: queueTimeout === undefined ? config.lambda.memoryMiB : config.lambda.workerMemoryMiB,
+      ...(HANDLER_SEMI_SPACE_MIB[key] !== undefined && { maxSemiSpaceMiB: HANDLER_SEMI_SPACE_MIB[key] }),
       logRetention,
       logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       ...(access.database && {

@@ -115,6 +115,17 @@ describe('Lambda runtime', () => {
   });
 });
 
+describe('the ingest worker streams in bounded memory', () => {
+  // Issue 17: the worker's peak must not follow V8's young generation to 16 MiB semi-spaces
+  // (185 MB at 1 GiB by default, 138 MB capped at 2 MiB; `pnpm bench upload-memory`).
+  it('caps V8 semi-spaces at 2 MiB in the worker, keeps source maps, and leaves the other functions at the defaults', () => {
+    expect(environmentOf(dev, 'ingest/sqs-ingest').NODE_OPTIONS).toBe(
+      '--enable-source-maps --max-semi-space-size=2',
+    );
+    expect(environmentOf(dev, 'ingest/http-list-jobs').NODE_OPTIONS).toBe('--enable-source-maps');
+  });
+});
+
 /** A function's environment by its description (`ingest/sqs-ingest`). */
 function environmentOf(s: Synthesized, description: string): Record<string, unknown> {
   const found = resourcesOf(s.json, 'AWS::Lambda::Function').filter(
