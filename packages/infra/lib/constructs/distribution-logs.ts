@@ -11,6 +11,9 @@ import { Construct } from 'constructs';
  * want to enable cross Region delivery to another destination." (CloudFront developer guide,
  * "Configure standard logging (v2)",
  * https://docs.aws.amazon.com/AmazonCloudFront/latest/DeveloperGuide/standard-logging.html#enable-access-logging-api)
+ *
+ * @example
+ * const logsHere = stack.region === DISTRIBUTION_LOGS_REGION;
  */
 export const DISTRIBUTION_LOGS_REGION = 'us-east-1';
 
@@ -18,9 +21,13 @@ export const DISTRIBUTION_LOGS_REGION = 'us-east-1';
  * Where the distribution's log objects start in the access log bucket, next to `rest-api/`,
  * `uploads/` and `files/`. The bucket's lifecycle rule has no prefix filter, so its 365-day
  * expiry covers these keys too.
+ *
+ * @example
+ * const logObjects = accessLogs.arnForObjects(`${DISTRIBUTION_LOGS_PREFIX}*`);
  */
 export const DISTRIBUTION_LOGS_PREFIX = 'cloudfront/';
 
+/** What {@link DistributionLogs} delivers from and to (see its example). */
 export interface DistributionLogsProps {
   /** `arn:aws:cloudfront::<account>:distribution/<id>` of the distribution that logs. */
   readonly distributionArn: string;

@@ -2,6 +2,7 @@ import { Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { DistributionLogs, type DistributionLogsProps } from '../constructs/distribution-logs.ts';
 
+/** A us-east-1 environment, and what {@link DistributionLogs} delivers from and to (see the stack's example). */
 export interface EdgeLogsStackProps extends StackProps, DistributionLogsProps {}
 
 /**
