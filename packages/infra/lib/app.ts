@@ -1,8 +1,14 @@
-import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, type App, Tags, Token, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { type ConfigOverrides, resolveConfig } from './config.ts';
+import {
+  admitDistributionLogs,
+  DISTRIBUTION_LOGS_REGION,
+  DistributionLogs,
+} from './constructs/distribution-logs.ts';
 import { domainNames } from './constructs/domains.ts';
 import { EdgeCertificateStack } from './stacks/edge-certificate-stack.ts';
+import { EdgeLogsStack } from './stacks/edge-logs-stack.ts';
 import { HeraldStack, type HeraldStackProps } from './stacks/herald-stack.ts';
 
 /**
@@ -89,10 +95,51 @@ export function addHeraldStack(app: App, options: HeraldAppOptions = {}): Herald
     terminationProtection: config.retainData,
     ...(account && region && { env: { account, region } }),
   });
-  for (const s of edgeCertificates ? [stack, edgeCertificates] : [stack]) {
+  const edgeLogs = addDistributionLogs(app, stack);
+  for (const s of [edgeCertificates, stack, edgeLogs]) {
+    if (!s) continue;
     Tags.of(s).add('herald:env', config.envName);
     Tags.of(s).add('herald:app', 'herald');
   }
   if (options.nag ?? true) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   return stack;
+}
+
+/**
+ * The downloads distribution's access logs (CloudFront standard logging v2) into the access log
+ * bucket, when the stack has downloads. The delivery resources can be created in us-east-1 only:
+ * in the stack itself when it is there, otherwise in a `<stack>EdgeLogs` stack in us-east-1 that
+ * reads the distribution and the bucket across regions and deploys after the stack (which holds
+ * the bucket policy admitting the deliveries). An environment-agnostic synth (the offline synth,
+ * the local stack) knows no region and so cannot place them: it gets no logging, and a warning.
+ */
+function addDistributionLogs(app: App, stack: HeraldStack): EdgeLogsStack | undefined {
+  const { downloads } = stack;
+  if (!downloads) return undefined;
+  if (Token.isUnresolved(stack.region) || Token.isUnresolved(stack.account)) {
+    Annotations.of(stack).addWarningV2(
+      '@herald/infra:distributionLogsNeedEnvironment',
+      'The downloads distribution logs nothing in an environment-agnostic synth: its access log delivery ' +
+        `lives in ${DISTRIBUTION_LOGS_REGION} and needs the account and region (CDK_DEFAULT_ACCOUNT/CDK_DEFAULT_REGION, ` +
+        'e.g. from the CLI profile). Deploy with credentials to get it.',
+    );
+    return undefined;
+  }
+  admitDistributionLogs(stack.buckets.accessLogs);
+  const logs = {
+    distributionArn: downloads.distribution.distributionArn,
+    bucketArn: stack.buckets.accessLogs.bucketArn,
+    name: `${stack.stackName}-downloads`,
+  };
+  if (stack.region === DISTRIBUTION_LOGS_REGION) {
+    const inStack = new DistributionLogs(downloads, 'AccessLogs', logs);
+    stack.buckets.emptyLogsAfter(inStack.delivery);
+    return undefined;
+  }
+  return new EdgeLogsStack(app, `${stack.stackName}EdgeLogs`, {
+    ...logs,
+    env: { account: stack.account, region: DISTRIBUTION_LOGS_REGION },
+    crossRegionReferences: true,
+    description: `Herald: access logs of the downloads distribution of ${stack.stackName}, delivered from ${DISTRIBUTION_LOGS_REGION}`,
+  });
 }

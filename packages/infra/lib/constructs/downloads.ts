@@ -159,8 +159,10 @@ export class Downloads extends Construct {
     acknowledge(
       this.distribution,
       'AwsSolutions-CFR3',
-      'Standard (legacy) CloudFront logs need ACLs on the log bucket, which enforces bucket-owner ' +
-        'ownership (ACLs off); see docs/adr/008-edge.md for the logging decision.',
+      'CFR3 checks standard logging (legacy), which needs ACLs on the log bucket (bucket-owner enforced, ' +
+        'ACLs off). The access logs go through standard logging (v2) instead, a CloudWatch Logs delivery ' +
+        'from us-east-1 into the access log bucket under cloudfront/, on every deploy with an account and ' +
+        'region (docs/adr/008-edge.md).',
     );
     if (!props.domain)
       acknowledge(

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -142,6 +142,19 @@ describe('prod with a domain', () => {
       const vars = variablesOf(json, logicalId(fn.function));
       expect(vars.HERALD_FILES_CDN_URL).toBe('https://files.herald.example.com');
     }
+  });
+
+  it('deploys the certificate stack, then the stack, then the distribution logs stack', () => {
+    const stacks = stack.node.root.node.children.filter((c): c is Stack => c instanceof Stack);
+    const named = (id: string) => stacks.find((s) => s.node.id === id);
+    expect(stacks.map((s) => `${s.node.id} ${s.region}`).sort()).toEqual([
+      'HeraldProd eu-west-1',
+      'HeraldProdEdgeCertificate us-east-1',
+      'HeraldProdEdgeLogs us-east-1',
+    ]);
+    expect(stack.dependencies).toEqual([named('HeraldProdEdgeCertificate')]);
+    expect(named('HeraldProdEdgeLogs')?.dependencies).toEqual([stack]);
+    expect(named('HeraldProdEdgeCertificate')?.dependencies).toEqual([]);
   });
 
   it('stays cdk-nag clean, certificate stack included', () => {
