@@ -113,7 +113,7 @@ export const HANDLER_BUDGETS: Readonly<Record<string, TimeBudget>> = {
  * stream files of any size. Without it V8 grows each semi-space to 16 MiB under a stream's
  * short-lived garbage, and young space (three semi-spaces' worth) decides the peak: the ingest
  * worker's RSS at 1 GiB was 185 MB by default, 138 MB at 2 MiB, 122 MB at 1 MiB (`pnpm bench
- * upload-memory`; docs/adr/009-multipart-uploads.md).
+ * upload-memory`, bench/results/upload-memory-*.json).
  */
 export const HANDLER_SEMI_SPACE_MIB: Readonly<Record<string, number>> = {
   'ingest/sqs-ingest': 2,
