@@ -52,16 +52,21 @@ export class FileBlob extends Blob {
     return new ReadableStream<Uint8Array<ArrayBuffer>>({
       pull: async (controller) => {
         handle ??= await open(this.path);
-        if (at >= this.end) {
-          await handle.close();
-          controller.close();
-          return;
+        try {
+          if (at >= this.end) {
+            await handle.close();
+            controller.close();
+            return;
+          }
+          const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, this.end - at));
+          const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, at);
+          if (bytesRead === 0) throw shorter(this.path, at);
+          at += bytesRead;
+          controller.enqueue(chunk.subarray(0, bytesRead));
+        } catch (err) {
+          await handle.close().catch(() => {});
+          throw err;
         }
-        const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, this.end - at));
-        const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, at);
-        if (bytesRead === 0) throw shorter(this.path, at);
-        at += bytesRead;
-        controller.enqueue(chunk.subarray(0, bytesRead));
       },
       cancel: async () => {
         await handle?.close();

@@ -89,6 +89,11 @@ describe('FileBlob', () => {
   it('fails a read when the file is shorter than its range', async () => {
     const part = new FileBlob(path, bytes.byteLength - 10, bytes.byteLength + 10);
     await expect(part.readInto(async () => {})).rejects.toThrow(/changed while it was being read/);
+    await expect(part.arrayBuffer()).rejects.toThrow(/changed while it was being read/);
+    const read = (async () => {
+      for await (const _ of part.stream() as unknown as AsyncIterable<Uint8Array>);
+    })();
+    await expect(read).rejects.toThrow(/changed while it was being read/);
   });
 });
 
