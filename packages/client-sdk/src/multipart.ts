@@ -269,7 +269,10 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
         await signing;
         if (run.presigned.get(n) !== part) continue;
       }
-      const batch = [n, ...missing.filter((m) => m > n && !run.presigned.has(m))].slice(0, PRESIGN_BATCH);
+      const batch = [n, ...missing.filter((m) => m > n && !run.presigned.has(m) && !run.held.has(m))].slice(
+        0,
+        PRESIGN_BATCH,
+      );
       signing = run.api
         .presignUploadParts({
           params: { jobId: run.jobId },
@@ -327,6 +330,9 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
       counts();
       const etag = await putPart(n).finally(() => inFlight--);
       run.held.set(n, etag);
+      // A landed part's URL is not needed again: kept, 10,000 presigned S3 URLs (1-2 KB each with
+      // a session token) would grow the uploader's memory with the file's size.
+      run.presigned.delete(n);
       counts();
       const [start, end] = rangeOf(run.sizeBytes, run.partSize, n);
       sent += end - start;

@@ -1,13 +1,15 @@
-import { openAsBlob } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createHeraldClient, type HeraldClient } from '../client.ts';
 import { HeraldClientError, JobFailedError } from '../errors.ts';
+import { createFetchUploader } from '../fetch-uploader.ts';
 import type { JobHandle, JobProgress, JobResult, UploadHandle } from '../job-handle.ts';
 import { multipartUploader, type PartCounts, resumeUpload } from '../multipart.ts';
 import type { HeraldClientOptions } from '../options.ts';
+import { FileBlob } from './file-blob.ts';
+import { filePartFetch } from './file-part-fetch.ts';
 import {
   formatBytes,
   formatCount,
@@ -181,6 +183,7 @@ async function resumeFile(
     ctx,
     client,
     resumeUpload(client, saved.token, body, {
+      fetch: filePartFetch(),
       signal: stop.signal,
       onParts,
       onProgress: (bytesSent, bytesTotal) => {
@@ -224,6 +227,10 @@ async function upload(ctx: Context): Promise<number> {
   };
   const client = makeClient(ctx, {
     uploader: multipartUploader({
+      // Parts go from disk through node:http, 128 KiB each in flight (see file-part-fetch.ts),
+      // here and on `--resume`; a file under the threshold is one streamed PUT.
+      fetch: filePartFetch(),
+      single: createFetchUploader(),
       onParts,
       onResumeToken: (token, jobId) => {
         resumable = true;
@@ -245,8 +252,8 @@ async function upload(ctx: Context): Promise<number> {
   };
   try {
     const dryRun = ctx.values['dry-run'] === true;
-    // A Blob over the file: parts are read slice by slice, never the whole file.
-    const body = await openAsBlob(file);
+    // A Blob over the file at its exact size: parts are read 64 KiB at a time, never whole.
+    const body = new FileBlob(file, 0, size);
     handle =
       ctx.values.resume === true
         ? client.follow(await resumeFile(ctx, client, file, body, limit, onParts, showProgress))

@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type CliIo, main } from '../../src/cli/main.ts';
+import type { UploadRequest } from '../../src/upload.ts';
 import { events, FakeHerald } from './support/fake-herald.ts';
 
 const run = promisify(execFile);
@@ -112,6 +113,32 @@ describe('herald CLI', () => {
       /^Validated: 1 row would load into transactions, nothing was loaded \(0 rejected\)/,
     );
     expect(fake.requests.find((r) => r.path === '/uploads')?.body).toMatchObject({ dryRun: true });
+  });
+
+  it('upload sends a file of 4 GiB or more at its real size, up to its last bytes', async () => {
+    // Node 20's `fs.openAsBlob` reports a size modulo 2^32 (1 GiB for this file), so a file of
+    // 4 GiB or more must not reach the SDK through it. Sparse: no disk is written.
+    const big = join(dir, 'big.csv');
+    writeFileSync(big, '');
+    truncateSync(big, 5 * 1024 ** 3 - 3);
+    const fd = openSync(big, 'r+');
+    writeSync(fd, 'END', 5 * 1024 ** 3 - 3);
+    closeSync(fd);
+    let seen: { sizeBytes: number; bodySize: number; tail: string } | undefined;
+    const uploader = async (request: UploadRequest) => {
+      const body = request.body as Blob;
+      seen = { sizeBytes: request.sizeBytes, bodySize: body.size, tail: await body.slice(-3).text() };
+      const jobId = request.url.split('/').pop() as string;
+      fake.publish(events.queued(jobId, 0));
+      fake.publish(events.succeeded(jobId, 1, 1));
+    };
+    const base = io();
+    const out = { ...base, clientOptions: { ...base.clientOptions, uploader } };
+    expect(await main(['upload', big, '--dataset', 'transactions'], out)).toBe(0);
+    expect(seen).toEqual({ sizeBytes: 5 * 1024 ** 3, bodySize: 5 * 1024 ** 3, tail: 'END' });
+    expect(fake.requests.find((r) => r.path === '/uploads')?.body).toMatchObject({
+      sizeBytes: 5 * 1024 ** 3,
+    });
   });
 
   it.each([

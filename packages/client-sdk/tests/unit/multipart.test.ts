@@ -204,6 +204,27 @@ describe('multipart uploads in the SDK', () => {
     ]);
   });
 
+  it('after a 403 signs that part again, and none of the parts that already landed', async () => {
+    let refused = false;
+    const refusingOnce = async (input: string, init?: RequestInit) => {
+      if (input.endsWith('/1') && !refused) {
+        refused = true;
+        // Parts 2 and 3 land meanwhile.
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        return new Response('<Error><Code>AccessDenied</Code></Error>', { status: 403 });
+      }
+      return fakeS3(input, init);
+    };
+    const { client } = harness(fake, { uploader: multipartUploader({ ...quick, fetch: refusingOnce }) });
+    const upload = client.upload(file(20 * MIB), { dataset: 'transactions', fileName: 'big.csv' });
+    await expect(upload.done).resolves.toMatchObject({ rowsLoaded: 3000 });
+    const signed = fake.requests
+      .filter((r) => r.path.endsWith('/parts'))
+      .map((r) => (r.body as { partNumbers: number[] }).partNumbers);
+    expect(signed).toEqual([[3], [1]]);
+    expect(puts.filter((p) => p.endsWith('#1'))).toHaveLength(1);
+  });
+
   it('after a network loss, resumes from its token: only the missing parts go up, and the file loads', async () => {
     const blob = file(20 * MIB);
     drops.set(2, Number.POSITIVE_INFINITY);
