@@ -109,15 +109,10 @@ export const HANDLER_BUDGETS: Readonly<Record<string, TimeBudget>> = {
 };
 
 /**
- * V8's young generation cap (`--max-semi-space-size`, MiB), by handler key, for the handlers that
- * stream files of any size. Without it V8 grows each semi-space to 16 MiB under a stream's
- * short-lived garbage, and young space (three semi-spaces' worth) decides the peak: the ingest
- * worker's RSS at 1 GiB was 185 MB by default, 138 MB at 2 MiB, 122 MB at 1 MiB (`pnpm bench
- * upload-memory`, bench/results/upload-memory-*.json).
+ * The handlers that stream files of any size and must hold their memory whatever the size
+ * ({@link HeraldFunctionProps.streaming}).
  */
-export const HANDLER_SEMI_SPACE_MIB: Readonly<Record<string, number>> = {
-  'ingest/sqs-ingest': 2,
-};
+export const STREAMING_HANDLERS: ReadonlySet<string> = new Set(['ingest/sqs-ingest']);
 
 /** Secrets loaded after deploy (docs/deploy.md). */
 export type SecretName = 'fcm' | 'srvgw';

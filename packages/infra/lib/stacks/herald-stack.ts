@@ -33,12 +33,12 @@ import {
   assertHandlersExist,
   HANDLER_ACCESS,
   HANDLER_BUDGETS,
-  HANDLER_SEMI_SPACE_MIB,
   type HandlerAccess,
   handlerEntry,
   handlerKey,
   REPO_ROOT,
   type SecretName,
+  STREAMING_HANDLERS,
 } from '../handlers.ts';
 import { acknowledge, acknowledgeWildcards } from '../nag.ts';
 
@@ -394,7 +394,7 @@ export class HeraldStack extends Stack {
       },
       timeout: Duration.seconds(timeoutSeconds),
       memorySize: queueTimeout === undefined ? config.lambda.memoryMiB : config.lambda.workerMemoryMiB,
-      ...(HANDLER_SEMI_SPACE_MIB[key] !== undefined && { maxSemiSpaceMiB: HANDLER_SEMI_SPACE_MIB[key] }),
+      streaming: STREAMING_HANDLERS.has(key),
       logRetention,
       logRemovalPolicy: config.retainData ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
       ...(access.database && {
