@@ -1,11 +1,11 @@
 // `pnpm bench upload-memory [--gib N] [--json]`
 //
 // Issue 17's memory budget, end to end: a generated `transactions` file of about N GiB (default
-// 1) goes through `herald upload` (the real CLI: bin/herald.mjs, tsx, multipart with openAsBlob)
-// against the local stack, and the bench reports the peak RSS (VmHWM, sampled from /proc every
-// 100 ms while each process lives) of
-//   - the CLI process, against the same launcher running `herald jobs` (its floor: Node, tsx, the
-//     SDK, one REST call);
+// 1) goes through `herald upload` (the real CLI: bin/herald.mjs, its esbuild bundle, parts read
+// from disk through node:http) against the local stack, and the bench reports the peak RSS (VmHWM,
+// sampled from /proc every 100 ms while each process lives) of
+//   - the CLI process, against the same launcher running `herald jobs` (its floor: Node, the
+//     bundled CLI and SDK, one REST call);
 //   - every instance of the ingest worker (ingest/sqs-ingest: its esbuild bundle on the runtime's
 //     Node major, one process per instance, found among this process's children by the
 //     `AWS_LAMBDA_FUNCTION_NAME` in its environment), against its VmHWM just before the upload
