@@ -25,15 +25,15 @@ import {
   RestApi,
 } from 'aws-cdk-lib/aws-apigateway';
 import type { IUserPool } from 'aws-cdk-lib/aws-cognito';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
+import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnLoggingConfiguration, CfnWebACL, CfnWebACLAssociation } from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { ThrottleConfig } from '../config.ts';
-import { acknowledge, acknowledgeWildcards } from '../nag.ts';
+import { acknowledge } from '../nag.ts';
+import { addAccessLogStream } from './access-log-stream.ts';
 
 /** The JSON body model of a route: its schema as JSON Schema, and the protocol export it comes from. */
 export interface RequestBodyModel {
@@ -158,7 +158,14 @@ export class HeraldRestApi extends Construct {
   constructor(scope: Construct, id: string, props: HeraldRestApiProps) {
     super(scope, id);
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.DESTROY;
-    this.accessLogStream = this.createAccessLogStream(props.accessLogBucket);
+    // API Gateway delivers a REST stage's access logs to CloudWatch Logs or to a Firehose stream
+    // named `amazon-apigateway-*`, never to S3 directly; the stream puts them next to the
+    // buckets' and the distribution's logs.
+    this.accessLogStream = addAccessLogStream(this, {
+      bucket: props.accessLogBucket,
+      prefix: 'rest-api',
+      deliveryStreamName: `amazon-apigateway-${this.node.addr}`,
+    });
     this.api = new RestApi(this, 'Api', {
       description: 'Herald REST API (routes from ROUTES in @herald/protocol)',
       endpointTypes: [EndpointType.REGIONAL],
@@ -338,52 +345,5 @@ export class HeraldRestApi extends Construct {
       redactedFields: [{ singleHeader: { Name: 'authorization' } }],
     });
     return acl;
-  }
-
-  /**
-   * A Firehose stream into the access log bucket (`rest-api/`, gzip). API Gateway delivers a
-   * stage's access logs to CloudWatch Logs or to a Firehose stream named `amazon-apigateway-*`,
-   * never to S3 directly; the stream puts them next to the buckets' and the distribution's logs.
-   */
-  private createAccessLogStream(bucket: IBucket): CfnDeliveryStream {
-    const role = new Role(this, 'AccessLogDeliveryRole', {
-      assumedBy: new ServicePrincipal('firehose.amazonaws.com', {
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    });
-    // The S3 permissions Firehose documents for an S3 destination, on this bucket only.
-    const write = new PolicyStatement({
-      actions: [
-        's3:AbortMultipartUpload',
-        's3:GetBucketLocation',
-        's3:GetObject',
-        's3:ListBucket',
-        's3:ListBucketMultipartUploads',
-        's3:PutObject',
-      ],
-      resources: [bucket.bucketArn, bucket.arnForObjects('rest-api/*')],
-    });
-    role.addToPolicy(write);
-    acknowledgeWildcards(
-      role,
-      write,
-      'Firehose writes objects it names itself (date-partitioned keys) under the rest-api/ prefix.',
-    );
-    const stream = new CfnDeliveryStream(this, 'AccessLogStream', {
-      deliveryStreamName: `amazon-apigateway-${this.node.addr}`,
-      deliveryStreamType: 'DirectPut',
-      deliveryStreamEncryptionConfigurationInput: { keyType: 'AWS_OWNED_CMK' },
-      s3DestinationConfiguration: {
-        bucketArn: bucket.bucketArn,
-        roleArn: role.roleArn,
-        prefix: 'rest-api/',
-        errorOutputPrefix: 'rest-api-errors/',
-        compressionFormat: 'GZIP',
-        bufferingHints: { intervalInSeconds: 300, sizeInMBs: 5 },
-      },
-    });
-    // Firehose checks its role's access when the stream is created.
-    stream.node.addDependency(role);
-    return stream;
   }
 }

@@ -9,12 +9,15 @@ import {
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { WebSocketLambdaAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { WebSocketLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnSubscriptionFilter, LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import type { ThrottleConfig } from '../config.ts';
 import { acknowledge } from '../nag.ts';
+import { addAccessLogStream } from './access-log-stream.ts';
 
 export interface HeraldWebSocketApiProps {
   /** `ROUTES.ws.routeSelectionExpression`. */
@@ -23,7 +26,13 @@ export interface HeraldWebSocketApiProps {
   readonly throttle: ThrottleConfig;
   /** Throttling of `$connect` alone. */
   readonly connectThrottle: ThrottleConfig;
+  /** Retention of the access log group (the bucket's lifecycle rule is the copy's retention). */
   readonly logRetention: RetentionDays;
+  /**
+   * The access log bucket: the stage's access logs also land there, under `websocket-api/`,
+   * through a subscription filter on their log group and a Firehose stream.
+   */
+  readonly accessLogBucket: IBucket;
   /** @default RemovalPolicy.DESTROY */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -37,13 +46,16 @@ const LIFECYCLE_ROUTES = new Set(['$connect', '$disconnect']);
  * Lambda authorizer on `$connect`, one
  * Lambda integration per route, a `$default` route response on every message route (so the
  * frame a handler returns — `pong`, `error` — reaches the client), default and `$connect`
- * throttling, JSON access logs without query strings (a `?ticket=` never lands in a log).
+ * throttling, JSON access logs without query strings (a `?ticket=` never lands in a log), kept in
+ * a log group and copied to the access log bucket.
  *
  * No WAF: AWS WAF cannot attach to a WebSocket API (docs/adr/004-websocket-edge-protection.md).
  */
 export class HeraldWebSocketApi extends Construct {
   readonly api: WebSocketApi;
   readonly stage: WebSocketStage;
+  /** The Firehose stream that carries the stage's access logs from their log group into the access log bucket. */
+  readonly accessLogStream: CfnDeliveryStream;
 
   constructor(scope: Construct, id: string, props: HeraldWebSocketApiProps) {
     super(scope, id);
@@ -82,6 +94,7 @@ export class HeraldWebSocketApi extends Construct {
         ),
       },
     });
+    this.accessLogStream = this.forwardAccessLogs(accessLogs, props.accessLogBucket);
     const cfnStage = this.stage.node.defaultChild as CfnStage;
     // Execution logs at ERROR, never message bodies.
     cfnStage.addPropertyOverride('DefaultRouteSettings.LoggingLevel', 'ERROR');
@@ -96,6 +109,59 @@ export class HeraldWebSocketApi extends Construct {
         DetailedMetricsEnabled: true,
       },
     };
+  }
+
+  /**
+   * API Gateway writes a WebSocket stage's access logs to CloudWatch Logs only
+   * (https://docs.aws.amazon.com/apigateway/latest/developerguide/websocket-api-logging.html), so
+   * a subscription filter (every event) sends them on to a Firehose stream into the access log
+   * bucket. CloudWatch Logs sends gzip-compressed batches in a JSON envelope; Firehose's own
+   * CloudWatch Logs processors unpack them, keep only the log messages (our JSON lines) and end
+   * each record with a newline
+   * (https://docs.aws.amazon.com/firehose/latest/dev/writing-with-cloudwatch-logs.html), and the
+   * stream compresses the objects again. A stream with decompression on must take CloudWatch Logs
+   * subscriptions only (same page), which is all this one takes.
+   */
+  private forwardAccessLogs(logGroup: LogGroup, bucket: IBucket): CfnDeliveryStream {
+    const stream = addAccessLogStream(this, {
+      bucket,
+      prefix: 'websocket-api',
+      processors: [
+        {
+          type: 'Decompression',
+          parameters: [{ parameterName: 'CompressionFormat', parameterValue: 'GZIP' }],
+        },
+        {
+          type: 'CloudWatchLogProcessing',
+          parameters: [{ parameterName: 'DataMessageExtraction', parameterValue: 'true' }],
+        },
+        { type: 'AppendDelimiterToRecord' },
+      ],
+    });
+    // The role CloudWatch Logs assumes to put records, as the CloudWatch Logs guide sets it up
+    // for a Firehose subscription: trusted by logs.amazonaws.com for this account and region only.
+    const role = new Role(this, 'AccessLogSubscriptionRole', {
+      assumedBy: new ServicePrincipal('logs.amazonaws.com', {
+        conditions: {
+          StringLike: { 'aws:SourceArn': Stack.of(this).formatArn({ service: 'logs', resource: '*' }) },
+        },
+      }),
+    });
+    role.addToPolicy(
+      new PolicyStatement({
+        actions: ['firehose:PutRecord', 'firehose:PutRecordBatch'],
+        resources: [stream.attrArn],
+      }),
+    );
+    const filter = new CfnSubscriptionFilter(this, 'AccessLogSubscription', {
+      logGroupName: logGroup.logGroupName,
+      filterPattern: '',
+      destinationArn: stream.attrArn,
+      roleArn: role.roleArn,
+    });
+    // CloudWatch Logs tries the destination when the filter is created: the role's policy first.
+    filter.node.addDependency(role);
+    return stream;
   }
 
   /** Adds the routes of `ROUTES.ws`, each to its handler's function, and the `$connect` authorizer. */

@@ -207,6 +207,7 @@ export class HeraldStack extends Stack {
       throttle: config.websocket.throttle,
       connectThrottle: config.websocket.connectThrottle,
       logRetention,
+      accessLogBucket: this.buckets.accessLogs,
       removalPolicy,
     });
 
@@ -235,7 +236,7 @@ export class HeraldStack extends Stack {
       accessLogBucket: this.buckets.accessLogs,
       removalPolicy,
     });
-    this.buckets.emptyLogsAfter(this.restApi.accessLogStream);
+    this.buckets.emptyLogsAfter(this.restApi.accessLogStream, this.webSocket.accessLogStream);
     this.webSocket.addRoutes(routes.ws, functionFor);
     this.domains =
       domain &&

@@ -167,7 +167,7 @@ describe('deleting the dev stack', () => {
   });
 
   // CloudFormation cannot delete a bucket that holds objects (or object versions, in `uploads`).
-  it('empties every bucket before deleting it, the access log bucket after the buckets and the stream it logs', () => {
+  it('empties every bucket before deleting it, the access log bucket after the buckets and the streams that log into it', () => {
     const emptied = resourcesOf(dev.json, 'Custom::S3AutoDeleteObjects').map(([id, r]) => ({
       id,
       bucket: (r.Properties?.BucketName as { Ref?: string } | undefined)?.Ref,
@@ -181,6 +181,7 @@ describe('deleting the dev stack', () => {
         logicalId(dev.stack.buckets.uploads),
         logicalId(dev.stack.buckets.files),
         dev.stack.getLogicalId(dev.stack.restApi.accessLogStream),
+        dev.stack.getLogicalId(dev.stack.webSocket.accessLogStream),
       ]),
     );
   });

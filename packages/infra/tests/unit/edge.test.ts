@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parsePublicKeys, resolveConfig } from '../../lib/config.ts';
 import { HANDLER_ACCESS } from '../../lib/handlers.ts';
+import { flattenCfnValue } from '../../lib/nag.ts';
 import { grantsOf, logicalId } from './iam.ts';
 import { type CfnTemplate, resourcesOf, type Synthesized, synthesize, variablesOf } from './synth.ts';
 
@@ -205,13 +206,153 @@ describe('REST API access logs', () => {
       const setting = stage.Properties?.AccessLogSetting as { DestinationArn?: unknown };
       expect(setting.DestinationArn).toEqual({ 'Fn::GetAtt': [streamId, 'Arn'] });
 
-      const [, stream] = only(s.json, 'AWS::KinesisFirehose::DeliveryStream');
-      const p = stream.Properties ?? {};
+      const p = s.json.Resources[streamId]?.Properties ?? {};
       expect(p.DeliveryStreamName).toMatch(/^amazon-apigateway-/);
       expect(p.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
       const s3 = p.S3DestinationConfiguration as Record<string, unknown>;
       expect(s3.BucketARN).toEqual({ 'Fn::GetAtt': [logicalId(s.stack.buckets.accessLogs), 'Arn'] });
       expect(s3.Prefix).toBe('rest-api/');
     }
+  });
+});
+
+/** Every `action resource` an IAM role is allowed by the template's `AWS::IAM::Policy` resources. */
+const policyGrants = (json: CfnTemplate, roleId: string): string[] =>
+  resourcesOf(json, 'AWS::IAM::Policy')
+    .filter(([, r]) => ((r.Properties?.Roles ?? []) as { Ref?: string }[]).some((ref) => ref.Ref === roleId))
+    .flatMap(
+      ([, r]) =>
+        ((r.Properties?.PolicyDocument ?? {}) as { Statement?: Record<string, unknown>[] }).Statement ?? [],
+    )
+    .flatMap((st) => {
+      expect(st.Effect).toBe('Allow');
+      return [st.Action]
+        .flat()
+        .flatMap((action) => [st.Resource].flat().map((res) => `${action} ${flattenCfnValue(res)}`));
+    })
+    .sort();
+
+/** The logical id an `{ "Fn::GetAtt": [id, "Arn"] }` points at. */
+const arnOf = (value: unknown): string => {
+  const [id, attribute] = (value as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'];
+  expect(attribute).toBe('Arn');
+  return id;
+};
+
+describe('WebSocket API access logs', () => {
+  const wsStream = (s: Synthesized) => {
+    const id = s.stack.getLogicalId(s.stack.webSocket.accessLogStream);
+    return [id, s.json.Resources[id]?.Properties ?? {}] as const;
+  };
+
+  it('stay in the stage’s log group, which a subscription filter forwards, every event, to their own Firehose stream', () => {
+    for (const s of [withCdn, withoutCdn]) {
+      const [, stage] = only(s.json, 'AWS::ApiGatewayV2::Stage');
+      const logGroupId = arnOf(
+        ((stage.Properties?.AccessLogSettings ?? {}) as { DestinationArn?: unknown }).DestinationArn,
+      );
+      expect(s.json.Resources[logGroupId]?.Type).toBe('AWS::Logs::LogGroup');
+
+      const [, filter] = only(s.json, 'AWS::Logs::SubscriptionFilter');
+      const [streamId] = wsStream(s);
+      expect(filter.Properties?.LogGroupName).toEqual({ Ref: logGroupId });
+      expect(filter.Properties?.FilterPattern).toBe('');
+      expect(arnOf(filter.Properties?.DestinationArn)).toBe(streamId);
+      expect(s.json.Resources[arnOf(filter.Properties?.RoleArn)]?.Type).toBe('AWS::IAM::Role');
+      expect(streamId).not.toBe(s.stack.getLogicalId(s.stack.restApi.accessLogStream));
+    }
+  });
+
+  it('land in the access log bucket under websocket-api/, encrypted, decompressed by Firehose and gzipped again', () => {
+    for (const s of [withCdn, withoutCdn]) {
+      const [, p] = wsStream(s);
+      // API Gateway does not write to it: no amazon-apigateway-* name needed.
+      expect(p.DeliveryStreamName).toBeUndefined();
+      expect(p.DeliveryStreamType).toBe('DirectPut');
+      expect(p.DeliveryStreamEncryptionConfigurationInput).toEqual({ KeyType: 'AWS_OWNED_CMK' });
+      const s3 = p.ExtendedS3DestinationConfiguration as Record<string, unknown>;
+      expect(s3.BucketARN).toEqual({ 'Fn::GetAtt': [logicalId(s.stack.buckets.accessLogs), 'Arn'] });
+      expect(s3.Prefix).toBe('websocket-api/');
+      expect(s3.ErrorOutputPrefix).toBe('websocket-api-errors/');
+      expect(s3.CompressionFormat).toBe('GZIP');
+      expect(s3.ProcessingConfiguration).toEqual({
+        Enabled: true,
+        Processors: [
+          {
+            Type: 'Decompression',
+            Parameters: [{ ParameterName: 'CompressionFormat', ParameterValue: 'GZIP' }],
+          },
+          {
+            Type: 'CloudWatchLogProcessing',
+            Parameters: [{ ParameterName: 'DataMessageExtraction', ParameterValue: 'true' }],
+          },
+          { Type: 'AppendDelimiterToRecord' },
+        ],
+      });
+    }
+  });
+
+  it('gives the stream’s role S3 access to that bucket and prefix only, and Firehose alone may assume it', () => {
+    const s = withoutCdn;
+    const [, p] = wsStream(s);
+    const roleId = arnOf((p.ExtendedS3DestinationConfiguration as { RoleARN: unknown }).RoleARN);
+    const bucket = `<${logicalId(s.stack.buckets.accessLogs)}.Arn>`;
+    const actions = [
+      's3:AbortMultipartUpload',
+      's3:GetBucketLocation',
+      's3:GetObject',
+      's3:ListBucket',
+      's3:ListBucketMultipartUploads',
+      's3:PutObject',
+    ];
+    expect(policyGrants(s.json, roleId)).toEqual(
+      actions
+        .flatMap((a) => [
+          `${a} ${bucket}`,
+          `${a} ${bucket}/websocket-api/*`,
+          `${a} ${bucket}/websocket-api-errors/*`,
+        ])
+        .sort(),
+    );
+    const trust = s.json.Resources[roleId]?.Properties?.AssumeRolePolicyDocument as {
+      Statement: Record<string, unknown>[];
+    };
+    expect(trust.Statement).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'sts:AssumeRole',
+        Principal: { Service: 'firehose.amazonaws.com' },
+        Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
+  });
+
+  it('lets CloudWatch Logs of this account and region put records into that stream only', () => {
+    const s = withoutCdn;
+    const [filterId, filter] = only(s.json, 'AWS::Logs::SubscriptionFilter');
+    const [streamId] = wsStream(s);
+    const roleId = arnOf(filter.Properties?.RoleArn);
+    expect(policyGrants(s.json, roleId)).toEqual([
+      `firehose:PutRecord <${streamId}.Arn>`,
+      `firehose:PutRecordBatch <${streamId}.Arn>`,
+    ]);
+    const trust = s.json.Resources[roleId]?.Properties?.AssumeRolePolicyDocument as {
+      Statement: Record<string, unknown>[];
+    };
+    expect(trust.Statement).toHaveLength(1);
+    const [statement] = trust.Statement;
+    expect(statement).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: 'logs.amazonaws.com' },
+    });
+    const sourceArn = ((statement?.Condition ?? {}) as { StringLike?: Record<string, unknown> }).StringLike?.[
+      'aws:SourceArn'
+    ];
+    expect(flattenCfnValue(sourceArn)).toBe('arn:<AWS::Partition>:logs:<AWS::Region>:<AWS::AccountId>:*');
+    // The role and its policy exist before CloudWatch Logs tests the destination on creation.
+    const dependsOn = [s.json.Resources[filterId]?.DependsOn ?? []].flat();
+    expect(dependsOn).toContain(roleId);
+    expect(dependsOn.some((id) => s.json.Resources[id]?.Type === 'AWS::IAM::Policy')).toBe(true);
   });
 });
