@@ -21,7 +21,9 @@ const AWS_DEFAULTS: Readonly<Record<GatewayResponseType, { status: number; messa
 /** A declared gateway response: status, header mappings (unresolved), body template. */
 export interface GatewayResponseSpec {
   readonly type: string;
-  readonly statusCode: number;
+  /** Absent: the response keeps its type's own status (AWS's default for a DEFAULT_* type). */
+  readonly statusCode?: number;
+  /** Header → unresolved value (a quoted static value such as `'*'`, or a mapping expression). */
   readonly headers: Readonly<Record<string, string>>;
   readonly body: string | undefined;
 }
@@ -77,8 +79,10 @@ export function gatewayResponder(
           headers: {},
           body: JSON.stringify({ message: fallback.message }),
         };
-      // A DEFAULT_* response keeps the type's own status; a specific one may set its own.
-      const statusCode = byType.has(type) ? spec.statusCode : fallback.status;
+      // A DEFAULT_* response keeps the type's own status, and so does a specific one that states
+      // none (API Gateway's default for the type); otherwise the stated status.
+      const statusCode =
+        byType.has(type) && spec.statusCode !== undefined ? spec.statusCode : fallback.status;
       return {
         statusCode,
         headers: mapHeaders(spec.headers, request),

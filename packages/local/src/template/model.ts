@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { GatewayResponseSpec } from '../gateway/responses.ts';
 import { mentionedIds, referencedId } from './intrinsics.ts';
 
 /**
@@ -106,14 +107,6 @@ export interface PreflightSpec {
   readonly path: string;
   readonly allowedOrigins: readonly string[];
   readonly headers: Readonly<Record<string, string>>;
-}
-
-export interface GatewayResponseSpec {
-  readonly type: string;
-  readonly statusCode: number;
-  /** Header → unresolved value (a quoted static value such as `'*'`, or a mapping expression). */
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string | undefined;
 }
 
 export interface RestApiSpec {
@@ -440,7 +433,7 @@ function readRestApi(template: CfnTemplate, ofType: OfType, used: Set<string>): 
     });
   }
   const stage = ofType('AWS::ApiGateway::Stage')[0];
-  const gatewayResponses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]) => {
+  const gatewayResponses = ofType('AWS::ApiGateway::GatewayResponse').map(([, r]): GatewayResponseSpec => {
     const p = props(r);
     const headers: Record<string, string> = {};
     for (const [key, value] of Object.entries((p.ResponseParameters as Record<string, unknown>) ?? {}))
@@ -448,7 +441,7 @@ function readRestApi(template: CfnTemplate, ofType: OfType, used: Set<string>): 
     const templates = p.ResponseTemplates as Record<string, unknown> | undefined;
     return {
       type: str(p.ResponseType),
-      statusCode: Number(p.StatusCode),
+      ...(p.StatusCode === undefined ? {} : { statusCode: Number(p.StatusCode) }),
       headers,
       body: templates?.['application/json'] === undefined ? undefined : str(templates['application/json']),
     };

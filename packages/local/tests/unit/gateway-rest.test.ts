@@ -202,6 +202,27 @@ describe('local gateway REST API', () => {
     expect(invoked).toEqual([]);
   });
 
+  // The CDK app declares DEFAULT_5XX without a status (it keeps each 5xx's own, 502 for a failed
+  // Lambda): the local gateway answered such a failure with a bare 500 ("Invalid status code").
+  it("answers a failed Lambda with 502 and the API's DEFAULT_5XX body when that response states no status", async () => {
+    const envelope = '{"code":"INTERNAL","message":"Something went wrong on our side."}';
+    const declared = await createLocalGateway({
+      routes,
+      invoke: async () => {
+        throw new Error('Task timed out after 10.00 seconds');
+      },
+      verifyToken: async () => undefined,
+      responses: gatewayResponder([{ type: 'DEFAULT_5XX', headers: {}, body: envelope }]),
+    });
+    try {
+      const res = await fetch(`${declared.restUrl}/boom`);
+      expect(res.status).toBe(502);
+      expect(await res.json()).toEqual(JSON.parse(envelope));
+    } finally {
+      await declared.close();
+    }
+  });
+
   it("falls back to API Gateway's own answers where the API declares none", async () => {
     const bare = await createLocalGateway({
       routes,
