@@ -708,15 +708,33 @@ describe('observability', () => {
       ...[...s.stack.functions.values()].map((f) => logicalId(f.function)),
       logicalId(s.stack.migrations.migrator.function),
     ]) {
+      // One alarm per function on the sum of both metrics (the stack's 500-resource limit).
+      const mine = alarms().filter((a) =>
+        JSON.stringify(a.Metrics ?? []).includes(JSON.stringify({ Name: 'FunctionName', Value: ref(id) })),
+      );
+      expect(mine, id).toHaveLength(1);
+      const metrics = (mine[0]?.Metrics ?? []) as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown } };
+      }[];
       for (const metric of ['Errors', 'Throttles']) {
-        expect(alarms(), `${metric} ${id}`).toContainEqual(
+        expect(metrics, `${metric} ${id}`).toContainEqual(
           expect.objectContaining({
-            Namespace: 'AWS/Lambda',
-            MetricName: metric,
-            Dimensions: [{ Name: 'FunctionName', Value: ref(id) }],
+            MetricStat: expect.objectContaining({
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: metric,
+                Dimensions: [{ Name: 'FunctionName', Value: ref(id) }],
+              },
+            }),
           }),
         );
       }
+      expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toBe(
+        'FILL(errors, 0) + FILL(throttles, 0)',
+      );
+      expect(mine[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
   });
 
