@@ -849,18 +849,33 @@ describe('least-privilege IAM', () => {
       'kms:Decrypt key:buckets',
       's3:PutObject bucket:uploads/uploads/*',
     ].filter((g, i, all) => all.indexOf(g) === i),
-    // Presigns parts, completes: PutObject (its KMS grants as any writer).
+    // Presigns parts: PutObject (its KMS grants as any writer).
     'ingest/http-presign-upload-parts': [
       ...database,
       'kms:Decrypt key:buckets',
       'kms:GenerateDataKey key:buckets',
       's3:PutObject bucket:uploads/uploads/*',
     ],
+    // Checks the parts (ListParts), queues the completion; HeadObject tells a completed upload
+    // from a gone one (GetObject, ListBucket for a 404). It no longer writes: no PutObject.
     'ingest/http-complete-upload': [
       ...database,
       'kms:Decrypt key:buckets',
+      's3:ListMultipartUploadParts bucket:uploads/uploads/*',
+      's3:GetObject bucket:uploads/uploads/*',
+      's3:ListBucket bucket:uploads',
+      'sqs:SendMessage queue:UploadCompletionQueue',
+    ],
+    // Completes off the request path: ListParts, CompleteMultipartUpload (PutObject), HeadObject.
+    'ingest/sqs-complete-upload': [
+      ...database,
+      'kms:Decrypt key:buckets',
       'kms:GenerateDataKey key:buckets',
+      's3:ListMultipartUploadParts bucket:uploads/uploads/*',
       's3:PutObject bucket:uploads/uploads/*',
+      's3:GetObject bucket:uploads/uploads/*',
+      's3:ListBucket bucket:uploads',
+      ...consumer('UploadCompletionQueue'),
     ],
     // ListParts and AbortMultipartUpload read no object data: no KMS key.
     'ingest/http-get-upload': [...database, 's3:ListMultipartUploadParts bucket:uploads/uploads/*'],
