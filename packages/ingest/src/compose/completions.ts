@@ -13,7 +13,12 @@ const completionQueue = ROUTES.queues.find(
   (q) => q.handler.package === 'ingest' && q.handler.name === 'sqs-complete-upload',
 );
 
-/** The base deps plus the completion queue: what `POST /uploads/{jobId}/complete` uses. */
+/**
+ * The base deps plus the completion queue: what `POST /uploads/{jobId}/complete` uses.
+ *
+ * @example
+ * const { completions } = getCompletionRouteDeps();
+ */
 export type CompletionRouteDeps = BaseDeps & { readonly completions: CompletionQueue };
 
 /**

@@ -189,7 +189,12 @@ export async function uploadStatus(
   }
 }
 
-/** What `POST /uploads/{jobId}/complete` uses besides {@link MultipartDeps}. */
+/**
+ * What `POST /uploads/{jobId}/complete` uses besides {@link MultipartDeps}.
+ *
+ * @example
+ * const deps: CompleteUploadDeps = { uploads, multipart, clock, objects, completions };
+ */
 export interface CompleteUploadDeps extends MultipartDeps {
   /** Tells an upload S3 already completed (its object exists) from one that is gone. */
   readonly objects: Pick<ObjectStore, 'size'>;

@@ -19,6 +19,12 @@ export const UploadCompletionMessageSchema = z.strictObject({
   userId: z.string().min(1).max(128),
 });
 
+/**
+ * A parsed {@link UploadCompletionMessageSchema} message.
+ *
+ * @example
+ * await completions.enqueue({ v: 1, jobId, userId } satisfies UploadCompletionMessage);
+ */
 export type UploadCompletionMessage = z.infer<typeof UploadCompletionMessageSchema>;
 
 /**
@@ -37,7 +43,12 @@ export function parseUploadCompletionMessage(body: string): UploadCompletionMess
   }
 }
 
-/** What the completion worker uses. */
+/**
+ * What the completion worker uses (the base deps provide all three).
+ *
+ * @example
+ * const deps: UploadCompletionDeps = { uploads, multipart, objects };
+ */
 export interface UploadCompletionDeps {
   readonly uploads: MultipartUploadRepository;
   readonly multipart: MultipartStore;

@@ -11,6 +11,9 @@ const SAFETY_MARGIN_MS = 15_000;
  * Completes the multipart upload (S3 may take minutes for a large object); the object's S3 event
  * then queues the job for `sqs-ingest`. Reports exactly the messages that hit a retryable fault
  * in `batchItemFailures`.
+ *
+ * @example
+ * const handler = makeSqsCompleteUploadHandler(() => deps); // tests pass fakes
  */
 export function makeSqsCompleteUploadHandler(
   deps: DepsProvider<
