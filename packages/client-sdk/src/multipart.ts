@@ -356,9 +356,11 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
   }
   if (run.signal.aborted) throw abortedError(run.signal.reason);
   const parts = [...run.held].sort(([a], [b]) => a - b).map(([partNumber, etag]) => ({ partNumber, etag }));
-  // A completion can outlive the API's timeout after S3 assembled the object (S3 may take long
-  // for a large one): retried, the route answers 200 once the job moved on. In between S3 no
-  // longer knows the upload (UPLOAD_EXPIRED), so that answer is retried too after a lost one.
+  // The route checks the parts and queues the assembly (S3 may take minutes for a large object),
+  // so it answers within the API's timeout; a retry after a lost answer is answered 200 again
+  // (queued again, or the object or the job found further along). UPLOAD_EXPIRED right after a
+  // lost answer is retried too: an older server, which completed inside the call, answered it
+  // between S3 assembling the object and the worker taking the job.
   let lost = false;
   for (let attempt = 0; ; attempt++) {
     try {

@@ -281,9 +281,21 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     database: true,
     buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:ListMultipartUploadParts'] }],
   },
+  // Checks the client's parts against ListParts and queues the completion (S3 may take minutes
+  // to assemble a large object: longer than the API may wait). A repeated call after the
+  // completion finds S3 no longer knows the upload: HeadObject (GetObject, and ListBucket so a
+  // missing object reads as 404) tells a completed upload from a gone one.
   'ingest/http-complete-upload': {
     database: true,
-    buckets: [{ bucket: 'uploads', prefix: 'uploads/', actions: ['s3:PutObject'] }],
+    buckets: [
+      {
+        bucket: 'uploads',
+        prefix: 'uploads/',
+        actions: ['s3:ListMultipartUploadParts', 's3:GetObject'],
+        listsMissingKeys: true,
+      },
+    ],
+    sendToQueues: ['UploadCompletionQueue'],
   },
   'ingest/http-abort-upload': {
     database: true,
@@ -312,6 +324,20 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
     },
     PUBLISHER,
   ),
+  // Completes a checked multipart upload off the request path: ListParts, then
+  // CompleteMultipartUpload (authorized by PutObject); HeadObject as above tells a repeated message
+  // after a completion from an upload that is gone (whose job it then fails).
+  'ingest/sqs-complete-upload': {
+    database: true,
+    buckets: [
+      {
+        bucket: 'uploads',
+        prefix: 'uploads/',
+        actions: ['s3:ListMultipartUploadParts', 's3:PutObject', 's3:GetObject'],
+        listsMissingKeys: true,
+      },
+    ],
+  },
   // Files (workflow 2, file delivery): grants are PostgreSQL rows; a link checks the caller's
   // grants, reuses or fetches the SRV-GW file into `files/<path>` and presigns a download (also
   // published as `file.ready`), handing fetches that outlive its budget to FileFetchQueue.

@@ -89,3 +89,38 @@ export function loadConfig(env: Readonly<Record<string, string | undefined>>): I
     allowedOrigins: e.HERALD_ALLOWED_ORIGINS ?? [],
   });
 }
+
+/** What `POST /uploads/{jobId}/complete` reads besides {@link IngestConfig}: where completions go. */
+export interface CompletionQueueConfig {
+  /** `AWS_REGION`. */
+  readonly region: string;
+  /** `HERALD_UPLOAD_COMPLETION_QUEUE_URL`: `UploadCompletionQueue` (the stack sets it). */
+  readonly queueUrl: string;
+  /** `HERALD_SQS_ENDPOINT`: SQS endpoint override (the local stack); unset on AWS. */
+  readonly sqsEndpoint: string | undefined;
+}
+
+const CompletionEnvSchema = z.object({
+  AWS_REGION: required,
+  // `queueUrlVariable('UploadCompletionQueue')` of the route table (a unit test keeps them equal).
+  HERALD_UPLOAD_COMPLETION_QUEUE_URL: required.pipe(httpUrl),
+  HERALD_SQS_ENDPOINT: httpUrl.optional(),
+});
+
+/**
+ * Reads the completion queue's configuration: only the handler that sends to it needs (and
+ * validates) these variables, so the other ingest functions start without them.
+ *
+ * @example
+ * const { queueUrl } = loadCompletionQueueConfig(process.env); // only compose/ does this
+ */
+export function loadCompletionQueueConfig(
+  env: Readonly<Record<string, string | undefined>>,
+): CompletionQueueConfig {
+  const e = parseEnv(CompletionEnvSchema, env, '@herald/ingest');
+  return Object.freeze({
+    region: e.AWS_REGION,
+    queueUrl: e.HERALD_UPLOAD_COMPLETION_QUEUE_URL,
+    sqsEndpoint: e.HERALD_SQS_ENDPOINT,
+  });
+}

@@ -99,3 +99,11 @@ export class MultipartRefusedError extends IngestError {
     this.key = options.key;
   }
 }
+
+/** Sending to a queue failed (SQS SendMessage); `retryable` for throttling, 5xx and network faults. */
+export class QueueError extends IngestError {
+  constructor(message: string, options: { cause?: unknown; retryable: boolean }) {
+    super(message, options);
+    this.name = 'QueueError';
+  }
+}

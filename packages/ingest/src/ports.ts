@@ -5,6 +5,7 @@
  */
 import type { ErrorEnvelope, JobEvent, JobState, RowError } from '@herald/protocol';
 import type { CsvLoadRequest, LoadOutcome } from './core/load-contract.ts';
+import type { UploadCompletionMessage } from './core/upload-completion.ts';
 import type { DatasetDefinition } from './datasets/types.ts';
 
 /** One ingest job, as stored. */
@@ -296,4 +297,12 @@ export interface MultipartStore {
   ): Promise<void>;
   /** `AbortMultipartUpload`; an upload that no longer exists is no error. */
   abort(key: string, uploadId: string): Promise<void>;
+}
+
+/**
+ * `UploadCompletionQueue`: the queue whose worker completes multipart uploads off the request
+ * path (S3 may take minutes to assemble a large object; the API answers within 29 s).
+ */
+export interface CompletionQueue {
+  enqueue(message: UploadCompletionMessage): Promise<void>;
 }

@@ -82,9 +82,9 @@ export const CompleteUploadRequestSchema = z
   .meta({ description: '`POST /uploads/{jobId}/complete` body: every part, ascending, with its ETag.' });
 
 /** `POST /uploads/{jobId}/complete` answer. */
-export const CompletedUploadSchema = z
-  .strictObject({ jobId: z.uuid() })
-  .meta({ description: 'The object is assembled; the job proceeds as `job.*` events.' });
+export const CompletedUploadSchema = z.strictObject({ jobId: z.uuid() }).meta({
+  description: 'The parts are checked and their assembly queued; the job proceeds as `job.*` events.',
+});
 
 export type PresignedPart = z.infer<typeof PresignedPartSchema>;
 export type MultipartUpload = z.infer<typeof MultipartUploadSchema>;

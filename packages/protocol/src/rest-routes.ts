@@ -274,12 +274,18 @@ export const REST_ROUTES = withEndpoints({
     tag: 'jobs',
     summary: 'Complete a multipart upload',
     description:
-      'Assembles the parts (every part, ascending, with the ETag its PUT answered). The object must then be ' +
-      'exactly the declared size, or the job fails with `OBJECT_SMALLER_THAN_DECLARED` / ' +
-      '`OBJECT_LARGER_THAN_DECLARED` and the object is deleted.',
+      'Checks the parts (every part, ascending, with the ETag its PUT answered: exactly the parts S3 holds) ' +
+      'and queues their assembly, which S3 may take minutes to finish for a large object: the 200 comes ' +
+      'before the object exists. A repeated call while the assembly is pending answers 200 again. The ' +
+      'object must then be exactly the declared size, or the job fails with `OBJECT_SMALLER_THAN_DECLARED` / ' +
+      '`OBJECT_LARGER_THAN_DECLARED` and the object is deleted; an upload S3 no longer knows by then fails ' +
+      'the job with `UPLOAD_EXPIRED`.',
     request: { params: { jobId: z.uuid() }, body: CompleteUploadRequestSchema },
     responses: {
-      200: json('The object is assembled; the job follows as `job.*` events.', CompletedUploadSchema),
+      200: json(
+        'The parts are checked and their assembly queued; the job follows as `job.*` events.',
+        CompletedUploadSchema,
+      ),
     },
     errors: [
       ...BODY_ERRORS,

@@ -107,6 +107,16 @@ export const ROUTES: RouteTable & { readonly http: typeof REST_ROUTES } = {
       timeoutSeconds: 300,
     },
     {
+      // Multipart completions: S3 may take minutes to assemble a large object, longer than the
+      // API's 29 s integration timeout, so `POST /uploads/{jobId}/complete` validates the parts
+      // and queues the completion here; the object's S3 event then feeds IngestQueue.
+      id: 'UploadCompletionQueue',
+      handler: ingest('sqs-complete-upload'),
+      batchSize: 1,
+      maxReceiveCount: 3,
+      timeoutSeconds: 900,
+    },
+    {
       // One shard of a topic fan-out (at most HERALD_TOPIC_SHARD_SIZE connections) per
       // invocation, so shards post in parallel workers. A shard is redelivered whole when a
       // worker dies or posts keep failing; clients drop the repeats by seq.

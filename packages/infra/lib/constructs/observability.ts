@@ -84,18 +84,22 @@ export class Observability extends Construct {
         `${name}: messages failed all retries; inspect them, fix the cause, redrive.`,
       );
     }
+    // One alarm per function over both metrics, not one each: a CloudFormation stack holds at
+    // most 500 resources, and two alarms per function were the largest share of this one's.
     for (const [name, fn] of props.functions) {
       alarm(
-        `${name}Errors`,
-        fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+        `${name}ErrorsOrThrottles`,
+        new MathExpression({
+          expression: 'FILL(errors, 0) + FILL(throttles, 0)',
+          usingMetrics: {
+            errors: fn.metricErrors({ period: FIVE_MINUTES, statistic: 'Sum' }),
+            throttles: fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
+          },
+          period: FIVE_MINUTES,
+          label: `${name} errors + throttles`,
+        }),
         1,
-        `${name} failed.`,
-      );
-      alarm(
-        `${name}Throttles`,
-        fn.metricThrottles({ period: FIVE_MINUTES, statistic: 'Sum' }),
-        1,
-        `${name} was throttled (account or reserved concurrency).`,
+        `${name} failed, or was throttled (account or reserved concurrency).`,
       );
     }
     const rest5xx = props.restApi.metricServerError({ period: FIVE_MINUTES, statistic: 'Sum' });

@@ -708,15 +708,33 @@ describe('observability', () => {
       ...[...s.stack.functions.values()].map((f) => logicalId(f.function)),
       logicalId(s.stack.migrations.migrator.function),
     ]) {
+      // One alarm per function on the sum of both metrics (the stack's 500-resource limit).
+      const mine = alarms().filter((a) =>
+        JSON.stringify(a.Metrics ?? []).includes(JSON.stringify({ Name: 'FunctionName', Value: ref(id) })),
+      );
+      expect(mine, id).toHaveLength(1);
+      const metrics = (mine[0]?.Metrics ?? []) as {
+        Id: string;
+        Expression?: string;
+        MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown } };
+      }[];
       for (const metric of ['Errors', 'Throttles']) {
-        expect(alarms(), `${metric} ${id}`).toContainEqual(
+        expect(metrics, `${metric} ${id}`).toContainEqual(
           expect.objectContaining({
-            Namespace: 'AWS/Lambda',
-            MetricName: metric,
-            Dimensions: [{ Name: 'FunctionName', Value: ref(id) }],
+            MetricStat: expect.objectContaining({
+              Metric: {
+                Namespace: 'AWS/Lambda',
+                MetricName: metric,
+                Dimensions: [{ Name: 'FunctionName', Value: ref(id) }],
+              },
+            }),
           }),
         );
       }
+      expect(metrics.find((m) => m.Expression !== undefined)?.Expression).toBe(
+        'FILL(errors, 0) + FILL(throttles, 0)',
+      );
+      expect(mine[0]).toMatchObject({ Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold' });
     }
   });
 
@@ -831,18 +849,33 @@ describe('least-privilege IAM', () => {
       'kms:Decrypt key:buckets',
       's3:PutObject bucket:uploads/uploads/*',
     ].filter((g, i, all) => all.indexOf(g) === i),
-    // Presigns parts, completes: PutObject (its KMS grants as any writer).
+    // Presigns parts: PutObject (its KMS grants as any writer).
     'ingest/http-presign-upload-parts': [
       ...database,
       'kms:Decrypt key:buckets',
       'kms:GenerateDataKey key:buckets',
       's3:PutObject bucket:uploads/uploads/*',
     ],
+    // Checks the parts (ListParts), queues the completion; HeadObject tells a completed upload
+    // from a gone one (GetObject, ListBucket for a 404). It no longer writes: no PutObject.
     'ingest/http-complete-upload': [
       ...database,
       'kms:Decrypt key:buckets',
+      's3:ListMultipartUploadParts bucket:uploads/uploads/*',
+      's3:GetObject bucket:uploads/uploads/*',
+      's3:ListBucket bucket:uploads',
+      'sqs:SendMessage queue:UploadCompletionQueue',
+    ],
+    // Completes off the request path: ListParts, CompleteMultipartUpload (PutObject), HeadObject.
+    'ingest/sqs-complete-upload': [
+      ...database,
+      'kms:Decrypt key:buckets',
       'kms:GenerateDataKey key:buckets',
+      's3:ListMultipartUploadParts bucket:uploads/uploads/*',
       's3:PutObject bucket:uploads/uploads/*',
+      's3:GetObject bucket:uploads/uploads/*',
+      's3:ListBucket bucket:uploads',
+      ...consumer('UploadCompletionQueue'),
     ],
     // ListParts and AbortMultipartUpload read no object data: no KMS key.
     'ingest/http-get-upload': [...database, 's3:ListMultipartUploadParts bucket:uploads/uploads/*'],

@@ -11,7 +11,14 @@ import {
 import type { Clock } from '@herald/runtime';
 import { ok, type Result, refuse } from '@herald/runtime';
 import { MultipartRefusedError } from '../errors.ts';
-import type { MultipartStore, MultipartUploadRecord, MultipartUploadRepository } from '../ports.ts';
+import type {
+  CompletionQueue,
+  MultipartStore,
+  MultipartUploadRecord,
+  MultipartUploadRepository,
+  ObjectStore,
+  StoredPart,
+} from '../ports.ts';
 import { isJobId } from './job-queries.ts';
 
 /** Files of at least this many bytes are uploaded in parts unless configured otherwise (16 MiB). */
@@ -183,32 +190,92 @@ export async function uploadStatus(
 }
 
 /**
- * `POST /uploads/{jobId}/complete`: assembles the parts. The object's S3 event then queues the
- * job, and the worker refuses (and deletes) an object of any size but the declared one. Answers
- * 200 again for a job already queued, processing or succeeded (a retried completion).
+ * What `POST /uploads/{jobId}/complete` uses besides {@link MultipartDeps}.
+ *
+ * @example
+ * const deps: CompleteUploadDeps = { uploads, multipart, clock, objects, completions };
+ */
+export interface CompleteUploadDeps extends MultipartDeps {
+  /** Tells an upload S3 already completed (its object exists) from one that is gone. */
+  readonly objects: Pick<ObjectStore, 'size'>;
+  /** Where the completion itself goes (`UploadCompletionQueue`). */
+  readonly completions: CompletionQueue;
+}
+
+/** ETags compare without their quotes: clients send them either way. */
+const bareEtag = (etag: string) => etag.replace(/"/g, '');
+
+/**
+ * The refusal S3's CompleteMultipartUpload would answer for these parts, or undefined: the
+ * client's list must be ascending and name exactly the parts S3 holds, each with its ETag
+ * (`InvalidPartOrder`, `InvalidPart`), and every part but the last must be 5 MiB or more
+ * (`EntityTooSmall`). Checked here because the completion itself runs later, in the worker,
+ * with the parts S3 lists.
+ */
+function partsRefusal(
+  listed: CompleteUploadRequest['parts'],
+  held: readonly StoredPart[],
+): Result<never> | undefined {
+  const unordered = listed.findIndex((p, i) => i > 0 && p.partNumber <= (listed[i - 1]?.partNumber ?? 0));
+  if (unordered !== -1)
+    return refuse(
+      'INVALID_PART',
+      `The parts must be listed in ascending order (see part ${listed[unordered]?.partNumber}).`,
+    );
+  const byNumber = new Map(held.map((p) => [p.partNumber, p]));
+  const unknown = listed.find((p) => {
+    const stored = byNumber.get(p.partNumber);
+    return stored === undefined || bareEtag(stored.etag) !== bareEtag(p.etag);
+  });
+  if (unknown !== undefined)
+    return refuse('INVALID_PART', `Part ${unknown.partNumber} was not uploaded, or another ETag was.`);
+  const listedNumbers = new Set(listed.map((p) => p.partNumber));
+  const unlisted = held.find((p) => !listedNumbers.has(p.partNumber));
+  if (unlisted !== undefined)
+    return refuse('INVALID_PART', `Part ${unlisted.partNumber} was uploaded but is not listed.`);
+  const small = held.slice(0, -1).find((p) => p.sizeBytes < MULTIPART_LIMITS.minPartBytes);
+  if (small !== undefined)
+    return refuse('PART_TOO_SMALL', `Part ${small.partNumber} is smaller than 5 MiB and is not the last.`);
+  return undefined;
+}
+
+/**
+ * `POST /uploads/{jobId}/complete`: checks the client's parts against the parts S3 holds
+ * (`ListParts`) and queues the completion, answering before the object exists: S3 may take
+ * minutes to assemble a large object, longer than the API may wait. The worker
+ * (`completeQueuedUpload`) completes; the object's S3 event then queues the job, and the ingest
+ * worker refuses (and deletes) an object of any size but the declared one. Answers 200 again for
+ * a job already queued, processing or succeeded, and for a completion still pending (queued again:
+ * a repeated message is a no-op) or done while the job waits for its worker.
  *
  * @example
  * const result = await completeUpload(deps, userId, jobId, { parts: [{ partNumber: 1, etag }] });
  */
 export async function completeUpload(
-  deps: MultipartDeps,
+  deps: CompleteUploadDeps,
   userId: string,
   jobId: string,
   request: CompleteUploadRequest,
 ): Promise<Result<CompletedUpload>> {
-  // A completion whose answer was lost (the call outlived its timeout after S3 assembled the
-  // object) is retried by the client: once the worker has the job, that retry succeeds too.
   const found = isJobId(jobId) ? await deps.uploads.findForOwner(userId, jobId) : undefined;
   if (found !== undefined && COMPLETED_STATES.includes(found.state)) return ok({ jobId });
   const open = await openUpload(deps, userId, jobId);
   if (!open.ok) return open;
   const upload = open.value;
+  let held: readonly StoredPart[];
   try {
-    await deps.multipart.complete(upload.objectKey, upload.uploadId, request.parts);
-    return ok({ jobId });
+    held = await deps.multipart.listParts(upload.objectKey, upload.uploadId);
   } catch (error) {
+    // S3 forgets an upload once it completed it: with the object there, the completion queued
+    // earlier is done and the job waits for the ingest worker.
+    const gone = error instanceof MultipartRefusedError && error.code === 'UPLOAD_EXPIRED';
+    if (gone && (await deps.objects.size(upload.objectKey)) !== undefined) return ok({ jobId });
     return refused(error);
   }
+  const refusal = partsRefusal(request.parts, held);
+  if (refusal !== undefined) return refusal;
+  await deps.completions.enqueue({ v: 1, jobId, userId });
+  return ok({ jobId });
 }
 
 /**

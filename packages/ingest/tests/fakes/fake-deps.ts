@@ -6,7 +6,11 @@ import { staticDatasetCatalog } from '../../src/datasets/catalog.ts';
 import type { DatasetDefinition } from '../../src/datasets/types.ts';
 import type { DatasetCatalog } from '../../src/ports.ts';
 import { InMemoryJobStore } from './in-memory-job-store.ts';
-import { InMemoryMultipartStore, InMemoryMultipartUploads } from './in-memory-multipart.ts';
+import {
+  InMemoryMultipartStore,
+  InMemoryMultipartUploads,
+  RecordingCompletionQueue,
+} from './in-memory-multipart.ts';
 import { InMemoryObjectStore } from './in-memory-object-store.ts';
 import { RecordingNotifier } from './recording-notifier.ts';
 
@@ -48,16 +52,19 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
   const jobs = new InMemoryJobStore(clock);
   const objects = new InMemoryObjectStore();
   const notifier = new RecordingNotifier();
-  const multipart = new InMemoryMultipartStore();
+  // Completed multipart uploads land in the same bucket as single PUTs.
+  const multipart = new InMemoryMultipartStore(objects);
+  const completions = new RecordingCompletionQueue();
   const uploads = new InMemoryMultipartUploads(jobs);
   const logs = new RecordingLogger();
   let ids = 0;
-  const deps: IngestDeps = {
+  const deps: IngestDeps & { readonly completions: RecordingCompletionQueue } = {
     jobs,
     work: jobs,
     objects,
     multipart,
     uploads,
+    completions,
     // The test datasets accept kilobytes; multipart tests pass their own threshold.
     multipartThresholdBytes: 16 * 1024 * 1024,
     notifier,
@@ -72,5 +79,16 @@ export function fakeDeps(now = '2026-01-15T09:00:00.000Z') {
     maxReceives: 3,
     workerTimeoutMs: 900_000,
   };
-  return { deps, provide: () => deps, clock, jobs, objects, multipart, uploads, notifier, logs };
+  return {
+    deps,
+    provide: () => deps,
+    clock,
+    jobs,
+    objects,
+    multipart,
+    uploads,
+    completions,
+    notifier,
+    logs,
+  };
 }

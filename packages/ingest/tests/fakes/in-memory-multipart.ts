@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { ErrorEnvelope } from '@herald/protocol';
 import { MULTIPART_LIMITS } from '@herald/protocol';
+import type { UploadCompletionMessage } from '../../src/core/upload-completion.ts';
 import { MultipartRefusedError } from '../../src/errors.ts';
 import type {
+  CompletionQueue,
   MultipartStore,
   MultipartUploadRecord,
   MultipartUploadRepository,
   StoredPart,
 } from '../../src/ports.ts';
 import type { InMemoryJobStore } from './in-memory-job-store.ts';
+import { InMemoryObjectStore } from './in-memory-object-store.ts';
 
 interface Upload {
   readonly key: string;
@@ -17,14 +20,29 @@ interface Upload {
 
 /**
  * S3's multipart API in memory, with S3's refusals (`NoSuchUpload`, `InvalidPart`,
- * `InvalidPartOrder`, `EntityTooSmall`); `putPart` stands in for a client's presigned PUT.
+ * `InvalidPartOrder`, `EntityTooSmall`); `putPart` stands in for a client's presigned PUT. A
+ * completed upload becomes an object of `bucket` (and S3 forgets the upload), as on S3.
  */
 export class InMemoryMultipartStore implements MultipartStore {
   readonly uploads = new Map<string, Upload>();
-  /** Objects completed, by key. */
-  readonly objects = new Map<string, Uint8Array>();
   readonly presigned: Parameters<MultipartStore['presignPart']>[0][] = [];
+  /** Every `complete` call, in order, with whether S3 assembled an object. */
+  readonly completions: { readonly key: string; readonly assembled: boolean }[] = [];
   #ids = 0;
+  #completing: (() => Promise<void>) | undefined;
+  #nextFailure: Error | undefined;
+
+  constructor(readonly bucket: InMemoryObjectStore = new InMemoryObjectStore()) {}
+
+  /** Makes the next `complete` wait for `gate` before S3 assembles (a slow completion). */
+  completeAfter(gate: () => Promise<void>): void {
+    this.#completing = gate;
+  }
+
+  /** Makes the next `listParts` or `complete` throw `error` (e.g. a transient S3 fault). */
+  failNextWith(error: Error): void {
+    this.#nextFailure = error;
+  }
 
   async create(key: string): Promise<string> {
     const id = `upload-${++this.#ids}`;
@@ -46,6 +64,7 @@ export class InMemoryMultipartStore implements MultipartStore {
   }
 
   async listParts(key: string, uploadId: string): Promise<readonly StoredPart[]> {
+    this.#throwIfFailing();
     return [...this.#upload(uploadId, key).parts]
       .sort(([a], [b]) => a - b)
       .map(([partNumber, p]) => ({ partNumber, etag: p.etag, sizeBytes: p.bytes.byteLength }));
@@ -56,7 +75,17 @@ export class InMemoryMultipartStore implements MultipartStore {
     uploadId: string,
     parts: readonly { partNumber: number; etag: string }[],
   ): Promise<void> {
-    const upload = this.#upload(uploadId, key);
+    this.#throwIfFailing();
+    const gate = this.#completing;
+    this.#completing = undefined;
+    await gate?.();
+    let upload: Upload;
+    try {
+      upload = this.#upload(uploadId, key);
+    } catch (error) {
+      this.completions.push({ key, assembled: false });
+      throw error;
+    }
     const chosen = parts.map((p, i) => {
       const held = upload.parts.get(p.partNumber);
       if (i > 0 && p.partNumber <= (parts[i - 1]?.partNumber ?? 0))
@@ -67,12 +96,19 @@ export class InMemoryMultipartStore implements MultipartStore {
     });
     if (chosen.slice(0, -1).some((b) => b.byteLength < MULTIPART_LIMITS.minPartBytes))
       throw new MultipartRefusedError('PART_TOO_SMALL', 'EntityTooSmall', { key });
-    this.objects.set(key, Buffer.concat(chosen));
+    this.bucket.upload(key, Buffer.concat(chosen));
     this.uploads.delete(uploadId);
+    this.completions.push({ key, assembled: true });
   }
 
   async abort(_key: string, uploadId: string): Promise<void> {
     this.uploads.delete(uploadId);
+  }
+
+  #throwIfFailing(): void {
+    const failure = this.#nextFailure;
+    this.#nextFailure = undefined;
+    if (failure !== undefined) throw failure;
   }
 
   #upload(uploadId: string, key: string): Upload {
@@ -116,5 +152,22 @@ export class InMemoryMultipartUploads implements MultipartUploadRepository {
       reportKey: null,
     });
     return failed !== undefined;
+  }
+}
+
+/** A {@link CompletionQueue} that records what the route sent (and can fail once). */
+export class RecordingCompletionQueue implements CompletionQueue {
+  readonly messages: UploadCompletionMessage[] = [];
+  #nextFailure: Error | undefined;
+
+  failNextWith(error: Error): void {
+    this.#nextFailure = error;
+  }
+
+  async enqueue(message: UploadCompletionMessage): Promise<void> {
+    const failure = this.#nextFailure;
+    this.#nextFailure = undefined;
+    if (failure !== undefined) throw failure;
+    this.messages.push(message);
   }
 }

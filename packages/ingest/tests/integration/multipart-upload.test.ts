@@ -172,6 +172,32 @@ describe('multipart uploads through the local stack', () => {
     expect(await rowsOf(jobId)).toBe(rows);
   });
 
+  it('queues the completion: calls repeated at once all answer 200, the file is assembled and loaded once', async () => {
+    // The route answers before S3 assembles (sqs-complete-upload does it): three calls in a row
+    // find the upload pending (or completed, its object there) and each queues or skips it.
+    const { data, rows } = csvOfAtLeast(40 * MIB);
+    const { jobId, upload } = await start(data);
+    const etags = await putParts(jobId, data, upload.partSize, range(1, upload.partCount));
+    const answers = [
+      await complete(jobId, etags),
+      await complete(jobId, etags),
+      await complete(jobId, etags),
+    ];
+    expect(answers).toEqual([1, 2, 3].map(() => ({ status: 200, body: { jobId } })));
+    const job = await waitForJob(jobId);
+    expect(job).toMatchObject({ state: 'succeeded', rowsLoaded: rows, sizeBytes: data.byteLength });
+    expect(await rowsOf(jobId)).toBe(rows);
+    // One claim: however many S3 events the completions made, one load ran.
+    const { rows: claims } = await db.query<{ attempts: number }>(
+      'SELECT attempts FROM ingest_jobs WHERE job_id = $1',
+      [jobId],
+    );
+    expect(claims).toEqual([{ attempts: 1 }]);
+    expect(await objectsOf(jobId)).toHaveLength(1);
+    await sleep(500);
+    expect(await rowsOf(jobId)).toBe(rows);
+  });
+
   it('fails a job completed without all its parts (smaller than declared) and deletes the object', async () => {
     const { data } = csvOfAtLeast(20 * MIB);
     const { jobId, upload } = await start(data);

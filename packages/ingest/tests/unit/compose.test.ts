@@ -12,10 +12,12 @@ import { PgJobRepository } from '../../src/adapters/pg-job-repository.ts';
 import { S3ObjectStore } from '../../src/adapters/s3-object-store.ts';
 import { getDeps, resetDeps } from '../../src/compose.ts';
 import * as cancelJob from '../../src/handlers/http-cancel-job.ts';
+import * as completeUpload from '../../src/handlers/http-complete-upload.ts';
 import * as createUpload from '../../src/handlers/http-create-upload.ts';
 import * as getJob from '../../src/handlers/http-get-job.ts';
 import * as getJobErrors from '../../src/handlers/http-get-job-errors.ts';
 import * as listJobs from '../../src/handlers/http-list-jobs.ts';
+import * as sqsCompleteUpload from '../../src/handlers/sqs-complete-upload.ts';
 import * as sqsIngest from '../../src/handlers/sqs-ingest.ts';
 
 const ENV = {
@@ -37,7 +39,16 @@ afterEach(() => {
 
 describe('compose', () => {
   it('lets the handler modules load without any environment (config is read at first use)', () => {
-    for (const module of [createUpload, getJob, getJobErrors, listJobs, cancelJob, sqsIngest]) {
+    for (const module of [
+      createUpload,
+      getJob,
+      getJobErrors,
+      listJobs,
+      cancelJob,
+      completeUpload,
+      sqsIngest,
+      sqsCompleteUpload,
+    ]) {
       expect(typeof module.handler).toBe('function');
     }
   });
@@ -77,6 +88,8 @@ export const typeChecks = {
   getJob: getJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   getJobErrors: getJobErrors.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   cancelJob: cancelJob.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
+  completeUpload: completeUpload.handler satisfies Handler<APIGatewayProxyEvent, APIGatewayProxyResult>,
   sqsIngest: sqsIngest.handler satisfies Handler<SQSEvent, SQSBatchResponse>,
+  sqsCompleteUpload: sqsCompleteUpload.handler satisfies Handler<SQSEvent, SQSBatchResponse>,
   event: (event: APIGatewayProxyEvent): RestProxyEvent => event,
 };

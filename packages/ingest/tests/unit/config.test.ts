@@ -1,6 +1,7 @@
+import { queueUrlVariable } from '@herald/protocol';
 import { ConfigError } from '@herald/runtime';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config.ts';
+import { loadCompletionQueueConfig, loadConfig } from '../../src/config.ts';
 
 const ENV = {
   AWS_REGION: 'eu-west-1',
@@ -86,6 +87,32 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ ...ENV, HERALD_DATABASE_POOL_MAX: '0' })).toThrow(/HERALD_DATABASE_POOL_MAX/);
     expect(() => loadConfig({ ...ENV, HERALD_PROGRESS_INTERVAL_MS: '-5' })).toThrow(
       /HERALD_PROGRESS_INTERVAL_MS/,
+    );
+  });
+});
+
+describe('loadCompletionQueueConfig', () => {
+  const QUEUE_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/UploadCompletionQueue';
+
+  it('reads the completion queue from the variable the route table names', () => {
+    expect(queueUrlVariable('UploadCompletionQueue')).toBe('HERALD_UPLOAD_COMPLETION_QUEUE_URL');
+    const config = loadCompletionQueueConfig({ ...ENV, HERALD_UPLOAD_COMPLETION_QUEUE_URL: QUEUE_URL });
+    expect(config).toEqual({ region: 'eu-west-1', queueUrl: QUEUE_URL, sqsEndpoint: undefined });
+    expect(Object.isFrozen(config)).toBe(true);
+    expect(
+      loadCompletionQueueConfig({
+        ...ENV,
+        HERALD_UPLOAD_COMPLETION_QUEUE_URL: QUEUE_URL,
+        HERALD_SQS_ENDPOINT: 'http://127.0.0.1:4000',
+      }).sqsEndpoint,
+    ).toBe('http://127.0.0.1:4000');
+  });
+
+  it('fails naming the queue variable when it is missing or not a URL', () => {
+    expect(() => loadCompletionQueueConfig(ENV)).toThrow(ConfigError);
+    expect(() => loadCompletionQueueConfig(ENV)).toThrow(/HERALD_UPLOAD_COMPLETION_QUEUE_URL/);
+    expect(() => loadCompletionQueueConfig({ ...ENV, HERALD_UPLOAD_COMPLETION_QUEUE_URL: 'queue' })).toThrow(
+      /HERALD_UPLOAD_COMPLETION_QUEUE_URL/,
     );
   });
 });

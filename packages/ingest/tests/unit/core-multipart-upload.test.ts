@@ -9,11 +9,16 @@ import {
   presignParts,
   uploadStatus,
 } from '../../src/core/multipart-upload.ts';
+import { completeQueuedUpload } from '../../src/core/upload-completion.ts';
 import { ALICE, BOB, fakeDeps } from '../fakes/fake-deps.ts';
 
 const MIB = 1024 * 1024;
 /** Alice as a member of the group the sample `transactions` dataset accepts uploads from. */
 const ANALYST = { userId: ALICE, groups: ['analysts'] };
+
+/** One delivery of a completion message, its first. */
+const DELIVERY = { receiveCount: 1, maxReceives: 3, deadline: Number.MAX_SAFE_INTEGER };
+const message = (jobId: string, userId = ALICE) => JSON.stringify({ v: 1, jobId, userId });
 
 /** Fakes whose `transactions` dataset accepts 100 GiB, with a 16 MiB threshold. */
 function setup() {
@@ -92,9 +97,10 @@ describe('multipart uploads (core)', () => {
     });
   });
 
-  it('lists the parts held, completes with their ETags, refuses a wrong one as INVALID_PART', async () => {
+  it('lists the parts held, checks a completion against them and queues it; the worker assembles the object', async () => {
     const f = setup();
     const { jobId, upload } = await started(f, 20 * MIB);
+    const key = `uploads/${ALICE}/${jobId}.csv`;
     const e1 = f.multipart.putPart(upload.uploadId, 1, new Uint8Array(8 * MIB).fill(1));
     const status = await uploadStatus(f.deps, ALICE, jobId);
     expect(status.ok && status.value.parts).toEqual([{ partNumber: 1, etag: e1, sizeBytes: 8 * MIB }]);
@@ -105,6 +111,7 @@ describe('multipart uploads (core)', () => {
       parts: [
         { partNumber: 1, etag: e1 },
         { partNumber: 2, etag: e1 },
+        { partNumber: 3, etag: e3 },
       ],
     });
     expect(wrong).toMatchObject({ ok: false, error: { code: 'INVALID_PART' } });
@@ -117,18 +124,24 @@ describe('multipart uploads (core)', () => {
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
+    expect(f.completions.messages).toEqual([]);
     expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
-    expect(f.multipart.objects.get(`uploads/${ALICE}/${jobId}.csv`)?.byteLength).toBe(20 * MIB);
-    // Gone from S3 now: listing it again is UPLOAD_EXPIRED, and so is a retried completion
-    // until the worker has the job; then the retry is answered 200 again.
+    // Queued, not assembled: the answer never waits for S3's completion.
+    expect(f.completions.messages).toEqual([{ v: 1, jobId, userId: ALICE }]);
+    expect(f.multipart.completions).toEqual([]);
+    expect(await f.objects.size(key)).toBeUndefined();
+
+    expect(await completeQueuedUpload(f.deps, message(jobId), DELIVERY, f.deps.log)).toEqual({
+      retry: false,
+    });
+    expect(await f.objects.size(key)).toBe(20 * MIB);
+    // Gone from S3 now: listing it is UPLOAD_EXPIRED; a repeated completion finds the object and
+    // answers 200 (the job waits for the ingest worker), and so it does once the worker has the job.
     expect(await uploadStatus(f.deps, ALICE, jobId)).toMatchObject({
       ok: false,
       error: { code: 'UPLOAD_EXPIRED' },
     });
-    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toMatchObject({
-      ok: false,
-      error: { code: 'UPLOAD_EXPIRED' },
-    });
+    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
     const job = f.jobs.peek(jobId);
     await f.jobs.claim({ jobId, userId: ALICE, objectKey: job?.objectKey ?? '', seqBlock: 1 });
     expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
@@ -136,6 +149,72 @@ describe('multipart uploads (core)', () => {
       ok: false,
       error: { code: 'NOT_FOUND' },
     });
+    expect(f.multipart.completions).toEqual([{ key, assembled: true }]);
+  });
+
+  it('refuses what S3 would refuse, before queueing: order, unknown or unlisted parts, small parts, a gone upload', async () => {
+    const f = setup();
+    const { jobId, upload } = await started(f, 20 * MIB);
+    const e1 = f.multipart.putPart(upload.uploadId, 1, new Uint8Array(8 * MIB).fill(1));
+    const e2 = f.multipart.putPart(upload.uploadId, 2, new Uint8Array(4 * MIB).fill(2));
+    const e3 = f.multipart.putPart(upload.uploadId, 3, new Uint8Array(4 * MIB));
+    const complete = (parts: { partNumber: number; etag: string }[]) =>
+      completeUpload(f.deps, ALICE, jobId, { parts });
+    const code = async (parts: { partNumber: number; etag: string }[]) => {
+      const result = await complete(parts);
+      return result.ok ? 'ok' : result.error.code;
+    };
+    const p = (partNumber: number, etag: string) => ({ partNumber, etag });
+    expect(await code([p(2, e2), p(1, e1), p(3, e3)])).toBe('INVALID_PART');
+    expect(await code([p(1, e1), p(1, e1), p(3, e3)])).toBe('INVALID_PART');
+    expect(await code([p(1, e1), p(2, e2), p(4, e3)])).toBe('INVALID_PART');
+    // S3 holds part 2: a list without it would complete another object than the one checked.
+    expect(await code([p(1, e1), p(3, e3)])).toBe('INVALID_PART');
+    // Part 2 (4 MiB) is not the last.
+    expect(await code([p(1, e1), p(2, e2), p(3, e3)])).toBe('PART_TOO_SMALL');
+    expect(f.completions.messages).toEqual([]);
+    // ETags compare without their quotes, as S3 compares them.
+    const e2Full = f.multipart.putPart(upload.uploadId, 2, new Uint8Array(8 * MIB).fill(2));
+    expect(await code([p(1, e1.replaceAll('"', '')), p(2, e2Full), p(3, e3)])).toBe('ok');
+
+    await abortUpload(f.deps, ALICE, jobId);
+    const other = await started(f, 20 * MIB);
+    f.multipart.uploads.delete(other.upload.uploadId);
+    expect(await completeUpload(f.deps, ALICE, other.jobId, { parts: [p(1, e1)] })).toMatchObject({
+      ok: false,
+      error: { code: 'UPLOAD_EXPIRED' },
+    });
+  });
+
+  it('answers within the request while S3 takes longer than the API to assemble: one object, one load', async () => {
+    const f = setup();
+    const { jobId, upload } = await started(f, 20 * MIB);
+    const key = `uploads/${ALICE}/${jobId}.csv`;
+    const parts = [1, 2, 3].map((n) => ({
+      partNumber: n,
+      etag: f.multipart.putPart(upload.uploadId, n, new Uint8Array(n < 3 ? 8 * MIB : 4 * MIB).fill(n)),
+    }));
+    // S3's assembly holds until released: far longer than any request may take.
+    let release = () => {};
+    const assembling = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    f.multipart.completeAfter(() => assembling);
+
+    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
+    const worker = completeQueuedUpload(f.deps, message(jobId), DELIVERY, f.deps.log);
+    // A client that lost the answer asks again while S3 assembles: 200 again, queued again.
+    expect(await completeUpload(f.deps, ALICE, jobId, { parts })).toEqual({ ok: true, value: { jobId } });
+    expect(f.completions.messages).toHaveLength(2);
+    release();
+    expect(await worker).toEqual({ retry: false });
+    // The second message finds the upload completed: nothing more.
+    expect(await completeQueuedUpload(f.deps, message(jobId), DELIVERY, f.deps.log)).toEqual({
+      retry: false,
+    });
+    expect(f.multipart.completions).toEqual([{ key, assembled: true }]);
+    expect(await f.objects.size(key)).toBe(20 * MIB);
+    expect(f.jobs.peek(jobId)?.state).toBe('awaiting_upload');
   });
 
   it('aborts: the parts are discarded and the job fails with UPLOAD_ABORTED; then the upload is over', async () => {
