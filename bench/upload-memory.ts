@@ -157,7 +157,7 @@ async function main(): Promise<void> {
     );
     say(`CLI peak RSS ${upload.peakMb} MB (herald jobs: ${jobs.peakMb} MB)`);
     say(
-      `worker peak RSS ${workerPeak} MB over ${workerPeaks.size} instance(s) (before the upload: ${workerIdle || 'not started'} MB)`,
+      `worker peak RSS ${workerPeak} MB over ${workerPeaks.size} instance(s) (before the upload: ${workerIdle ? `${workerIdle} MB` : 'not started'})`,
     );
     const result = {
       gib: GIB,
