@@ -4,7 +4,7 @@ import {
   type JobProgress,
   type UploadHandle,
 } from '@herald/client-sdk';
-import { resumeTokenOf, resumeUpload } from '@herald/client-sdk/multipart';
+import { multipartApi, resumeTokenOf, resumeUpload } from '@herald/client-sdk/multipart';
 import { useHeraldClient, useJob, useUpload } from '@herald/client-sdk/react';
 import { type FormEvent, type ReactNode, useId, useRef, useState } from 'react';
 import { DATASETS } from '../datasets.ts';
@@ -20,8 +20,27 @@ export interface UploadPanelProps {
   readonly networkDrop?: NetworkDrop;
 }
 
-/** Where the resume token of an interrupted upload is kept, so a reload can resume it too. */
+/**
+ * Where an interrupted upload is kept (its resume token and job), so a reload can resume it too,
+ * or cancel it.
+ */
 const RESUME_KEY = 'herald-demo.resume';
+
+/** An interrupted upload: what resumes it, and the job Cancel discards. */
+interface Interrupted {
+  readonly token: string;
+  readonly jobId: string;
+}
+
+function storedInterrupted(): Interrupted | undefined {
+  try {
+    const value: unknown = JSON.parse(localStorage.getItem(RESUME_KEY) ?? 'null');
+    const { token, jobId } = (value ?? {}) as Partial<Interrupted>;
+    return typeof token === 'string' && typeof jobId === 'string' ? { token, jobId } : undefined;
+  } catch {
+    return undefined;
+  }
+}
 /** The dev "slow network": a part of 8 MiB takes about 2 s (each part request on its own). */
 const SLOW_BYTES_PER_SECOND = 4 * 1024 * 1024;
 
@@ -66,7 +85,7 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
   const [drop, setDrop] = useState(false);
   const [slow, setSlow] = useState(false);
   const [droppedAt, setDroppedAt] = useState<number | undefined>();
-  const [pendingToken, setPendingToken] = useState(() => localStorage.getItem(RESUME_KEY) ?? undefined);
+  const [pending, setPending] = useState(storedInterrupted);
   // After a resume the bar shows the resumed bytes, then the job as followed again.
   const resumedProgress: JobProgress | undefined = resumed?.error
     ? { phase: 'failed', percent: percentOf(resumed.sent, resumed.total), error: resumed.error }
@@ -91,19 +110,25 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
     { fileName: string; dataset: string; dryRun: boolean } | undefined
   >();
   const handle = useRef<UploadHandle | undefined>(undefined);
+  /** The resume in flight: Cancel stops its part requests and discards its upload. */
+  const resuming = useRef<{ readonly job: Interrupted; readonly stop: AbortController } | undefined>(
+    undefined,
+  );
 
   const finished = progress.phase === 'succeeded' || progress.phase === 'failed';
   const busy = started !== undefined && !finished;
 
   /** Sends the parts storage does not hold yet, then follows the job to its end. */
-  const resume = (token: string, body: File) => {
-    setPendingToken(undefined);
+  const resume = (job: Interrupted, body: File) => {
+    setPending(undefined);
+    const stop = new AbortController();
+    resuming.current = { job, stop };
     setResumed({ jobId: '', sent: 0, total: body.size, uploaded: false });
     // The first progress counts the bytes of the parts storage already held: where it resumed.
     const onProgress = (sent: number, total: number) =>
       setResumed((r) => r && { ...r, sent, total, resumedAt: r.resumedAt ?? percentOf(sent, total) });
     const fetch = networkDrop?.fetch;
-    resumeUpload(client, token, body, fetch ? { onProgress, fetch } : { onProgress }).then(
+    resumeUpload(client, job.token, body, { onProgress, signal: stop.signal, ...(fetch && { fetch }) }).then(
       ({ jobId, resumedAtBytes, sizeBytes }) => {
         localStorage.removeItem(RESUME_KEY);
         setResumed({
@@ -116,8 +141,10 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
         onJobsChanged?.();
       },
       (err: HeraldClientError) => {
-        // The token stays (in localStorage too): the right file, or a better network, can try again.
-        setPendingToken(token);
+        // Cancelled: the upload is discarded, nothing to resume. Otherwise the token stays (in
+        // localStorage too): the right file, or a better network, can try again.
+        if (stop.signal.aborted) localStorage.removeItem(RESUME_KEY);
+        else setPending(job);
         setResumed((r) => r && { ...r, error: err });
       },
     );
@@ -140,22 +167,34 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
       const token = resumeTokenOf(started);
       if (!(err.cause instanceof SimulatedNetworkDrop) || !token || !started.jobId) return;
       // The token survives a reload: picking the same file again resumes from here.
-      localStorage.setItem(RESUME_KEY, token);
+      const job = { token, jobId: started.jobId };
+      localStorage.setItem(RESUME_KEY, JSON.stringify(job));
       setDroppedAt(err.cause.percent);
-      resume(token, file);
+      resume(job, file);
     });
   };
 
   /** After a reload: the same file, picked again, continues the interrupted upload. */
   const resumeStored = () => {
-    if (!file || !pendingToken) return;
+    if (!file || !pending) return;
     setStarted({ fileName: file.name, dataset, dryRun: false });
     setDroppedAt(undefined);
-    resume(pendingToken, file);
+    resume(pending, file);
   };
 
-  // Cancels the job on the server (and stops an upload still sending): nothing is loaded.
+  // Cancels the job on the server (and stops an upload still sending): nothing is loaded. A
+  // resume in flight stops its part requests and discards the upload (DELETE /uploads/{jobId}:
+  // storage drops the parts, the job fails UPLOAD_ABORTED).
   const cancel = () => {
+    const inFlight = resuming.current;
+    if (inFlight && !inFlight.stop.signal.aborted) {
+      inFlight.stop.abort();
+      multipartApi(client)
+        .abortUpload({ params: { jobId: inFlight.job.jobId } })
+        .finally(onJobsChanged)
+        .catch(() => {});
+      return;
+    }
     handle.current?.cancel().catch(() => {});
   };
 
@@ -210,7 +249,7 @@ export function UploadPanel({ onJobsChanged, networkDrop }: UploadPanelProps): R
           <button type="submit" data-testid="upload-submit" disabled={!file || busy}>
             {dryRun ? 'Check' : 'Upload'}
           </button>
-          {pendingToken && !busy && (
+          {pending && !busy && (
             <button
               type="button"
               className="secondary"

@@ -341,6 +341,57 @@ describe('web demo (Chromium)', () => {
     await page.close();
   }, 150_000);
 
+  it('cancels a resume in flight: its part requests stop, the upload is discarded, nothing is loaded', async () => {
+    const { page, pageErrors } = await openSignedIn('alice');
+    const csv = transactionsCsv(GOOD_ROWS);
+    await chooseCsv(page, 'transactions', 'transactions-cancelled.csv', csv);
+    // Slow parts (~2 s each): the cancel lands while the resume is still sending.
+    await page.getByTestId('upload-slow').check();
+    await page.getByTestId('upload-drop').check();
+    await page.getByTestId('upload-submit').click();
+    await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
+    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
+    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+
+    const partPuts: string[] = [];
+    page.on('request', (r) => {
+      if (r.method() === 'PUT' && new URL(r.url()).searchParams.has('partNumber')) partPuts.push(r.url());
+    });
+    await page.getByTestId('upload-cancel').click();
+    const notice = page.locator('[data-testid="upload-notice"]');
+    await notice.waitFor({ timeout: 30_000 });
+    expect(await notice.getAttribute('data-kind')).toBe('failure');
+    expect(await notice.textContent()).toContain('The upload was cancelled.');
+    const sentAtCancel = partPuts.length;
+    await page
+      .locator(`[data-testid="job-row"][data-job-id="${jobId}"][data-state="failed"]`)
+      .waitFor({ timeout: 10_000 });
+    // Two part durations later: no part request started after the cancel settled.
+    await page.waitForTimeout(4_000);
+    expect(partPuts.length).toBe(sentAtCancel);
+    expect(await page.evaluate(() => localStorage.getItem('herald-demo.resume'))).toBeNull();
+    expect(await page.getByTestId('upload-resume').count(), 'nothing left to resume').toBe(0);
+
+    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
+    await db.connect();
+    try {
+      const { rows } = await db.query<{ state: string; code: string | null }>(
+        "SELECT state, error ->> 'code' AS code FROM ingest_jobs WHERE job_id = $1",
+        [jobId],
+      );
+      expect(rows[0]).toEqual({ state: 'failed', code: 'UPLOAD_ABORTED' });
+      const loaded = await db.query<{ n: number }>(
+        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
+        [jobId],
+      );
+      expect(loaded.rows[0]?.n).toBe(0);
+    } finally {
+      await db.end();
+    }
+    expect(pageErrors).toEqual([]);
+    await page.close();
+  }, 150_000);
+
   // Fails until file delivery (`POST /files/links`) exists on the server.
   it('requests a file by path and downloads it through the link it shows', async () => {
     const { page, pageErrors } = await openSignedIn('alice');
