@@ -253,8 +253,12 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
   // shard and removes connections that answered 410 from both tables.
   'realtime/http-list-topic-grants': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:Query'] }] },
   'realtime/http-create-topic-grant': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:PutItem'] }] },
+  // Deletes the grant, then removes the subscribers the remaining grants no longer admit.
   'realtime/http-delete-topic-grant': {
-    tables: [{ table: 'TopicGrants', actions: ['dynamodb:DeleteItem'] }],
+    tables: [
+      { table: 'TopicGrants', actions: ['dynamodb:DeleteItem', 'dynamodb:Query'] },
+      { table: 'TopicSubscriptions', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
+    ],
   },
   'realtime/http-publish-topic-event': TOPIC_PUBLISHER,
   'realtime/sqs-topic-fanout': {

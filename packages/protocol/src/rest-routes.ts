@@ -476,7 +476,9 @@ export const REST_ROUTES = withEndpoints({
     handler: realtime('http-delete-topic-grant'),
     tag: 'admin',
     summary: 'Revoke a topic grant',
-    description: 'Admins only. Connections already subscribed keep the topic until they disconnect.',
+    description:
+      'Admins only. Connections subscribed through this grant alone leave the topic at once: no later ' +
+      'event reaches them (those another grant admits keep it).',
     request: { params: { topic: SharedTopicSchema, group: z.string().min(1).max(128) } },
     responses: { 204: noContent('The grant is gone.') },
     errors: ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],

@@ -207,14 +207,32 @@ export interface TopicGrantStore {
  * fan-out (a Query, never a Scan) and by connection (GSI) for cleanup.
  */
 export interface TopicSubscriptionStore {
-  /** Records the connection as a subscriber of the topic; idempotent. */
-  add(topic: string, connectionId: string, userId: string, expiresAt: number): Promise<void>;
+  /**
+   * Records the connection as a subscriber of the topic, with the caller's groups that admitted
+   * it (a revoked grant is re-checked against them); idempotent.
+   */
+  add(
+    topic: string,
+    connectionId: string,
+    userId: string,
+    expiresAt: number,
+    groups: readonly string[],
+  ): Promise<void>;
   /** Removes one subscription; removing an absent one succeeds. */
   remove(topic: string, connectionId: string): Promise<void>;
   /** Removes every topic subscription of a connection (disconnect, gone); answers how many. */
   removeConnection(connectionId: string): Promise<number>;
   /** The ids of the topic's subscribed connections not expired at `now` (epoch milliseconds). */
   listConnections(topic: string, now: number): Promise<string[]>;
+  /** The topic's subscribers not expired at `now`, with the groups recorded when they subscribed. */
+  listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]>;
+}
+
+/** A subscriber of a shared topic as {@link TopicSubscriptionStore.listSubscribers} lists it. */
+export interface TopicSubscriber {
+  readonly connectionId: string;
+  /** The caller's groups when it subscribed (none recorded: an empty list). */
+  readonly groups: readonly string[];
 }
 
 /** A topic event as the log holds it. */

@@ -833,7 +833,12 @@ describe('least-privilege IAM', () => {
     'realtime/sns-notify': [...publisher, ...topicPublisher, ...onFailure],
     'realtime/http-list-topic-grants': ['dynamodb:Query table:TopicGrants'],
     'realtime/http-create-topic-grant': ['dynamodb:PutItem table:TopicGrants'],
-    'realtime/http-delete-topic-grant': ['dynamodb:DeleteItem table:TopicGrants'],
+    'realtime/http-delete-topic-grant': [
+      'dynamodb:DeleteItem table:TopicGrants',
+      'dynamodb:Query table:TopicGrants',
+      'dynamodb:DeleteItem table:TopicSubscriptions',
+      'dynamodb:Query table:TopicSubscriptions',
+    ],
     'realtime/http-publish-topic-event': topicPublisher,
     'realtime/sqs-topic-fanout': [
       'dynamodb:DeleteItem table:Connections',

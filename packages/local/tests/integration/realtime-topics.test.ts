@@ -30,13 +30,18 @@ async function admin(method: string, path: string, body?: unknown) {
 }
 
 /** Opens `count` connections of one user (tickets straight to the table), `parallel` at a time. */
-async function openMany(userId: string, count: number, parallel = 50): Promise<Client[]> {
+async function openMany(
+  userId: string,
+  count: number,
+  parallel = 50,
+  groups: readonly string[] = [],
+): Promise<Client[]> {
   const opened: Client[] = [];
   for (let start = 0; start < count; start += parallel) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(parallel, count - start) }, async () => {
         const { ticket, record } = issueTicket({
-          identity: { userId, username: userId, groups: [] },
+          identity: { userId, username: userId, groups: [...groups] },
           now: Date.now(),
           randomBytes: (n) => randomBytes(n),
         });
@@ -90,6 +95,24 @@ const topicSeqs = (client: Client, topic: string) =>
     .map((f) => (f.event as { seq: number }).seq);
 
 describe('shared topics through the local stack', () => {
+  it('revoking a grant ends the subscriptions it admitted at once: later events reach only connections another grant admits', async () => {
+    const topic = `it-revoke-${randomBytes(4).toString('hex')}`;
+    for (const group of ['analysts', 'ops']) {
+      expect((await admin('POST', `/admin/topics/${topic}/grants`, { group })).status).toBe(201);
+    }
+    const [analyst] = await openMany(newUserId(), 1, 1, ['analysts']);
+    const [operator] = await openMany(newUserId(), 1, 1, ['ops']);
+    if (!analyst || !operator) throw new Error('connections not opened');
+    await subscribeAll([analyst, operator], topic);
+
+    expect((await admin('DELETE', `/admin/topics/${topic}/grants/analysts`)).status).toBe(204);
+    const published = await admin('POST', `/admin/topics/${topic}/events`, { title: 'After', body: '' });
+    expect(published).toMatchObject({ status: 202, body: { topic, subscribers: 1 } });
+    await operator.waitFor((f) => f.type === 'topic', { timeoutMs: 30_000 });
+    expect(topicSeqs(operator, topic)).toEqual([1]);
+    expect(topicSeqs(analyst, topic)).toEqual([]);
+  });
+
   it('fans one event out to 2,000 subscribers in 4 shards; a worker killed mid-shard is redelivered, every connection ends with the event once (by seq), gone ones are removed', async () => {
     const topic = `it-topic-${randomBytes(4).toString('hex')}`;
     expect((await admin('POST', `/admin/topics/${topic}/grants`, { group: '*' })).status).toBe(201);

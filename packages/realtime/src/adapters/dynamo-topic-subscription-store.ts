@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TopicSubscriptionStore } from '../ports.ts';
+import type { TopicSubscriber, TopicSubscriptionStore } from '../ports.ts';
 import { dynamoStoreError, queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoTopicSubscriptionStore}. */
@@ -31,10 +31,19 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
     this.#tableName = options.tableName;
   }
 
-  async add(topic: string, connectionId: string, userId: string, expiresAt: number): Promise<void> {
+  async add(
+    topic: string,
+    connectionId: string,
+    userId: string,
+    expiresAt: number,
+    groups: readonly string[],
+  ): Promise<void> {
     try {
       await this.#client.send(
-        new PutCommand({ TableName: this.#tableName, Item: { topic, connectionId, userId, expiresAt } }),
+        new PutCommand({
+          TableName: this.#tableName,
+          Item: { topic, connectionId, userId, expiresAt, groups: [...groups] },
+        }),
       );
     } catch (error) {
       throw fail('add', error);
@@ -71,6 +80,39 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
     }
     for (const topic of topics) await this.remove(topic, connectionId);
     return topics.length;
+  }
+
+  async listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]> {
+    const nowSeconds = Math.floor(now / 1000);
+    try {
+      return await queryAll(
+        this.#client,
+        () => ({
+          TableName: this.#tableName,
+          KeyConditionExpression: '#topic = :topic',
+          FilterExpression: '#expiresAt > :nowSeconds',
+          ProjectionExpression: '#connectionId, #groups',
+          ExpressionAttributeNames: {
+            '#topic': 'topic',
+            '#connectionId': 'connectionId',
+            '#expiresAt': 'expiresAt',
+            '#groups': 'groups',
+          },
+          ExpressionAttributeValues: { ':topic': topic, ':nowSeconds': nowSeconds },
+        }),
+        (item) =>
+          typeof item.connectionId === 'string'
+            ? {
+                connectionId: item.connectionId,
+                groups: Array.isArray(item.groups)
+                  ? item.groups.filter((g): g is string => typeof g === 'string')
+                  : [],
+              }
+            : undefined,
+      );
+    } catch (error) {
+      throw fail('list subscribers', error);
+    }
   }
 
   async listConnections(topic: string, now: number): Promise<string[]> {

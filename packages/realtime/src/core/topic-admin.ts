@@ -1,7 +1,7 @@
 import type { TopicGrant, TopicGrantList } from '@herald/protocol';
 import { type Clock, type Identity, type Logger, ok, type Result, refuse } from '@herald/runtime';
-import type { TopicGrantRecord, TopicGrantStore } from '../ports.ts';
-import { ADMIN_GROUP, groupNameProblem, isTopicAdmin } from './topic-grants.ts';
+import type { TopicGrantRecord, TopicGrantStore, TopicSubscriptionStore } from '../ports.ts';
+import { ADMIN_GROUP, groupNameProblem, isTopicAdmin, isTopicGranted } from './topic-grants.ts';
 
 /** A stored grant as the admin API shows it. */
 function toTopicGrant(grant: TopicGrantRecord): TopicGrant {
@@ -63,13 +63,20 @@ export async function createTopicGrant(
 }
 
 /**
- * `DELETE /admin/topics/{topic}/grants/{group}`: `NOT_FOUND` when there is no such grant.
+ * `DELETE /admin/topics/{topic}/grants/{group}`: `NOT_FOUND` when there is no such grant. A
+ * revocation takes effect on open connections too: every subscriber whose recorded groups the
+ * remaining grants no longer admit is removed from the topic (no later event reaches it; a
+ * `resume` is refused), instead of keeping the topic until it disconnects.
  *
  * @example
  * await deleteTopicGrant(d, caller, 'ops.deploys', 'ops', log); // ok
  */
 export async function deleteTopicGrant(
-  d: { readonly topicGrants: TopicGrantStore },
+  d: {
+    readonly topicGrants: TopicGrantStore;
+    readonly topicSubscriptions: TopicSubscriptionStore;
+    readonly clock: Clock;
+  },
   caller: Identity,
   topic: string,
   group: string,
@@ -78,6 +85,13 @@ export async function deleteTopicGrant(
   if (!(await d.topicGrants.delete(topic, group))) {
     return refuse('NOT_FOUND', `${topic} is not granted to ${group}.`);
   }
-  log.log('info', 'topic grant revoked', { topic, group, by: caller.userId });
+  const remaining = await d.topicGrants.list(topic);
+  let removed = 0;
+  for (const subscriber of await d.topicSubscriptions.listSubscribers(topic, d.clock.now())) {
+    if (isTopicGranted(topic, subscriber.groups, remaining)) continue;
+    await d.topicSubscriptions.remove(topic, subscriber.connectionId);
+    removed++;
+  }
+  log.log('info', 'topic grant revoked', { topic, group, by: caller.userId, subscriptionsRemoved: removed });
   return ok(undefined);
 }

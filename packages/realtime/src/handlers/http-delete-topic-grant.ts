@@ -11,11 +11,11 @@ const ROUTE = `${method} ${path}`;
 
 /**
  * Builds `DELETE /admin/topics/{topic}/grants/{group}` → 204 (admins only); 404 `NOT_FOUND` when
- * the topic is not granted to the group. Connections already subscribed keep the topic until
- * they disconnect (grants are checked at subscribe and resume).
+ * the topic is not granted to the group. Subscribers the remaining grants no longer admit leave
+ * the topic at once.
  */
 export function makeHttpDeleteTopicGrantHandler(
-  deps: DepsProvider<'cors' | 'topicGrants' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'topicGrants' | 'topicSubscriptions' | 'clock' | 'log' | 'metrics'>,
 ) {
   return httpRoute(
     deps,

@@ -43,11 +43,11 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
   describe(`${name}: topic subscriptions`, () => {
     it('lists a topic’s live connections only, once each, and removes one or all of a connection’s', async () => {
       const { subscriptions } = await make();
-      await subscriptions.add('news', 'a=', 'u1', live);
-      await subscriptions.add('news', 'a=', 'u1', live);
-      await subscriptions.add('news', 'b=', 'u2', live);
-      await subscriptions.add('news', 'expired=', 'u3', Math.floor(now / 1000) - 1);
-      await subscriptions.add('ops', 'a=', 'u1', live);
+      await subscriptions.add('news', 'a=', 'u1', live, []);
+      await subscriptions.add('news', 'a=', 'u1', live, []);
+      await subscriptions.add('news', 'b=', 'u2', live, []);
+      await subscriptions.add('news', 'expired=', 'u3', Math.floor(now / 1000) - 1, []);
+      await subscriptions.add('ops', 'a=', 'u1', live, []);
       expect((await subscriptions.listConnections('news', now)).sort()).toEqual(['a=', 'b=']);
       await subscriptions.remove('news', 'b=');
       await subscriptions.remove('news', 'never=');
@@ -58,6 +58,18 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
       expect(await subscriptions.removeConnection('a=')).toBe(0);
     });
 
+    it('lists a topic’s live subscribers with the groups they subscribed with', async () => {
+      const { subscriptions } = await make();
+      await subscriptions.add('ops.deploys', 'a=', 'u1', live, ['ops', 'dev']);
+      await subscriptions.add('ops.deploys', 'b=', 'u2', live, []);
+      await subscriptions.add('ops.deploys', 'expired=', 'u3', Math.floor(now / 1000) - 1, ['ops']);
+      const listed = await subscriptions.listSubscribers('ops.deploys', now);
+      expect(listed.sort((x, y) => x.connectionId.localeCompare(y.connectionId))).toEqual([
+        { connectionId: 'a=', groups: ['ops', 'dev'] },
+        { connectionId: 'b=', groups: [] },
+      ]);
+    });
+
     it('lists more connections than one Query page holds', async () => {
       const { subscriptions } = await make();
       const ids = Array.from(
@@ -65,7 +77,7 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
         (_, i) => `c${String(i).padStart(4, '0')}-${'x'.repeat(900)}=`,
       );
       for (let i = 0; i < ids.length; i += 50) {
-        await Promise.all(ids.slice(i, i + 50).map((id) => subscriptions.add('big', id, 'u', live)));
+        await Promise.all(ids.slice(i, i + 50).map((id) => subscriptions.add('big', id, 'u', live, [])));
       }
       expect((await subscriptions.listConnections('big', now)).length).toBe(1200);
     });

@@ -5,6 +5,7 @@ import type {
   TopicEventLog,
   TopicGrantRecord,
   TopicGrantStore,
+  TopicSubscriber,
   TopicSubscriptionStore,
 } from '../../src/ports.ts';
 
@@ -34,11 +35,23 @@ export class InMemoryTopicGrantStore implements TopicGrantStore {
 export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
   readonly #items = new Map<
     string,
-    { topic: string; connectionId: string; userId: string; expiresAt: number }
+    { topic: string; connectionId: string; userId: string; expiresAt: number; groups: readonly string[] }
   >();
 
-  async add(topic: string, connectionId: string, userId: string, expiresAt: number): Promise<void> {
-    this.#items.set(`${topic}\n${connectionId}`, { topic, connectionId, userId, expiresAt });
+  async add(
+    topic: string,
+    connectionId: string,
+    userId: string,
+    expiresAt: number,
+    groups: readonly string[],
+  ): Promise<void> {
+    this.#items.set(`${topic}\n${connectionId}`, {
+      topic,
+      connectionId,
+      userId,
+      expiresAt,
+      groups: [...groups],
+    });
   }
 
   async remove(topic: string, connectionId: string): Promise<void> {
@@ -52,9 +65,13 @@ export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
   }
 
   async listConnections(topic: string, now: number): Promise<string[]> {
+    return (await this.listSubscribers(topic, now)).map((s) => s.connectionId);
+  }
+
+  async listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]> {
     return [...this.#items.values()]
       .filter((i) => i.topic === topic && i.expiresAt * 1000 > now)
-      .map((i) => i.connectionId);
+      .map((i) => ({ connectionId: i.connectionId, groups: i.groups }));
   }
 
   /** Every topic a connection is subscribed to (for assertions). */

@@ -333,6 +333,39 @@ describe('topic grant admin routes', () => {
     ).toBe(404);
   });
 
+  it('revoking a grant removes the subscribers it admitted, keeps those another grant admits, and no later event reaches them', async () => {
+    const f = fakeDeps();
+    const grant = (group: string) => ({ topic: 'ops.deploys', group, createdBy: 'root', createdAt: 0 });
+    await f.topicGrants.create(grant('ops'));
+    await f.topicGrants.create(grant('dev'));
+    for (const [id, user, groups] of [
+      ['ops=', 'u-ops', 'ops'],
+      ['both=', 'u-both', 'ops,dev'],
+      ['dev=', 'u-dev', 'dev'],
+    ] as const) {
+      await connect(f, id, user);
+      expect(await subscribe(f, id, user, groups, 'ops.deploys')).toMatchObject({ type: 'subscribed' });
+    }
+    const remove = makeHttpDeleteTopicGrantHandler(f.provide);
+    expect(
+      (await remove(rest('DELETE', ['admins'], { topic: 'ops.deploys', group: 'ops' }))).statusCode,
+    ).toBe(204);
+    expect((await f.topicSubscriptions.listConnections('ops.deploys', f.clock.now())).sort()).toEqual([
+      'both=',
+      'dev=',
+    ]);
+
+    const publish = makeHttpPublishTopicEventHandler(f.provide);
+    expect(
+      (await publish(rest('POST', ['admins'], { topic: 'ops.deploys' }, { title: 'after', body: '' })))
+        .statusCode,
+    ).toBe(202);
+    await runFanout(f);
+    expect(topicFrames(f, 'ops=')).toEqual([]);
+    expect(topicFrames(f, 'both=')).toHaveLength(1);
+    expect(topicFrames(f, 'dev=')).toHaveLength(1);
+  });
+
   it('refuses every grant route to non-admins with 403 and changes nothing', async () => {
     const f = fakeDeps();
     await f.topicGrants.create({ topic: 't', group: 'ops', createdBy: 'a', createdAt: 0 });
