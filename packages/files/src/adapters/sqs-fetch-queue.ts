@@ -1,4 +1,4 @@
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { SqsJsonQueue, type SqsJsonQueueOptions } from '@herald/runtime/sqs-send';
 import type { FileFetchMessage } from '../core/file-fetch-message.ts';
 import { QueueError } from '../errors.ts';
 import type { FetchQueue } from '../ports.ts';
@@ -9,12 +9,7 @@ import type { FetchQueue } from '../ports.ts';
  * @example
  * const options: SqsFetchQueueOptions = { client: sqs, queueUrl: config.fetchQueueUrl };
  */
-export interface SqsFetchQueueOptions {
-  /** Built once per container by `compose.ts` (endpoint override `HERALD_SQS_ENDPOINT` locally). */
-  readonly client: SQSClient;
-  /** `HERALD_FILE_FETCH_QUEUE_URL` (see `queueUrlVariable` in `@herald/protocol`). */
-  readonly queueUrl: string;
-}
+export type SqsFetchQueueOptions = Omit<SqsJsonQueueOptions, 'toError'>;
 
 /**
  * `FileFetchQueue` on SQS (the local stack serves SendMessage for it): hands a fetch that
@@ -23,26 +18,8 @@ export interface SqsFetchQueueOptions {
  * @example
  * await new SqsFetchQueue({ client: sqs, queueUrl }).enqueue(message);
  */
-export class SqsFetchQueue implements FetchQueue {
-  readonly #client: SQSClient;
-  readonly #queueUrl: string;
-
+export class SqsFetchQueue extends SqsJsonQueue<FileFetchMessage> implements FetchQueue {
   constructor(options: SqsFetchQueueOptions) {
-    this.#client = options.client;
-    this.#queueUrl = options.queueUrl;
-  }
-
-  async enqueue(message: FileFetchMessage): Promise<void> {
-    try {
-      await this.#client.send(
-        new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: JSON.stringify(message) }),
-      );
-    } catch (error) {
-      const e = error as { name?: string; $retryable?: unknown; $metadata?: { httpStatusCode?: number } };
-      const status = e?.$metadata?.httpStatusCode;
-      const retryable =
-        e?.$retryable !== undefined || status === undefined || status >= 500 || status === 429;
-      throw new QueueError(`SQS SendMessage failed (${e?.name ?? 'Error'})`, { cause: error, retryable });
-    }
+    super({ ...options, toError: (message, o) => new QueueError(message, o) });
   }
 }
