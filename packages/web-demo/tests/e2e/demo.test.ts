@@ -154,6 +154,35 @@ async function chooseCsv(page: Page, dataset: string, name: string, content: str
   await page.getByTestId('upload-file').setInputFiles(path);
 }
 
+/**
+ * Uploads a large file with the dev "slow network" and "network drop" controls on, and waits until
+ * the page resumed it (parts of ~2 s each: the resume is still sending). Answers the job id.
+ */
+async function startSlowResume(page: Page, fileName: string): Promise<string> {
+  await chooseCsv(page, 'transactions', fileName, transactionsCsv(GOOD_ROWS));
+  await page.getByTestId('upload-slow').check();
+  await page.getByTestId('upload-drop').check();
+  await page.getByTestId('upload-submit').click();
+  await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
+  expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+  return (await page.getByTestId('upload-job-id').textContent()) ?? '';
+}
+
+/** The rows a job loaded into `transactions`, counted in PostgreSQL. */
+async function rowsLoadedBy(jobId: string): Promise<number | undefined> {
+  const db = new pg.Client({ connectionString: stack.postgres.connectionString });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: number }>(
+      'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
+      [jobId],
+    );
+    return rows[0]?.n;
+  } finally {
+    await db.end();
+  }
+}
+
 function nonDecreasing(values: readonly number[]): boolean {
   return values.every((v, i) => i === 0 || v >= (values[i - 1] as number));
 }
@@ -269,17 +298,7 @@ describe('web demo (Chromium)', () => {
     expect(new Set(landed).size).toBe(landed.length);
 
     const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
-    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
-    await db.connect();
-    try {
-      const { rows } = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
-        [jobId],
-      );
-      expect(rows[0]?.n).toBe(GOOD_ROWS);
-    } finally {
-      await db.end();
-    }
+    expect(await rowsLoadedBy(jobId)).toBe(GOOD_ROWS);
     await page
       .locator(`[data-testid="job-row"][data-job-id="${jobId}"][data-state="succeeded"]`)
       .waitFor({ timeout: 10_000 });
@@ -295,15 +314,8 @@ describe('web demo (Chromium)', () => {
 
   it('resumes after a page reload from the token it kept, once the same file is picked again', async () => {
     const { page, pageErrors } = await openSignedIn('alice');
-    const csv = transactionsCsv(GOOD_ROWS);
-    await chooseCsv(page, 'transactions', 'transactions-reloaded.csv', csv);
-    // Slow parts (~2 s each): the reload lands while the page's own resume is still sending.
-    await page.getByTestId('upload-slow').check();
-    await page.getByTestId('upload-drop').check();
-    await page.getByTestId('upload-submit').click();
-    await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
-    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
-    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+    // The reload lands while the page's own resume is still sending.
+    const jobId = await startSlowResume(page, 'transactions-reloaded.csv');
 
     await page.reload();
     const user = page.getByTestId('sign-in-user');
@@ -326,32 +338,15 @@ describe('web demo (Chromium)', () => {
     expect(resumedAt, 'the parts still waiting when the page reloaded were sent after it').toBeLessThan(100);
     expect(await page.evaluate(() => localStorage.getItem('herald-demo.resume'))).toBeNull();
 
-    const db = new pg.Client({ connectionString: stack.postgres.connectionString });
-    await db.connect();
-    try {
-      const { rows } = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
-        [jobId],
-      );
-      expect(rows[0]?.n).toBe(GOOD_ROWS);
-    } finally {
-      await db.end();
-    }
+    expect(await rowsLoadedBy(jobId)).toBe(GOOD_ROWS);
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 150_000);
 
   it('cancels a resume in flight: its part requests stop, the upload is discarded, nothing is loaded', async () => {
     const { page, pageErrors } = await openSignedIn('alice');
-    const csv = transactionsCsv(GOOD_ROWS);
-    await chooseCsv(page, 'transactions', 'transactions-cancelled.csv', csv);
-    // Slow parts (~2 s each): the cancel lands while the resume is still sending.
-    await page.getByTestId('upload-slow').check();
-    await page.getByTestId('upload-drop').check();
-    await page.getByTestId('upload-submit').click();
-    await page.getByTestId('upload-resumed').waitFor({ timeout: 60_000 });
-    const jobId = (await page.getByTestId('upload-job-id').textContent()) ?? '';
-    expect(await page.getByTestId('upload-progress').getAttribute('data-phase')).toBe('uploading');
+    // The cancel lands while the resume is still sending.
+    const jobId = await startSlowResume(page, 'transactions-cancelled.csv');
 
     const partPuts: string[] = [];
     page.on('request', (r) => {
@@ -380,14 +375,10 @@ describe('web demo (Chromium)', () => {
         [jobId],
       );
       expect(rows[0]).toEqual({ state: 'failed', code: 'UPLOAD_ABORTED' });
-      const loaded = await db.query<{ n: number }>(
-        'SELECT count(*)::int AS n FROM transactions WHERE _job_id = $1',
-        [jobId],
-      );
-      expect(loaded.rows[0]?.n).toBe(0);
     } finally {
       await db.end();
     }
+    expect(await rowsLoadedBy(jobId)).toBe(0);
     expect(pageErrors).toEqual([]);
     await page.close();
   }, 150_000);
