@@ -9,7 +9,7 @@
 //   node scripts/run-tests.mjs --hardening [a]  the hardening suite only (`pnpm test:hardening`)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 
 const args = process.argv.slice(2);
 const hardeningOnly = args[0] === '--hardening';
@@ -17,6 +17,8 @@ const vitestArgs = hardeningOnly ? args.slice(1) : args;
 let passed = 0;
 let failed = 0;
 let allOk = true;
+/** The failing tests' names and first lines, repeated just above the closing line. */
+const failures = [];
 
 function step(name, cmd, stepArgs) {
   process.stdout.write(`\n== ${name}\n`);
@@ -28,6 +30,27 @@ function step(name, cmd, stepArgs) {
   );
   if (!ok) allOk = false;
   return ok;
+}
+
+/**
+ * What failed in a vitest JSON report, a few lines each: CI shows only the end of the output,
+ * so the closing lines must name the failing tests, not just count them.
+ */
+function failuresOf(report) {
+  const lines = [];
+  const head = (text) =>
+    String(text ?? '')
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.trim().startsWith('at '))
+      .slice(0, 8)
+      .map((line) => `    ${line.slice(0, 300)}`);
+  for (const file of report.testResults ?? []) {
+    const name = relative(process.cwd(), file.name);
+    const failedTests = (file.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const t of failedTests) lines.push(`  ${name} > ${t.fullName}`, ...head(t.failureMessages?.[0]));
+    if (failedTests.length === 0 && file.status === 'failed') lines.push(`  ${name}`, ...head(file.message));
+  }
+  return lines;
 }
 
 /** One vitest run with a JSON report; adds its tests to the totals. */
@@ -50,6 +73,7 @@ function vitest(name, projectArgs) {
     return;
   }
   const report = JSON.parse(readFileSync(resultsFile, 'utf8'));
+  failures.push(...failuresOf(report));
   const before = failed;
   passed += report.numPassedTests ?? 0;
   failed += report.numFailedTests ?? 0;
@@ -75,12 +99,16 @@ if (hardeningOnly) {
       ['lint', 'pnpm', ['exec', 'biome', 'ci', '.']],
     ]) {
       if (step(name, cmd, stepArgs)) passed++;
-      else failed++;
+      else {
+        failed++;
+        failures.push(`  ${name} (its output is above)`);
+      }
     }
   }
   vitest('vitest', ['--project', 'unit', '--project', 'integration']);
   if (vitestArgs.length === 0) vitest('hardening', ['--project', 'hardening']);
 }
 
+if (failures.length > 0) process.stdout.write(`\nFailed:\n${failures.join('\n')}\n`);
 process.stdout.write(`\n${passed} passed, ${failed} failed\n`);
 process.exit(failed === 0 && allOk ? 0 : 1);
