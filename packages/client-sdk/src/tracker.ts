@@ -2,6 +2,7 @@ import {
   type ClientAction,
   type HeraldEvent,
   isTerminalEvent,
+  type PerUserView,
   type ServerFrame,
 } from '@herald/protocol/wire';
 import { remember } from './bounded.ts';
@@ -12,12 +13,14 @@ import { streamKey } from './frames.ts';
 /**
  * What a connection subscribes to. Subscriptions NARROW delivery: a connection without any
  * receives every event of its user; with some, only the matching ones (`topic: 'jobs'` every job
- * event, `topic: 'files'` every `file.ready`).
+ * event, `topic: 'files'` every `file.ready`). Only the per-user views: shared topics
+ * (`announcements`, …) are subscribed through `@herald/client-sdk/topics`, whose socket takes
+ * their frames (the core would drop them).
  *
  * @example
  * const target: SubscriptionTarget = { topic: 'files' };
  */
-export type SubscriptionTarget = { readonly jobId: string } | { readonly topic: string };
+export type SubscriptionTarget = { readonly jobId: string } | { readonly topic: PerUserView };
 
 export interface TrackerHooks {
   send(action: ClientAction): boolean;
@@ -52,7 +55,7 @@ function targetKey(target: SubscriptionTarget): string {
 }
 
 function keyTarget(key: string): SubscriptionTarget {
-  return key.startsWith('job:') ? { jobId: key.slice(4) } : { topic: key.slice(6) };
+  return key.startsWith('job:') ? { jobId: key.slice(4) } : { topic: key.slice(6) as PerUserView };
 }
 
 /** `fn`, callable once: unsubscribing twice must not drop someone else's reference. */

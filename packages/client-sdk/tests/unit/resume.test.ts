@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import type { ResumeAction } from '@herald/protocol';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type JobEvent, JobFailedError } from '../../src/index.ts';
+import type { PerUserView, ResumeAction } from '@herald/protocol';
+import { afterEach, beforeEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
+import { type JobEvent, JobFailedError, type SubscriptionTarget } from '../../src/index.ts';
 import { OPEN_POLL_EVERY } from '../../src/options.ts';
 import { closeClients, harness } from './support/client.ts';
 import { events, FakeHerald, sleep, waitFor } from './support/fake-herald.ts';
@@ -294,11 +294,18 @@ describe('HeraldClient resume and resync', () => {
     await waitFor(() => fake.framesOf('unsubscribe').length === 2);
   });
 
+  it('types subscribe() to job ids and the per-user views: a shared topic is the /topics entry’s', () => {
+    expectTypeOf<{ topic: 'files' }>().toExtend<SubscriptionTarget>();
+    expectTypeOf<{ jobId: string }>().toExtend<SubscriptionTarget>();
+    expectTypeOf<{ topic: 'announcements' }>().not.toExtend<SubscriptionTarget>();
+  });
+
   it('reports a refused subscription as an error event', async () => {
     const h = harness(fake);
     h.client.connect();
     await waitFor(() => fake.open.length === 1);
-    h.client.subscribe({ topic: 'nope' });
+    // A JavaScript caller can pass any name; the server's refusal must still reach it.
+    h.client.subscribe({ topic: 'nope' as PerUserView });
     const sub = await waitFor(() => fake.framesOf('subscribe')[0]);
     const [connection] = fake.open;
     if (!connection) throw new Error('no connection');
