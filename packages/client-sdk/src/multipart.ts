@@ -300,6 +300,8 @@ async function sendParts(run: PartRun, options: MultipartOptions): Promise<void>
         res = await fetchImpl(url, { method: 'PUT', ...bodyOf(bytes), signal });
       } catch (err) {
         if (signal.aborted) throw abortedError(err);
+        // A fetch may refuse a part for good (the CLI's, when the file changed under it).
+        if (err instanceof HeraldClientError && !err.retryable) throw err;
         failure = unreachable(err);
       }
       if (res?.ok) {

@@ -119,8 +119,18 @@ export class FileBlob extends Blob {
   }
 }
 
-function shorter(path: string, at: number): Error {
-  return new Error(`${path} ended at byte ${at}: it changed while it was being read.`);
+/**
+ * A file that ended before its range did: it changed (was truncated or replaced) while read.
+ *
+ * @example
+ * if (err instanceof FileChangedError) console.error(err.message);
+ */
+export class FileChangedError extends Error {
+  override readonly name = 'FileChangedError';
+}
+
+function shorter(path: string, at: number): FileChangedError {
+  return new FileChangedError(`${path} ended at byte ${at}: it changed while it was being read.`);
 }
 
 /**

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { FILE_CHUNK_BYTES, FileBlob, openFileBlob } from '../../src/cli/file-blob.ts';
 import { filePartFetch } from '../../src/cli/file-part-fetch.ts';
+import { HeraldClientError } from '../../src/errors.ts';
 
 // The CLI's file parts: a Blob over a byte range of a file on disk, and the `fetch` that sends
 // one from disk through node:http with two reused buffers.
@@ -137,6 +138,27 @@ describe('filePartFetch', () => {
     await expect(
       filePartFetch()(slow, { method: 'PUT', body: file, signal: controller.signal }),
     ).rejects.toBe(reason);
+  });
+
+  it('fails for good (UPLOAD_FAILED, not retryable) when the file changed or went away mid-part', async () => {
+    const url = await serve((req, res) => {
+      req.resume();
+      req.on('end', () => res.writeHead(200, { etag: '"abc"' }).end());
+    });
+    const shrunk = new FileBlob(path, bytes.byteLength - 10, bytes.byteLength + 10);
+    const gone = new FileBlob(join(dir, 'deleted.csv'), 0, 10);
+    for (const [part, message] of [
+      [shrunk, /rows\.csv ended at byte \d+: it changed while it was being read/],
+      [gone, /deleted\.csv could not be read/],
+    ] as const) {
+      const failure = await filePartFetch()(url, { method: 'PUT', body: part }).catch((e: unknown) => e);
+      expect(failure).toBeInstanceOf(HeraldClientError);
+      expect(failure).toMatchObject({
+        code: 'UPLOAD_FAILED',
+        retryable: false,
+        message: expect.stringMatching(message),
+      });
+    }
   });
 
   it('hands any other body to the fallback fetch', async () => {

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { HeraldClientError } from '../../src/errors.ts';
 import { multipartUploader, resumeTokenOf, resumeUpload } from '../../src/multipart.ts';
 import { closeClients, harness } from './support/client.ts';
 import { events, FakeHerald, type RecordedRequest, type RestReply } from './support/fake-herald.ts';
@@ -249,6 +250,21 @@ describe('multipart uploads in the SDK', () => {
     expect(progress[0]).toBe(8 * MIB);
     expect(progress.at(-1)).toBe(20 * MIB);
     expect(uploads.get(jobId)?.completed?.equals(Buffer.from(await blob.arrayBuffer()))).toBe(true);
+  });
+
+  it('stops at once on a part its fetch refused for good (the file changed), without retrying it', async () => {
+    const changed = new HeraldClientError('UPLOAD_FAILED', 'big.csv ended at byte 9: it changed.', {
+      retryable: false,
+    });
+    const fetch: typeof fakeS3 = async (input, init) => {
+      if (!input.endsWith('/2')) return fakeS3(input, init);
+      puts.push(input);
+      throw changed;
+    };
+    const { client } = harness(fake, { uploader: multipartUploader({ ...quick, fetch, retries: 3 }) });
+    const upload = client.upload(file(20 * MIB), { dataset: 'transactions', fileName: 'big.csv' });
+    await expect(upload.done).rejects.toBe(changed);
+    expect(puts.filter((p) => p.endsWith('/2'))).toHaveLength(1);
   });
 
   it('refuses to resume with another file (other content or size) and calls nothing', async () => {
