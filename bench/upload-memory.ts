@@ -16,13 +16,14 @@
 // (`ingest_datasets.declaration`), as an adopter's declaration allowing up to 100 GiB would. The
 // generated file and the stack's data are deleted.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startLocalStack } from '../packages/local/src/stack.ts';
+import { functionInstances } from '../packages/local/src/testing/function-instances.ts';
 import { generateTransactionsCsv } from './_csv-gen.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -51,22 +52,10 @@ function peakMb(pid: number): number | undefined {
 }
 
 /** This process's children whose Lambda function name matches `name`. */
-function functionPids(name: RegExp): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const ppid = /PPid:\s+(\d+)/.exec(readFileSync(`/proc/${entry}/status`, 'utf8'))?.[1];
-      if (Number(ppid) !== process.pid) continue;
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8');
-      const fn = /(?:^|\0)AWS_LAMBDA_FUNCTION_NAME=([^\0]*)/.exec(env)?.[1];
-      if (fn && name.test(fn)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return pids;
-}
+const functionPids = (name: RegExp): number[] =>
+  functionInstances()
+    .filter((i) => i.parentPid === process.pid && name.test(i.functionName))
+    .map((i) => i.pid);
 
 /** Raises `dataset`'s declared `maxFileBytes` to `bytes` when it is lower (the bench's stack only). */
 async function allowFileSize(connectionString: string, dataset: string, bytes: number): Promise<void> {

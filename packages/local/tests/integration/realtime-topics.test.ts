@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { DeleteCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { issueTicket, TOPIC_SUBSCRIPTIONS_TABLE } from '@herald/realtime';
 import { afterAll, describe, expect, it } from 'vitest';
+import { functionInstances } from '../../src/testing/function-instances.ts';
 import { issueToken, stack } from '../support.ts';
 import { Client, newUserId, openSocket, realtimeFixture } from './realtime-helpers.ts';
 
@@ -68,27 +68,6 @@ async function subscribeAll(list: Client[], topic: string, parallel = 50): Promi
   }
 }
 
-/**
- * The pids of this run's instances of a function, found by the name Lambda gives it and by the
- * SQS endpoint of this run's stack: another local stack on the machine (a second test run, `npm
- * run dev`) runs functions of the same names.
- */
-function instancesOf(fragment: string): number[] {
-  const pids: number[] = [];
-  const ours = `AWS_ENDPOINT_URL_SQS=${stack().localUrl}`;
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const env = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      const named = env.some((v) => v.startsWith('AWS_LAMBDA_FUNCTION_NAME=') && v.includes(fragment));
-      if (named && env.includes(ours)) pids.push(Number(entry));
-    } catch {
-      // gone meanwhile, or not ours
-    }
-  }
-  return pids;
-}
-
 const topicSeqs = (client: Client, topic: string) =>
   client.frames
     .filter((f) => f.type === 'topic' && (f.event as { topic: string }).topic === topic)
@@ -135,7 +114,13 @@ describe('shared topics through the local stack', () => {
     // As soon as deliveries start, a fan-out worker is busy with a shard: kill every instance, so
     // the one posting is among them (an idle warm instance may be listed first).
     await Promise.race(live.map((c) => c.waitFor((f) => f.type === 'topic', { timeoutMs: 60_000 })));
-    const workers = instancesOf('SqsTopicFanout');
+    // This run's instances: another local stack on the machine runs functions of the same names.
+    const workers = functionInstances()
+      .filter(
+        (i) =>
+          i.functionName.includes('SqsTopicFanout') && i.env.get('AWS_ENDPOINT_URL_SQS') === stack().localUrl,
+      )
+      .map((i) => i.pid);
     expect(workers.length).toBeGreaterThan(0);
     for (const pid of workers) process.kill(pid, 'SIGKILL');
 
