@@ -253,12 +253,14 @@ export const HANDLER_ACCESS: Readonly<Record<string, HandlerAccess>> = {
   // shard and removes connections that answered 410 from both tables.
   'realtime/http-list-topic-grants': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:Query'] }] },
   'realtime/http-create-topic-grant': { tables: [{ table: 'TopicGrants', actions: ['dynamodb:PutItem'] }] },
-  // Deletes the grant, then removes the subscribers the remaining grants no longer admit.
+  // Deletes the grant, then removes the subscribers the remaining grants no longer admit and
+  // tells each of them (an error frame posted to its connection).
   'realtime/http-delete-topic-grant': {
     tables: [
       { table: 'TopicGrants', actions: ['dynamodb:DeleteItem', 'dynamodb:Query'] },
       { table: 'TopicSubscriptions', actions: ['dynamodb:Query', 'dynamodb:DeleteItem'] },
     ],
+    manageConnections: true,
   },
   'realtime/http-publish-topic-event': TOPIC_PUBLISHER,
   'realtime/sqs-topic-fanout': {

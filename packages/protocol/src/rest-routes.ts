@@ -478,7 +478,8 @@ export const REST_ROUTES = withEndpoints({
     summary: 'Revoke a topic grant',
     description:
       'Admins only. Connections subscribed through this grant alone leave the topic at once: no later ' +
-      'event reaches them (those another grant admits keep it).',
+      'event reaches them (those another grant admits keep it), and each is sent an `error` frame ' +
+      '`FORBIDDEN` under the id of its subscribe. A retry after an error finishes the removals (it answers 404).',
     request: { params: { topic: SharedTopicSchema, group: z.string().min(1).max(128) } },
     responses: { 204: noContent('The grant is gone.') },
     errors: ['FORBIDDEN', 'VALIDATION_FAILED', 'NOT_FOUND', 'UPSTREAM_UNAVAILABLE'],

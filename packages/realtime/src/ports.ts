@@ -209,7 +209,8 @@ export interface TopicGrantStore {
 export interface TopicSubscriptionStore {
   /**
    * Records the connection as a subscriber of the topic, with the caller's groups that admitted
-   * it (a revoked grant is re-checked against them); idempotent.
+   * it (a revoked grant is re-checked against them) and the id of its `subscribe` frame (a
+   * revocation is reported under it); idempotent.
    */
   add(
     topic: string,
@@ -217,6 +218,7 @@ export interface TopicSubscriptionStore {
     userId: string,
     expiresAt: number,
     groups: readonly string[],
+    frameId?: string,
   ): Promise<void>;
   /** Removes one subscription; removing an absent one succeeds. */
   remove(topic: string, connectionId: string): Promise<void>;
@@ -233,6 +235,8 @@ export interface TopicSubscriber {
   readonly connectionId: string;
   /** The caller's groups when it subscribed (none recorded: an empty list). */
   readonly groups: readonly string[];
+  /** The id of its `subscribe` frame, when it had one. */
+  readonly frameId?: string;
 }
 
 /** A topic event as the log holds it. */

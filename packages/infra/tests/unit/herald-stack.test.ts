@@ -628,6 +628,7 @@ describe('compute', () => {
         'realtime/ws-default',
         'realtime/sns-notify',
         'realtime/sqs-topic-fanout',
+        'realtime/http-delete-topic-grant',
         'ingest/sqs-ingest',
         'ingest/http-cancel-job',
         'files/http-create-file-link',
@@ -838,6 +839,7 @@ describe('least-privilege IAM', () => {
       'dynamodb:Query table:TopicGrants',
       'dynamodb:DeleteItem table:TopicSubscriptions',
       'dynamodb:Query table:TopicSubscriptions',
+      `execute-api:ManageConnections ${api}`,
     ],
     'realtime/http-publish-topic-event': topicPublisher,
     'realtime/sqs-topic-fanout': [

@@ -85,6 +85,9 @@ describe('shared topics through the local stack', () => {
     await subscribeAll([analyst, operator], topic);
 
     expect((await admin('DELETE', `/admin/topics/${topic}/grants/analysts`)).status).toBe(204);
+    // The analyst's socket is told, under its subscribe frame's id (`s0`, see subscribeAll).
+    const told = await analyst.waitFor((f) => f.type === 'error', { timeoutMs: 30_000 });
+    expect(told).toMatchObject({ type: 'error', id: 's0', error: { code: 'FORBIDDEN' } });
     const published = await admin('POST', `/admin/topics/${topic}/events`, { title: 'After', body: '' });
     expect(published).toMatchObject({ status: 202, body: { topic, subscribers: 1 } });
     await operator.waitFor((f) => f.type === 'topic', { timeoutMs: 30_000 });

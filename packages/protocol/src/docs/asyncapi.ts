@@ -78,7 +78,9 @@ const CLIENT_ACTION_DOCS: Readonly<
       'Receive the events of a job the user owns, a per-user view (`jobs`, `files`) or a shared topic ' +
       '(any other name: `announcements`, `group:<name>`; needs a topic grant). Answered with `subscribed` ' +
       'once it is stored (again for a repeated one). `error` `NOT_FOUND` for another user’s job or an ' +
-      'invalid topic name, `FORBIDDEN` for a shared topic without a grant, `CONFLICT` past the per-connection cap.',
+      'invalid topic name, `FORBIDDEN` for a shared topic without a grant, `CONFLICT` past the per-connection cap. ' +
+      'A shared-topic subscription an admin later revokes ends with an unsolicited `error` `FORBIDDEN` under ' +
+      'the subscribe’s `id`.',
     reply: 'subscribed',
   },
   unsubscribe: { summary: 'Stop receiving a job’s or topic’s events. No reply.' },
@@ -93,7 +95,9 @@ const CLIENT_ACTION_DOCS: Readonly<
 const SERVER_FRAME_DOCS: Readonly<Record<ServerFrame['type'], string>> = {
   event: 'One Herald event.',
   pong: 'The answer to `ping`; `id` echoes the ping’s id.',
-  error: 'A client message was refused; `id` echoes its id when it could be read.',
+  error:
+    'A client message was refused; `id` echoes its id when it could be read. Also sent unasked when a ' +
+    'shared-topic subscription is revoked (`FORBIDDEN`, `id` of that subscribe).',
   resumed:
     'Replay of a job or topic is caught up to `lastSeq` (`-1` for a job, `0` for a topic: no events yet); live events follow.',
   subscribed:

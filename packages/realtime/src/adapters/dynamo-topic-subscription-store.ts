@@ -37,12 +37,13 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
     userId: string,
     expiresAt: number,
     groups: readonly string[],
+    frameId?: string,
   ): Promise<void> {
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { topic, connectionId, userId, expiresAt, groups: [...groups] },
+          Item: { topic, connectionId, userId, expiresAt, groups: [...groups], frameId },
         }),
       );
     } catch (error) {
@@ -91,12 +92,13 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
           TableName: this.#tableName,
           KeyConditionExpression: '#topic = :topic',
           FilterExpression: '#expiresAt > :nowSeconds',
-          ProjectionExpression: '#connectionId, #groups',
+          ProjectionExpression: '#connectionId, #groups, #frameId',
           ExpressionAttributeNames: {
             '#topic': 'topic',
             '#connectionId': 'connectionId',
             '#expiresAt': 'expiresAt',
             '#groups': 'groups',
+            '#frameId': 'frameId',
           },
           ExpressionAttributeValues: { ':topic': topic, ':nowSeconds': nowSeconds },
         }),
@@ -107,6 +109,7 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
                 groups: Array.isArray(item.groups)
                   ? item.groups.filter((g): g is string => typeof g === 'string')
                   : [],
+                ...(typeof item.frameId === 'string' && { frameId: item.frameId }),
               }
             : undefined,
       );

@@ -1,6 +1,22 @@
-import type { TopicGrant, TopicGrantList } from '@herald/protocol';
-import { type Clock, type Identity, type Logger, ok, type Result, refuse } from '@herald/runtime';
-import type { TopicGrantRecord, TopicGrantStore, TopicSubscriptionStore } from '../ports.ts';
+import { errorEnvelope, type TopicGrant, type TopicGrantList } from '@herald/protocol';
+import {
+  type Clock,
+  errorFields,
+  type Identity,
+  type Logger,
+  ok,
+  type Result,
+  refuse,
+} from '@herald/runtime';
+import { ConnectionGoneError } from '../errors.ts';
+import type {
+  ConnectionPoster,
+  TopicGrantRecord,
+  TopicGrantStore,
+  TopicSubscriptionStore,
+} from '../ports.ts';
+import { mapWithConcurrency } from './concurrency.ts';
+import { errorFrame } from './frame-replies.ts';
 import { ADMIN_GROUP, groupNameProblem, isTopicAdmin, isTopicGranted } from './topic-grants.ts';
 
 /** A stored grant as the admin API shows it. */
@@ -62,11 +78,17 @@ export async function createTopicGrant(
   return ok(toTopicGrant(grant));
 }
 
+/** Removals (and their frames) in flight at once: a large topic's revocation fits the API's 29 s. */
+const REVOKE_CONCURRENCY = 16;
+
 /**
  * `DELETE /admin/topics/{topic}/grants/{group}`: `NOT_FOUND` when there is no such grant. A
  * revocation takes effect on open connections too: every subscriber whose recorded groups the
  * remaining grants no longer admit is removed from the topic (no later event reaches it; a
- * `resume` is refused), instead of keeping the topic until it disconnects.
+ * `resume` is refused), instead of keeping the topic until it disconnects, and is told with an
+ * `error` frame (`FORBIDDEN`) under the id of its `subscribe` frame, which ends that subscription
+ * in the SDK. Telling is best effort: a connection already gone (410) or a failed post is logged,
+ * the removal stands. A 404 sweeps too: a retry completes a revocation a store error cut short.
  *
  * @example
  * await deleteTopicGrant(d, caller, 'ops.deploys', 'ops', log); // ok
@@ -75,6 +97,7 @@ export async function deleteTopicGrant(
   d: {
     readonly topicGrants: TopicGrantStore;
     readonly topicSubscriptions: TopicSubscriptionStore;
+    readonly poster: ConnectionPoster;
     readonly clock: Clock;
   },
   caller: Identity,
@@ -82,16 +105,33 @@ export async function deleteTopicGrant(
   group: string,
   log: Logger,
 ): Promise<Result<void>> {
-  if (!(await d.topicGrants.delete(topic, group))) {
+  const deleted = await d.topicGrants.delete(topic, group);
+  // Swept even when the grant was already gone, so the retry of a revocation whose sweep failed
+  // half-way (a store error after the delete) finishes it.
+  const remaining = await d.topicGrants.list(topic);
+  const subscribers = await d.topicSubscriptions.listSubscribers(topic, d.clock.now());
+  const revoked = subscribers.filter((s) => !isTopicGranted(topic, s.groups, remaining));
+  const error = errorEnvelope(
+    'FORBIDDEN',
+    `Your access to the topic ${topic} was revoked; no more of its events reach you.`,
+  );
+  const told = await mapWithConcurrency(revoked, REVOKE_CONCURRENCY, async (subscriber) => {
+    await d.topicSubscriptions.remove(topic, subscriber.connectionId);
+    try {
+      await d.poster.post(subscriber.connectionId, JSON.stringify(errorFrame(error, subscriber.frameId)));
+      return true;
+    } catch (postError) {
+      if (!(postError instanceof ConnectionGoneError)) {
+        log.log('warn', 'revoked subscriber not told', { topic, error: errorFields(postError) });
+      }
+      return false;
+    }
+  });
+  const figures = { subscriptionsRemoved: revoked.length, subscribersTold: told.filter(Boolean).length };
+  if (!deleted) {
+    if (revoked.length > 0) log.log('info', 'unfinished revocation swept', { topic, group, ...figures });
     return refuse('NOT_FOUND', `${topic} is not granted to ${group}.`);
   }
-  const remaining = await d.topicGrants.list(topic);
-  let removed = 0;
-  for (const subscriber of await d.topicSubscriptions.listSubscribers(topic, d.clock.now())) {
-    if (isTopicGranted(topic, subscriber.groups, remaining)) continue;
-    await d.topicSubscriptions.remove(topic, subscriber.connectionId);
-    removed++;
-  }
-  log.log('info', 'topic grant revoked', { topic, group, by: caller.userId, subscriptionsRemoved: removed });
+  log.log('info', 'topic grant revoked', { topic, group, by: caller.userId, ...figures });
   return ok(undefined);
 }

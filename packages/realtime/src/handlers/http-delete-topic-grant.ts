@@ -2,6 +2,7 @@ import { REST_ROUTES } from '@herald/protocol';
 import { errorReply, httpRoute, noContent } from '@herald/runtime';
 import * as z from 'zod';
 import { getBaseDeps } from '../compose/base.ts';
+import { getPosterDeps } from '../compose/poster.ts';
 import { getTopicStoreDeps } from '../compose/topics.ts';
 import type { DepsProvider } from '../compose.ts';
 import { deleteTopicGrant, requireTopicAdmin } from '../core/topic-admin.ts';
@@ -12,10 +13,10 @@ const ROUTE = `${method} ${path}`;
 /**
  * Builds `DELETE /admin/topics/{topic}/grants/{group}` → 204 (admins only); 404 `NOT_FOUND` when
  * the topic is not granted to the group. Subscribers the remaining grants no longer admit leave
- * the topic at once.
+ * the topic at once and are told with a `FORBIDDEN` error frame.
  */
 export function makeHttpDeleteTopicGrantHandler(
-  deps: DepsProvider<'cors' | 'topicGrants' | 'topicSubscriptions' | 'clock' | 'log' | 'metrics'>,
+  deps: DepsProvider<'cors' | 'topicGrants' | 'topicSubscriptions' | 'poster' | 'clock' | 'log' | 'metrics'>,
 ) {
   return httpRoute(
     deps,
@@ -31,4 +32,8 @@ export function makeHttpDeleteTopicGrantHandler(
   );
 }
 
-export const handler = makeHttpDeleteTopicGrantHandler(() => ({ ...getBaseDeps(), ...getTopicStoreDeps() }));
+export const handler = makeHttpDeleteTopicGrantHandler(() => ({
+  ...getBaseDeps(),
+  ...getTopicStoreDeps(),
+  ...getPosterDeps(),
+}));

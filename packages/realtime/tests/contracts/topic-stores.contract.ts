@@ -58,14 +58,14 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
       expect(await subscriptions.removeConnection('a=')).toBe(0);
     });
 
-    it('lists a topic’s live subscribers with the groups they subscribed with', async () => {
+    it('lists a topic’s live subscribers with the groups and frame id they subscribed with', async () => {
       const { subscriptions } = await make();
-      await subscriptions.add('ops.deploys', 'a=', 'u1', live, ['ops', 'dev']);
+      await subscriptions.add('ops.deploys', 'a=', 'u1', live, ['ops', 'dev'], 'topic-1');
       await subscriptions.add('ops.deploys', 'b=', 'u2', live, []);
       await subscriptions.add('ops.deploys', 'expired=', 'u3', Math.floor(now / 1000) - 1, ['ops']);
       const listed = await subscriptions.listSubscribers('ops.deploys', now);
       expect(listed.sort((x, y) => x.connectionId.localeCompare(y.connectionId))).toEqual([
-        { connectionId: 'a=', groups: ['ops', 'dev'] },
+        { connectionId: 'a=', groups: ['ops', 'dev'], frameId: 'topic-1' },
         { connectionId: 'b=', groups: [] },
       ]);
     });

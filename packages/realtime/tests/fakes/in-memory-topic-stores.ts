@@ -35,7 +35,14 @@ export class InMemoryTopicGrantStore implements TopicGrantStore {
 export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
   readonly #items = new Map<
     string,
-    { topic: string; connectionId: string; userId: string; expiresAt: number; groups: readonly string[] }
+    {
+      topic: string;
+      connectionId: string;
+      userId: string;
+      expiresAt: number;
+      groups: readonly string[];
+      frameId: string | undefined;
+    }
   >();
 
   async add(
@@ -44,6 +51,7 @@ export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
     userId: string,
     expiresAt: number,
     groups: readonly string[],
+    frameId?: string,
   ): Promise<void> {
     this.#items.set(`${topic}\n${connectionId}`, {
       topic,
@@ -51,6 +59,7 @@ export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
       userId,
       expiresAt,
       groups: [...groups],
+      frameId,
     });
   }
 
@@ -71,7 +80,11 @@ export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
   async listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]> {
     return [...this.#items.values()]
       .filter((i) => i.topic === topic && i.expiresAt * 1000 > now)
-      .map((i) => ({ connectionId: i.connectionId, groups: i.groups }));
+      .map((i) => ({
+        connectionId: i.connectionId,
+        groups: i.groups,
+        ...(i.frameId !== undefined && { frameId: i.frameId }),
+      }));
   }
 
   /** Every topic a connection is subscribed to (for assertions). */

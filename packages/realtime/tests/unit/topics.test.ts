@@ -346,6 +346,10 @@ describe('topic grant admin routes', () => {
       await connect(f, id, user);
       expect(await subscribe(f, id, user, groups, 'ops.deploys')).toMatchObject({ type: 'subscribed' });
     }
+    // A second removed subscriber whose socket is already gone: the revocation still succeeds.
+    await connect(f, 'gone=', 'u-gone');
+    expect(await subscribe(f, 'gone=', 'u-gone', 'ops', 'ops.deploys')).toMatchObject({ type: 'subscribed' });
+    f.poster.gone('gone=');
     const remove = makeHttpDeleteTopicGrantHandler(f.provide);
     expect(
       (await remove(rest('DELETE', ['admins'], { topic: 'ops.deploys', group: 'ops' }))).statusCode,
@@ -354,6 +358,21 @@ describe('topic grant admin routes', () => {
       'both=',
       'dev=',
     ]);
+    // The removed connection is told, under the id its subscribe frame carried (the SDK ends
+    // that subscription with the error); the others hear nothing.
+    const frames = (id: string) => f.poster.delivered(id).map((d) => JSON.parse(d) as unknown);
+    expect(frames('ops=')).toEqual([
+      {
+        type: 'error',
+        id: 's',
+        error: {
+          code: 'FORBIDDEN',
+          message: 'Your access to the topic ops.deploys was revoked; no more of its events reach you.',
+        },
+      },
+    ]);
+    expect(frames('both=')).toEqual([]);
+    expect(frames('dev=')).toEqual([]);
 
     const publish = makeHttpPublishTopicEventHandler(f.provide);
     expect(
@@ -364,6 +383,28 @@ describe('topic grant admin routes', () => {
     expect(topicFrames(f, 'ops=')).toEqual([]);
     expect(topicFrames(f, 'both=')).toHaveLength(1);
     expect(topicFrames(f, 'dev=')).toHaveLength(1);
+  });
+
+  it('a revocation whose sweep failed half-way is completed by its retry (which answers 404)', async () => {
+    const f = fakeDeps();
+    await f.topicGrants.create({ topic: 'ops.deploys', group: 'ops', createdBy: 'root', createdAt: 0 });
+    for (const id of ['a=', 'b=']) {
+      await connect(f, id, `u-${id}`);
+      expect(await subscribe(f, id, `u-${id}`, 'ops', 'ops.deploys')).toMatchObject({ type: 'subscribed' });
+    }
+    const store = f.topicSubscriptions;
+    const removeOne = store.remove.bind(store);
+    let failures = 1;
+    store.remove = async (topic, connectionId) => {
+      if (failures-- > 0) throw new StoreError('topicSubscriptions', 'down', { retryable: true });
+      return removeOne(topic, connectionId);
+    };
+    const remove = makeHttpDeleteTopicGrantHandler(f.provide);
+    const request = rest('DELETE', ['admins'], { topic: 'ops.deploys', group: 'ops' });
+    expect((await remove(request)).statusCode).toBe(503);
+    expect((await store.listConnections('ops.deploys', f.clock.now())).length).toBeGreaterThan(0);
+    expect((await remove(request)).statusCode).toBe(404);
+    expect(await store.listConnections('ops.deploys', f.clock.now())).toEqual([]);
   });
 
   it('refuses every grant route to non-admins with 403 and changes nothing', async () => {
