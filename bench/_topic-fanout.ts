@@ -115,7 +115,11 @@ async function run(o: TopicFanoutOptions): Promise<TopicFanoutResult> {
     const expiresAt = Math.floor(Date.now() / 1000) + 6 * 3600;
     for (let i = 0; i < ids.length; i += 50) {
       await Promise.all(
-        ids.slice(i, i + 50).map((id) => stores.topicSubscriptions.add(topic, id, o.userId, expiresAt, [])),
+        ids
+          .slice(i, i + 50)
+          .map((connectionId) =>
+            stores.topicSubscriptions.add({ topic, connectionId, userId: o.userId, expiresAt, groups: [] }),
+          ),
       );
     }
     o.say(`topic: ${ids.length} connections subscribed to ${topic}`);

@@ -207,19 +207,8 @@ export interface TopicGrantStore {
  * fan-out (a Query, never a Scan) and by connection (GSI) for cleanup.
  */
 export interface TopicSubscriptionStore {
-  /**
-   * Records the connection as a subscriber of the topic, with the caller's groups that admitted
-   * it (a revoked grant is re-checked against them) and the id of its `subscribe` frame (a
-   * revocation is reported under it); idempotent.
-   */
-  add(
-    topic: string,
-    connectionId: string,
-    userId: string,
-    expiresAt: number,
-    groups: readonly string[],
-    frameId?: string,
-  ): Promise<void>;
+  /** Records the connection as a subscriber of the topic; idempotent per (topic, connection). */
+  add(subscription: TopicSubscriptionRecord): Promise<void>;
   /** Removes one subscription; removing an absent one succeeds. */
   remove(topic: string, connectionId: string): Promise<void>;
   /** Removes every topic subscription of a connection (disconnect, gone); answers how many. */
@@ -230,14 +219,24 @@ export interface TopicSubscriptionStore {
   listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]>;
 }
 
-/** A subscriber of a shared topic as {@link TopicSubscriptionStore.listSubscribers} lists it. */
-export interface TopicSubscriber {
+/** One connection's subscription to a shared topic, as {@link TopicSubscriptionStore.add} records it. */
+export interface TopicSubscriptionRecord {
+  readonly topic: string;
   readonly connectionId: string;
-  /** The caller's groups when it subscribed (none recorded: an empty list). */
+  readonly userId: string;
+  /** Epoch seconds (the table's TTL attribute); expired items are skipped on read. */
+  readonly expiresAt: number;
+  /** The caller's groups that admitted it: a revoked grant is re-checked against them. */
   readonly groups: readonly string[];
-  /** The id of its `subscribe` frame, when it had one. */
+  /** The id of its `subscribe` frame, when it had one: a revocation is reported under it. */
   readonly frameId?: string;
 }
+
+/**
+ * A subscriber of a shared topic as {@link TopicSubscriptionStore.listSubscribers} lists it
+ * (`groups` empty when none were recorded).
+ */
+export type TopicSubscriber = Pick<TopicSubscriptionRecord, 'connectionId' | 'groups' | 'frameId'>;
 
 /** A topic event as the log holds it. */
 export type LoggedTopicEvent = TopicEvent;

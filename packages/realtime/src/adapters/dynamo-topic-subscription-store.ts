@@ -1,5 +1,5 @@
 import { DeleteCommand, type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
-import type { TopicSubscriber, TopicSubscriptionStore } from '../ports.ts';
+import type { TopicSubscriber, TopicSubscriptionRecord, TopicSubscriptionStore } from '../ports.ts';
 import { dynamoStoreError, queryAll } from './dynamo-query.ts';
 
 /** Options of {@link DynamoTopicSubscriptionStore}. */
@@ -31,19 +31,12 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
     this.#tableName = options.tableName;
   }
 
-  async add(
-    topic: string,
-    connectionId: string,
-    userId: string,
-    expiresAt: number,
-    groups: readonly string[],
-    frameId?: string,
-  ): Promise<void> {
+  async add(subscription: TopicSubscriptionRecord): Promise<void> {
     try {
       await this.#client.send(
         new PutCommand({
           TableName: this.#tableName,
-          Item: { topic, connectionId, userId, expiresAt, groups: [...groups], frameId },
+          Item: { ...subscription, groups: [...subscription.groups] },
         }),
       );
     } catch (error) {
@@ -84,41 +77,34 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
   }
 
   async listSubscribers(topic: string, now: number): Promise<TopicSubscriber[]> {
-    const nowSeconds = Math.floor(now / 1000);
-    try {
-      return await queryAll(
-        this.#client,
-        () => ({
-          TableName: this.#tableName,
-          KeyConditionExpression: '#topic = :topic',
-          FilterExpression: '#expiresAt > :nowSeconds',
-          ProjectionExpression: '#connectionId, #groups, #frameId',
-          ExpressionAttributeNames: {
-            '#topic': 'topic',
-            '#connectionId': 'connectionId',
-            '#expiresAt': 'expiresAt',
-            '#groups': 'groups',
-            '#frameId': 'frameId',
-          },
-          ExpressionAttributeValues: { ':topic': topic, ':nowSeconds': nowSeconds },
-        }),
-        (item) =>
-          typeof item.connectionId === 'string'
-            ? {
-                connectionId: item.connectionId,
-                groups: Array.isArray(item.groups)
-                  ? item.groups.filter((g): g is string => typeof g === 'string')
-                  : [],
-                ...(typeof item.frameId === 'string' && { frameId: item.frameId }),
-              }
-            : undefined,
-      );
-    } catch (error) {
-      throw fail('list subscribers', error);
-    }
+    return this.#listLive('list subscribers', topic, now, ['connectionId', 'groups', 'frameId'], (item) =>
+      typeof item.connectionId === 'string'
+        ? {
+            connectionId: item.connectionId,
+            groups: Array.isArray(item.groups)
+              ? item.groups.filter((g): g is string => typeof g === 'string')
+              : [],
+            ...(typeof item.frameId === 'string' && { frameId: item.frameId }),
+          }
+        : undefined,
+    );
   }
 
   async listConnections(topic: string, now: number): Promise<string[]> {
+    // Only the key: the fan-out reads every subscriber of a topic on each publish.
+    return this.#listLive('list', topic, now, ['connectionId'], (item) =>
+      typeof item.connectionId === 'string' ? item.connectionId : undefined,
+    );
+  }
+
+  /** The topic's partition, page by page, without expired items, projected to `attributes`. */
+  async #listLive<T>(
+    operation: string,
+    topic: string,
+    now: number,
+    attributes: readonly string[],
+    keep: (item: Record<string, unknown>) => T | undefined,
+  ): Promise<T[]> {
     const nowSeconds = Math.floor(now / 1000);
     try {
       return await queryAll(
@@ -127,18 +113,18 @@ export class DynamoTopicSubscriptionStore implements TopicSubscriptionStore {
           TableName: this.#tableName,
           KeyConditionExpression: '#topic = :topic',
           FilterExpression: '#expiresAt > :nowSeconds',
-          ProjectionExpression: '#connectionId',
+          ProjectionExpression: attributes.map((a) => `#${a}`).join(', '),
           ExpressionAttributeNames: {
             '#topic': 'topic',
-            '#connectionId': 'connectionId',
             '#expiresAt': 'expiresAt',
+            ...Object.fromEntries(attributes.map((a) => [`#${a}`, a])),
           },
           ExpressionAttributeValues: { ':topic': topic, ':nowSeconds': nowSeconds },
         }),
-        (item) => (typeof item.connectionId === 'string' ? item.connectionId : undefined),
+        keep,
       );
     } catch (error) {
-      throw fail('list', error);
+      throw fail(operation, error);
     }
   }
 }

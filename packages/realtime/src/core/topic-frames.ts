@@ -88,7 +88,8 @@ export async function subscribeToTopic(
     return errorFrame(errorEnvelope('CONFLICT', 'This connection is no longer registered; reconnect.'), id);
   }
   const expiresAt = Math.floor(caller.now / 1000) + ports.connectionTtlSeconds;
-  await ports.topicSubscriptions.add(topic, caller.connectionId, caller.userId, expiresAt, caller.groups, id);
+  const { connectionId, userId, groups } = caller;
+  await ports.topicSubscriptions.add({ topic, connectionId, userId, expiresAt, groups, frameId: id });
   return withId({ type: 'subscribed' as const, topic }, id);
 }
 

@@ -1,6 +1,11 @@
 import type { TopicEvent } from '@herald/protocol';
 import { describe, expect, it } from 'vitest';
-import type { TopicEventLog, TopicGrantStore, TopicSubscriptionStore } from '../../src/ports.ts';
+import type {
+  TopicEventLog,
+  TopicGrantStore,
+  TopicSubscriptionRecord,
+  TopicSubscriptionStore,
+} from '../../src/ports.ts';
 
 /** The three topic tables of one test: each EMPTY (e.g. fresh tables). */
 export interface TopicStores {
@@ -17,6 +22,21 @@ export interface TopicStores {
 export function describeTopicStoresContract(name: string, make: () => Promise<TopicStores>): void {
   const now = Date.parse('2025-06-01T12:00:00Z');
   const live = Math.floor(now / 1000) + 3600;
+  const record = (
+    topic: string,
+    connectionId: string,
+    userId: string,
+    expiresAt: number,
+    groups: string[],
+    frameId?: string,
+  ): TopicSubscriptionRecord => ({
+    topic,
+    connectionId,
+    userId,
+    expiresAt,
+    groups,
+    ...(frameId !== undefined && { frameId }),
+  });
   const event = (topic: string, seq: number): TopicEvent => ({
     topic,
     seq,
@@ -43,11 +63,11 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
   describe(`${name}: topic subscriptions`, () => {
     it('lists a topic’s live connections only, once each, and removes one or all of a connection’s', async () => {
       const { subscriptions } = await make();
-      await subscriptions.add('news', 'a=', 'u1', live, []);
-      await subscriptions.add('news', 'a=', 'u1', live, []);
-      await subscriptions.add('news', 'b=', 'u2', live, []);
-      await subscriptions.add('news', 'expired=', 'u3', Math.floor(now / 1000) - 1, []);
-      await subscriptions.add('ops', 'a=', 'u1', live, []);
+      await subscriptions.add(record('news', 'a=', 'u1', live, []));
+      await subscriptions.add(record('news', 'a=', 'u1', live, []));
+      await subscriptions.add(record('news', 'b=', 'u2', live, []));
+      await subscriptions.add(record('news', 'expired=', 'u3', Math.floor(now / 1000) - 1, []));
+      await subscriptions.add(record('ops', 'a=', 'u1', live, []));
       expect((await subscriptions.listConnections('news', now)).sort()).toEqual(['a=', 'b=']);
       await subscriptions.remove('news', 'b=');
       await subscriptions.remove('news', 'never=');
@@ -60,9 +80,9 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
 
     it('lists a topic’s live subscribers with the groups and frame id they subscribed with', async () => {
       const { subscriptions } = await make();
-      await subscriptions.add('ops.deploys', 'a=', 'u1', live, ['ops', 'dev'], 'topic-1');
-      await subscriptions.add('ops.deploys', 'b=', 'u2', live, []);
-      await subscriptions.add('ops.deploys', 'expired=', 'u3', Math.floor(now / 1000) - 1, ['ops']);
+      await subscriptions.add(record('ops.deploys', 'a=', 'u1', live, ['ops', 'dev'], 'topic-1'));
+      await subscriptions.add(record('ops.deploys', 'b=', 'u2', live, []));
+      await subscriptions.add(record('ops.deploys', 'expired=', 'u3', Math.floor(now / 1000) - 1, ['ops']));
       const listed = await subscriptions.listSubscribers('ops.deploys', now);
       expect(listed.sort((x, y) => x.connectionId.localeCompare(y.connectionId))).toEqual([
         { connectionId: 'a=', groups: ['ops', 'dev'], frameId: 'topic-1' },
@@ -77,7 +97,9 @@ export function describeTopicStoresContract(name: string, make: () => Promise<To
         (_, i) => `c${String(i).padStart(4, '0')}-${'x'.repeat(900)}=`,
       );
       for (let i = 0; i < ids.length; i += 50) {
-        await Promise.all(ids.slice(i, i + 50).map((id) => subscriptions.add('big', id, 'u', live, [])));
+        await Promise.all(
+          ids.slice(i, i + 50).map((id) => subscriptions.add(record('big', id, 'u', live, []))),
+        );
       }
       expect((await subscriptions.listConnections('big', now)).length).toBe(1200);
     });

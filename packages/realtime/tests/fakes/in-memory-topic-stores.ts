@@ -6,6 +6,7 @@ import type {
   TopicGrantRecord,
   TopicGrantStore,
   TopicSubscriber,
+  TopicSubscriptionRecord,
   TopicSubscriptionStore,
 } from '../../src/ports.ts';
 
@@ -33,34 +34,11 @@ export class InMemoryTopicGrantStore implements TopicGrantStore {
 
 /** In-memory {@link TopicSubscriptionStore}: (topic, connection) items; reads skip expired ones. */
 export class InMemoryTopicSubscriptionStore implements TopicSubscriptionStore {
-  readonly #items = new Map<
-    string,
-    {
-      topic: string;
-      connectionId: string;
-      userId: string;
-      expiresAt: number;
-      groups: readonly string[];
-      frameId: string | undefined;
-    }
-  >();
+  readonly #items = new Map<string, TopicSubscriptionRecord>();
 
-  async add(
-    topic: string,
-    connectionId: string,
-    userId: string,
-    expiresAt: number,
-    groups: readonly string[],
-    frameId?: string,
-  ): Promise<void> {
-    this.#items.set(`${topic}\n${connectionId}`, {
-      topic,
-      connectionId,
-      userId,
-      expiresAt,
-      groups: [...groups],
-      frameId,
-    });
+  async add(subscription: TopicSubscriptionRecord): Promise<void> {
+    const { topic, connectionId, groups } = subscription;
+    this.#items.set(`${topic}\n${connectionId}`, { ...subscription, groups: [...groups] });
   }
 
   async remove(topic: string, connectionId: string): Promise<void> {
