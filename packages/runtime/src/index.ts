@@ -49,6 +49,7 @@ export {
   type SecretReader,
 } from './secrets.ts';
 export {
+  parseQueueMessage,
   processSqsBatch,
   type SqsBatchDeps,
   type SqsBatchResponse,

@@ -8,6 +8,25 @@ import type { Logger } from './log.ts';
 import type { Metrics } from './metrics.ts';
 
 /**
+ * Parses a queue message body as JSON checked by `schema`; undefined when it is not such a
+ * message (the worker logs and drops it: retrying cannot fix it).
+ *
+ * @example
+ * const message = parseQueueMessage(FileFetchMessageSchema, record.body);
+ */
+export function parseQueueMessage<T>(
+  schema: { safeParse(value: unknown): { success: true; data: T } | { success: false } },
+  body: string,
+): T | undefined {
+  try {
+    const parsed = schema.safeParse(JSON.parse(body));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The parts of an SQS event the workers read (the `aws-lambda` `SQSEvent` fits).
  *
  * @example

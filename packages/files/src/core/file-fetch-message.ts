@@ -1,3 +1,4 @@
+import { parseQueueMessage } from '@herald/runtime';
 import * as z from 'zod';
 
 /**
@@ -25,10 +26,5 @@ export type FileFetchMessage = z.infer<typeof FileFetchMessageSchema>;
  * const message = parseFileFetchMessage(record.body);
  */
 export function parseFileFetchMessage(body: string): FileFetchMessage | undefined {
-  try {
-    const parsed = FileFetchMessageSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseQueueMessage(FileFetchMessageSchema, body);
 }

@@ -1,5 +1,5 @@
 import { errorEnvelope } from '@herald/protocol';
-import { isRetryable, type Logger, type SqsDelivery } from '@herald/runtime';
+import { isRetryable, type Logger, parseQueueMessage, type SqsDelivery } from '@herald/runtime';
 import * as z from 'zod';
 import { MultipartRefusedError } from '../errors.ts';
 import type { MultipartStore, MultipartUploadRepository, ObjectStore } from '../ports.ts';
@@ -35,12 +35,7 @@ export type UploadCompletionMessage = z.infer<typeof UploadCompletionMessageSche
  * const message = parseUploadCompletionMessage(record.body);
  */
 export function parseUploadCompletionMessage(body: string): UploadCompletionMessage | undefined {
-  try {
-    const parsed = UploadCompletionMessageSchema.safeParse(JSON.parse(body));
-    return parsed.success ? parsed.data : undefined;
-  } catch {
-    return undefined;
-  }
+  return parseQueueMessage(UploadCompletionMessageSchema, body);
 }
 
 /**
