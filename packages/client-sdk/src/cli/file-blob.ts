@@ -51,7 +51,7 @@ export class FileBlob extends Blob {
     let at = this.start;
     return new ReadableStream<Uint8Array<ArrayBuffer>>({
       pull: async (controller) => {
-        handle ??= await open(this.path);
+        handle ??= await openFile(this.path);
         try {
           if (at >= this.end) {
             await handle.close();
@@ -59,8 +59,7 @@ export class FileBlob extends Blob {
             return;
           }
           const chunk = new Uint8Array(Math.min(FILE_CHUNK_BYTES, this.end - at));
-          const { bytesRead } = await handle.read(chunk, 0, chunk.byteLength, at);
-          if (bytesRead === 0) throw shorter(this.path, at);
+          const bytesRead = await readAt(handle, this.path, chunk, at);
           at += bytesRead;
           controller.enqueue(chunk.subarray(0, bytesRead));
         } catch (err) {
@@ -96,15 +95,14 @@ export class FileBlob extends Blob {
    * await part.readInto((chunk) => new Promise((resolve, reject) => req.write(chunk, (e) => (e ? reject(e) : resolve()))));
    */
   async readInto(write: (chunk: Uint8Array, offset: number) => Promise<void>): Promise<void> {
-    const handle = await open(this.path);
+    const handle = await openFile(this.path);
     const ring = [new Uint8Array(FILE_CHUNK_BYTES), new Uint8Array(FILE_CHUNK_BYTES)] as const;
     // The write of the buffer not being filled; settled before that buffer is read into again.
     let other: Promise<void> = Promise.resolve();
     try {
       for (let at = this.start, i = 0; at < this.end; i++) {
         const buffer = ring[i % 2] as Uint8Array;
-        const { bytesRead } = await handle.read(buffer, 0, Math.min(buffer.byteLength, this.end - at), at);
-        if (bytesRead === 0) throw shorter(this.path, at);
+        const bytesRead = await readAt(handle, this.path, buffer.subarray(0, this.end - at), at);
         const written = write(buffer.subarray(0, bytesRead), at - this.start);
         // If `other` rejects first, this one's failure is the same broken request: not unhandled.
         written.catch(() => {});
@@ -120,17 +118,40 @@ export class FileBlob extends Blob {
 }
 
 /**
- * A file that ended before its range did: it changed (was truncated or replaced) while read.
+ * The file itself failed a read of its range: it ended early (it changed while it was read), or
+ * opening or reading it failed. Unlike a failed write of the bytes, reading again cannot help.
  *
  * @example
- * if (err instanceof FileChangedError) console.error(err.message);
+ * if (err instanceof FileReadError) console.error(err.message);
  */
-export class FileChangedError extends Error {
-  override readonly name = 'FileChangedError';
+export class FileReadError extends Error {
+  override readonly name = 'FileReadError';
 }
 
-function shorter(path: string, at: number): FileChangedError {
-  return new FileChangedError(`${path} ended at byte ${at}: it changed while it was being read.`);
+const unreadable = (path: string, err: unknown) =>
+  new FileReadError(`${path} could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`, {
+    cause: err,
+  });
+
+async function openFile(path: string): Promise<FileHandle> {
+  try {
+    return await open(path);
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+}
+
+/** Fills `buffer` from `at` as far as one read goes; a file that ends there changed. */
+async function readAt(handle: FileHandle, path: string, buffer: Uint8Array, at: number): Promise<number> {
+  let bytesRead: number;
+  try {
+    ({ bytesRead } = await handle.read(buffer, 0, buffer.byteLength, at));
+  } catch (err) {
+    throw unreadable(path, err);
+  }
+  if (bytesRead === 0)
+    throw new FileReadError(`${path} ended at byte ${at}: it changed while it was being read.`);
+  return bytesRead;
 }
 
 /**

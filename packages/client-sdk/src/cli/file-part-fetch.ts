@@ -2,7 +2,7 @@ import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { HeraldClientError } from '../errors.ts';
 import type { FetchLike } from '../http.ts';
-import { FileBlob, FileChangedError } from './file-blob.ts';
+import { FileBlob, FileReadError } from './file-blob.ts';
 
 // How the CLI sends a part of a file: straight from disk through `node:http(s)`, two 64 KiB
 // buffers per part in flight, each refilled once the socket took its bytes. Measured with 4 parts
@@ -48,36 +48,23 @@ function putFile(url: string, init: RequestInit, file: FileBlob): Promise<Respon
       reject(signal?.aborted ? signal.reason : new TypeError('fetch failed', { cause: err }));
     req.on('error', fail);
     req.on('response', (res) => answer(res).then(resolve, fail));
-    let socketBroke = false;
     file
       .readInto(
         (chunk) =>
-          new Promise<void>((written, failed) =>
-            req.write(chunk, (err) => {
-              socketBroke ||= err != null;
-              return err ? failed(err) : written();
-            }),
-          ),
+          new Promise<void>((written, failed) => req.write(chunk, (err) => (err ? failed(err) : written()))),
       )
       .then(
         () => req.end(),
         // A failed read (the file changed) or a broken socket: the request is cut, never sent short.
         // The file's failure is final (a retry reads the same file); the socket's is `fetch`'s.
         (err: unknown) => {
-          if (!socketBroke && !signal?.aborted) reject(unreadable(file, err));
+          if (err instanceof FileReadError && !signal?.aborted) {
+            reject(new HeraldClientError('UPLOAD_FAILED', err.message, { retryable: false, cause: err }));
+          }
           req.destroy(err instanceof Error ? err : new Error(String(err)));
         },
       );
   });
-}
-
-/** A part that could not be read from its file: UPLOAD_FAILED, not retryable. */
-function unreadable(file: FileBlob, err: unknown): HeraldClientError {
-  const message =
-    err instanceof FileChangedError
-      ? err.message
-      : `${file.path} could not be read (${(err as NodeJS.ErrnoException).code ?? String(err)}).`;
-  return new HeraldClientError('UPLOAD_FAILED', message, { retryable: false, cause: err });
 }
 
 /** The answer as a `Response`, its (short) body read whole. */
