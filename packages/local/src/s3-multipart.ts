@@ -192,6 +192,22 @@ export function multipartFront(options: MultipartFrontOptions): MultipartFront {
     ctx.req = Object.assign(Readable.from([body]), { headers: ctx.req.headers }) as unknown as typeof ctx.req;
   }
 
+  // Completing and aborting an upload remove its folder, and s3rver assembles the object from
+  // part files it opens as it goes: two of them at once could both succeed (an abort after the
+  // object was assembled), hang, or read a part the other just removed — an error nobody listened
+  // to, which ended the whole process. S3 settles them one at a time; so does this, per upload.
+  const settling = new Map<string, Promise<unknown>>();
+  async function oneAtATime<T>(uploadId: string, work: () => Promise<T>): Promise<T> {
+    const run = (settling.get(uploadId) ?? Promise.resolve()).then(work, work);
+    const done = run.catch(() => {});
+    settling.set(uploadId, done);
+    try {
+      return await run;
+    } finally {
+      if (settling.get(uploadId) === done) settling.delete(uploadId);
+    }
+  }
+
   const middleware: S3rverMiddleware = async (ctx, next) => {
     const query = new URLSearchParams(ctx.querystring);
     const uploadId = query.get('uploadId');
@@ -202,10 +218,11 @@ export function multipartFront(options: MultipartFrontOptions): MultipartFront {
       case 'GET':
         return listParts(ctx, bucket, key, uploadId);
       case 'DELETE':
-        await rm(await openUpload(bucket, key, uploadId), { recursive: true, force: true });
-        ctx.status = 204;
-        ctx.body = '';
-        return;
+        return oneAtATime(uploadId, async () => {
+          await rm(await openUpload(bucket, key, uploadId), { recursive: true, force: true });
+          ctx.status = 204;
+          ctx.body = '';
+        });
       case 'PUT': {
         await openUpload(bucket, key, uploadId);
         const partNumber = query.get('partNumber') ?? '';
@@ -222,8 +239,10 @@ export function multipartFront(options: MultipartFrontOptions): MultipartFront {
         return next();
       }
       case 'POST':
-        await checkComplete(ctx, await openUpload(bucket, key, uploadId));
-        return next();
+        return oneAtATime(uploadId, async () => {
+          await checkComplete(ctx, await openUpload(bucket, key, uploadId));
+          await next();
+        });
       default:
         return next();
     }
@@ -241,7 +260,7 @@ export function multipartFront(options: MultipartFrontOptions): MultipartFront {
           () => undefined,
         );
         if (initiated !== undefined && now() - initiated >= days * DAY_MS) {
-          await rm(folder, { recursive: true, force: true });
+          await oneAtATime(uploadId, () => rm(folder, { recursive: true, force: true }));
           aborted++;
         }
       }

@@ -172,6 +172,47 @@ describe('the local S3’s multipart front', () => {
     expect(await refusal(complete([{ PartNumber: 1, ETag: big }]))).toBe('NoSuchUpload 404');
   });
 
+  it('settles racing completions and aborts of one upload one at a time: one wins, the others find no upload', async () => {
+    for (let round = 0; round < 12; round++) {
+      const key = `race/${round}.csv`;
+      const uploadId = await started(key);
+      const parts = [
+        { PartNumber: 1, ETag: await part(key, uploadId, 1, bytes(5 * MIB, 1)) },
+        { PartNumber: 2, ETag: await part(key, uploadId, 2, bytes(5 * MIB, 2)) },
+        { PartNumber: 3, ETag: await part(key, uploadId, 3, bytes(3, 3)) },
+      ];
+      const later = async <T>(ms: number, send: () => Promise<T>) => {
+        await new Promise((resolve) => setTimeout(resolve, ms));
+        return send();
+      };
+      const complete = () =>
+        client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: BUCKET,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts },
+          }),
+        );
+      const abort = () =>
+        client.send(new AbortMultipartUploadCommand({ Bucket: BUCKET, Key: key, UploadId: uploadId }));
+      const outcomes = await Promise.all([
+        refusal(complete()),
+        refusal(later(round % 4, complete)),
+        refusal(later(round % 3, abort)),
+      ]);
+      expect(
+        outcomes.filter((o) => o === 'resolved'),
+        `round ${round}: ${outcomes}`,
+      ).toHaveLength(1);
+      expect(outcomes.filter((o) => o !== 'resolved')).toEqual(['NoSuchUpload 404', 'NoSuchUpload 404']);
+      const object = await refusal(client.send(new GetObjectCommand({ Bucket: BUCKET, Key: key })));
+      expect(object, `round ${round}: ${outcomes}`).toBe(
+        outcomes[2] === 'resolved' ? 'NoSuchKey 404' : 'resolved',
+      );
+    }
+  }, 60_000);
+
   it('aborts an upload: its parts are gone, an object under the same key is not', async () => {
     const key = 'abort/a.csv';
     await client.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: 'kept' }));
